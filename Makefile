@@ -1,0 +1,74 @@
+# aigw: build the NGINX module against Debian's nginx-dev tree, out of tree in $(BUILD).
+SHELL      := /bin/bash
+NGX_SRC    ?= /usr/share/nginx/src
+NGINX      ?= /usr/sbin/nginx
+BUILD      ?= build
+MODULES_DIR ?= /usr/lib/nginx/modules
+CXX        ?= g++
+# Debian's own compile flags for its nginx binary (nginx -V), so the module matches it.
+NGX_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
+NGX_LD_OPT ?= -Wl,-z,relro -Wl,-z,now -fPIC
+
+MODULE     := $(BUILD)/nginx/objs/ngx_http_aigw_module.so
+CORE_SRCS  := $(wildcard src/core/*.cpp src/core/providers/*.cpp)
+NGX_SRCS   := $(wildcard src/ngx/*.cpp)
+HEADERS    := $(wildcard include/aigw/*.hpp src/ngx/*.hpp)
+
+UNIT_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_LIBS     := -lcmocka -lsimdjson -lcrypto
+UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(wildcard t/unit/test_*.cpp))
+CORE_OBJS     := $(patsubst src/%.cpp,$(BUILD)/unit/obj/%.o,$(CORE_SRCS))
+
+.PHONY: all module deps unit integration test demo bench install clean
+
+all: module
+
+module: $(MODULE)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/nginx/Makefile: config $(NGX_SRC)/conf_flags
+	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && source ./conf_flags && \
+	  ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
+	  --add-dynamic-module="$(CURDIR)" > configure.log 2>&1 || { tail -40 configure.log; exit 1; }
+
+$(MODULE): $(BUILD)/nginx/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS)
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+
+# Core unit tests (cmocka), built with sanitizers; no NGINX involved.
+$(BUILD)/unit/obj/%.o: src/%.cpp $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(UNIT_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: t/unit/%.cpp $(CORE_OBJS) $(wildcard t/unit/*.hpp)
+	@mkdir -p $(dir $@)
+	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_OBJS) $(UNIT_LIBS) -o $@
+
+unit: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
+
+integration: module
+	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" prove -I t/lib -r t/
+
+# The README's test command: installs what it needs, then unit + integration tests.
+test: deps
+	$(MAKE) module
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: deps module
+	scripts/demo
+
+bench: deps module
+	scripts/bench
+
+install: module
+	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)/usr/share/nginx/modules-available
+	install -m 0644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/ngx_http_aigw_module.so
+	echo 'load_module modules/ngx_http_aigw_module.so;' > $(DESTDIR)/usr/share/nginx/modules-available/mod-http-aigw.conf
+	@echo "enable with: ln -s /usr/share/nginx/modules-available/mod-http-aigw.conf /etc/nginx/modules-enabled/50-mod-http-aigw.conf"
+
+clean:
+	rm -rf $(BUILD) t/servroot*

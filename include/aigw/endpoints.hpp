@@ -1,0 +1,37 @@
+// The OpenAI API paths the gateway serves, with their method and body expectations.
+#pragma once
+
+#include <string_view>
+
+namespace aigw {
+
+enum class endpoint_id {
+    chat_completions,
+    completions,
+    embeddings,
+    models,          // GET /v1/models
+    model_retrieve,  // GET /v1/models/{id}
+};
+
+enum class http_method { get, post };
+
+struct endpoint_info {
+    endpoint_id id;
+    std::string_view path;   // exact path, or prefix when `prefix` is set
+    http_method method;
+    bool prefix;             // match path + "<something>"
+    bool has_json_body;      // POST with a JSON object body
+    bool model_required;
+    bool streamable;         // accepts "stream": true
+};
+
+// nullptr when the path is not one the gateway serves.
+const endpoint_info* find_endpoint(std::string_view path);
+
+// The API part of a request path: from its first "/v1/" segment on, so a gateway mounted
+// under a prefix ("/openai/v1/chat/completions") serves the same paths. Empty if none.
+std::string_view api_path(std::string_view uri);
+
+std::string_view method_name(http_method m);
+
+}  // namespace aigw

@@ -1,0 +1,43 @@
+// The OpenAI error body: {"error":{"message","type","param","code"}}. Every failure a client can
+// meet is built here, so the wording and the type/code pairs live in one place.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace aigw {
+
+struct api_error {
+    int status = 500;
+    std::string_view type;      // invalid_request_error, authentication_error, ...
+    std::string_view code;      // empty -> JSON null
+    std::string param;          // empty -> JSON null
+    std::string message;
+};
+
+// Request errors found by the gateway itself.
+api_error invalid_json_error(std::string_view detail);
+api_error not_an_object_error();
+api_error missing_model_error();
+api_error invalid_type_error(std::string_view param, std::string_view expected,
+                             std::string_view got_phrase);
+api_error unknown_endpoint_error(std::string_view method, std::string_view path);
+api_error method_not_allowed_error(std::string_view method, std::string_view path);
+
+// Upstream failures (the channel behind the gateway).
+api_error upstream_unreachable_error();           // 502: connect refused, reset, DNS
+api_error upstream_timeout_error();               // 504
+api_error upstream_bad_response_error(int status);  // non-JSON error page from upstream
+api_error upstream_interrupted_error();           // stream cut after the first byte
+
+// Generic mapping for statuses NGINX itself produced (413 from client_max_body_size,
+// 400 bad chunked body, 408, 500 ...), used to replace NGINX's HTML error pages.
+api_error error_for_status(int status);
+
+// {"error":{"message":...,"type":...,"param":...,"code":...}}
+std::string error_json(const api_error& e);
+
+// "event: error\ndata: {...}\n\n" for a stream that already started.
+std::string error_sse_event(const api_error& e);
+
+}  // namespace aigw

@@ -1,0 +1,177 @@
+#include "aigw/errors.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace aigw {
+
+namespace {
+
+api_error make(int status, std::string_view type, std::string_view code, std::string message,
+               std::string param = {}) {
+    api_error e;
+    e.status = status;
+    e.type = type;
+    e.code = code;
+    e.message = std::move(message);
+    e.param = std::move(param);
+    return e;
+}
+
+void write_string_or_null(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+    if (s.empty()) {
+        w.Null();
+    } else {
+        w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    }
+}
+
+}  // namespace
+
+api_error invalid_json_error(std::string_view detail) {
+    std::string msg =
+        "We could not parse the JSON body of your request. The API expects a JSON object";
+    if (!detail.empty()) {
+        msg += " (";
+        msg += detail;
+        msg += ")";
+    }
+    msg += ".";
+    return make(400, "invalid_request_error", "invalid_json", std::move(msg));
+}
+
+api_error not_an_object_error() {
+    return make(400, "invalid_request_error", "invalid_json",
+                "The request body must be a JSON object.");
+}
+
+api_error missing_model_error() {
+    return make(400, "invalid_request_error", "missing_required_parameter",
+                "You must provide a model parameter.", "model");
+}
+
+api_error invalid_type_error(std::string_view param, std::string_view expected,
+                             std::string_view got_phrase) {
+    std::string msg = "Invalid type for '";
+    msg += param;
+    msg += "': expected ";
+    msg += expected;
+    msg += ", but got ";
+    msg += got_phrase;
+    msg += " instead.";
+    return make(400, "invalid_request_error", "invalid_type", std::move(msg), std::string(param));
+}
+
+api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
+    std::string msg = "Invalid URL (";
+    msg += method;
+    msg += " ";
+    msg += path;
+    msg += ")";
+    return make(404, "invalid_request_error", "unknown_url", std::move(msg));
+}
+
+api_error method_not_allowed_error(std::string_view method, std::string_view path) {
+    std::string msg = "Method ";
+    msg += method;
+    msg += " is not allowed for ";
+    msg += path;
+    msg += ".";
+    return make(405, "invalid_request_error", "method_not_allowed", std::move(msg));
+}
+
+api_error upstream_unreachable_error() {
+    return make(502, "api_error", "upstream_unreachable",
+                "The gateway could not reach the upstream model provider.");
+}
+
+api_error upstream_timeout_error() {
+    return make(504, "api_error", "upstream_timeout",
+                "The upstream model provider did not respond in time.");
+}
+
+api_error upstream_bad_response_error(int status) {
+    // A 4xx that is not JSON keeps its status; anything else becomes a bad gateway.
+    int out = (status >= 400 && status < 500) ? status : 502;
+    std::string msg = "The upstream model provider returned HTTP " + std::to_string(status) +
+                      " without an API error body.";
+    return make(out, out < 500 ? "invalid_request_error" : "api_error", "upstream_error",
+                std::move(msg));
+}
+
+api_error upstream_interrupted_error() {
+    return make(502, "api_error", "upstream_interrupted",
+                "The upstream connection was interrupted before the response was complete.");
+}
+
+api_error error_for_status(int status) {
+    switch (status) {
+    case 400:
+        return make(400, "invalid_request_error", "bad_request", "The request was malformed.");
+    case 401:
+        return make(401, "authentication_error", "invalid_api_key",
+                    "The request is not authorized.");
+    case 403:
+        return make(403, "permission_error", "forbidden", "Access to this resource is denied.");
+    case 404:
+        return make(404, "invalid_request_error", "not_found",
+                    "The requested resource was not found.");
+    case 405:
+        return make(405, "invalid_request_error", "method_not_allowed",
+                    "The method is not allowed for this URL.");
+    case 408:
+        return make(408, "invalid_request_error", "request_timeout",
+                    "The client did not send the request in time.");
+    case 413:
+        return make(413, "invalid_request_error", "request_too_large",
+                    "The request body is larger than the gateway accepts.");
+    case 414:
+        return make(414, "invalid_request_error", "uri_too_long", "The request URL is too long.");
+    case 429:
+        return make(429, "rate_limit_error", "rate_limit_exceeded",
+                    "Too many requests. Slow down and retry later.");
+    case 502:
+        return upstream_unreachable_error();
+    case 503:
+        return make(503, "api_error", "service_unavailable",
+                    "The service is temporarily unavailable.");
+    case 504:
+        return upstream_timeout_error();
+    default:
+        break;
+    }
+    if (status >= 400 && status < 500) {
+        return make(status, "invalid_request_error", "bad_request",
+                    "The request could not be processed (HTTP " + std::to_string(status) + ").");
+    }
+    return make(status >= 500 && status < 600 ? status : 500, "api_error", "internal_error",
+                "The gateway failed to process the request.");
+}
+
+std::string error_json(const api_error& e) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("error");
+    w.StartObject();
+    w.Key("message");
+    w.String(e.message.data(), static_cast<rapidjson::SizeType>(e.message.size()));
+    w.Key("type");
+    write_string_or_null(w, e.type);
+    w.Key("param");
+    write_string_or_null(w, e.param);
+    w.Key("code");
+    write_string_or_null(w, e.code);
+    w.EndObject();
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string error_sse_event(const api_error& e) {
+    std::string out = "event: error\ndata: ";
+    out += error_json(e);
+    out += "\n\n";
+    return out;
+}
+
+}  // namespace aigw

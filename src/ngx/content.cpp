@@ -1,0 +1,417 @@
+// Content phase: route the OpenAI path, read and check the body, run the upstream subrequest,
+// and finish the main request once the subrequest is done.
+#include <exception>
+
+#include "aigw/json.hpp"
+#include "ngx/aigw_module.hpp"
+
+static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
+static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+static ngx_int_t ngx_http_aigw_upstream_done(ngx_http_request_t* sr, void* data,
+                                             ngx_int_t rc) noexcept;
+static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept;
+
+// Request headers the upstream must never see: the client's gateway credentials (each
+// channel location sets its own), compression (we read the response), and the request id
+// (replaced by ours).
+static const std::string_view ngx_http_aigw_dropped_headers[] = {
+    "authorization", "x-api-key", "x-goog-api-key", "accept-encoding", "x-request-id",
+};
+
+static void ngx_http_aigw_log_exception(ngx_http_request_t* r, const char* where) noexcept {
+    const char* what = "unknown exception";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: %s failed: %s", where, what);
+}
+
+ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
+    try {
+        if (r != r->main) {
+            // A subrequest landed in a gateway location: aigw_pass names a location that
+            // does not exist, so the prefix fell through to this one.
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "aigw: subrequest \"%V\" reached a gateway location; "
+                          "check that aigw_pass names an existing location",
+                          &r->uri);
+            return NGX_HTTP_NOT_FOUND;
+        }
+        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+        if (ctx == nullptr || ngx_http_aigw_request_id(r) == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
+        const aigw::endpoint_info* ep = aigw::find_endpoint(path);
+        if (ep == nullptr) {
+            return ngx_http_aigw_send_error(
+                r, aigw::unknown_endpoint_error(aigw::ngx::view(r->method_name),
+                                                aigw::ngx::view(r->uri)));
+        }
+        ctx->endpoint = ep;
+
+        ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST : NGX_HTTP_GET;
+        if (r->method != want) {
+            return ngx_http_aigw_send_error(
+                r, aigw::method_not_allowed_error(aigw::ngx::view(r->method_name),
+                                                  aigw::ngx::view(r->uri)));
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: %V %V",
+                       &r->method_name, &r->uri);
+
+        if (ep->has_json_body) {
+            r->request_body_in_single_buf = 1;
+            ngx_int_t rc = ngx_http_read_client_request_body(r, ngx_http_aigw_body_ready);
+            if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+                return rc;
+            }
+            return NGX_DONE;
+        }
+
+        ngx_int_t rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        rc = ngx_http_aigw_start_upstream(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        // Hold the request for ngx_http_aigw_resume, as a body read would.
+        r->main->count++;
+        return NGX_DONE;
+    } catch (...) {
+        ngx_http_aigw_log_exception(r, "content handler");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+// The body as one contiguous buffer with simdjson's padding after it, read from memory
+// buffers or from the temp file NGINX spooled it to.
+static u_char* ngx_http_aigw_body_bytes(ngx_http_request_t* r, size_t* len) {
+    ngx_http_request_body_t* rb = r->request_body;
+    size_t total = 0;
+    if (rb != nullptr) {
+        for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) {
+            total += static_cast<size_t>(ngx_buf_size(cl->buf));
+        }
+    }
+    auto* data = static_cast<u_char*>(ngx_pnalloc(r->pool, total + aigw::json_padding));
+    if (data == nullptr) {
+        return nullptr;
+    }
+    u_char* p = data;
+    if (rb != nullptr) {
+        for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) {
+            ngx_buf_t* b = cl->buf;
+            if (b->in_file) {
+                size_t n = static_cast<size_t>(b->file_last - b->file_pos);
+                ssize_t got = ngx_read_file(b->file, p, n, b->file_pos);
+                if (got != static_cast<ssize_t>(n)) {
+                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                                  "aigw: short read of the request body file \"%V\"",
+                                  &b->file->name);
+                    return nullptr;
+                }
+                p += n;
+            } else {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+        }
+    }
+    ngx_memzero(p, aigw::json_padding);
+    *len = total;
+    return data;
+}
+
+static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
+    try {
+        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+        if (ctx == nullptr) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        size_t len = 0;
+        u_char* data = ngx_http_aigw_body_bytes(r, &len);
+        if (data == nullptr) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        aigw::request_fields f =
+            aigw::parse_request(reinterpret_cast<const char*>(data), len,
+                                len + aigw::json_padding, ctx->endpoint->model_required);
+        aigw::api_error err;
+        bool bad = true;
+        switch (f.status) {
+        case aigw::request_parse_status::ok:
+            bad = false;
+            break;
+        case aigw::request_parse_status::invalid_json:
+            err = aigw::invalid_json_error(f.error_detail);
+            break;
+        case aigw::request_parse_status::not_an_object:
+            err = aigw::not_an_object_error();
+            break;
+        case aigw::request_parse_status::model_missing:
+            err = aigw::missing_model_error();
+            break;
+        case aigw::request_parse_status::model_not_string:
+            err = aigw::invalid_type_error("model", "a string", f.wrong_type);
+            break;
+        case aigw::request_parse_status::stream_not_bool:
+            err = aigw::invalid_type_error("stream", "a boolean", f.wrong_type);
+            break;
+        }
+        if (bad) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %s",
+                          err.message.c_str());
+            ngx_http_finalize_request(r, ngx_http_aigw_send_error(r, err));
+            return;
+        }
+
+        if (!f.model.empty()) {
+            ctx->model.data = static_cast<u_char*>(ngx_pnalloc(r->pool, f.model.size()));
+            if (ctx->model.data == nullptr) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+            ngx_memcpy(ctx->model.data, f.model.data(), f.model.size());
+            ctx->model.len = f.model.size();
+        }
+        ctx->stream = f.stream && ctx->endpoint->streamable;
+
+        auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+        ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);
+        if (b == nullptr || cl == nullptr) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+        b->pos = data;
+        b->last = data + len;
+        b->start = b->pos;
+        b->end = b->last;
+        b->memory = 1;
+        b->last_buf = 1;
+        cl->buf = b;
+        cl->next = nullptr;
+        ctx->upstream_body = cl;
+        ctx->upstream_body_len = static_cast<off_t>(len);
+
+        ngx_int_t rc = ngx_http_aigw_start_upstream(r, ctx);
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, rc);
+        }
+    } catch (...) {
+        ngx_http_aigw_log_exception(r, "request body handler");
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+static bool ngx_http_aigw_dropped_header(const ngx_table_elt_t& h) {
+    for (std::string_view name : ngx_http_aigw_dropped_headers) {
+        if (h.key.len == name.size() &&
+            ngx_strncasecmp(h.key.data, (u_char*)name.data(), name.size()) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The subrequest's own copy of the request headers, without what the upstream must not see,
+// plus X-Request-Id so the upstream's logs carry the gateway's id.
+static ngx_int_t ngx_http_aigw_upstream_headers(ngx_http_request_t* r, ngx_http_request_t* sr,
+                                                const ngx_str_t& request_id) {
+    ngx_list_t* list = &sr->headers_in.headers;
+    if (ngx_list_init(list, r->pool, 16, sizeof(ngx_table_elt_t)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    ngx_list_part_t* part = &r->headers_in.headers.part;
+    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+    for (ngx_uint_t i = 0;; i++) {
+        if (i >= part->nelts) {
+            if (part->next == nullptr) {
+                break;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t*>(part->elts);
+            i = 0;
+        }
+        if (ngx_http_aigw_dropped_header(h[i])) {
+            continue;
+        }
+        auto* copy = static_cast<ngx_table_elt_t*>(ngx_list_push(list));
+        if (copy == nullptr) {
+            return NGX_ERROR;
+        }
+        *copy = h[i];
+    }
+
+    auto* id = static_cast<ngx_table_elt_t*>(ngx_list_push(list));
+    if (id == nullptr) {
+        return NGX_ERROR;
+    }
+    ngx_str_set(&id->key, "X-Request-Id");
+    id->lowcase_key = (u_char*)"x-request-id";
+    id->hash = ngx_hash_key(id->lowcase_key, id->key.len);
+    id->value = request_id;
+#if defined(nginx_version) && nginx_version >= 1023000
+    id->next = nullptr;
+#endif
+
+    sr->headers_in.authorization = nullptr;
+#if (NGX_HTTP_GZIP)
+    sr->headers_in.accept_encoding = nullptr;
+#endif
+    return NGX_OK;
+}
+
+static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+        ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+
+    // The channel location sees its own prefix + the API path; its proxy_pass with a URI
+    // part maps that back to the upstream's "/v1/...".
+    std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
+    ngx_str_t uri;
+    uri.len = alcf->pass.len + path.size();
+    uri.data = static_cast<u_char*>(ngx_pnalloc(r->pool, uri.len));
+    if (uri.data == nullptr) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(ngx_cpymem(uri.data, alcf->pass.data, alcf->pass.len), path.data(), path.size());
+
+    auto* ps = static_cast<ngx_http_post_subrequest_t*>(
+        ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t)));
+    if (ps == nullptr) {
+        return NGX_ERROR;
+    }
+    ps->handler = ngx_http_aigw_upstream_done;
+    ps->data = ctx;
+
+    ngx_http_request_t* sr = nullptr;
+    if (ngx_http_subrequest(r, &uri, &r->args, &sr, ps, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->endpoint->has_json_body) {
+        sr->method = NGX_HTTP_POST;
+        ngx_str_set(&sr->method_name, "POST");
+        auto* rb = static_cast<ngx_http_request_body_t*>(
+            ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t)));
+        if (rb == nullptr) {
+            return NGX_ERROR;
+        }
+        rb->bufs = ctx->upstream_body;
+        sr->request_body = rb;
+        sr->headers_in.content_length_n = ctx->upstream_body_len;
+    } else {
+        sr->request_body = nullptr;
+        sr->headers_in.content_length_n = -1;
+    }
+    sr->headers_in.chunked = 0;
+    if (ngx_http_aigw_upstream_headers(r, sr, ctx->request_id) != NGX_OK) {
+        return NGX_ERROR;
+    }
+    // Body filters parse what passes, so file buffers are read into memory first.
+    sr->filter_need_in_memory = 1;
+    ngx_http_set_ctx(sr, ctx, ngx_http_aigw_module);
+
+    ctx->sr = sr;
+    ctx->sr_done = 0;
+    ctx->sr_rc = NGX_OK;
+    ctx->upstream_status = 0;
+    ctx->swallow = 0;
+    ctx->swallowed_status = 0;
+    r->write_event_handler = ngx_http_aigw_resume;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",
+                   &uri);
+    return NGX_OK;
+}
+
+// Called as the subrequest finalizes (possibly more than once if its output was still
+// buffered). Errors are kept for ngx_http_aigw_resume and swallowed here, so NGINX never
+// renders its own error page for the subrequest.
+static ngx_int_t ngx_http_aigw_upstream_done(ngx_http_request_t* sr, void* data,
+                                             ngx_int_t rc) noexcept {
+    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "aigw: upstream subrequest done rc:%i status:%ui", rc, ctx->upstream_status);
+    if (ctx->sr != sr) {
+        return rc;
+    }
+    ctx->sr_done = 1;
+    if (rc != NGX_OK && rc != NGX_AGAIN) {
+        ctx->sr_rc = rc;
+    }
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST || rc == NGX_HTTP_REQUEST_TIME_OUT ||
+        sr->connection->error) {
+        return rc;  // the client is gone: let NGINX terminate the whole request
+    }
+    return NGX_OK;
+}
+
+// The error a client gets when the upstream attempt failed before any byte was sent.
+static aigw::api_error ngx_http_aigw_attempt_error(ngx_http_request_t* r,
+                                                   ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->swallowed_status) {
+        return aigw::upstream_bad_response_error(static_cast<int>(ctx->swallowed_status));
+    }
+    if (ctx->sr_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+        return aigw::upstream_timeout_error();
+    }
+    if (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "aigw: the channel location for \"%V\" produced no upstream response "
+                      "(rc %i); check aigw_pass and the location's proxy_pass",
+                      &r->uri, ctx->sr_rc);
+    }
+    return aigw::upstream_unreachable_error();
+}
+
+static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
+    try {
+        auto* ctx =
+            static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+        if (ctx == nullptr || ctx->sr == nullptr || !ctx->sr_done) {
+            return;  // woken before the subrequest finished
+        }
+        ctx->sr = nullptr;
+        r->write_event_handler = ngx_http_request_empty_handler;
+
+        if (r->connection->error) {
+            ngx_http_finalize_request(r, NGX_ERROR);
+            return;
+        }
+
+        if (!ctx->header_sent) {
+            ngx_http_finalize_request(
+                r, ngx_http_aigw_send_error(r, ngx_http_aigw_attempt_error(r, ctx)));
+            return;
+        }
+
+        if (ctx->sr_rc == NGX_ERROR || ctx->sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "aigw: upstream response for \"%V\" was interrupted (rc %i)", &r->uri,
+                          ctx->sr_rc);
+            if (!ctx->sse) {
+                // A truncated JSON body cannot be repaired: close so the client notices.
+                r->keepalive = 0;
+                ngx_http_finalize_request(r, NGX_ERROR);
+                return;
+            }
+            ngx_http_finalize_request(
+                r, ngx_http_aigw_send_sse_error(r, aigw::upstream_interrupted_error()));
+            return;
+        }
+        ngx_http_finalize_request(r, ngx_http_send_special(r, NGX_HTTP_LAST));
+    } catch (...) {
+        ngx_http_aigw_log_exception(r, "resume");
+        ngx_http_finalize_request(r, NGX_ERROR);
+    }
+}

@@ -1,0 +1,240 @@
+// Header and body filters. On our upstream subrequest they move the upstream's status and
+// headers onto the main request and pass the body through as it arrives. On the main request
+// of a gateway location they add X-Request-Id and replace NGINX's own HTML error pages with
+// the OpenAI error body, so a client never sees HTML.
+#include <string>
+
+#include "ngx/aigw_module.hpp"
+
+static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt ngx_http_next_body_filter;
+
+// Hop-by-hop headers (RFC 9110 7.6.1) and those NGINX writes itself.
+static const std::string_view ngx_http_aigw_unforwarded_headers[] = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+    "trailer", "transfer-encoding", "upgrade", "content-length", "x-request-id",
+};
+
+static bool ngx_http_aigw_name_is(const ngx_str_t& name, std::string_view lower) {
+    return name.len == lower.size() &&
+           ngx_strncasecmp(name.data, (u_char*)lower.data(), lower.size()) == 0;
+}
+
+static bool ngx_http_aigw_media_type_is(const ngx_str_t& ct, std::string_view type) {
+    if (ct.len < type.size() || ngx_strncasecmp(ct.data, (u_char*)type.data(), type.size()) != 0) {
+        return false;
+    }
+    return ct.len == type.size() || ct.data[type.size()] == ';' || ct.data[type.size()] == ' ';
+}
+
+static void ngx_http_aigw_consume(ngx_chain_t* in) {
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+}
+
+static ngx_int_t ngx_http_aigw_add_request_id(ngx_http_request_t* r) {
+    ngx_str_t* id = ngx_http_aigw_request_id(r);
+    if (id == nullptr) {
+        return NGX_ERROR;
+    }
+    return ngx_http_aigw_set_header(r, "X-Request-Id", *id);
+}
+
+// Copies the upstream's response head onto the main request and sends it.
+static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_request_t* m = sr->main;
+    ngx_uint_t status = sr->headers_out.status;
+    const ngx_str_t& ct = sr->headers_out.content_type;
+    bool json = ngx_http_aigw_media_type_is(ct, "application/json");
+    bool sse = ngx_http_aigw_media_type_is(ct, "text/event-stream");
+    ctx->upstream_status = status;
+
+    if (status >= NGX_HTTP_BAD_REQUEST && !json) {
+        // An HTML or empty error page from the upstream (or a proxy before it): the client
+        // gets our JSON error instead, from ngx_http_aigw_resume. Stop reading the body.
+        ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                      "aigw: upstream answered \"%V\" with HTTP %ui and content type \"%V\", "
+                      "not a JSON error",
+                      &sr->uri, status, &ct);
+        ctx->swallow = 1;
+        ctx->swallowed_status = status;
+        sr->header_only = 1;
+        return NGX_OK;
+    }
+
+    m->headers_out.status = status;
+    m->headers_out.content_type = ct;
+    m->headers_out.content_type_len = sr->headers_out.content_type_len;
+    m->headers_out.content_type_lowcase = nullptr;
+    m->headers_out.charset = sr->headers_out.charset;
+    m->headers_out.content_length = nullptr;
+    m->headers_out.content_length_n = sse ? -1 : sr->headers_out.content_length_n;
+    m->headers_out.last_modified_time = -1;
+
+    ngx_list_part_t* part = &sr->headers_out.headers.part;
+    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+    for (ngx_uint_t i = 0;; i++) {
+        if (i >= part->nelts) {
+            if (part->next == nullptr) {
+                break;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t*>(part->elts);
+            i = 0;
+        }
+        if (h[i].hash == 0) {
+            continue;
+        }
+        bool skip = false;
+        for (std::string_view name : ngx_http_aigw_unforwarded_headers) {
+            if (ngx_http_aigw_name_is(h[i].key, name)) {
+                skip = true;
+                break;
+            }
+        }
+        if (skip) {
+            // The upstream's own id stays visible next to the gateway's.
+            if (ngx_http_aigw_name_is(h[i].key, "x-request-id") &&
+                ngx_http_aigw_set_header(m, "X-Upstream-Request-Id", h[i].value) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+        if (ngx_http_aigw_set_header(m, aigw::ngx::view(h[i].key), h[i].value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (sse) {
+        ctx->sse = 1;
+        // Events must reach the client as they come: no buffering here, in a proxy in
+        // front of us, or in gzip.
+        static ngx_str_t no = ngx_string("no");
+        if (ngx_http_aigw_set_header(m, "X-Accel-Buffering", no) != NGX_OK) {
+            return NGX_ERROR;
+        }
+        m->gzip_tested = 1;
+        m->gzip_ok = 0;
+        if (sr->upstream != nullptr) {
+            sr->upstream->buffering = 0;
+        }
+    }
+
+    ctx->own_response = 1;
+    ngx_int_t rc = ngx_http_send_header(m);
+    ctx->header_sent = 1;
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return NGX_ERROR;
+    }
+    return ngx_http_next_header_filter(sr);
+}
+
+// An NGINX error page (413 from client_max_body_size, 400, 408, 500 ...) in a gateway
+// location: same status, OpenAI JSON body.
+static ngx_int_t ngx_http_aigw_replace_error_page(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    aigw::api_error e = aigw::error_for_status(static_cast<int>(r->headers_out.status));
+    std::string body = aigw::error_json(e);
+    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(p, body.data(), body.size());
+    ctx->replacement.data = p;
+    ctx->replacement.len = body.size();
+    ctx->replace_body = 1;
+
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = nullptr;
+    r->headers_out.charset.len = 0;
+    r->headers_out.content_length = nullptr;
+    r->headers_out.content_length_n = static_cast<off_t>(body.size());
+    return NGX_OK;
+}
+
+static ngx_int_t ngx_http_aigw_header_filter(ngx_http_request_t* r) noexcept {
+    try {
+        auto* ctx =
+            static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+        if (r != r->main) {
+            if (ctx != nullptr && ctx->sr == r) {
+                return ngx_http_aigw_upstream_header(r, ctx);
+            }
+            return ngx_http_next_header_filter(r);
+        }
+
+        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+        if (!alcf->enable) {
+            return ngx_http_next_header_filter(r);
+        }
+        ctx = ngx_http_aigw_get_ctx(r);
+        if (ctx == nullptr || ngx_http_aigw_add_request_id(r) != NGX_OK) {
+            return NGX_ERROR;
+        }
+        if (!ctx->own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST &&
+            ngx_http_aigw_replace_error_page(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+        return ngx_http_next_header_filter(r);
+    } catch (...) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: header filter failed");
+        return NGX_ERROR;
+    }
+}
+
+static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* in) noexcept {
+    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    if (ctx == nullptr) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (r != r->main) {
+        if (ctx->sr != r) {
+            return ngx_http_next_body_filter(r, in);
+        }
+        if (ctx->swallow) {
+            ngx_http_aigw_consume(in);
+            return NGX_OK;
+        }
+        if (!ctx->body_started) {
+            for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+                if (ngx_buf_size(cl->buf) > 0) {
+                    ctx->body_started = 1;
+                    break;
+                }
+            }
+        }
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (!ctx->replace_body) {
+        return ngx_http_next_body_filter(r, in);
+    }
+    ngx_http_aigw_consume(in);
+    if (ctx->replacement_sent || r->header_only) {
+        return NGX_OK;
+    }
+    ctx->replacement_sent = 1;
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+    if (b == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = ctx->replacement.data;
+    b->last = ctx->replacement.data + ctx->replacement.len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+    ngx_chain_t out = {b, nullptr};
+    return ngx_http_next_body_filter(r, &out);
+}
+
+ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf) {
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_aigw_header_filter;
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_aigw_body_filter;
+    return NGX_OK;
+}

@@ -1,0 +1,95 @@
+// Module object, per-request context and the request id.
+#include "aigw/request_id.hpp"
+#include "ngx/aigw_module.hpp"
+
+static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
+static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;
+
+static ngx_http_module_t ngx_http_aigw_module_ctx = {
+    ngx_http_aigw_preconfiguration,   // preconfiguration
+    ngx_http_aigw_postconfiguration,  // postconfiguration
+    nullptr,                          // create main configuration
+    nullptr,                          // init main configuration
+    nullptr,                          // create server configuration
+    nullptr,                          // merge server configuration
+    ngx_http_aigw_create_loc_conf,    // create location configuration
+    ngx_http_aigw_merge_loc_conf,     // merge location configuration
+};
+
+ngx_module_t ngx_http_aigw_module = {
+    NGX_MODULE_V1,
+    &ngx_http_aigw_module_ctx,  // module context
+    ngx_http_aigw_commands,     // module directives
+    NGX_HTTP_MODULE,            // module type
+    nullptr,                    // init master
+    nullptr,                    // init module
+    nullptr,                    // init process
+    nullptr,                    // init thread
+    nullptr,                    // exit thread
+    nullptr,                    // exit process
+    nullptr,                    // exit master
+    NGX_MODULE_V1_PADDING};
+
+static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept {
+    return ngx_http_aigw_add_variables(cf);
+}
+
+static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
+    return ngx_http_aigw_filter_init(cf);
+}
+
+ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
+    r = r->main;
+    auto* ctx =
+        static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    if (ctx != nullptr) {
+        return ctx;
+    }
+    ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_pcalloc(r->pool, sizeof(ngx_http_aigw_ctx_t)));
+    if (ctx == nullptr) {
+        return nullptr;
+    }
+    ctx->main = r;
+    ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
+    return ctx;
+}
+
+// The client's X-Request-Id when it is safe to echo, else a fresh "req_<32 hex>".
+ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx == nullptr) {
+        return nullptr;
+    }
+    if (ctx->request_id.len) {
+        return &ctx->request_id;
+    }
+    r = r->main;
+
+    ngx_list_part_t* part = &r->headers_in.headers.part;
+    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+    for (ngx_uint_t i = 0;; i++) {
+        if (i >= part->nelts) {
+            if (part->next == nullptr) {
+                break;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t*>(part->elts);
+            i = 0;
+        }
+        if (h[i].key.len == sizeof("X-Request-Id") - 1 &&
+            ngx_strncasecmp(h[i].key.data, (u_char*)"X-Request-Id", h[i].key.len) == 0 &&
+            aigw::acceptable_client_request_id(aigw::ngx::view(h[i].value))) {
+            ctx->request_id = h[i].value;
+            return &ctx->request_id;
+        }
+    }
+
+    auto* id = static_cast<u_char*>(ngx_pnalloc(r->pool, aigw::request_id_len));
+    if (id == nullptr || !aigw::make_request_id(reinterpret_cast<char*>(id))) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: no randomness for a request id");
+        return nullptr;
+    }
+    ctx->request_id.data = id;
+    ctx->request_id.len = aigw::request_id_len;
+    return &ctx->request_id;
+}

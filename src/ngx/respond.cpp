@@ -1,0 +1,100 @@
+// Responses the gateway writes itself: OpenAI-shaped errors and response headers.
+#include "ngx/aigw_module.hpp"
+
+#include <string>
+
+static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::string& s,
+                                             bool last) {
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+    if (b == nullptr) {
+        return NGX_ERROR;
+    }
+    if (!s.empty()) {
+        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, s.size()));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(p, s.data(), s.size());
+        b->pos = p;
+        b->last = p + s.size();
+        b->memory = 1;
+    }
+    b->flush = 1;
+    if (last) {
+        b->last_buf = (r == r->main) ? 1 : 0;
+        b->last_in_chain = 1;
+    }
+    if (ngx_buf_size(b) == 0 && !last) {
+        b->sync = 1;
+    }
+    ngx_chain_t out = {b, nullptr};
+    return ngx_http_output_filter(r, &out);
+}
+
+ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
+                                   const ngx_str_t& value) {
+    auto* h = static_cast<ngx_table_elt_t*>(ngx_list_push(&r->headers_out.headers));
+    if (h == nullptr) {
+        return NGX_ERROR;
+    }
+    h->hash = 1;
+    h->key.data = reinterpret_cast<u_char*>(const_cast<char*>(name.data()));
+    h->key.len = name.size();
+    h->value = value;
+    h->lowcase_key = nullptr;
+#if defined(nginx_version) && nginx_version >= 1023000
+    h->next = nullptr;
+#endif
+    return NGX_OK;
+}
+
+// Sends an OpenAI error as the whole response of the main request. The caller finalizes
+// the request with the returned code.
+ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx == nullptr) {
+        return NGX_ERROR;
+    }
+    if (r->header_sent) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "aigw: cannot send error %d after the response started", e.status);
+        return NGX_ERROR;
+    }
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    std::string body = aigw::error_json(e);
+
+    ctx->own_response = 1;
+    r->headers_out.status = static_cast<ngx_uint_t>(e.status);
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = nullptr;
+    r->headers_out.charset.len = 0;
+    r->headers_out.content_length_n = static_cast<off_t>(body.size());
+    r->headers_out.content_length = nullptr;
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->endpoint != nullptr) {
+        std::string_view m = aigw::method_name(ctx->endpoint->method);
+        ngx_str_t allow{m.size(), reinterpret_cast<u_char*>(const_cast<char*>(m.data()))};
+        if (ngx_http_aigw_set_header(r, "Allow", allow) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_int_t rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+    return ngx_http_aigw_output_string(r, body, true);
+}
+
+// Ends a stream that already started: an SSE error event the OpenAI SDKs raise as an
+// APIError, then the end of the response.
+ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e) {
+    return ngx_http_aigw_output_string(r, aigw::error_sse_event(e), true);
+}
