@@ -46,6 +46,9 @@ $(BUILD)/unit/%: t/unit/%.cpp $(CORE_OBJS) $(wildcard t/unit/*.hpp)
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_OBJS) $(UNIT_LIBS) -o $@
 
+# Keep the core objects between runs (they are intermediate files to make).
+.SECONDARY: $(CORE_OBJS)
+
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 

@@ -193,6 +193,8 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         if (key == "model") {
             // Duplicate keys: the last one wins, as in the upstream's own parser.
             model_seen = true;
+            f.model.clear();  // an earlier string value must not survive a later non-string
+            f.model_token_begin = f.model_token_end = 0;
             if (auto err = v.type().get(model_type)) return invalid(err);
             if (model_type == od::json_type::string) {
                 std::string_view token = v.raw_json_token();

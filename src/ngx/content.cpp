@@ -174,7 +174,7 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        if (!f.model.empty()) {
+        if (f.has_model) {
             ctx->model.data = static_cast<u_char*>(ngx_pnalloc(r->pool, f.model.size()));
             if (ctx->model.data == nullptr) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -327,6 +327,7 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     ctx->upstream_status = 0;
     ctx->swallow = 0;
     ctx->swallowed_status = 0;
+    ctx->upstream_complete = 0;
     r->write_event_handler = ngx_http_aigw_resume;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",
@@ -395,7 +396,8 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        if (ctx->sr_rc == NGX_ERROR || ctx->sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (!ctx->upstream_complete || ctx->sr_rc == NGX_ERROR ||
+            ctx->sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "aigw: upstream response for \"%V\" was interrupted (rc %i)", &r->uri,
                           ctx->sr_rc);
