@@ -39,6 +39,7 @@ struct ngx_http_aigw_ctx_t {
     unsigned sse:1;                          // response is text/event-stream
     unsigned swallow:1;                      // drop the subrequest's body
     unsigned body_started:1;                 // a body byte went to the client
+    unsigned upstream_complete:1;            // the upstream's body ended cleanly
     unsigned replace_body:1;                 // replace an NGINX error page's body
     unsigned replacement_sent:1;
 };

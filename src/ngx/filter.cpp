@@ -199,12 +199,14 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
             ngx_http_aigw_consume(in);
             return NGX_OK;
         }
-        if (!ctx->body_started) {
-            for (ngx_chain_t* cl = in; cl; cl = cl->next) {
-                if (ngx_buf_size(cl->buf) > 0) {
-                    ctx->body_started = 1;
-                    break;
-                }
+        for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+            if (ngx_buf_size(cl->buf) > 0) {
+                ctx->body_started = 1;
+            }
+            // The upstream module ends a clean response with last_in_chain; after a cut
+            // it only flushes, so this is how a truncated body is told apart.
+            if (cl->buf->last_in_chain || cl->buf->last_buf) {
+                ctx->upstream_complete = 1;
             }
         }
         return ngx_http_next_body_filter(r, in);
