@@ -19,9 +19,16 @@ UNIT_LIBS     := -lcmocka -lsimdjson -lcrypto
 UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(wildcard t/unit/test_*.cpp))
 CORE_OBJS     := $(patsubst src/%.cpp,$(BUILD)/unit/obj/%.o,$(CORE_SRCS))
 
-.PHONY: all module deps unit integration test demo bench install clean
+# The admin CLI (scripts/aigw-keys runs it): not part of the module, so not in `config`.
+CLI           := $(BUILD)/aigw-keys
+CLI_CXXFLAGS  := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude
+CLI_LIBS      := -lhiredis -lcrypto -lsimdjson
+CLI_CORE_SRCS := src/core/keys.cpp src/core/schema.cpp src/core/errors.cpp
+CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/cli/aigw_keys.cpp)
 
-all: module
+.PHONY: all module cli deps unit integration test demo bench install clean
+
+all: module cli
 
 module: $(MODULE)
 
@@ -48,6 +55,15 @@ $(BUILD)/unit/%: t/unit/%.cpp $(CORE_OBJS) $(wildcard t/unit/*.hpp)
 
 # Keep the core objects between runs (they are intermediate files to make).
 .SECONDARY: $(CORE_OBJS)
+
+$(BUILD)/cli/obj/%.o: src/%.cpp $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLI_CXXFLAGS) -c $< -o $@
+
+$(CLI): $(CLI_OBJS)
+	$(CXX) $(CLI_CXXFLAGS) $(CLI_OBJS) $(CLI_LIBS) -o $@
+
+cli: $(CLI)
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc

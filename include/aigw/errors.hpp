@@ -40,4 +40,13 @@ std::string error_json(const api_error& e);
 // "event: error\ndata: {...}\n\n" for a stream that already started.
 std::string error_sse_event(const api_error& e);
 
+// Client key checks in the access phase (see keys.hpp). Messages name the key only masked.
+api_error missing_api_key_error();                      // 401, no key in any header
+api_error invalid_api_key_error(std::string_view masked);  // 401, unknown key
+api_error key_disabled_error();                         // 401
+api_error key_expired_error();                          // 401
+api_error ip_not_allowed_error();                       // 403, client address not in ip_allow
+api_error model_not_allowed_error(std::string_view model);  // 403
+api_error keys_unavailable_error();                     // 503, Redis down and nothing cached
+
 }  // namespace aigw

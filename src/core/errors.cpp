@@ -233,4 +233,45 @@ std::string error_sse_event(const api_error& e) {
     return out;
 }
 
+api_error missing_api_key_error() {
+    return make(401, "authentication_error", "missing_api_key",
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), "
+                "or in an x-api-key header.");
+}
+
+api_error invalid_api_key_error(std::string_view masked) {
+    std::string msg = "Incorrect API key provided: ";
+    msg += masked;
+    msg += ". Ask the administrator of this gateway for a valid key.";
+    return make(401, "authentication_error", "invalid_api_key", std::move(msg));
+}
+
+api_error key_disabled_error() {
+    return make(401, "authentication_error", "key_disabled",
+                "The API key provided has been disabled.");
+}
+
+api_error key_expired_error() {
+    return make(401, "authentication_error", "key_expired", "The API key provided has expired.");
+}
+
+api_error ip_not_allowed_error() {
+    return make(403, "permission_error", "ip_not_allowed",
+                "The API key provided may not be used from your IP address.");
+}
+
+api_error model_not_allowed_error(std::string_view model) {
+    std::string msg = "The API key provided is not allowed to use the model '";
+    msg += model;
+    msg += "'.";
+    return make(403, "permission_error", "model_not_allowed", std::move(msg), "model");
+}
+
+api_error keys_unavailable_error() {
+    // Fail closed: without Redis (and no cached entry) no key can be trusted.
+    return make(503, "api_error", "service_unavailable",
+                "The gateway cannot verify API keys right now. Please retry shortly.");
+}
+
 }  // namespace aigw
