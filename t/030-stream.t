@@ -297,3 +297,35 @@ client prematurely closed connection, so upstream connection is closed too
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 10: a cut inside an event: the half event is never sent, the error event follows the last whole one
+--- config eval: $::Gateway
+--- tcp_listen: 1985
+--- tcp_reply eval
+my $cut = index($::Stream, "data: ", 10) + 40;     # 40 bytes into the second event
+my $p = ::split_reply(substr($::Stream, 0, $cut), 20);
+$p->[-1] =~ s/0\r\n\r\n\z//;
+$p
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true}
+--- response_body eval
+substr($::Stream, 0, index($::Stream, "data: ", 10))
+. qq(event: error\ndata: {"error":{"message":"The upstream connection was interrupted before the response was complete.","type":"api_error","param":null,"code":"upstream_interrupted"}}\n\n)
+--- error_log
+upstream prematurely closed connection
+
+
+
+=== TEST 11: an unterminated last event at a clean end is passed as the upstream sent it
+--- config eval: $::Gateway
+--- tcp_listen: 1985
+--- tcp_reply eval
+::split_reply("data: {\"a\":1}\n\ndata: [DONE]", 5, 20)
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true}
+--- response_body eval
+"data: {\"a\":1}\n\ndata: [DONE]"

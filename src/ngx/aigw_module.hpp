@@ -6,14 +6,32 @@
 
 #include "aigw/endpoints.hpp"
 #include "aigw/errors.hpp"
+#include "aigw/sse.hpp"
+#include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
+#include "ngx/redis.hpp"
+
+namespace aigw {
+struct key_record;
+}
 
 extern "C" ngx_module_t ngx_http_aigw_module;
+
+enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
+
+struct ngx_http_aigw_main_conf_t {
+    ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
+    ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
+    ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
+};
 
 struct ngx_http_aigw_loc_conf_t {
     ngx_flag_t enable;   // aigw on|off
     ngx_str_t pass;      // aigw_pass: prefix of the channel's internal location
+    ngx_flag_t keys;     // aigw_keys on|off: require a client key (default: on with aigw_redis)
 };
+
+enum class ngx_http_aigw_auth_state : unsigned { none, waiting, done };
 
 // Per-request state, shared by the main request and its upstream subrequest (both point to
 // the same object). It lives in the request pool and is trivially destructible.
@@ -26,6 +44,20 @@ struct ngx_http_aigw_ctx_t {
     ngx_str_t model;                         // as the client named it
     ngx_chain_t* upstream_body;              // what the subrequest sends
     off_t upstream_body_len;
+
+    // Access phase: the client key.
+    ngx_http_aigw_auth_state auth_state;
+    ngx_int_t auth_rc;                       // the access phase's answer once done
+    ngx_http_aigw_redis_call_t* redis_call;  // pending HGETALL, cancelled by a pool cleanup
+    aigw::key_record* key;                   // the valid key's record (pool cleanup frees it)
+    ngx_str_t key_masked;                    // "sk-aigw-…abcd", never the key itself
+    u_char key_digest[32];                   // sha256 of the key: the cache's and Redis's id
+
+    // Streams: only whole events go to the client; an unfinished one waits in `hold`.
+    aigw::sse_event_scanner sse_scan;
+    ngx_chain_t* hold;                       // the unfinished event's bytes (our buffer)
+    ngx_chain_t* free;                       // our buffers, sent and reusable
+    ngx_chain_t* busy;                       // our buffers still being sent
 
     ngx_str_t replacement;                   // OpenAI JSON replacing an NGINX error page
     ngx_int_t sr_rc;                         // what finalized the subrequest
@@ -42,6 +74,9 @@ struct ngx_http_aigw_ctx_t {
     unsigned upstream_complete:1;            // the upstream's body ended cleanly
     unsigned replace_body:1;                 // replace an NGINX error page's body
     unsigned replacement_sent:1;
+    unsigned prepared_error:1;               // `replacement` holds the error to send
+    unsigned filter_models:1;                // /v1/models: keep only the key's models
+    unsigned sse_passthrough:1;              // an event outgrew the hold limit: pass bytes
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,
@@ -54,11 +89,21 @@ ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r);
 // content.cpp
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept;
 
+// access.cpp
+ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept;
+void ngx_http_aigw_key_invalidated(const char* data, size_t len);
+// For the content phase: 403 unless the key (if any) may use the model.
+bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model);
+bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx);
+
 // filter.cpp
 ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);
 
 // respond.cpp
 ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e);
+// Keeps `e` as the body of the error page NGINX will send for the returned status (for
+// phases that answer by returning a status, like access).
+ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e);
 ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e);
 ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
                                    const ngx_str_t& value);
@@ -68,5 +113,7 @@ ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf);
 
 // directives.cpp
 extern ngx_command_t ngx_http_aigw_commands[];
+void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept;
+char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* conf) noexcept;
 void* ngx_http_aigw_create_loc_conf(ngx_conf_t* cf) noexcept;
 char* ngx_http_aigw_merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) noexcept;

@@ -328,6 +328,8 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     ctx->swallow = 0;
     ctx->swallowed_status = 0;
     ctx->upstream_complete = 0;
+    ctx->sse_scan = aigw::sse_event_scanner{};
+    ctx->hold = nullptr;
     r->write_event_handler = ngx_http_aigw_resume;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",

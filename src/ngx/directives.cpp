@@ -2,6 +2,13 @@
 #include "ngx/aigw_module.hpp"
 
 static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+
+static ngx_conf_enum_t ngx_http_aigw_redis_fail_modes[] = {
+    {ngx_string("closed"), NGX_HTTP_AIGW_REDIS_FAIL_CLOSED},
+    {ngx_string("cached"), NGX_HTTP_AIGW_REDIS_FAIL_CACHED},
+    {ngx_null_string, 0}};
 
 ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw"), NGX_HTTP_LOC_CONF | NGX_CONF_FLAG, ngx_conf_set_flag_slot,
@@ -11,7 +18,41 @@ ngx_command_t ngx_http_aigw_commands[] = {
      ngx_http_aigw_pass, NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_aigw_loc_conf_t, pass),
      nullptr},
 
+    {ngx_string("aigw_keys"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_FLAG,
+     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_aigw_loc_conf_t, keys),
+     nullptr},
+
+    {ngx_string("aigw_redis"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_redis,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_redis_fail"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_enum_slot,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, redis_fail),
+     ngx_http_aigw_redis_fail_modes},
+
+    {ngx_string("aigw_key_cache"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_key_cache,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
+
+void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
+    auto* conf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_pcalloc(cf->pool, sizeof(ngx_http_aigw_main_conf_t)));
+    if (conf == nullptr) {
+        return nullptr;
+    }
+    conf->redis_fail = NGX_CONF_UNSET_UINT;
+    return conf;
+}
+
+char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
+    auto* conf = static_cast<ngx_http_aigw_main_conf_t*>(c);
+    ngx_conf_init_uint_value(conf->redis_fail, NGX_HTTP_AIGW_REDIS_FAIL_CACHED);
+    if (conf->key_cache.zone != nullptr && conf->redis.host.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_key_cache\" needs \"aigw_redis\"");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
 
 void* ngx_http_aigw_create_loc_conf(ngx_conf_t* cf) noexcept {
     auto* conf = static_cast<ngx_http_aigw_loc_conf_t*>(
@@ -21,6 +62,7 @@ void* ngx_http_aigw_create_loc_conf(ngx_conf_t* cf) noexcept {
     }
     // pass: zeroed by ngx_pcalloc (unset)
     conf->enable = NGX_CONF_UNSET;
+    conf->keys = NGX_CONF_UNSET;
     return conf;
 }
 
@@ -30,6 +72,17 @@ char* ngx_http_aigw_merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) no
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->pass, prev->pass, "");
+
+    // Keys are required wherever Redis is configured, unless a location says otherwise:
+    // a gateway open by accident is worse than one closed by accident.
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_aigw_module));
+    ngx_conf_merge_value(conf->keys, prev->keys, amcf->redis.host.len ? 1 : 0);
+    if (conf->enable && conf->keys && amcf->redis.host.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"aigw_keys on\" needs \"aigw_redis\" at the http level");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
 
     if (conf->enable) {
         if (conf->pass.len == 0) {
@@ -73,5 +126,163 @@ static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) 
         pass.len--;
     }
     alcf->pass = pass;
+    return NGX_CONF_OK;
+}
+
+// Parses "[s]" or "[ms]" time values of key=value options.
+static bool ngx_http_aigw_option(const ngx_str_t& arg, const char* name, ngx_str_t* value) {
+    size_t n = ngx_strlen(name);
+    if (arg.len <= n || ngx_strncmp(arg.data, name, n) != 0) {
+        return false;
+    }
+    value->data = arg.data + n;
+    value->len = arg.len - n;
+    return true;
+}
+
+// aigw_redis host:port [password=...] [db=N] [timeout=200ms];
+// The host is resolved here, at configuration time: a worker never resolves names.
+static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
+    if (amcf->redis.host.len) {
+        return const_cast<char*>("is duplicate");
+    }
+    ngx_str_t* value = static_cast<ngx_str_t*>(cf->args->elts);
+    ngx_http_aigw_redis_conf_t* rc = &amcf->redis;
+    rc->name = value[1];
+    rc->timeout = 200;
+    rc->db = 0;
+
+    ngx_url_t u;
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = value[1];
+    u.no_resolve = 0;
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" address \"%V\"%s%s",
+                           &value[1], u.err ? ": " : "", u.err ? u.err : "");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (u.no_port || u.port == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"aigw_redis\" address \"%V\": a port is required (host:port)",
+                           &value[1]);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    // The numeric address of the first result, as hiredis wants it.
+    u_char text[NGX_SOCKADDR_STRLEN];
+    size_t len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text, NGX_SOCKADDR_STRLEN, 0);
+    rc->host.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, len + 1));
+    if (rc->host.data == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    ngx_memcpy(rc->host.data, text, len);
+    rc->host.data[len] = '\0';
+    rc->host.len = len;
+    rc->port = u.port;
+
+    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
+        ngx_str_t v;
+        if (ngx_http_aigw_option(value[i], "password=", &v)) {
+            rc->password.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, v.len + 1));
+            if (rc->password.data == nullptr) {
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            ngx_memcpy(rc->password.data, v.data, v.len);
+            rc->password.data[v.len] = '\0';
+            rc->password.len = v.len;
+        } else if (ngx_http_aigw_option(value[i], "db=", &v)) {
+            rc->db = ngx_atoi(v.data, v.len);
+            if (rc->db == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" db \"%V\"", &v);
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+        } else if (ngx_http_aigw_option(value[i], "timeout=", &v)) {
+            ngx_msec_t t = ngx_parse_time(&v, 0);
+            if (t == (ngx_msec_t)NGX_ERROR || t == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" timeout \"%V\"", &v);
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            rc->timeout = t;
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" parameter \"%V\"",
+                               &value[i]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+    return NGX_CONF_OK;
+}
+
+// aigw_key_cache zone=name:10m [ttl=5s] [negative_ttl=1s] [stale=60s];
+static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
+    ngx_http_aigw_key_cache_conf_t* kc = &amcf->key_cache;
+    if (kc->zone != nullptr) {
+        return const_cast<char*>("is duplicate");
+    }
+    ngx_str_t* value = static_cast<ngx_str_t*>(cf->args->elts);
+    kc->ttl = 5000;
+    kc->negative_ttl = 1000;
+    kc->stale = 60000;
+    ngx_str_t name = ngx_null_string;
+    ssize_t size = 0;
+
+    for (ngx_uint_t i = 1; i < cf->args->nelts; i++) {
+        ngx_str_t v;
+        if (ngx_http_aigw_option(value[i], "zone=", &v)) {
+            u_char* colon = static_cast<u_char*>(ngx_strlchr(v.data, v.data + v.len, ':'));
+            if (colon == nullptr || colon == v.data) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"aigw_key_cache\" zone \"%V\": expected name:size", &v);
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            name.data = v.data;
+            name.len = colon - v.data;
+            ngx_str_t s = {static_cast<size_t>(v.data + v.len - colon - 1), colon + 1};
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR || size < static_cast<ssize_t>(8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"aigw_key_cache\" zone size \"%V\": at least %uz",
+                                   &s, 8 * ngx_pagesize);
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            continue;
+        }
+        ngx_msec_t* slot = nullptr;
+        if (ngx_http_aigw_option(value[i], "ttl=", &v)) {
+            slot = &kc->ttl;
+        } else if (ngx_http_aigw_option(value[i], "negative_ttl=", &v)) {
+            slot = &kc->negative_ttl;
+        } else if (ngx_http_aigw_option(value[i], "stale=", &v)) {
+            slot = &kc->stale;
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_key_cache\" parameter \"%V\"",
+                               &value[i]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        ngx_msec_t t = ngx_parse_time(&v, 0);
+        if (t == (ngx_msec_t)NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_key_cache\" time \"%V\"",
+                               &value[i]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        *slot = t;
+    }
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_key_cache\" needs zone=name:size");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    kc->zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_aigw_module);
+    if (kc->zone == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (kc->zone->data != nullptr) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "zone \"%V\" is already used", &name);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    kc->zone->init = ngx_http_aigw_key_cache_init_zone;
+    kc->zone->data = ngx_http_aigw_key_cache_ctx_create(cf->pool);
+    if (kc->zone->data == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
     return NGX_CONF_OK;
 }

@@ -6,6 +6,9 @@
 
 #include "ngx/aigw_module.hpp"
 
+// An event larger than this is passed on as it comes rather than held whole.
+static constexpr size_t ngx_http_aigw_sse_hold_max = 1024 * 1024;
+
 static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt ngx_http_next_body_filter;
 
@@ -133,16 +136,20 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
 
 // An NGINX error page (413 from client_max_body_size, 400, 408, 500 ...) in a gateway
 // location: same status, OpenAI JSON body.
+// A phase that answered by returning a status may have prepared the exact error
+// (ngx_http_aigw_prepare_error); otherwise the status's generic one is used.
 static ngx_int_t ngx_http_aigw_replace_error_page(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    aigw::api_error e = aigw::error_for_status(static_cast<int>(r->headers_out.status));
-    std::string body = aigw::error_json(e);
-    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
-    if (p == nullptr) {
-        return NGX_ERROR;
+    if (!ctx->prepared_error) {
+        aigw::api_error e = aigw::error_for_status(static_cast<int>(r->headers_out.status));
+        std::string body = aigw::error_json(e);
+        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(p, body.data(), body.size());
+        ctx->replacement.data = p;
+        ctx->replacement.len = body.size();
     }
-    ngx_memcpy(p, body.data(), body.size());
-    ctx->replacement.data = p;
-    ctx->replacement.len = body.size();
     ctx->replace_body = 1;
 
     ngx_str_set(&r->headers_out.content_type, "application/json");
@@ -150,7 +157,7 @@ static ngx_int_t ngx_http_aigw_replace_error_page(ngx_http_request_t* r, ngx_htt
     r->headers_out.content_type_lowcase = nullptr;
     r->headers_out.charset.len = 0;
     r->headers_out.content_length = nullptr;
-    r->headers_out.content_length_n = static_cast<off_t>(body.size());
+    r->headers_out.content_length_n = static_cast<off_t>(ctx->replacement.len);
     return NGX_OK;
 }
 
@@ -185,6 +192,128 @@ static ngx_int_t ngx_http_aigw_header_filter(ngx_http_request_t* r) noexcept {
     }
 }
 
+// Appends bytes to the held, unfinished event, growing our buffer as needed.
+static ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                           const u_char* data, size_t len) {
+    if (ctx->hold == nullptr) {
+        ctx->hold = ngx_chain_get_free_buf(r->pool, &ctx->free);
+        if (ctx->hold == nullptr) {
+            return NGX_ERROR;
+        }
+        ngx_buf_t* b = ctx->hold->buf;
+        b->pos = b->last = b->start;
+        b->tag = (ngx_buf_tag_t)&ngx_http_aigw_module;
+        b->memory = 1;
+        b->flush = 1;
+        b->last_buf = 0;
+        b->last_in_chain = 0;
+    }
+    ngx_buf_t* b = ctx->hold->buf;
+    size_t have = b->start ? static_cast<size_t>(b->last - b->pos) : 0;
+    if (b->start == nullptr || static_cast<size_t>(b->end - b->last) < len) {
+        size_t cap = have + len < 4096 ? 4096 : 2 * (have + len);
+        auto* p = static_cast<u_char*>(ngx_palloc(r->pool, cap));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+        if (have) {
+            ngx_memcpy(p, b->pos, have);
+        }
+        b->start = p;
+        b->end = p + cap;
+        b->pos = p;
+        b->last = p + have;
+    }
+    b->last = ngx_cpymem(b->last, data, len);
+    return NGX_OK;
+}
+
+// Passes on only whole events. The upstream's buffers are passed through our own chain
+// links (the upstream module keeps its links), cut short at the last event end; the tail is
+// copied into `hold` and sent in front of the next bytes. Nothing held is ever sent after a
+// cut: ngx_http_aigw_resume then sends the error event instead.
+static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                          ngx_chain_t* in) {
+    ngx_chain_t* out = nullptr;
+    ngx_chain_t** ll = &out;
+    auto emit = [&](ngx_chain_t* link) -> bool {
+        ngx_chain_t* cl = ngx_alloc_chain_link(sr->pool);
+        if (cl == nullptr) {
+            return false;
+        }
+        cl->buf = link->buf;
+        cl->next = nullptr;
+        *ll = cl;
+        ll = &cl->next;
+        return true;
+    };
+    auto emit_hold = [&]() -> bool {
+        if (ctx->hold == nullptr) {
+            return true;
+        }
+        ngx_chain_t* h = ctx->hold;
+        ctx->hold = nullptr;
+        return emit(h);
+    };
+
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        ngx_buf_t* b = cl->buf;
+        size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
+        if (b->last_in_chain || b->last_buf) {
+            // A clean end: an unterminated last event goes as the upstream sent it.
+            if (!emit_hold() || !emit(cl)) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+        if (ctx->sse_passthrough || b->in_file || size == 0) {
+            if (!emit(cl)) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+        size_t end = ctx->sse_scan.feed(reinterpret_cast<const char*>(b->pos), size);
+        if (end == aigw::sse_event_scanner::npos) {
+            size_t held = ctx->hold ? static_cast<size_t>(ngx_buf_size(ctx->hold->buf)) : 0;
+            if (held + size > ngx_http_aigw_sse_hold_max) {
+                ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                              "aigw: an event of over %uz bytes in the stream of \"%V\"; "
+                              "passing bytes on without waiting for event ends",
+                              ngx_http_aigw_sse_hold_max, &sr->uri);
+                ctx->sse_passthrough = 1;
+                if (!emit_hold() || !emit(cl)) {
+                    return NGX_ERROR;
+                }
+                continue;
+            }
+            // Consumed into `hold`; an empty memory buffer must not travel on (the writer
+            // takes it for a bug), and the upstream reclaims it by its pos == last.
+            if (ngx_http_aigw_hold_append(sr, ctx, b->pos, size) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            b->pos = b->last;
+            continue;
+        }
+        if (!emit_hold()) {
+            return NGX_ERROR;
+        }
+        if (end < size) {
+            if (ngx_http_aigw_hold_append(sr, ctx, b->pos + end, size - end) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            b->last = b->pos + end;
+        }
+        if (!emit(cl)) {
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_int_t rc = ngx_http_next_body_filter(sr, out);
+    ngx_chain_update_chains(sr->pool, &ctx->free, &ctx->busy, &out,
+                            (ngx_buf_tag_t)&ngx_http_aigw_module);
+    return rc;
+}
+
 static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* in) noexcept {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
     if (ctx == nullptr) {
@@ -208,6 +337,9 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
             if (cl->buf->last_in_chain || cl->buf->last_buf) {
                 ctx->upstream_complete = 1;
             }
+        }
+        if (ctx->sse && r->upstream != nullptr && !r->upstream->buffering) {
+            return ngx_http_aigw_sse_filter(r, ctx, in);
         }
         return ngx_http_next_body_filter(r, in);
     }

@@ -4,12 +4,14 @@
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;
+static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept;
+static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept;
 
 static ngx_http_module_t ngx_http_aigw_module_ctx = {
     ngx_http_aigw_preconfiguration,   // preconfiguration
     ngx_http_aigw_postconfiguration,  // postconfiguration
-    nullptr,                          // create main configuration
-    nullptr,                          // init main configuration
+    ngx_http_aigw_create_main_conf,   // create main configuration
+    ngx_http_aigw_init_main_conf,     // init main configuration
     nullptr,                          // create server configuration
     nullptr,                          // merge server configuration
     ngx_http_aigw_create_loc_conf,    // create location configuration
@@ -23,10 +25,10 @@ ngx_module_t ngx_http_aigw_module = {
     NGX_HTTP_MODULE,            // module type
     nullptr,                    // init master
     nullptr,                    // init module
-    nullptr,                    // init process
+    ngx_http_aigw_init_process, // init process
     nullptr,                    // init thread
     nullptr,                    // exit thread
-    nullptr,                    // exit process
+    ngx_http_aigw_exit_process, // exit process
     nullptr,                    // exit master
     NGX_MODULE_V1_PADDING};
 
@@ -35,7 +37,33 @@ static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept {
 }
 
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
+    auto* cmcf = static_cast<ngx_http_core_main_conf_t*>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module));
+    auto* h = static_cast<ngx_http_handler_pt*>(
+        ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers));
+    if (h == nullptr) {
+        return NGX_ERROR;
+    }
+    *h = ngx_http_aigw_access_handler;
     return ngx_http_aigw_filter_init(cf);
+}
+
+// Redis connections are per worker, made after the fork. Only one worker per node listens
+// for key invalidations: the cache they clear is shared by all workers.
+static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_aigw_module));
+    if (amcf == nullptr || amcf->redis.host.len == 0) {
+        return NGX_OK;
+    }
+    bool subscribe = amcf->key_cache.zone != nullptr && ngx_worker == 0;
+    return ngx_http_aigw_redis_init_process(cycle, &amcf->redis,
+                                            subscribe ? "aigw:keys:invalidate" : nullptr,
+                                            ngx_http_aigw_key_invalidated);
+}
+
+static void ngx_http_aigw_exit_process(ngx_cycle_t*) noexcept {
+    ngx_http_aigw_redis_exit_process();
 }
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {

@@ -98,3 +98,20 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
 ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e) {
     return ngx_http_aigw_output_string(r, aigw::error_sse_event(e), true);
 }
+
+ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    std::string body = aigw::error_json(e);
+    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
+    if (p == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_memcpy(p, body.data(), body.size());
+    ctx->replacement.data = p;
+    ctx->replacement.len = body.size();
+    ctx->prepared_error = 1;
+    return e.status;
+}

@@ -1,0 +1,317 @@
+// Access phase: the client key. Cached in shared memory, else fetched from Redis without
+// blocking (the request waits the way auth_request waits for its subrequest: NGX_AGAIN, then
+// the phase is re-entered when the reply is in).
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "aigw/keys.hpp"
+#include "aigw/schema.hpp"
+#include "ngx/aigw_module.hpp"
+
+namespace {
+
+using field_list = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// HGETALL's pairs as one string for the cache: each item as a 4-byte length, then its bytes.
+std::string pack_fields(const redisReply* reply) {
+    std::string out;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply* e = reply->element[i];
+        uint32_t n = e->type == REDIS_REPLY_STRING ? static_cast<uint32_t>(e->len) : 0;
+        out.append(reinterpret_cast<const char*>(&n), sizeof(n));
+        if (n) {
+            out.append(e->str, n);
+        }
+    }
+    return out;
+}
+
+bool unpack_fields(std::string_view packed, field_list* out) {
+    std::string_view item[2];
+    int k = 0;
+    while (!packed.empty()) {
+        uint32_t n;
+        if (packed.size() < sizeof(n)) {
+            return false;
+        }
+        ngx_memcpy(&n, packed.data(), sizeof(n));
+        packed.remove_prefix(sizeof(n));
+        if (packed.size() < n) {
+            return false;
+        }
+        item[k++] = packed.substr(0, n);
+        packed.remove_prefix(n);
+        if (k == 2) {
+            out->emplace_back(item[0], item[1]);
+            k = 0;
+        }
+    }
+    return k == 0;
+}
+
+ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
+    return static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+}
+
+std::string_view header_value(ngx_http_request_t* r, std::string_view name) {
+    ngx_list_part_t* part = &r->headers_in.headers.part;
+    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+    for (ngx_uint_t i = 0;; i++) {
+        if (i >= part->nelts) {
+            if (part->next == nullptr) {
+                return {};
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t*>(part->elts);
+            i = 0;
+        }
+        if (h[i].key.len == name.size() &&
+            ngx_strncasecmp(h[i].key.data, (u_char*)name.data(), name.size()) == 0) {
+            return aigw::ngx::view(h[i].value);
+        }
+    }
+}
+
+void destroy_key_record(void* data) {
+    static_cast<aigw::key_record*>(data)->~key_record();
+}
+
+ngx_int_t reject(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e,
+                 std::string_view why) {
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: key %V rejected: %*s",
+                  &ctx->key_masked, why.size(), why.data());
+    return ngx_http_aigw_prepare_error(r, e);
+}
+
+// Decodes a record (from Redis or the cache) and applies the checks that need no body.
+ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, std::string_view packed) {
+    field_list fields;
+    if (!unpack_fields(packed, &fields)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    aigw::key_decode_result d = aigw::decode_key_record(fields);
+    if (!d.ok) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "aigw: the Redis record of key %V is malformed (%s); the key is refused",
+                      &ctx->key_masked, d.error.c_str());
+        return ngx_http_aigw_prepare_error(r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->key_masked)));
+    }
+    aigw::key_check_result c = aigw::key_check(d.record, ngx_time(),
+                                               aigw::ngx::view(r->connection->addr_text),
+                                               std::nullopt);
+    if (c != aigw::key_check_result::ok) {
+        return reject(r, ctx, aigw::key_check_error(c, {}), aigw::key_check_name(c));
+    }
+
+    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, sizeof(aigw::key_record));
+    if (cln == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->key = new (cln->data) aigw::key_record(std::move(d.record));
+    cln->handler = destroy_key_record;
+    return NGX_OK;
+}
+
+// Redis could not answer: a cached record may stand in (aigw_redis_fail cached), else 503.
+ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_aigw_main_conf_t* amcf = main_conf(r);
+    if (amcf->redis_fail == NGX_HTTP_AIGW_REDIS_FAIL_CACHED && amcf->key_cache.zone != nullptr) {
+        std::string packed;
+        auto state = ngx_http_aigw_key_cache_get(&amcf->key_cache, ctx->key_digest, &packed);
+        if (state == ngx_http_aigw_key_cache_state::fresh ||
+            state == ngx_http_aigw_key_cache_state::stale) {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "aigw: redis unavailable, key %V served from the cache",
+                           &ctx->key_masked);
+            return accept_record(r, ctx, packed);
+        }
+    }
+    return ngx_http_aigw_prepare_error(r, aigw::keys_unavailable_error());
+}
+
+void cancel_redis_call(void* data) {
+    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
+    if (ctx->redis_call != nullptr) {
+        ngx_http_aigw_redis_cancel(ctx->redis_call);
+        ctx->redis_call = nullptr;
+    }
+}
+
+void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) {
+    auto* r = static_cast<ngx_http_request_t*>(owner);
+    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    ctx->redis_call = nullptr;
+    try {
+        ngx_http_aigw_main_conf_t* amcf = main_conf(r);
+        if (status == ngx_http_aigw_redis_status::ok && reply->type == REDIS_REPLY_ARRAY) {
+            std::string packed = pack_fields(reply);
+            if (amcf->key_cache.zone != nullptr) {
+                ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->key_digest, packed);
+            }
+            ctx->auth_rc = packed.empty()
+                               ? reject(r, ctx, aigw::invalid_api_key_error(
+                                                    aigw::ngx::view(ctx->key_masked)),
+                                        "invalid_api_key")
+                               : accept_record(r, ctx, packed);
+        } else {
+            if (status == ngx_http_aigw_redis_status::ok) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "aigw: redis answered the key lookup with %s",
+                              reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
+            }
+            ctx->auth_rc = redis_failed(r, ctx);
+        }
+    } catch (const std::exception& e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
+        ctx->auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->auth_state = ngx_http_aigw_auth_state::done;
+    r->read_event_handler = ngx_http_block_reading;
+    // Resume the phases from the event loop, not from inside hiredis's callback.
+    ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    aigw::presented_key presented = aigw::extract_key(header_value(r, "authorization"),
+                                                      header_value(r, "x-api-key"),
+                                                      header_value(r, "x-goog-api-key"));
+    if (presented.key.empty()) {
+        return ngx_http_aigw_prepare_error(r, aigw::missing_api_key_error());
+    }
+    std::string masked = aigw::mask_key(presented.key);
+    ctx->key_masked.data = static_cast<u_char*>(ngx_pnalloc(r->pool, masked.size()));
+    if (ctx->key_masked.data == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_memcpy(ctx->key_masked.data, masked.data(), masked.size());
+    ctx->key_masked.len = masked.size();
+
+    if (!aigw::key_format_ok(presented.key)) {
+        // Not one of ours: no need to ask Redis.
+        return reject(r, ctx, aigw::invalid_api_key_error(masked), "not an aigw key");
+    }
+
+    std::string hex = aigw::sha256_hex(presented.key);
+    if (hex.size() != 64) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (size_t i = 0; i < 32; i++) {
+        ctx->key_digest[i] = static_cast<u_char>(ngx_hextoi((u_char*)&hex[2 * i], 2));
+    }
+
+    ngx_http_aigw_main_conf_t* amcf = main_conf(r);
+    if (amcf->key_cache.zone != nullptr) {
+        std::string packed;
+        switch (ngx_http_aigw_key_cache_get(&amcf->key_cache, ctx->key_digest, &packed)) {
+        case ngx_http_aigw_key_cache_state::fresh:
+            return accept_record(r, ctx, packed);
+        case ngx_http_aigw_key_cache_state::fresh_negative:
+            return reject(r, ctx, aigw::invalid_api_key_error(masked), "invalid_api_key (cached)");
+        case ngx_http_aigw_key_cache_state::stale:
+        case ngx_http_aigw_key_cache_state::miss:
+            break;
+        }
+    }
+
+    std::string redis_key = aigw::key_hash_key(hex);
+    const char* argv[] = {"HGETALL", redis_key.c_str()};
+    size_t lens[] = {7, redis_key.size()};
+    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->redis_call = ngx_http_aigw_redis_command(2, argv, lens, key_reply, r);
+    if (ctx->redis_call == nullptr) {
+        return redis_failed(r, ctx);
+    }
+    cln->handler = cancel_redis_call;
+    cln->data = ctx;
+    ctx->auth_state = ngx_http_aigw_auth_state::waiting;
+    // Notice a client that goes away while we wait.
+    r->read_event_handler = ngx_http_test_reading;
+    return NGX_AGAIN;
+}
+
+}  // namespace
+
+ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept {
+    try {
+        if (r != r->main) {
+            return NGX_DECLINED;
+        }
+        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+        if (!alcf->enable || !alcf->keys) {
+            return NGX_DECLINED;
+        }
+        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+        if (ctx == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        switch (ctx->auth_state) {
+        case ngx_http_aigw_auth_state::done:
+            return ctx->auth_rc;
+        case ngx_http_aigw_auth_state::waiting:
+            return NGX_AGAIN;
+        case ngx_http_aigw_auth_state::none:
+            break;
+        }
+        ngx_int_t rc = check_key(r, ctx);
+        if (rc != NGX_AGAIN) {
+            ctx->auth_state = ngx_http_aigw_auth_state::done;
+            ctx->auth_rc = rc;
+        }
+        return rc;
+    } catch (const std::exception& e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    } catch (...) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+// A message on the invalidation channel: the sha256 hex of a key that changed. nullptr
+// after (re)subscribing, when messages may have been lost: every entry stops being fresh.
+void ngx_http_aigw_key_invalidated(const char* data, size_t len) {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_http_aigw_module));
+    if (amcf == nullptr || amcf->key_cache.zone == nullptr) {
+        return;
+    }
+    if (data == nullptr) {
+        ngx_http_aigw_key_cache_expire_all(&amcf->key_cache);
+        return;
+    }
+    if (len != 64) {
+        return;
+    }
+    u_char digest[32];
+    for (size_t i = 0; i < 32; i++) {
+        ngx_int_t v = ngx_hextoi((u_char*)data + 2 * i, 2);
+        if (v == NGX_ERROR) {
+            return;
+        }
+        digest[i] = static_cast<u_char>(v);
+    }
+    ngx_http_aigw_key_cache_delete(&amcf->key_cache, digest);
+}
+
+bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->key == nullptr) {
+        return false;
+    }
+    for (const std::string& m : ctx->key->models) {
+        if (m == "*") {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model) {
+    return ctx->key == nullptr || aigw::model_allowed(*ctx->key, model);
+}
