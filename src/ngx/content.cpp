@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "aigw/json.hpp"
+#include "aigw/models.hpp"
 #include "ngx/aigw_module.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
@@ -17,6 +18,14 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept;
 static const std::string_view ngx_http_aigw_dropped_headers[] = {
     "authorization", "x-api-key", "x-goog-api-key", "accept-encoding", "x-request-id",
 };
+
+static ngx_int_t ngx_http_aigw_reject_model(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                             std::string_view model) {
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "aigw: key %V rejected: model_not_allowed (\"%*s\")", &ctx->key_masked,
+                  model.size(), model.data());
+    return ngx_http_aigw_send_error(r, aigw::model_not_allowed_error(model));
+}
 
 static void ngx_http_aigw_log_exception(ngx_http_request_t* r, const char* where) noexcept {
     const char* what = "unknown exception";
@@ -63,6 +72,15 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: %V %V",
                        &r->method_name, &r->uri);
+
+        if (ep->id == aigw::endpoint_id::model_retrieve) {
+            std::string_view id = aigw::model_id_from_path(path);
+            if (!ngx_http_aigw_model_allowed(ctx, id)) {
+                return ngx_http_aigw_reject_model(r, ctx, id);
+            }
+        }
+        ctx->filter_models =
+            ep->id == aigw::endpoint_id::models && ngx_http_aigw_key_restricts_models(ctx);
 
         if (ep->has_json_body) {
             r->request_body_in_single_buf = 1;
@@ -184,6 +202,10 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             ctx->model.len = f.model.size();
         }
         ctx->stream = f.stream && ctx->endpoint->streamable;
+        if (f.has_model && !ngx_http_aigw_model_allowed(ctx, f.model)) {
+            ngx_http_finalize_request(r, ngx_http_aigw_reject_model(r, ctx, f.model));
+            return;
+        }
 
         auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
         ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);

@@ -2,8 +2,11 @@
 // headers onto the main request and pass the body through as it arrives. On the main request
 // of a gateway location they add X-Request-Id and replace NGINX's own HTML error pages with
 // the OpenAI error body, so a client never sees HTML.
+#include <exception>
+#include <optional>
 #include <string>
 
+#include "aigw/models.hpp"
 #include "ngx/aigw_module.hpp"
 
 // An event larger than this is passed on as it comes rather than held whole.
@@ -67,13 +70,18 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
         return NGX_OK;
     }
 
+    if (ctx->filter_models && !(status == NGX_HTTP_OK && json)) {
+        ctx->filter_models = 0;  // an error passes as it is; only a list is narrowed
+    }
+
     m->headers_out.status = status;
     m->headers_out.content_type = ct;
     m->headers_out.content_type_len = sr->headers_out.content_type_len;
     m->headers_out.content_type_lowcase = nullptr;
     m->headers_out.charset = sr->headers_out.charset;
     m->headers_out.content_length = nullptr;
-    m->headers_out.content_length_n = sse ? -1 : sr->headers_out.content_length_n;
+    m->headers_out.content_length_n =
+        (sse || ctx->filter_models) ? -1 : sr->headers_out.content_length_n;
     m->headers_out.last_modified_time = -1;
 
     ngx_list_part_t* part = &sr->headers_out.headers.part;
@@ -314,6 +322,66 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
     return rc;
 }
 
+// /v1/models for a key limited to some models: the upstream's list is read whole (it is
+// small; the hold limit bounds it) and only the allowed entries are sent on.
+static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                             ngx_chain_t* in) {
+    ngx_chain_t* last = nullptr;
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        ngx_buf_t* b = cl->buf;
+        size_t size = static_cast<size_t>(b->last - b->pos);
+        if (size) {
+            size_t held = ctx->hold ? static_cast<size_t>(ngx_buf_size(ctx->hold->buf)) : 0;
+            if (held + size > ngx_http_aigw_sse_hold_max) {
+                ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                              "aigw: the upstream's model list is larger than %uz bytes",
+                              ngx_http_aigw_sse_hold_max);
+                return NGX_ERROR;
+            }
+            if (ngx_http_aigw_hold_append(sr, ctx, b->pos, size) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            b->pos = b->last;
+        }
+        if (b->last_in_chain || b->last_buf) {
+            last = cl;
+        }
+    }
+    if (last == nullptr) {
+        return NGX_OK;
+    }
+
+    std::string_view list;
+    if (ctx->hold != nullptr) {
+        list = {reinterpret_cast<const char*>(ctx->hold->buf->pos),
+                static_cast<size_t>(ngx_buf_size(ctx->hold->buf))};
+    }
+    std::optional<std::string> filtered = aigw::filter_model_list(
+        list, [ctx](std::string_view id) { return ngx_http_aigw_model_allowed(ctx, id); });
+    if (!filtered) {
+        ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                      "aigw: the upstream's answer to \"%V\" is not a model list; "
+                      "the client gets an empty one",
+                      &sr->uri);
+        filtered = R"({"object":"list","data":[]})";
+    }
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
+    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, filtered->size()));
+    ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
+    ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
+    if (b == nullptr || p == nullptr || out == nullptr || end == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = p;
+    b->last = ngx_cpymem(p, filtered->data(), filtered->size());
+    b->memory = 1;
+    out->buf = b;
+    out->next = end;
+    end->buf = last->buf;
+    end->next = nullptr;
+    return ngx_http_next_body_filter(sr, out);
+}
+
 static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* in) noexcept {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
     if (ctx == nullptr) {
@@ -340,6 +408,15 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
         }
         if (ctx->sse && r->upstream != nullptr && !r->upstream->buffering) {
             return ngx_http_aigw_sse_filter(r, ctx, in);
+        }
+        if (ctx->filter_models) {
+            try {
+                return ngx_http_aigw_models_filter(r, ctx, in);
+            } catch (const std::exception& e) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "aigw: model list filter failed: %s", e.what());
+                return NGX_ERROR;
+            }
         }
         return ngx_http_next_body_filter(r, in);
     }

@@ -1,7 +1,27 @@
 // $aigw_* variables for log_format and proxy_set_header.
+#include <string>
+
+#include "aigw/keys.hpp"
 #include "ngx/aigw_module.hpp"
 
-enum class aigw_var { request_id, model, stream, upstream_status };
+enum class aigw_var { request_id, model, stream, upstream_status, key_id, owner, group };
+
+// A field of the request's key record; not found when the request had no valid key.
+static bool ngx_http_aigw_key_field(ngx_http_aigw_ctx_t* ctx, aigw_var which,
+                                    ngx_http_variable_value_t* v) {
+    if (ctx == nullptr || ctx->key == nullptr) {
+        return false;
+    }
+    const std::string& s = which == aigw_var::key_id  ? ctx->key->id
+                           : which == aigw_var::owner ? ctx->key->owner
+                                                      : ctx->key->group;
+    if (s.empty()) {
+        return false;
+    }
+    v->data = reinterpret_cast<u_char*>(const_cast<char*>(s.data()));
+    v->len = s.size();
+    return true;
+}
 
 static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable_value_t* v,
                                         uintptr_t data) noexcept {
@@ -35,6 +55,13 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
         v->data = (u_char*)(ctx->stream ? "1" : "0");
         v->len = 1;
         return NGX_OK;
+    case aigw_var::key_id:
+    case aigw_var::owner:
+    case aigw_var::group:
+        if (ngx_http_aigw_key_field(ctx, static_cast<aigw_var>(data), v)) {
+            return NGX_OK;
+        }
+        break;
     case aigw_var::upstream_status: {
         if (ctx == nullptr || ctx->upstream_status == 0) {
             break;
@@ -64,6 +91,9 @@ ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf) {
         {ngx_string("aigw_model"), aigw_var::model, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_stream"), aigw_var::stream, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_upstream_status"), aigw_var::upstream_status, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_key_id"), aigw_var::key_id, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_owner"), aigw_var::owner, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_group"), aigw_var::group, NGX_HTTP_VAR_NOCACHEABLE},
     };
     for (def& d : vars) {
         ngx_http_variable_t* var = ngx_http_add_variable(cf, &d.name, d.flags);

@@ -1,0 +1,19 @@
+// The /v1/models list, narrowed to what a key may use.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aigw {
+
+// From an OpenAI list ({"object":"list","data":[{"id":...},...]}) keeps the entries whose id
+// `allowed` accepts, in order. nullopt when the input is not such a list.
+std::optional<std::string> filter_model_list(std::string_view json,
+                                             const std::function<bool(std::string_view)>& allowed);
+
+// The model id in a /v1/models/{id} path ("" if the path has none).
+std::string_view model_id_from_path(std::string_view api_path);
+
+}  // namespace aigw
