@@ -77,11 +77,11 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) integration
 
-demo: deps module
-	scripts/demo
+demo: deps module cli
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BUILD="$(BUILD)" scripts/demo
 
 bench: deps module
-	scripts/bench
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" scripts/bench
 
 install: module
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)/usr/share/nginx/modules-available

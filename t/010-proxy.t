@@ -300,3 +300,13 @@ POST /v1/chat/completions
 X-Request-Id: trace-7
 --- response_body_like eval
 [qr/\{"ok":true\}/, qr/^trace-7 model=gpt-4o-mini stream=0 upstream=200$/m]
+
+
+
+=== TEST 14: HEAD goes wherever GET does, without a body
+--- request
+HEAD /v1/models
+--- error_code: 200
+--- response_body
+--- response_headers_like
+X-Request-Id: req_[0-9a-f]{32}

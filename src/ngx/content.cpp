@@ -63,8 +63,10 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
         }
         ctx->endpoint = ep;
 
-        ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST : NGX_HTTP_GET;
-        if (r->method != want) {
+        // HEAD goes wherever GET does (RFC 9110 9.3.2).
+        ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST
+                                                                : (NGX_HTTP_GET | NGX_HTTP_HEAD);
+        if (!(r->method & want)) {
             return ngx_http_aigw_send_error(
                 r, aigw::method_not_allowed_error(aigw::ngx::view(r->method_name),
                                                   aigw::ngx::view(r->uri)));
@@ -334,6 +336,10 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     } else {
         sr->request_body = nullptr;
         sr->headers_in.content_length_n = -1;
+        if (r->method == NGX_HTTP_HEAD) {
+            sr->method = NGX_HTTP_HEAD;
+            ngx_str_set(&sr->method_name, "HEAD");
+        }
     }
     sr->headers_in.chunked = 0;
     if (ngx_http_aigw_upstream_headers(r, sr, ctx->request_id) != NGX_OK) {
