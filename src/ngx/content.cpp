@@ -250,8 +250,13 @@ static bool ngx_http_aigw_dropped_header(const ngx_table_elt_t& h) {
 // plus X-Request-Id so the upstream's logs carry the gateway's id.
 static ngx_int_t ngx_http_aigw_upstream_headers(ngx_http_request_t* r, ngx_http_request_t* sr,
                                                 const ngx_str_t& request_id) {
+    // Sized for all of the client's headers plus ours, so the list is one allocation.
+    ngx_uint_t n = 1;
+    for (ngx_list_part_t* p = &r->headers_in.headers.part; p; p = p->next) {
+        n += p->nelts;
+    }
     ngx_list_t* list = &sr->headers_in.headers;
-    if (ngx_list_init(list, r->pool, 16, sizeof(ngx_table_elt_t)) != NGX_OK) {
+    if (ngx_list_init(list, r->pool, n, sizeof(ngx_table_elt_t)) != NGX_OK) {
         return NGX_ERROR;
     }
     ngx_list_part_t* part = &r->headers_in.headers.part;
