@@ -141,7 +141,8 @@ void cancel_redis_call(void* data) {
     }
 }
 
-void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) {
+// Called from hiredis (C): nothing may escape it.
+void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
     auto* r = static_cast<ngx_http_request_t*>(owner);
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
     ctx->redis_call = nullptr;
@@ -167,6 +168,9 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
         }
     } catch (const std::exception& e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
+        ctx->auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    } catch (...) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed");
         ctx->auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
     ctx->auth_state = ngx_http_aigw_auth_state::done;
