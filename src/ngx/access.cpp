@@ -58,22 +58,15 @@ ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
 }
 
 std::string_view header_value(ngx_http_request_t* r, std::string_view name) {
-    ngx_list_part_t* part = &r->headers_in.headers.part;
-    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
-    for (ngx_uint_t i = 0;; i++) {
-        if (i >= part->nelts) {
-            if (part->next == nullptr) {
-                return {};
-            }
-            part = part->next;
-            h = static_cast<ngx_table_elt_t*>(part->elts);
-            i = 0;
+    std::string_view value;
+    aigw::ngx::for_each_header(r->headers_in.headers, [&](ngx_table_elt_t& h) {
+        if (aigw::ngx::name_is(h.key, name)) {
+            value = aigw::ngx::view(h.value);
+            return false;
         }
-        if (h[i].key.len == name.size() &&
-            ngx_strncasecmp(h[i].key.data, (u_char*)name.data(), name.size()) == 0) {
-            return aigw::ngx::view(h[i].value);
-        }
-    }
+        return true;
+    });
+    return value;
 }
 
 void destroy_key_record(void* data) {
@@ -160,9 +153,9 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
                                : accept_record(r, ctx, packed);
         } else {
             if (status == ngx_http_aigw_redis_status::ok) {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "aigw: redis answered the key lookup with %s",
-                              reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
+                ngx_http_aigw_redis_log_reply_error(
+                    r->connection->log,
+                    reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
             }
             ctx->auth_rc = redis_failed(r, ctx);
         }

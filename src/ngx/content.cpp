@@ -238,8 +238,7 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
 
 static bool ngx_http_aigw_dropped_header(const ngx_table_elt_t& h) {
     for (std::string_view name : ngx_http_aigw_dropped_headers) {
-        if (h.key.len == name.size() &&
-            ngx_strncasecmp(h.key.data, (u_char*)name.data(), name.size()) == 0) {
+        if (aigw::ngx::name_is(h.key, name)) {
             return true;
         }
     }
@@ -252,32 +251,29 @@ static ngx_int_t ngx_http_aigw_upstream_headers(ngx_http_request_t* r, ngx_http_
                                                 const ngx_str_t& request_id) {
     // Sized for all of the client's headers plus ours, so the list is one allocation.
     ngx_uint_t n = 1;
-    for (ngx_list_part_t* p = &r->headers_in.headers.part; p; p = p->next) {
-        n += p->nelts;
-    }
+    aigw::ngx::for_each_header(r->headers_in.headers, [&n](ngx_table_elt_t&) {
+        n++;
+        return true;
+    });
     ngx_list_t* list = &sr->headers_in.headers;
     if (ngx_list_init(list, r->pool, n, sizeof(ngx_table_elt_t)) != NGX_OK) {
         return NGX_ERROR;
     }
-    ngx_list_part_t* part = &r->headers_in.headers.part;
-    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
-    for (ngx_uint_t i = 0;; i++) {
-        if (i >= part->nelts) {
-            if (part->next == nullptr) {
-                break;
-            }
-            part = part->next;
-            h = static_cast<ngx_table_elt_t*>(part->elts);
-            i = 0;
-        }
-        if (ngx_http_aigw_dropped_header(h[i])) {
-            continue;
+    bool ok = true;
+    aigw::ngx::for_each_header(r->headers_in.headers, [&](ngx_table_elt_t& h) {
+        if (ngx_http_aigw_dropped_header(h)) {
+            return true;
         }
         auto* copy = static_cast<ngx_table_elt_t*>(ngx_list_push(list));
         if (copy == nullptr) {
-            return NGX_ERROR;
+            ok = false;
+            return false;
         }
-        *copy = h[i];
+        *copy = h;
+        return true;
+    });
+    if (!ok) {
+        return NGX_ERROR;
     }
 
     auto* id = static_cast<ngx_table_elt_t*>(ngx_list_push(list));

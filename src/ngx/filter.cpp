@@ -21,11 +21,6 @@ static const std::string_view ngx_http_aigw_unforwarded_headers[] = {
     "trailer", "transfer-encoding", "upgrade", "content-length", "x-request-id",
 };
 
-static bool ngx_http_aigw_name_is(const ngx_str_t& name, std::string_view lower) {
-    return name.len == lower.size() &&
-           ngx_strncasecmp(name.data, (u_char*)lower.data(), lower.size()) == 0;
-}
-
 static bool ngx_http_aigw_media_type_is(const ngx_str_t& ct, std::string_view type) {
     if (ct.len < type.size() || ngx_strncasecmp(ct.data, (u_char*)type.data(), type.size()) != 0) {
         return false;
@@ -84,38 +79,26 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
         (sse || ctx->filter_models) ? -1 : sr->headers_out.content_length_n;
     m->headers_out.last_modified_time = -1;
 
-    ngx_list_part_t* part = &sr->headers_out.headers.part;
-    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
-    for (ngx_uint_t i = 0;; i++) {
-        if (i >= part->nelts) {
-            if (part->next == nullptr) {
-                break;
-            }
-            part = part->next;
-            h = static_cast<ngx_table_elt_t*>(part->elts);
-            i = 0;
+    bool ok = true;
+    aigw::ngx::for_each_header(sr->headers_out.headers, [&](ngx_table_elt_t& h) {
+        if (h.hash == 0) {
+            return true;  // deleted
         }
-        if (h[i].hash == 0) {
-            continue;
-        }
-        bool skip = false;
         for (std::string_view name : ngx_http_aigw_unforwarded_headers) {
-            if (ngx_http_aigw_name_is(h[i].key, name)) {
-                skip = true;
-                break;
+            if (!aigw::ngx::name_is(h.key, name)) {
+                continue;
             }
-        }
-        if (skip) {
             // The upstream's own id stays visible next to the gateway's.
-            if (ngx_http_aigw_name_is(h[i].key, "x-request-id") &&
-                ngx_http_aigw_set_header(m, "X-Upstream-Request-Id", h[i].value) != NGX_OK) {
-                return NGX_ERROR;
+            if (name == "x-request-id") {
+                ok = ngx_http_aigw_set_header(m, "X-Upstream-Request-Id", h.value) == NGX_OK;
             }
-            continue;
+            return ok;
         }
-        if (ngx_http_aigw_set_header(m, aigw::ngx::view(h[i].key), h[i].value) != NGX_OK) {
-            return NGX_ERROR;
-        }
+        ok = ngx_http_aigw_set_header(m, aigw::ngx::view(h.key), h.value) == NGX_OK;
+        return ok;
+    });
+    if (!ok) {
+        return NGX_ERROR;
     }
 
     if (sse) {
@@ -326,6 +309,9 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
 // small; the hold limit bounds it) and only the allowed entries are sent on.
 static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                              ngx_chain_t* in) {
+    if (sr->main->header_only) {
+        return ngx_http_next_body_filter(sr, in);  // HEAD: there is no list to narrow
+    }
     ngx_chain_t* last = nullptr;
     for (ngx_chain_t* cl = in; cl; cl = cl->next) {
         ngx_buf_t* b = cl->buf;

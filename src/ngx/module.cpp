@@ -93,23 +93,16 @@ ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r) {
     }
     r = r->main;
 
-    ngx_list_part_t* part = &r->headers_in.headers.part;
-    auto* h = static_cast<ngx_table_elt_t*>(part->elts);
-    for (ngx_uint_t i = 0;; i++) {
-        if (i >= part->nelts) {
-            if (part->next == nullptr) {
-                break;
-            }
-            part = part->next;
-            h = static_cast<ngx_table_elt_t*>(part->elts);
-            i = 0;
+    aigw::ngx::for_each_header(r->headers_in.headers, [ctx](ngx_table_elt_t& h) {
+        if (aigw::ngx::name_is(h.key, "x-request-id") &&
+            aigw::acceptable_client_request_id(aigw::ngx::view(h.value))) {
+            ctx->request_id = h.value;
+            return false;
         }
-        if (h[i].key.len == sizeof("X-Request-Id") - 1 &&
-            ngx_strncasecmp(h[i].key.data, (u_char*)"X-Request-Id", h[i].key.len) == 0 &&
-            aigw::acceptable_client_request_id(aigw::ngx::view(h[i].value))) {
-            ctx->request_id = h[i].value;
-            return &ctx->request_id;
-        }
+        return true;
+    });
+    if (ctx->request_id.len) {
+        return &ctx->request_id;
     }
 
     auto* id = static_cast<u_char*>(ngx_pnalloc(r->pool, aigw::request_id_len));

@@ -186,11 +186,16 @@ void reconnect_handler(ngx_event_t* ev) {
     conn_connect(static_cast<redis_conn*>(ev->data));
 }
 
+// AUTH, SELECT, CLIENT SETNAME: if one fails the connection is useless (every command
+// would fail with NOAUTH); drop it and retry with backoff, logged once per interval.
 void setup_reply(redisAsyncContext* ac, void* r, void* privdata) {
     auto* rc = static_cast<redis_conn*>(ac->ev.data);
     auto* reply = static_cast<redisReply*>(r);
     if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
         log_down(rc, static_cast<const char*>(privdata), reply->str);
+        if (rc->ac != nullptr) {
+            redisAsyncFree(rc->ac);  // deferred by hiredis until this callback returns
+        }
     }
 }
 
@@ -376,6 +381,17 @@ void ngx_http_aigw_redis_exit_process() {
     subscriber_conn = nullptr;
 }
 
+void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what) {
+    static ngx_msec_t last;
+    static bool logged;
+    if (logged && ngx_current_msec - last < error_log_interval) {
+        return;
+    }
+    logged = true;
+    last = ngx_current_msec;
+    ngx_log_error(NGX_LOG_ERR, log, 0, "aigw: redis answered a command with %s", what);
+}
+
 bool ngx_http_aigw_redis_connected() {
     return command_conn != nullptr && command_conn->connected;
 }
@@ -384,8 +400,10 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
                                                         const size_t* argvlen,
                                                         ngx_http_aigw_redis_reply_pt fn,
                                                         void* owner) {
+    // While connecting, commands queue behind AUTH/SELECT in hiredis's buffer (bounded by
+    // their deadlines); only between attempts, in the backoff, do they fail at once.
     redis_conn* rc = command_conn;
-    if (rc == nullptr || rc->ac == nullptr || !rc->connected) {
+    if (rc == nullptr || rc->ac == nullptr || rc->stopping) {
         return nullptr;
     }
     auto* call = static_cast<ngx_http_aigw_redis_call_t*>(
@@ -399,7 +417,9 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
     call->deadline.handler = call_deadline_handler;
     call->deadline.data = call;
     call->deadline.log = rc->log;
-    call->deadline.cancelable = 1;
+    // Not cancelable: a worker shutting down gracefully (reload) waits for the requests
+    // that wait on Redis, at most one deadline long.
+    call->deadline.cancelable = 0;
     if (redisAsyncCommandArgv(rc->ac, call_reply, call, argc, argv, argvlen) != REDIS_OK) {
         ngx_free(call);
         return nullptr;
