@@ -15,6 +15,8 @@ __DATA__
     location /v1/ {
         aigw on;
     }
+--- request
+GET /t
 --- must_die
 --- error_log
 "aigw on" needs "aigw_pass" to name the channel location
@@ -27,6 +29,8 @@ __DATA__
         aigw on;
         aigw_pass http://api.openai.com;
     }
+--- request
+GET /t
 --- must_die
 --- error_log
 invalid "aigw_pass" value "http://api.openai.com": expected the prefix of a location such as /_aigw/openai
@@ -39,6 +43,8 @@ invalid "aigw_pass" value "http://api.openai.com": expected the prefix of a loca
         aigw on;
         aigw_pass /_aigw/openai?x=1;
     }
+--- request
+GET /t
 --- must_die
 --- error_log
 invalid "aigw_pass" value "/_aigw/openai?x=1": only a plain path is allowed
@@ -52,6 +58,8 @@ invalid "aigw_pass" value "/_aigw/openai?x=1": only a plain path is allowed
         aigw_pass /_aigw/a;
         aigw_pass /_aigw/b;
     }
+--- request
+GET /t
 --- must_die
 --- error_log
 "aigw_pass" directive is duplicate
@@ -61,6 +69,12 @@ invalid "aigw_pass" value "/_aigw/openai?x=1": only a plain path is allowed
 === TEST 5: aigw is a location directive
 --- http_config
     aigw on;
+--- config
+    location = /t {
+        return 200;
+    }
+--- request
+GET /t
 --- must_die
 --- error_log
 "aigw" directive is not allowed here
@@ -73,6 +87,8 @@ invalid "aigw_pass" value "/_aigw/openai?x=1": only a plain path is allowed
         aigw yes;
         aigw_pass /_aigw/openai;
     }
+--- request
+GET /t
 --- must_die
 --- error_log
 invalid value "yes" in "aigw" directive, it must be "on" or "off"

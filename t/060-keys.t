@@ -516,17 +516,20 @@ Authorization: Bearer sk-aigw-FixtureActive0000000000000000000000000000000ACT1
 
 
 
-=== TEST 28: HEAD /v1/models for a key limited to some models: headers only, no body, the connection stays usable
---- pipelined_requests eval
-["HEAD /v1/models", "HEAD /v1/models"]
---- more_headers eval
-[("Authorization: Bearer sk-aigw-FixtureModels0000000000000000000000000000000MOD1\n") x 2]
---- error_code eval
-[200, 200]
---- response_body eval
-["", ""]
---- response_headers_like eval
-[("Content-Type: application/json\nX-Request-Id: req_[0-9a-f]{32}\n") x 2]
+=== TEST 28: HEAD /v1/models for a key limited to some models: headers only, no list filtered
+--- request
+HEAD /v1/models
+--- more_headers
+Authorization: Bearer sk-aigw-FixtureModels0000000000000000000000000000000MOD1
+--- error_code: 200
+--- response_body
+--- response_headers_like
+Content-Type: application/json
+X-Request-Id: req_[0-9a-f]{32}
+--- no_error_log
+not a model list
+[error]
+[alert]
 
 
 
