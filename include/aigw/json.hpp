@@ -33,6 +33,10 @@ struct request_fields {
     // so a later rewrite can splice exactly that value.
     std::size_t model_token_begin = 0;
     std::size_t model_token_end = 0;
+    // Where the value of the top-level "stream_options" (the last one) starts, any type, so
+    // include_usage can be added to it later (json_splice.hpp) without a second full parse.
+    bool has_stream_options = false;
+    std::size_t stream_options_begin = 0;
     std::string error_detail;      // human-readable reason for invalid_json
     std::string_view wrong_type;   // for *_not_*: "an integer", "an object", ...
 };

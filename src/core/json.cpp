@@ -205,6 +205,9 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
                 f.model_token_end = f.model_token_begin + token_end(token);
                 continue;
             }
+        } else if (key == "stream_options") {
+            f.has_stream_options = true;
+            f.stream_options_begin = static_cast<std::size_t>(v.raw_json_token().data() - data);
         } else if (key == "stream") {
             stream_seen = true;
             if (auto err = v.type().get(stream_type)) return invalid(err);
