@@ -26,7 +26,7 @@ CLI_LIBS      := -lhiredis -lcrypto -lsimdjson
 CLI_CORE_SRCS := src/core/keys.cpp src/core/schema.cpp src/core/errors.cpp
 CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/cli/aigw_keys.cpp)
 
-.PHONY: all module cli deps unit integration test demo bench install clean
+.PHONY: all module cli deps unit fuzz integration test demo bench install clean
 
 all: module cli
 
@@ -68,6 +68,21 @@ cli: $(CLI)
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 
+# The SSE framer under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. The corpus
+# stays in $(BUILD)/fuzz/corpus, so a second run starts where the first stopped.
+FUZZ_CXX      ?= clang++
+FUZZ_TIME     ?= 20
+FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS     := t/unit/fuzz_sse_framer.cpp src/core/sse_framer.cpp src/core/sse.cpp src/core/usage.cpp src/core/token_estimate.cpp
+
+$(BUILD)/fuzz/fuzz_sse_framer: $(FUZZ_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SRCS) -lsimdjson -o $@
+
+fuzz: $(BUILD)/fuzz/fuzz_sse_framer
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cd $(BUILD)/fuzz && ./fuzz_sse_framer -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 corpus
+
 integration: module
 	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" prove -I t/lib -r t/
 
@@ -75,6 +90,7 @@ integration: module
 test: deps
 	$(MAKE) module
 	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_TIME=15
 	$(MAKE) integration
 
 demo: deps module cli

@@ -1,0 +1,44 @@
+// Token counts estimated from text, for requests the upstream reported no usage for.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace aigw {
+
+// The estimate lives behind this one function (an exact tiktoken-compatible counter replaces
+// it later). Heuristic, from OpenAI's "about 4 characters per token" for English:
+//   - an ASCII byte is a quarter token;
+//   - a CJK ideograph, kana or Hangul syllable (and CJK punctuation, full-width forms) is one
+//     token, as is any 4-byte UTF-8 character (emoji, rare ideographs);
+//   - any other character (accented Latin, Cyrillic, Greek, Arabic, ...) is half a token;
+//   - the quarters are rounded up, and non-empty text is at least 1 token.
+// Invalid UTF-8 counts byte by byte as "other" characters. Empty text is 0.
+std::int64_t estimate_tokens(std::string_view text) noexcept;
+
+// Sums a stream's pieces as they pass (streamed deltas are never kept whole): tokens() is
+// estimate_tokens() of everything added, concatenated, when no piece splits a UTF-8 character
+// (JSON-decoded deltas never do).
+class token_counter {
+public:
+    void add(std::string_view text) noexcept;
+    std::int64_t tokens() const noexcept;
+
+private:
+    std::int64_t quarters_ = 0;  // ASCII bytes, and 2 for each "other" character
+    std::int64_t wholes_ = 0;    // characters that are a token each
+    bool any_ = false;
+};
+
+// Prompt tokens of an OpenAI request body, estimated:
+//   chat (messages): per message 3 tokens of framing + role + content (a string, or text parts;
+//     an image part counts 85, OpenAI's low-detail price, as a floor) + name (+1) + an
+//     assistant's tool calls + tool_call_id; then 3 for priming the reply. Tools and legacy
+//     functions count as the estimate of their JSON text.
+//   completions (prompt) and embeddings (input): a string, an array of strings, or token
+//     arrays (each number one token).
+// It is an estimate, never billed as exact: the record carries usage.estimated. Invalid JSON
+// or a top level that is not an object gives 0 (the gateway rejects such requests anyway).
+std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept;
+
+}  // namespace aigw
