@@ -59,6 +59,12 @@ std::string generate_key_id();
 // Lowercase hex SHA-256 of `data` (sha256_hex_len characters); empty only if OpenSSL failed.
 std::string sha256_hex(std::string_view data);
 
+// The raw 32-byte SHA-256 of `data`; false only if OpenSSL failed.
+bool sha256(std::string_view data, unsigned char out[32]);
+
+// 64 lowercase hex digits of a 32-byte digest.
+std::string hex_digest(const unsigned char digest[32]);
+
 // "sk-aigw-…abcd": the prefix (only if the key has it), U+2026, and the last 4 characters when
 // at least 8 others stay hidden and those 4 are plain [A-Za-z0-9_-]; else no tail at all, so a
 // short or odd value is never echoed back. Safe to log and to put in an error message.

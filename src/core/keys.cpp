@@ -225,21 +225,43 @@ std::string generate_key_id() {
     return random_token(key_id_prefix, key_id_random_len);
 }
 
-std::string sha256_hex(std::string_view data) {
-    static constexpr char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
+bool sha256(std::string_view data, unsigned char out[32]) {
+    // OpenSSL 3 looks the algorithm up on every EVP_sha256() digest and allocates a context
+    // per call; on the key-check path that cost more than the hashing. Fetch once, reuse one
+    // context (per thread; NGINX workers have one).
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    struct ctx_holder {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~ctx_holder() { EVP_MD_CTX_free(ctx); }
+    };
+    static thread_local ctx_holder holder;
+    if (md == nullptr || holder.ctx == nullptr) {
+        return false;
+    }
     // An empty view may carry a null pointer; OpenSSL gets a valid one either way.
     const void* p = data.empty() ? static_cast<const void*>("") : data.data();
-    if (EVP_Digest(p, data.size(), md, &md_len, EVP_sha256(), nullptr) != 1 || md_len != 32) {
-        return {};
-    }
+    unsigned int len = 0;
+    return EVP_DigestInit_ex2(holder.ctx, md, nullptr) == 1 &&
+           EVP_DigestUpdate(holder.ctx, p, data.size()) == 1 &&
+           EVP_DigestFinal_ex(holder.ctx, out, &len) == 1 && len == 32;
+}
+
+std::string hex_digest(const unsigned char digest[32]) {
+    static constexpr char hex[] = "0123456789abcdef";
     std::string out(sha256_hex_len, '0');
-    for (std::size_t i = 0; i < md_len; ++i) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0x0f];
+    for (std::size_t i = 0; i < 32; ++i) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0x0f];
     }
     return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char md[32];
+    if (!sha256(data, md)) {
+        return {};
+    }
+    return hex_digest(md);
 }
 
 std::string mask_key(std::string_view key) {

@@ -3,6 +3,7 @@
 // the phase is re-entered when the reply is in).
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -69,8 +70,66 @@ std::string_view header_value(ngx_http_request_t* r, std::string_view name) {
     return value;
 }
 
-void destroy_key_record(void* data) {
-    static_cast<aigw::key_record*>(data)->~key_record();
+using shared_record = std::shared_ptr<const aigw::key_record>;
+
+void release_key_record(void* data) {
+    static_cast<shared_record*>(data)->~shared_record();
+}
+
+// Decoded records of recently used keys, per worker, by the cache entry's version: a key
+// served from the cache is decoded once per version, not once per request. Direct-mapped
+// on the digest's first byte; a collision just means decoding again.
+struct decoded_slot {
+    u_char digest[32];
+    uint64_t version;
+    shared_record record;
+};
+decoded_slot decoded_slots[256];
+
+struct decoded {
+    shared_record record;
+    std::string error;    // why the record could not be decoded
+};
+
+decoded decode_packed(std::string_view packed) {
+    decoded out;
+    field_list fields;
+    if (!unpack_fields(packed, &fields)) {
+        out.error = "unreadable cache entry";
+        return out;
+    }
+    aigw::key_decode_result d = aigw::decode_key_record(fields);
+    if (!d.ok) {
+        out.error = std::move(d.error);
+        return out;
+    }
+    out.record = std::make_shared<const aigw::key_record>(std::move(d.record));
+    return out;
+}
+
+// The cache's entry for a key, decoded (through the per-worker slots).
+ngx_http_aigw_key_cache_state cached_record(const ngx_http_aigw_key_cache_conf_t* kc,
+                                            const u_char digest[32], decoded* out) {
+    decoded_slot& slot = decoded_slots[digest[0]];
+    bool mine = slot.record && ngx_memcmp(slot.digest, digest, 32) == 0;
+    uint64_t version = 0;
+    std::string packed;
+    auto state = ngx_http_aigw_key_cache_get(kc, digest, mine ? slot.version : 0, &version, &packed);
+    if (state != ngx_http_aigw_key_cache_state::fresh &&
+        state != ngx_http_aigw_key_cache_state::stale) {
+        return state;
+    }
+    if (mine && version == slot.version) {
+        out->record = slot.record;
+        return state;
+    }
+    *out = decode_packed(packed);
+    if (out->record) {
+        ngx_memcpy(slot.digest, digest, 32);
+        slot.version = version;
+        slot.record = out->record;
+    }
+    return state;
 }
 
 ngx_int_t reject(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e,
@@ -80,32 +139,29 @@ ngx_int_t reject(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const aigw::ap
     return ngx_http_aigw_prepare_error(r, e);
 }
 
-// Decodes a record (from Redis or the cache) and applies the checks that need no body.
-ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, std::string_view packed) {
-    field_list fields;
-    if (!unpack_fields(packed, &fields)) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    aigw::key_decode_result d = aigw::decode_key_record(fields);
-    if (!d.ok) {
+// Applies the checks that need no body to a record (from Redis or the cache).
+ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const decoded& d) {
+    if (!d.record) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "aigw: the Redis record of key %V is malformed (%s); the key is refused",
                       &ctx->key_masked, d.error.c_str());
         return ngx_http_aigw_prepare_error(r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->key_masked)));
     }
-    aigw::key_check_result c = aigw::key_check(d.record, ngx_time(),
+    aigw::key_check_result c = aigw::key_check(*d.record, ngx_time(),
                                                aigw::ngx::view(r->connection->addr_text),
                                                std::nullopt);
     if (c != aigw::key_check_result::ok) {
         return reject(r, ctx, aigw::key_check_error(c, {}), aigw::key_check_name(c));
     }
 
-    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, sizeof(aigw::key_record));
+    // The request holds its own reference: the worker's slot may move on meanwhile.
+    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, sizeof(shared_record));
     if (cln == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->key = new (cln->data) aigw::key_record(std::move(d.record));
-    cln->handler = destroy_key_record;
+    auto* held = new (cln->data) shared_record(d.record);
+    cln->handler = release_key_record;
+    ctx->key = held->get();
     return NGX_OK;
 }
 
@@ -113,14 +169,14 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, std::st
 ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ngx_http_aigw_main_conf_t* amcf = main_conf(r);
     if (amcf->redis_fail == NGX_HTTP_AIGW_REDIS_FAIL_CACHED && amcf->key_cache.zone != nullptr) {
-        std::string packed;
-        auto state = ngx_http_aigw_key_cache_get(&amcf->key_cache, ctx->key_digest, &packed);
+        decoded d;
+        auto state = cached_record(&amcf->key_cache, ctx->key_digest, &d);
         if (state == ngx_http_aigw_key_cache_state::fresh ||
             state == ngx_http_aigw_key_cache_state::stale) {
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "aigw: redis unavailable, key %V served from the cache",
                            &ctx->key_masked);
-            return accept_record(r, ctx, packed);
+            return accept_record(r, ctx, d);
         }
     }
     return ngx_http_aigw_prepare_error(r, aigw::keys_unavailable_error());
@@ -143,14 +199,24 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
         ngx_http_aigw_main_conf_t* amcf = main_conf(r);
         if (status == ngx_http_aigw_redis_status::ok && reply->type == REDIS_REPLY_ARRAY) {
             std::string packed = pack_fields(reply);
+            uint64_t version = 0;
             if (amcf->key_cache.zone != nullptr) {
-                ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->key_digest, packed);
+                version = ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->key_digest, packed);
             }
-            ctx->auth_rc = packed.empty()
-                               ? reject(r, ctx, aigw::invalid_api_key_error(
-                                                    aigw::ngx::view(ctx->key_masked)),
-                                        "invalid_api_key")
-                               : accept_record(r, ctx, packed);
+            if (packed.empty()) {
+                ctx->auth_rc = reject(
+                    r, ctx, aigw::invalid_api_key_error(aigw::ngx::view(ctx->key_masked)),
+                    "invalid_api_key");
+            } else {
+                decoded d = decode_packed(packed);
+                if (d.record && version != 0) {
+                    decoded_slot& slot = decoded_slots[ctx->key_digest[0]];
+                    ngx_memcpy(slot.digest, ctx->key_digest, 32);
+                    slot.version = version;
+                    slot.record = d.record;
+                }
+                ctx->auth_rc = accept_record(r, ctx, d);
+            }
         } else {
             if (status == ngx_http_aigw_redis_status::ok) {
                 ngx_http_aigw_redis_log_reply_error(
@@ -192,20 +258,16 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return reject(r, ctx, aigw::invalid_api_key_error(masked), "not an aigw key");
     }
 
-    std::string hex = aigw::sha256_hex(presented.key);
-    if (hex.size() != 64) {
+    if (!aigw::sha256(presented.key, ctx->key_digest)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    for (size_t i = 0; i < 32; i++) {
-        ctx->key_digest[i] = static_cast<u_char>(ngx_hextoi((u_char*)&hex[2 * i], 2));
     }
 
     ngx_http_aigw_main_conf_t* amcf = main_conf(r);
     if (amcf->key_cache.zone != nullptr) {
-        std::string packed;
-        switch (ngx_http_aigw_key_cache_get(&amcf->key_cache, ctx->key_digest, &packed)) {
+        decoded d;
+        switch (cached_record(&amcf->key_cache, ctx->key_digest, &d)) {
         case ngx_http_aigw_key_cache_state::fresh:
-            return accept_record(r, ctx, packed);
+            return accept_record(r, ctx, d);
         case ngx_http_aigw_key_cache_state::fresh_negative:
             return reject(r, ctx, aigw::invalid_api_key_error(masked), "invalid_api_key (cached)");
         case ngx_http_aigw_key_cache_state::stale:
@@ -214,7 +276,7 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         }
     }
 
-    std::string redis_key = aigw::key_hash_key(hex);
+    std::string redis_key = aigw::key_hash_key(aigw::hex_digest(ctx->key_digest));
     const char* argv[] = {"HGETALL", redis_key.c_str()};
     size_t lens[] = {7, redis_key.size()};
     ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, 0);

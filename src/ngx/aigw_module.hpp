@@ -49,7 +49,7 @@ struct ngx_http_aigw_ctx_t {
     ngx_http_aigw_auth_state auth_state;
     ngx_int_t auth_rc;                       // the access phase's answer once done
     ngx_http_aigw_redis_call_t* redis_call;  // pending HGETALL, cancelled by a pool cleanup
-    aigw::key_record* key;                   // the valid key's record (pool cleanup frees it)
+    const aigw::key_record* key;             // the valid key's record (held by a pool cleanup)
     ngx_str_t key_masked;                    // "sk-aigw-…abcd", never the key itself
     u_char key_digest[32];                   // sha256 of the key: the cache's and Redis's id
 

@@ -1,6 +1,8 @@
 // Shared-memory key cache; see key_cache.hpp.
 #include "ngx/key_cache.hpp"
 
+#include <openssl/crypto.h>
+
 namespace {
 
 struct cache_node {
@@ -9,6 +11,7 @@ struct cache_node {
     u_char digest[32];
     ngx_msec_t fetched;        // ngx_current_msec when stored (monotonic, same in all workers)
     ngx_uint_t generation;
+    uint64_t version;
     unsigned negative:1;
     size_t len;
     u_char data[1];
@@ -19,6 +22,7 @@ struct cache_shctx {
     ngx_rbtree_node_t sentinel;
     ngx_queue_t lru;
     ngx_uint_t generation;     // entries of older generations are not fresh
+    uint64_t next_version;     // versions of stored entries, from 1
 };
 
 struct cache_ctx {
@@ -67,11 +71,12 @@ cache_node* find(cache_shctx* sh, const u_char digest[32]) {
             continue;
         }
         auto* cn = reinterpret_cast<cache_node*>(node);
-        int rc = ngx_memcmp(digest, cn->digest, 32);
-        if (rc == 0) {
+        // Equality in constant time (these are digests of secrets); the tree's ordering
+        // needs memcmp only where the digests differ.
+        if (CRYPTO_memcmp(digest, cn->digest, 32) == 0) {
             return cn;
         }
-        node = rc < 0 ? node->left : node->right;
+        node = ngx_memcmp(digest, cn->digest, 32) < 0 ? node->left : node->right;
     }
     return nullptr;
 }
@@ -90,7 +95,8 @@ cache_ctx* ctx_of(const ngx_http_aigw_key_cache_conf_t* kc) {
 
 ngx_http_aigw_key_cache_state ngx_http_aigw_key_cache_get(const ngx_http_aigw_key_cache_conf_t* kc,
                                                           const u_char digest[32],
-                                                          std::string* record) {
+                                                          uint64_t known_version,
+                                                          uint64_t* version, std::string* record) {
     cache_ctx* ctx = ctx_of(kc);
     auto state = ngx_http_aigw_key_cache_state::miss;
     ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -107,8 +113,10 @@ ngx_http_aigw_key_cache_state ngx_http_aigw_key_cache_get(const ngx_http_aigw_ke
         } else if (age < kc->stale) {
             state = ngx_http_aigw_key_cache_state::stale;
         }
-        if (state == ngx_http_aigw_key_cache_state::fresh ||
-            state == ngx_http_aigw_key_cache_state::stale) {
+        *version = cn->version;
+        if ((state == ngx_http_aigw_key_cache_state::fresh ||
+             state == ngx_http_aigw_key_cache_state::stale) &&
+            cn->version != known_version) {
             record->assign(reinterpret_cast<const char*>(cn->data), cn->len);
         }
         ngx_queue_remove(&cn->lru);
@@ -118,8 +126,9 @@ ngx_http_aigw_key_cache_state ngx_http_aigw_key_cache_get(const ngx_http_aigw_ke
     return state;
 }
 
-void ngx_http_aigw_key_cache_put(const ngx_http_aigw_key_cache_conf_t* kc,
-                                 const u_char digest[32], const std::string& record) {
+uint64_t ngx_http_aigw_key_cache_put(const ngx_http_aigw_key_cache_conf_t* kc,
+                                     const u_char digest[32], const std::string& record) {
+    uint64_t version = 0;
     cache_ctx* ctx = ctx_of(kc);
     size_t size = offsetof(cache_node, data) + record.size();
     ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -140,12 +149,14 @@ void ngx_http_aigw_key_cache_put(const ngx_http_aigw_key_cache_conf_t* kc,
         cn->fetched = ngx_current_msec;
         cn->generation = ctx->sh->generation;
         cn->negative = record.empty() ? 1 : 0;
+        cn->version = version = ++ctx->sh->next_version;
         cn->len = record.size();
         ngx_memcpy(cn->data, record.data(), record.size());
         ngx_rbtree_insert(&ctx->sh->rbtree, &cn->node);
         ngx_queue_insert_head(&ctx->sh->lru, &cn->lru);
     }
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+    return version;
 }
 
 void ngx_http_aigw_key_cache_delete(const ngx_http_aigw_key_cache_conf_t* kc,
@@ -188,6 +199,7 @@ ngx_int_t ngx_http_aigw_key_cache_init_zone(ngx_shm_zone_t* zone, void* data) no
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel, rbtree_insert);
     ngx_queue_init(&ctx->sh->lru);
     ctx->sh->generation = 0;
+    ctx->sh->next_version = 0;
 
     // Slab allocation failures then name the zone in error_log.
     static const char prefix[] = " in aigw key cache zone \"";

@@ -4,6 +4,7 @@
 // survives `nginx -s reload`.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "ngx/ngx.hpp"
@@ -22,13 +23,17 @@ enum class ngx_http_aigw_key_cache_state {
     stale,           // positive, older than ttl but younger than stale
 };
 
-// Looks up a key; a positive entry's record (packed HGETALL pairs) goes to *record.
+// Looks up a key. Every stored entry has a version, unique in the zone (never 0). A positive
+// entry's record (packed HGETALL pairs) is copied to *record only when its version differs
+// from known_version, so a worker that already decoded that version copies nothing.
 ngx_http_aigw_key_cache_state ngx_http_aigw_key_cache_get(const ngx_http_aigw_key_cache_conf_t* kc,
                                                           const u_char digest[32],
-                                                          std::string* record);
-// Stores a record (packed pairs), or a negative entry when record is empty.
-void ngx_http_aigw_key_cache_put(const ngx_http_aigw_key_cache_conf_t* kc,
-                                 const u_char digest[32], const std::string& record);
+                                                          uint64_t known_version,
+                                                          uint64_t* version, std::string* record);
+// Stores a record (packed pairs), or a negative entry when record is empty; returns the
+// entry's version (0 if the zone had no room).
+uint64_t ngx_http_aigw_key_cache_put(const ngx_http_aigw_key_cache_conf_t* kc,
+                                     const u_char digest[32], const std::string& record);
 void ngx_http_aigw_key_cache_delete(const ngx_http_aigw_key_cache_conf_t* kc,
                                     const u_char digest[32]);
 // Every entry stops being fresh (they still serve as stale): used when invalidations may
