@@ -12,7 +12,7 @@ NGX_LD_OPT ?= -Wl,-z,relro -Wl,-z,now -fPIC
 MODULE     := $(BUILD)/nginx/objs/ngx_http_aigw_module.so
 CORE_SRCS  := $(wildcard src/core/*.cpp src/core/providers/*.cpp)
 NGX_SRCS   := $(wildcard src/ngx/*.cpp)
-HEADERS    := $(wildcard include/aigw/*.hpp src/ngx/*.hpp)
+HEADERS    := $(wildcard include/aigw/*.hpp src/core/*.hpp src/ngx/*.hpp)
 
 UNIT_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_LIBS     := -lcmocka -lsimdjson -lcrypto

@@ -2,12 +2,18 @@
 
 #include <simdjson.h>
 
+#include "openai_shapes.hpp"
+
 namespace aigw {
 
 namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
+using openai_shapes::for_each_item;
+using openai_shapes::if_string;
+using openai_shapes::shape;
+using openai_shapes::walk_message;
 
 // OpenAI's per-message framing (<|start|>role...<|end|>) and the reply's priming, from their
 // cookbook's counting of chat prompts.
@@ -66,123 +72,37 @@ std::int64_t tokens_from(std::int64_t quarters, std::int64_t wholes, bool any) n
 
 // Adds the estimate of a string value; other types add nothing.
 error_code string_tokens(od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::string) return simdjson::SUCCESS;
-    std::string_view s;
-    if (auto err = v.get_string().get(s)) return err;
-    total += estimate_tokens(s);
-    return simdjson::SUCCESS;
+    return if_string(v, [&](std::string_view s) { total += estimate_tokens(s); });
 }
 
-// Content parts: [{"type":"text","text":...}, {"type":"image_url","image_url":{...}}, ...].
-error_code content_tokens(od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t == od::json_type::string) return string_tokens(v, total);
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array parts;
-    if (auto err = v.get_array().get(parts)) return err;
-    for (auto item : parts) {
-        od::value part;
-        if (auto err = item.get(part)) return err;
-        od::json_type pt;
-        if (auto err = part.type().get(pt)) return err;
-        if (pt == od::json_type::string) {
-            if (auto err = string_tokens(part, total)) return err;
-            continue;
-        }
-        if (pt != od::json_type::object) continue;
-        od::object po;
-        if (auto err = part.get_object().get(po)) return err;
-        for (auto field : po) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) return err;
-            od::value inner;
-            if (auto err = field.value().get(inner)) return err;
-            if (key == "text" || key == "refusal") {
-                if (auto err = string_tokens(inner, total)) return err;
-            } else if (key == "image_url") {
-                total += tokens_per_image;
-            }
-        }
-    }
-    return simdjson::SUCCESS;
-}
+// Counts one request message: role, content (string or parts: text, refusal, images), name,
+// an assistant's tool calls or function_call, tool_call_id.
+struct message_counter {
+    std::int64_t& total;
 
-// {"name": ..., "arguments": ...}: a tool call's function or a legacy function_call.
-error_code function_tokens(od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        if (key != "name" && key != "arguments") continue;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        if (auto err = string_tokens(inner, total)) return err;
-    }
-    return simdjson::SUCCESS;
-}
-
-error_code tool_calls_tokens(od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array calls;
-    if (auto err = v.get_array().get(calls)) return err;
-    for (auto item : calls) {
-        od::value call;
-        if (auto err = item.get(call)) return err;
-        od::json_type ct;
-        if (auto err = call.type().get(ct)) return err;
-        if (ct != od::json_type::object) continue;
-        od::object co;
-        if (auto err = call.get_object().get(co)) return err;
-        for (auto field : co) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) return err;
-            if (key != "function") continue;
-            od::value fn;
-            if (auto err = field.value().get(fn)) return err;
-            if (auto err = function_tokens(fn, total)) return err;
+    shape read_as(std::string_view key) const {
+        if (key == "content") return shape::content_parts;
+        if (key == "role" || key == "name" || key == "tool_call_id" || key == "refusal") {
+            return shape::string;
         }
+        return shape::skip;
     }
-    return simdjson::SUCCESS;
-}
+
+    void on_text(std::string_view key, std::string_view s) {
+        std::int64_t tokens = estimate_tokens(s);
+        total += tokens;
+        if (key == "name" && tokens != 0) total += tokens_per_name;
+    }
+
+    void on_image() { total += tokens_per_image; }
+
+    void on_tool_call() {}
+};
 
 error_code message_tokens(od::value v, std::int64_t& total) {
     total += tokens_per_message;
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        error_code err = simdjson::SUCCESS;
-        if (key == "role" || key == "tool_call_id" || key == "refusal") {
-            err = string_tokens(inner, total);
-        } else if (key == "content") {
-            err = content_tokens(inner, total);
-        } else if (key == "name") {
-            std::int64_t before = total;
-            err = string_tokens(inner, total);
-            if (total != before) total += tokens_per_name;
-        } else if (key == "tool_calls") {
-            err = tool_calls_tokens(inner, total);
-        } else if (key == "function_call") {
-            err = function_tokens(inner, total);
-        }
-        if (err) return err;
-    }
-    return simdjson::SUCCESS;
+    message_counter counter{total};
+    return walk_message(v, counter);
 }
 
 // prompt / input: a string, an array of strings, an array of token ids, or an array of those.
@@ -194,15 +114,8 @@ error_code prompt_tokens(od::value v, std::int64_t& total, int depth) {
         ++total;  // a token id
         return simdjson::SUCCESS;
     }
-    if (t != od::json_type::array || depth > 1) return simdjson::SUCCESS;
-    od::array items;
-    if (auto err = v.get_array().get(items)) return err;
-    for (auto item : items) {
-        od::value inner;
-        if (auto err = item.get(inner)) return err;
-        if (auto err = prompt_tokens(inner, total, depth + 1)) return err;
-    }
-    return simdjson::SUCCESS;
+    if (depth > 1) return simdjson::SUCCESS;
+    return for_each_item(v, [&](od::value inner) { return prompt_tokens(inner, total, depth + 1); });
 }
 
 // The tool definitions as the model sees them are a rendering of this JSON; its text is close.
@@ -231,15 +144,8 @@ error_code request_tokens(od::document& doc, std::int64_t& total) {
         if (key == "messages") {
             od::json_type t;
             if ((err = v.type().get(t))) return err;
-            if (t != od::json_type::array) continue;
-            chat = true;
-            od::array messages;
-            if ((err = v.get_array().get(messages))) return err;
-            for (auto item : messages) {
-                od::value message;
-                if ((err = item.get(message))) return err;
-                if ((err = message_tokens(message, total))) return err;
-            }
+            chat = chat || t == od::json_type::array;
+            err = for_each_item(v, [&](od::value message) { return message_tokens(message, total); });
         } else if (key == "tools" || key == "functions") {
             err = definitions_tokens(v, total);
         } else if (key == "prompt" || key == "input") {

@@ -5,12 +5,19 @@
 
 #include <simdjson.h>
 
+#include "openai_shapes.hpp"
+
 namespace aigw {
 
 namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
+using openai_shapes::for_each_field;
+using openai_shapes::for_each_item;
+using openai_shapes::shape;
+using openai_shapes::walk_message;
+using openai_shapes::walk_text;
 
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
     constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
@@ -50,37 +57,19 @@ error_code read_count(od::value v, std::int64_t& out, bool& ok) {
 
 // One count inside a *_details object ({"cached_tokens": 5}).
 error_code read_detail(od::value v, std::string_view name, std::int64_t& out) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        if (key != name) continue;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
+    return for_each_field(v, [&](std::string_view key, od::value inner) {
+        if (key != name) return simdjson::SUCCESS;
         bool ok = false;
-        if (auto err = read_count(inner, out, ok)) return err;
-    }
-    return simdjson::SUCCESS;
+        return read_count(inner, out, ok);
+    });
 }
 
 error_code read_usage(od::value v, usage& u) {
     u = usage{};
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;  // "usage": null in most chunks
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
     bool any = false;
     bool total_seen = false;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
+    // "usage": null in most chunks: not an object, no fields.
+    error_code status = for_each_field(v, [&](std::string_view key, od::value inner) {
         bool ok = false;
         error_code err = simdjson::SUCCESS;
         if (key == "prompt_tokens") {
@@ -95,9 +84,10 @@ error_code read_usage(od::value v, usage& u) {
         } else if (key == "completion_tokens_details") {
             err = read_detail(inner, "reasoning_tokens", u.reasoning_tokens);
         }
-        if (err) return err;
         any = any || ok;
-    }
+        return err;
+    });
+    if (status) return status;
     if (!any) {
         // Only details, or only counts of the wrong type: nothing to bill on.
         u = usage{};
@@ -110,152 +100,35 @@ error_code read_usage(od::value v, usage& u) {
     return simdjson::SUCCESS;
 }
 
-void append(std::string* text, std::string_view s) {
-    if (text != nullptr) text->append(s.data(), s.size());
-}
+// Collects the generated text of a message, a delta or a completion choice's "text".
+struct output_reader {
+    std::string* text;  // appended to when not null
+    bool& produced;     // set when any of the text is non-empty, or a tool call arrives
 
-// Generated text: a string, or an array of parts carrying "text" (some compatible servers
-// send content that way). `produced` says whether any of it was non-empty.
-error_code read_text(od::value v, std::string* text, bool& produced) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t == od::json_type::string) {
-        std::string_view s;
-        if (auto err = v.get_string().get(s)) return err;
-        append(text, s);
+    shape read_as(std::string_view key) const {
+        bool output = key == "content" || key == "reasoning_content" || key == "reasoning" ||
+                      key == "refusal";
+        return output ? shape::text_parts : shape::skip;
+    }
+
+    void on_text(std::string_view, std::string_view s) {
+        if (text != nullptr) text->append(s.data(), s.size());
         produced = produced || !s.empty();
+    }
+
+    void on_image() {}
+
+    // A non-empty tool_calls array is output even when its first piece carries only an id.
+    void on_tool_call() { produced = true; }
+};
+
+error_code read_choice(od::value v, output_reader& reader) {
+    return for_each_field(v, [&](std::string_view key, od::value inner) {
+        if (key == "delta" || key == "message") return walk_message(inner, reader);
+        // /v1/completions puts the generated text here, streamed or not.
+        if (key == "text") return walk_text(inner, shape::text_parts, key, reader);
         return simdjson::SUCCESS;
-    }
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array parts;
-    if (auto err = v.get_array().get(parts)) return err;
-    for (auto item : parts) {
-        od::value part;
-        if (auto err = item.get(part)) return err;
-        od::json_type pt;
-        if (auto err = part.type().get(pt)) return err;
-        if (pt != od::json_type::object) continue;
-        od::object po;
-        if (auto err = part.get_object().get(po)) return err;
-        for (auto field : po) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) return err;
-            if (key != "text") continue;
-            od::value inner;
-            if (auto err = field.value().get(inner)) return err;
-            od::json_type it;
-            if (auto err = inner.type().get(it)) return err;
-            if (it != od::json_type::string) continue;
-            std::string_view s;
-            if (auto err = inner.get_string().get(s)) return err;
-            append(text, s);
-            produced = produced || !s.empty();
-        }
-    }
-    return simdjson::SUCCESS;
-}
-
-// {"name": ..., "arguments": ...} of a tool call or a legacy function_call.
-error_code read_function(od::value v, std::string* text, bool& produced) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        if (key != "name" && key != "arguments") continue;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        od::json_type it;
-        if (auto err = inner.type().get(it)) return err;
-        if (it != od::json_type::string) continue;
-        std::string_view s;
-        if (auto err = inner.get_string().get(s)) return err;
-        append(text, s);
-        produced = produced || !s.empty();
-    }
-    return simdjson::SUCCESS;
-}
-
-// tool_calls: [{"index":0,"id":...,"type":"function","function":{"name":...,"arguments":...}}].
-// A non-empty array is output even when its first piece carries only an id.
-error_code read_tool_calls(od::value v, std::string* text, bool& produced) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array calls;
-    if (auto err = v.get_array().get(calls)) return err;
-    for (auto item : calls) {
-        od::value call;
-        if (auto err = item.get(call)) return err;
-        produced = true;
-        od::json_type ct;
-        if (auto err = call.type().get(ct)) return err;
-        if (ct != od::json_type::object) continue;
-        od::object co;
-        if (auto err = call.get_object().get(co)) return err;
-        for (auto field : co) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) return err;
-            if (key != "function") continue;
-            od::value fn;
-            if (auto err = field.value().get(fn)) return err;
-            bool ignored = false;
-            if (auto err = read_function(fn, text, ignored)) return err;
-        }
-    }
-    return simdjson::SUCCESS;
-}
-
-// A chunk's delta or a response's message: the same fields carry the output.
-error_code read_output(od::value v, std::string* text, bool& produced) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        error_code err = simdjson::SUCCESS;
-        if (key == "content" || key == "reasoning_content" || key == "reasoning" ||
-            key == "refusal") {
-            err = read_text(inner, text, produced);
-        } else if (key == "tool_calls") {
-            err = read_tool_calls(inner, text, produced);
-        } else if (key == "function_call") {
-            err = read_function(inner, text, produced);
-        }
-        if (err) return err;
-    }
-    return simdjson::SUCCESS;
-}
-
-error_code read_choice(od::value v, std::string* text, bool& produced) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        error_code err = simdjson::SUCCESS;
-        if (key == "delta" || key == "message") {
-            err = read_output(inner, text, produced);
-        } else if (key == "text") {
-            // /v1/completions puts the generated text here, streamed or not.
-            err = read_text(inner, text, produced);
-        }
-        if (err) return err;
-    }
-    return simdjson::SUCCESS;
+    });
 }
 
 struct body_facts {
@@ -266,6 +139,7 @@ struct body_facts {
 };
 
 error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
+    output_reader reader{text, facts.produced};
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
     for (auto field : top) {
@@ -281,15 +155,11 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
             if (auto err = v.type().get(t)) return err;
             facts.choices_seen = t == od::json_type::array;
             facts.choices_empty = facts.choices_seen;
-            if (!facts.choices_seen) continue;
-            od::array choices;
-            if (auto err = v.get_array().get(choices)) return err;
-            for (auto item : choices) {
-                od::value choice;
-                if (auto err = item.get(choice)) return err;
+            auto each = [&](od::value choice) {
                 facts.choices_empty = false;
-                if (auto err = read_choice(choice, text, facts.produced)) return err;
-            }
+                return read_choice(choice, reader);
+            };
+            if (auto err = for_each_item(v, each)) return err;
         }
     }
     // Trailing bytes after the object make the whole document invalid (simdjson 3.0 has no
