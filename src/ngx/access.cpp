@@ -58,16 +58,28 @@ ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
         ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
 }
 
-std::string_view header_value(ngx_http_request_t* r, std::string_view name) {
-    std::string_view value;
-    aigw::ngx::for_each_header(r->headers_in.headers, [&](ngx_table_elt_t& h) {
-        if (aigw::ngx::name_is(h.key, name)) {
-            value = aigw::ngx::view(h.value);
-            return false;
+// The headers a key may come in. NGINX indexes Authorization itself; the other two are
+// found in one walk of the list.
+struct key_headers {
+    std::string_view authorization;
+    std::string_view x_api_key;
+    std::string_view x_goog_api_key;
+};
+
+key_headers find_key_headers(ngx_http_request_t* r) {
+    key_headers k;
+    if (r->headers_in.authorization != nullptr) {
+        k.authorization = aigw::ngx::view(r->headers_in.authorization->value);
+    }
+    aigw::ngx::for_each_header(r->headers_in.headers, [&k](ngx_table_elt_t& h) {
+        if (k.x_api_key.empty() && aigw::ngx::name_is(h.key, "x-api-key")) {
+            k.x_api_key = aigw::ngx::view(h.value);
+        } else if (k.x_goog_api_key.empty() && aigw::ngx::name_is(h.key, "x-goog-api-key")) {
+            k.x_goog_api_key = aigw::ngx::view(h.value);
         }
         return true;
     });
-    return value;
+    return k;
 }
 
 using shared_record = std::shared_ptr<const aigw::key_record>;
@@ -239,9 +251,9 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
 }
 
 ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    aigw::presented_key presented = aigw::extract_key(header_value(r, "authorization"),
-                                                      header_value(r, "x-api-key"),
-                                                      header_value(r, "x-goog-api-key"));
+    key_headers k = find_key_headers(r);
+    aigw::presented_key presented =
+        aigw::extract_key(k.authorization, k.x_api_key, k.x_goog_api_key);
     if (presented.key.empty()) {
         return ngx_http_aigw_prepare_error(r, aigw::missing_api_key_error());
     }

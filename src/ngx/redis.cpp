@@ -35,7 +35,6 @@ struct redis_conn {
     ngx_msec_t backoff;
     ngx_msec_t last_error_log;
     bool logged_down;
-    bool connected;
     bool stopping;
     const char* channel;          // subscriber connection: the channel, else nullptr
     void (*on_message)(const char*, size_t);
@@ -121,7 +120,6 @@ void ev_cleanup(void* data) {
         rc->c = nullptr;
     }
     rc->ac = nullptr;
-    rc->connected = false;
     if (rc->connect_timer.timer_set) {
         ngx_del_timer(&rc->connect_timer);
     }
@@ -150,7 +148,6 @@ void on_connect(const redisAsyncContext* ac, int status) {
         log_down(rc, "connect failed", ac->errstr);
         return;  // hiredis frees the context; ev_cleanup schedules the retry
     }
-    rc->connected = true;
     rc->backoff = backoff_min;
     if (rc->connect_timer.timer_set) {
         ngx_del_timer(&rc->connect_timer);
@@ -248,7 +245,6 @@ void conn_connect(redis_conn* rc) {
     c->log = rc->log;
     rc->c = c;
     rc->ac = ac;
-    rc->connected = false;
 
     ac->ev.data = rc;
     ac->ev.addRead = ev_add_read;
@@ -392,9 +388,6 @@ void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what) {
     ngx_log_error(NGX_LOG_ERR, log, 0, "aigw: redis answered a command with %s", what);
 }
 
-bool ngx_http_aigw_redis_connected() {
-    return command_conn != nullptr && command_conn->connected;
-}
 
 ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** argv,
                                                         const size_t* argvlen,

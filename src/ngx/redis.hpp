@@ -45,6 +45,5 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
                                                         ngx_http_aigw_redis_reply_pt fn,
                                                         void* owner);
 void ngx_http_aigw_redis_cancel(ngx_http_aigw_redis_call_t* call);
-bool ngx_http_aigw_redis_connected();
 // Error replies (NOAUTH, WRONGTYPE, LOADING ...) are logged once per interval, not per request.
 void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what);
