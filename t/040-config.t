@@ -10,7 +10,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: aigw on without aigw_pass
+=== TEST 1: aigw on without a model table or aigw_pass
 --- config
     location /v1/ {
         aigw on;
@@ -19,7 +19,7 @@ __DATA__
 GET /t
 --- must_die
 --- error_log
-"aigw on" needs "aigw_pass" to name the channel location
+"aigw on" needs a model table ("aigw_model") or "aigw_pass" to name the channel location
 
 
 

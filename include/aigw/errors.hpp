@@ -30,6 +30,18 @@ api_error upstream_timeout_error();               // 504
 api_error upstream_bad_response_error(int status);  // non-JSON error page from upstream
 api_error upstream_interrupted_error();           // stream cut after the first byte
 
+// Routing (aigw_model). No channel names here: they are internal and go to error_log.
+api_error model_not_found_error(std::string_view model);  // 404, not in the model table
+
+// How the last attempt of a routed request failed.
+enum class attempt_failure { unreachable, timeout, status };
+
+// Every channel tried for `model` failed with a retryable failure (429, 5xx, connect error,
+// timeout): the last one's class decides the status. 429 -> 429 rate_limit_exceeded (the
+// client may retry later); timeout -> 504; 503 -> 503; anything else -> 502.
+api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
+                                    int last_status);
+
 // Generic mapping for statuses NGINX itself produced (413 from client_max_body_size,
 // 400 bad chunked body, 408, 500 ...), used to replace NGINX's HTML error pages.
 api_error error_for_status(int status);

@@ -56,6 +56,10 @@ public:
     // Exact name first, then the longest matching prefix pattern; nullopt when nothing serves it.
     std::optional<model_route> lookup(std::string_view model) const;
 
+    // The entry lookup() would use, without building a route (the request path's form: a
+    // target's empty upstream_model means the requested name). nullptr when nothing serves it.
+    const model_entry* find(std::string_view model) const noexcept;
+
     // The exact public names, in config order, for /v1/models (patterns name no model).
     const std::vector<std::string>& public_names() const { return public_names_; }
 

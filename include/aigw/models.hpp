@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aigw {
 
@@ -12,6 +13,15 @@ namespace aigw {
 // `allowed` accepts, in order. nullopt when the input is not such a list.
 std::optional<std::string> filter_model_list(std::string_view json,
                                              const std::function<bool(std::string_view)>& allowed);
+
+// The gateway's own list, from the public names of its model table: the OpenAI shape, each
+// entry {"id","object":"model","created","owned_by"}, in order, those `allowed` accepts.
+std::string model_list_json(const std::vector<std::string>& ids,
+                            const std::function<bool(std::string_view)>& allowed,
+                            long long created, std::string_view owned_by);
+
+// One entry of that list, for GET /v1/models/{id}.
+std::string model_object_json(std::string_view id, long long created, std::string_view owned_by);
 
 // The model id in a /v1/models/{id} path ("" if the path has none).
 std::string_view model_id_from_path(std::string_view api_path);

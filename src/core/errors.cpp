@@ -163,6 +163,39 @@ api_error upstream_interrupted_error() {
                 "The upstream connection was interrupted before the response was complete.");
 }
 
+api_error model_not_found_error(std::string_view model) {
+    std::string msg = "The model `";
+    msg += model;
+    msg += "` does not exist or you do not have access to it.";
+    return make(404, "invalid_request_error", "model_not_found", std::move(msg));
+}
+
+api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
+                                    int last_status) {
+    std::string msg = tried == 1 ? "The only upstream channel" : "All " + std::to_string(tried) + " upstream channels";
+    msg += " for model `";
+    msg += model;
+    msg += "` failed";
+    switch (last) {
+    case attempt_failure::unreachable:
+        msg += "; the last could not be reached.";
+        return make(502, "api_error", "all_channels_failed", std::move(msg));
+    case attempt_failure::timeout:
+        msg += "; the last did not respond in time.";
+        return make(504, "api_error", "all_channels_failed", std::move(msg));
+    case attempt_failure::status:
+        break;
+    }
+    msg += "; the last answered HTTP " + std::to_string(last_status) + ".";
+    if (last_status == 429) {
+        return make(429, "rate_limit_error", "rate_limit_exceeded", std::move(msg));
+    }
+    if (last_status == 504) {
+        return make(504, "api_error", "all_channels_failed", std::move(msg));
+    }
+    return make(last_status == 503 ? 503 : 502, "api_error", "all_channels_failed", std::move(msg));
+}
+
 api_error error_for_status(int status) {
     switch (status) {
     case 400:

@@ -113,25 +113,26 @@ std::string model_map::add(std::string_view pattern, const std::vector<std::stri
     return {};
 }
 
-std::optional<model_route> model_map::lookup(std::string_view model) const {
-    const model_entry* entry = nullptr;
-    bool exact = false;
+const model_entry* model_map::find(std::string_view model) const noexcept {
     if (auto it = exact_.find(model); it != exact_.end()) {
-        entry = &entries_[it->second];
-        exact = true;
-    } else {
-        for (std::size_t i : prefixes_) {
-            std::string_view p = entries_[i].pattern;
-            p.remove_suffix(1);  // the '*'
-            if (model.substr(0, p.size()) == p) {
-                entry = &entries_[i];
-                break;
-            }
+        return &entries_[it->second];
+    }
+    for (std::size_t i : prefixes_) {
+        std::string_view p = entries_[i].pattern;
+        p.remove_suffix(1);  // the '*'
+        if (model.substr(0, p.size()) == p) {
+            return &entries_[i];
         }
     }
+    return nullptr;
+}
+
+std::optional<model_route> model_map::lookup(std::string_view model) const {
+    const model_entry* entry = find(model);
     if (entry == nullptr) {
         return std::nullopt;
     }
+    bool exact = entry->pattern.back() != '*';
 
     model_route route;
     route.pattern = entry->pattern;

@@ -2,33 +2,45 @@
 // the functions one file calls in another.
 #pragma once
 
+#include <string>
 #include <type_traits>
 
 #include "aigw/endpoints.hpp"
 #include "aigw/errors.hpp"
 #include "aigw/sse.hpp"
+#include "ngx/channels.hpp"
 #include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis.hpp"
 
 namespace aigw {
 struct key_record;
+class model_map;
+struct model_entry;
 }
+struct ngx_http_aigw_body_t;
 
 extern "C" ngx_module_t ngx_http_aigw_module;
 
 enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
+enum { NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC = 0, NGX_HTTP_AIGW_RESPONSE_MODEL_UPSTREAM = 1 };
 
 struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
     ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
     ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
+    ngx_http_aigw_channels_conf_t channels;     // aigw_channel
 };
 
 struct ngx_http_aigw_loc_conf_t {
     ngx_flag_t enable;   // aigw on|off
     ngx_str_t pass;      // aigw_pass: prefix of the channel's internal location
     ngx_flag_t keys;     // aigw_keys on|off: require a client key (default: on with aigw_redis)
+    aigw::model_map* models;        // aigw_model table (replaces aigw_pass); inherited whole
+    time_t models_created;          // "created" of /v1/models entries: when the table loaded
+    ngx_uint_t response_model;      // aigw_response_model public|upstream
+    ngx_uint_t fallback_attempts;   // aigw_fallback_attempts; 0: every candidate once
+    ngx_msec_t fallback_timeout;    // aigw_fallback_timeout; 0: no limit
 };
 
 enum class ngx_http_aigw_auth_state : unsigned { none, waiting, done };
@@ -64,6 +76,35 @@ struct ngx_http_aigw_ctx_t {
     ngx_uint_t upstream_status;              // status line the upstream sent, 0 if none
     ngx_uint_t swallowed_status;             // upstream error whose non-JSON body we dropped
 
+    // Routing (aigw_model): the entry serving the model, its channels and this request's tries.
+    const aigw::model_entry* route;          // nullptr: aigw_pass, a single fixed location
+    uint32_t* candidates;                    // channel indexes, the entry's targets in order
+    size_t ncandidates;
+    uint64_t tried;                          // bit i: candidates[i] was tried
+    ngx_http_aigw_channel_t* channel;        // the current attempt's channel
+    size_t target;                           // its index in route->targets
+    ngx_str_t upstream_model;                // the model name the current attempt sends
+    ngx_msec_t started;                      // when the first attempt started
+    ngx_msec_t picked_at;
+    ngx_uint_t attempts;
+    uint64_t retry_after_ms;                 // from the current attempt's 429, 0 if none
+    u_char* client_body;                     // the body as the client sent it (padded)
+    size_t client_body_len;
+    size_t model_token_begin;                // parse_request's offsets in client_body
+    size_t model_token_end;
+    size_t stream_options_begin;
+
+    // Usage accounting (usage.hpp). The counts are final once usage_final is set.
+    ngx_http_aigw_body_t* body;              // the response's C++ state (a pool cleanup frees it)
+    ngx_msec_t t0;                           // when the gateway first saw the request
+    ngx_msec_t t_first_token;                // first content-bearing event; 0: none yet
+    ngx_msec_t t_end;                        // when the response ended (usage_final)
+    int64_t prompt_tokens;
+    int64_t completion_tokens;
+    int64_t total_tokens;
+    int64_t cached_tokens;
+    int64_t reasoning_tokens;
+
     unsigned stream:1;                       // request asked for stream:true
     unsigned sr_done:1;                      // subrequest finished, main may resume
     unsigned own_response:1;                 // main's headers come from us, not an NGINX page
@@ -77,6 +118,15 @@ struct ngx_http_aigw_ctx_t {
     unsigned prepared_error:1;               // `replacement` holds the error to send
     unsigned filter_models:1;                // /v1/models: keep only the key's models
     unsigned sse_passthrough:1;              // an event outgrew the hold limit: pass bytes
+    unsigned has_stream_options:1;
+    unsigned retryable:1;                    // this attempt failed in a way another may fix
+    unsigned rename_model:1;                 // name the public model in the response
+    unsigned inject_usage:1;                 // stream_options.include_usage added for us
+    unsigned client_asked_usage:1;           // the client set include_usage itself
+    unsigned usage_estimated:1;              // no usage from the upstream: counts estimated
+    unsigned usage_final:1;
+    unsigned json_rename:1;                  // JSON body held whole to rename its model
+    unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,
@@ -96,10 +146,18 @@ void ngx_http_aigw_key_invalidated(const char* data, size_t len);
 bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model);
 bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx);
 
+// content.cpp, for the filters: the current attempt answered with `status` (headers known).
+// Returns true when the answer is a retryable failure that is swallowed so the next channel
+// can be tried.
+bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                    ngx_uint_t status);
+
 // filter.cpp
 ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);
 
 // respond.cpp
+ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
+                                  const std::string& body);
 ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e);
 // Keeps `e` as the body of the error page NGINX will send for the returned status (for
 // phases that answer by returning a status, like access).

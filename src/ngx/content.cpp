@@ -1,16 +1,26 @@
 // Content phase: route the OpenAI path, read and check the body, run the upstream subrequest,
 // and finish the main request once the subrequest is done.
 #include <exception>
+#include <optional>
+#include <string>
 
 #include "aigw/json.hpp"
+#include "aigw/json_splice.hpp"
+#include "aigw/model_map.hpp"
 #include "aigw/models.hpp"
+#include "aigw/router.hpp"
 #include "ngx/aigw_module.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
 static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+static ngx_int_t ngx_http_aigw_set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                                 u_char* data, size_t len);
+static ngx_int_t ngx_http_aigw_prepare_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                            std::optional<std::string_view> upstream_model);
 static ngx_int_t ngx_http_aigw_upstream_done(ngx_http_request_t* sr, void* data,
                                              ngx_int_t rc) noexcept;
 static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept;
+static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
 // Request headers the upstream must never see: the client's gateway credentials (each
 // channel location sets its own), compression (we read the response), and the request id
@@ -36,6 +46,32 @@ static void ngx_http_aigw_log_exception(ngx_http_request_t* r, const char* where
     } catch (...) {
     }
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: %s failed: %s", where, what);
+}
+
+// With a model table the gateway names the models itself: its public names, narrowed to the
+// key's, in OpenAI's list shape. Patterns ("deepseek-*") name no model, so they are not listed,
+// but a name they serve can be retrieved.
+static ngx_int_t ngx_http_aigw_local_models(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                            ngx_http_aigw_loc_conf_t* alcf,
+                                            std::string_view path) {
+    static constexpr std::string_view owned_by = "system";
+    if (ctx->endpoint->id == aigw::endpoint_id::models) {
+        std::string list = aigw::model_list_json(
+            alcf->models->public_names(),
+            [ctx](std::string_view id) { return ngx_http_aigw_model_allowed(ctx, id); },
+            static_cast<long long>(alcf->models_created), owned_by);
+        return ngx_http_aigw_send_json(r, NGX_HTTP_OK, list);
+    }
+    std::string_view id = aigw::model_id_from_path(path);
+    if (!ngx_http_aigw_model_allowed(ctx, id)) {
+        return ngx_http_aigw_reject_model(r, ctx, id);
+    }
+    if (alcf->models->find(id) == nullptr) {
+        return ngx_http_aigw_send_error(r, aigw::model_not_found_error(id));
+    }
+    return ngx_http_aigw_send_json(
+        r, NGX_HTTP_OK,
+        aigw::model_object_json(id, static_cast<long long>(alcf->models_created), owned_by));
 }
 
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
@@ -74,6 +110,17 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: %V %V",
                        &r->method_name, &r->uri);
+
+        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+        if (alcf->models != nullptr && (ep->id == aigw::endpoint_id::models ||
+                                        ep->id == aigw::endpoint_id::model_retrieve)) {
+            ngx_int_t rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+            return ngx_http_aigw_local_models(r, ctx, alcf, path);
+        }
 
         if (ep->id == aigw::endpoint_id::model_retrieve) {
             std::string_view id = aigw::model_id_from_path(path);
@@ -209,24 +256,52 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
-        ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);
-        if (b == nullptr || cl == nullptr) {
+        ctx->client_body = data;
+        ctx->client_body_len = len;
+        ctx->model_token_begin = f.model_token_begin;
+        ctx->model_token_end = f.model_token_end;
+        ctx->has_stream_options = f.has_stream_options;
+        ctx->stream_options_begin = f.stream_options_begin;
+        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+        ngx_int_t rc;
+        if (alcf->models == nullptr) {
+            rc = ngx_http_aigw_prepare_body(r, ctx, std::nullopt);
+            if (rc == NGX_OK) {
+                rc = ngx_http_aigw_start_upstream(r, ctx);
+            }
+            if (rc != NGX_OK) {
+                ngx_http_finalize_request(r, rc);
+            }
+            return;
+        }
+
+        const aigw::model_entry* entry = alcf->models->find(f.model);
+        if (!f.has_model || entry == nullptr) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "aigw: no aigw_model serves model \"%V\"", &ctx->model);
+            ngx_http_finalize_request(
+                r, ngx_http_aigw_send_error(r, aigw::model_not_found_error(f.model)));
+            return;
+        }
+        ctx->route = entry;
+        ctx->ncandidates = entry->targets.size();
+        ctx->candidates =
+            static_cast<uint32_t*>(ngx_palloc(r->pool, ctx->ncandidates * sizeof(uint32_t)));
+        if (ctx->candidates == nullptr) {
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
             return;
         }
-        b->pos = data;
-        b->last = data + len;
-        b->start = b->pos;
-        b->end = b->last;
-        b->memory = 1;
-        b->last_buf = 1;
-        cl->buf = b;
-        cl->next = nullptr;
-        ctx->upstream_body = cl;
-        ctx->upstream_body_len = static_cast<off_t>(len);
+        for (size_t i = 0; i < ctx->ncandidates; i++) {
+            ctx->candidates[i] = entry->targets[i].channel;
+        }
+        ctx->started = ngx_current_msec;
 
-        ngx_int_t rc = ngx_http_aigw_start_upstream(r, ctx);
+        rc = ngx_http_aigw_next_attempt(r, ctx);
+        if (rc == NGX_DECLINED) {
+            // Cannot happen: a first pick always finds a channel (a forced one if need be).
+            rc = ngx_http_aigw_send_error(r, aigw::upstream_unreachable_error());
+        }
         if (rc != NGX_OK) {
             ngx_http_finalize_request(r, rc);
         }
@@ -234,6 +309,120 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         ngx_http_aigw_log_exception(r, "request body handler");
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
+}
+
+// The body the next subrequest sends: `data` as one memory buffer.
+static ngx_int_t ngx_http_aigw_set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                                 u_char* data, size_t len) {
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+    ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);
+    if (b == nullptr || cl == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = data;
+    b->last = data + len;
+    b->start = b->pos;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+    cl->buf = b;
+    cl->next = nullptr;
+    ctx->upstream_body = cl;
+    ctx->upstream_body_len = static_cast<off_t>(len);
+    return NGX_OK;
+}
+
+// The body of the next attempt: the client's bytes, with the model spliced to `upstream_model`
+// when given, and stream_options.include_usage added to a stream so the upstream reports the
+// usage (the filters strip that chunk again when the client did not ask for it).
+static ngx_int_t ngx_http_aigw_prepare_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                            std::optional<std::string_view> upstream_model) {
+    bool usage = ctx->stream && ctx->endpoint->streamable;
+    if (!upstream_model && !usage) {
+        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->client_body, ctx->client_body_len);
+    }
+    aigw::request_fields f;
+    f.status = aigw::request_parse_status::ok;
+    f.has_model = upstream_model.has_value();
+    f.model_token_begin = ctx->model_token_begin;
+    f.model_token_end = ctx->model_token_end;
+    f.has_stream_options = ctx->has_stream_options;
+    f.stream_options_begin = ctx->stream_options_begin;
+    aigw::rewritten_request rw = aigw::rewrite_request(
+        {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len}, f,
+        upstream_model, usage);
+    ctx->client_asked_usage = rw.client_asked_usage;
+    ctx->inject_usage = usage && !rw.client_asked_usage;
+    if (!rw.changed) {
+        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->client_body, ctx->client_body_len);
+    }
+    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, rw.body.size() + 1));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+    ngx_memcpy(p, rw.body.data(), rw.body.size());
+    return ngx_http_aigw_set_upstream_body(r, ctx, p, rw.body.size());
+}
+
+// The next channel for a routed request, its body (the model spliced to the channel's
+// upstream name; every other byte as the client sent it) and its subrequest. NGX_DECLINED
+// when no attempt is left: every candidate tried, aigw_fallback_attempts reached, or
+// aigw_fallback_timeout passed.
+static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+        ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+    size_t limit = ctx->ncandidates;
+    if (alcf->fallback_attempts && alcf->fallback_attempts < limit) {
+        limit = alcf->fallback_attempts;
+    }
+    if (ctx->attempts >= limit) {
+        return NGX_DECLINED;
+    }
+    if (ctx->attempts && alcf->fallback_timeout &&
+        ngx_current_msec - ctx->started >= alcf->fallback_timeout) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "aigw: aigw_fallback_timeout passed for model \"%V\" after %ui attempts",
+                      &ctx->model, ctx->attempts);
+        return NGX_DECLINED;
+    }
+    aigw::pick_result pick = ngx_http_aigw_channels_pick(&amcf->channels, ctx->candidates,
+                                                         ctx->ncandidates, ctx->tried);
+    if (!pick.found) {
+        return NGX_DECLINED;
+    }
+    ctx->tried |= uint64_t{1} << pick.position;
+    ctx->attempts++;
+    ctx->target = pick.position;
+    ctx->picked_at = ngx_current_msec;
+    ctx->channel = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
+
+    const std::string& up = ctx->route->targets[pick.position].upstream_model;
+    std::string_view client_model = aigw::ngx::view(ctx->model);
+    bool renamed = !up.empty() && up != client_model;
+    if (renamed) {
+        ctx->upstream_model.data = reinterpret_cast<u_char*>(const_cast<char*>(up.data()));
+        ctx->upstream_model.len = up.size();
+    } else {
+        ctx->upstream_model = ctx->model;
+    }
+    ctx->rename_model = renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
+    if (pick.forced) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "aigw: every channel for model \"%V\" is set aside; trying \"%V\" anyway",
+                      &ctx->model, &ctx->channel->name);
+    }
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts,
+                   &ctx->channel->name, &ctx->upstream_model);
+
+    ngx_int_t rc = ngx_http_aigw_prepare_body(r, ctx, renamed ? std::optional<std::string_view>(up)
+                                                              : std::nullopt);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+    return ngx_http_aigw_start_upstream(r, ctx);
 }
 
 static bool ngx_http_aigw_dropped_header(const ngx_table_elt_t& h) {
@@ -301,14 +490,15 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
 
     // The channel location sees its own prefix + the API path; its proxy_pass with a URI
     // part maps that back to the upstream's "/v1/...".
+    const ngx_str_t& prefix = ctx->channel ? ctx->channel->location : alcf->pass;
     std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
     ngx_str_t uri;
-    uri.len = alcf->pass.len + path.size();
+    uri.len = prefix.len + path.size();
     uri.data = static_cast<u_char*>(ngx_pnalloc(r->pool, uri.len));
     if (uri.data == nullptr) {
         return NGX_ERROR;
     }
-    ngx_memcpy(ngx_cpymem(uri.data, alcf->pass.data, alcf->pass.len), path.data(), path.size());
+    ngx_memcpy(ngx_cpymem(uri.data, prefix.data, prefix.len), path.data(), path.size());
 
     auto* ps = static_cast<ngx_http_post_subrequest_t*>(
         ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t)));
@@ -357,6 +547,8 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     ctx->swallow = 0;
     ctx->swallowed_status = 0;
     ctx->upstream_complete = 0;
+    ctx->retryable = 0;
+    ctx->retry_after_ms = 0;
     ctx->sse_scan = aigw::sse_event_scanner{};
     ctx->hold = nullptr;
     r->write_event_handler = ngx_http_aigw_resume;
@@ -406,6 +598,110 @@ static aigw::api_error ngx_http_aigw_attempt_error(ngx_http_request_t* r,
     return aigw::upstream_unreachable_error();
 }
 
+// Milliseconds a 429 or 503 asks the client to wait: retry-after-ms, or Retry-After as
+// seconds or as an HTTP date. 0 when absent or unusable.
+static uint64_t ngx_http_aigw_retry_after(ngx_http_request_t* sr) {
+    std::string_view ra, ra_ms;
+    aigw::ngx::for_each_header(sr->headers_out.headers, [&](ngx_table_elt_t& h) {
+        if (h.hash == 0) {
+            return true;
+        }
+        if (aigw::ngx::name_is(h.key, "retry-after")) {
+            ra = aigw::ngx::view(h.value);
+        } else if (aigw::ngx::name_is(h.key, "retry-after-ms")) {
+            ra_ms = aigw::ngx::view(h.value);
+        }
+        return true;
+    });
+    if (std::optional<uint64_t> ms = aigw::parse_retry_after(ra, ra_ms)) {
+        return *ms;
+    }
+    if (!ra.empty()) {
+        time_t when = ngx_parse_http_time(reinterpret_cast<u_char*>(const_cast<char*>(ra.data())),
+                                          ra.size());
+        if (when != NGX_ERROR && when > ngx_time()) {
+            return static_cast<uint64_t>(when - ngx_time()) * 1000;
+        }
+    }
+    return 0;
+}
+
+bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                    ngx_uint_t status) {
+    if (ctx->route == nullptr) {
+        return false;
+    }
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_get_module_main_conf(sr, ngx_http_aigw_module));
+    if (status != NGX_HTTP_TOO_MANY_REQUESTS && status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        // An answer, even a 4xx that is the client's fault: the channel works.
+        ngx_http_aigw_channels_succeeded(&amcf->channels, ctx->candidates[ctx->target],
+                                         ctx->picked_at);
+        return false;
+    }
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS || status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        ctx->retry_after_ms = ngx_http_aigw_retry_after(sr);
+    }
+    ctx->retryable = 1;
+    return true;
+}
+
+// The current attempt failed before any byte reached the client. Reports it to the router
+// and starts the next attempt: NGX_OK when one started, NGX_DECLINED when none is left.
+static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                        aigw::attempt_failure failure) {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+    ngx_http_aigw_channels_failed(&amcf->channels, ctx->candidates[ctx->target],
+                                  ctx->retry_after_ms);
+    const char* what = failure == aigw::attempt_failure::timeout       ? "timed out"
+                       : failure == aigw::attempt_failure::unreachable ? "could not be reached"
+                                                                       : "answered";
+    if (failure == aigw::attempt_failure::status) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "aigw: channel \"%V\" %s HTTP %ui for model \"%V\" (attempt %ui, "
+                      "retry after %uLms)",
+                      &ctx->channel->name, what, ctx->upstream_status, &ctx->model, ctx->attempts,
+                      ctx->retry_after_ms);
+    } else {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "aigw: channel \"%V\" %s for model \"%V\" (attempt %ui, rc %i)",
+                      &ctx->channel->name, what, &ctx->model, ctx->attempts, ctx->sr_rc);
+    }
+    ngx_int_t rc = ngx_http_aigw_next_attempt(r, ctx);
+    if (rc == NGX_OK) {
+        // A fresh attempt: what the failed one left behind does not carry over.
+        ctx->own_response = 0;
+        ctx->body_started = 0;
+        ctx->sse = 0;
+        ctx->sse_passthrough = 0;
+    }
+    return rc;
+}
+
+// Every attempt failed: the client gets the last one's status class, no channel names.
+static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                          aigw::attempt_failure failure) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "aigw: all %ui attempts for model \"%V\" failed; the last was channel \"%V\"",
+                  ctx->attempts, &ctx->model, &ctx->channel->name);
+    aigw::api_error e = aigw::all_channels_failed_error(
+        aigw::ngx::view(ctx->model), static_cast<unsigned>(ctx->attempts), failure,
+        static_cast<int>(ctx->upstream_status));
+    if (e.status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after_ms) {
+        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT64_LEN));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+        ngx_str_t v = {0, p};
+        v.len = ngx_sprintf(p, "%uL", (ctx->retry_after_ms + 999) / 1000) - p;
+        if (ngx_http_aigw_set_header(r, "Retry-After", v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+    return ngx_http_aigw_send_error(r, e);
+}
+
 static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
     try {
         auto* ctx =
@@ -422,6 +718,30 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
         }
 
         if (!ctx->header_sent) {
+            if (ctx->route != nullptr && (ctx->retryable || ctx->upstream_status == 0)) {
+                // Nothing reached the client yet: another channel may still answer.
+                aigw::attempt_failure failure =
+                    ctx->retryable                            ? aigw::attempt_failure::status
+                    : ctx->sr_rc == NGX_HTTP_GATEWAY_TIME_OUT ? aigw::attempt_failure::timeout
+                                                              : aigw::attempt_failure::unreachable;
+                if (failure == aigw::attempt_failure::unreachable &&
+                    (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK)) {
+                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                                  "aigw: channel \"%V\" (location \"%V\") produced no upstream "
+                                  "response (rc %i); check the location and its proxy_pass",
+                                  &ctx->channel->name, &ctx->channel->location, ctx->sr_rc);
+                }
+                ngx_int_t rc = ngx_http_aigw_fallback(r, ctx, failure);
+                if (rc == NGX_OK) {
+                    return;
+                }
+                if (rc != NGX_DECLINED) {
+                    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                    return;
+                }
+                ngx_http_finalize_request(r, ngx_http_aigw_all_failed(r, ctx, failure));
+                return;
+            }
             ngx_http_finalize_request(
                 r, ngx_http_aigw_send_error(r, ngx_http_aigw_attempt_error(r, ctx)));
             return;

@@ -1,9 +1,21 @@
 // Directives, location configuration and its validation.
+#include <new>
+#include <string>
+#include <vector>
+
+#include "aigw/model_map.hpp"
 #include "ngx/aigw_module.hpp"
 
 static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+
+static ngx_conf_enum_t ngx_http_aigw_response_models[] = {
+    {ngx_string("public"), NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC},
+    {ngx_string("upstream"), NGX_HTTP_AIGW_RESPONSE_MODEL_UPSTREAM},
+    {ngx_null_string, 0}};
 
 static ngx_conf_enum_t ngx_http_aigw_redis_fail_modes[] = {
     {ngx_string("closed"), NGX_HTTP_AIGW_REDIS_FAIL_CLOSED},
@@ -32,6 +44,27 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_key_cache"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_key_cache,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
+    {ngx_string("aigw_channel"), NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE, ngx_http_aigw_channel,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_model"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_2MORE,
+     ngx_http_aigw_model, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_response_model"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_enum_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_aigw_loc_conf_t, response_model), ngx_http_aigw_response_models},
+
+    {ngx_string("aigw_fallback_attempts"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_aigw_loc_conf_t, fallback_attempts), nullptr},
+
+    {ngx_string("aigw_fallback_timeout"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_msec_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_aigw_loc_conf_t, fallback_timeout), nullptr},
+
     ngx_null_command};
 
 void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
@@ -41,6 +74,10 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
         return nullptr;
     }
     conf->redis_fail = NGX_CONF_UNSET_UINT;
+    if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
+        NGX_OK) {
+        return nullptr;
+    }
     return conf;
 }
 
@@ -49,6 +86,9 @@ char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
     ngx_conf_init_uint_value(conf->redis_fail, NGX_HTTP_AIGW_REDIS_FAIL_CACHED);
     if (conf->key_cache.zone != nullptr && conf->redis.host.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_key_cache\" needs \"aigw_redis\"");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (ngx_http_aigw_channels_add_zone(cf, &conf->channels) != NGX_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
@@ -63,6 +103,9 @@ void* ngx_http_aigw_create_loc_conf(ngx_conf_t* cf) noexcept {
     // pass: zeroed by ngx_pcalloc (unset)
     conf->enable = NGX_CONF_UNSET;
     conf->keys = NGX_CONF_UNSET;
+    conf->response_model = NGX_CONF_UNSET_UINT;
+    conf->fallback_attempts = NGX_CONF_UNSET_UINT;
+    conf->fallback_timeout = NGX_CONF_UNSET_MSEC;
     return conf;
 }
 
@@ -72,6 +115,16 @@ char* ngx_http_aigw_merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) no
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->pass, prev->pass, "");
+    // A table is inherited whole, like proxy_set_header: a level with its own aigw_model
+    // lines has only those.
+    if (conf->models == nullptr) {
+        conf->models = prev->models;
+        conf->models_created = prev->models_created;
+    }
+    ngx_conf_merge_uint_value(conf->response_model, prev->response_model,
+                              static_cast<ngx_uint_t>(NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC));
+    ngx_conf_merge_uint_value(conf->fallback_attempts, prev->fallback_attempts, 0);
+    ngx_conf_merge_msec_value(conf->fallback_timeout, prev->fallback_timeout, 0);
 
     // Keys are required wherever Redis is configured, unless a location says otherwise:
     // a gateway open by accident is worse than one closed by accident.
@@ -85,9 +138,10 @@ char* ngx_http_aigw_merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) no
     }
 
     if (conf->enable) {
-        if (conf->pass.len == 0) {
+        if (conf->pass.len == 0 && conf->models == nullptr) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"aigw on\" needs \"aigw_pass\" to name the channel location");
+                               "\"aigw on\" needs a model table (\"aigw_model\") or "
+                               "\"aigw_pass\" to name the channel location");
             return static_cast<char*>(NGX_CONF_ERROR);
         }
         auto* clcf = static_cast<ngx_http_core_loc_conf_t*>(
@@ -282,6 +336,63 @@ static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* c
     kc->zone->init = ngx_http_aigw_key_cache_init_zone;
     kc->zone->data = ngx_http_aigw_key_cache_ctx_create(cf->pool);
     if (kc->zone->data == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
+// aigw_channel NAME location=/_aigw/NAME [provider=openai] [weight=N] [priority=N]
+//              [max_fails=N] [fail_timeout=30s];
+static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
+    return ngx_http_aigw_channel_directive(cf, &amcf->channels);
+}
+
+static void ngx_http_aigw_delete_model_map(void* data) noexcept {
+    delete static_cast<aigw::model_map*>(data);
+}
+
+// aigw_model PUBLIC_NAME CHANNEL[:UPSTREAM_MODEL] ...;  PUBLIC_NAME may end in '*' (a prefix).
+// Channels are declared (aigw_channel, http level) before the models that use them.
+static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(conf);
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_aigw_module));
+    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+    try {
+        if (alcf->models == nullptr) {
+            auto* map = new aigw::model_map();
+            ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
+            if (cln == nullptr) {
+                delete map;
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            cln->handler = ngx_http_aigw_delete_model_map;
+            cln->data = map;
+            alcf->models = map;
+            alcf->models_created = ngx_time();
+        }
+        std::vector<std::string> names;
+        auto* ch = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts);
+        for (ngx_uint_t i = 0; i < amcf->channels.channels.nelts; i++) {
+            names.emplace_back(aigw::ngx::view(ch[i].name));
+        }
+        std::vector<std::string_view> targets;
+        for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
+            targets.push_back(aigw::ngx::view(value[i]));
+        }
+        std::string err = alcf->models->add(aigw::ngx::view(value[1]), targets, names);
+        if (!err.empty()) {
+            bool unknown = err.compare(0, 16, "unknown channel ") == 0;
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_model\": %s%s",
+                               err.c_str(),
+                               unknown ? " (channels are declared with \"aigw_channel\" at the "
+                                         "http level, before the models that use them)"
+                                       : "");
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    } catch (const std::exception& e) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_model\" failed: %s", e.what());
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;

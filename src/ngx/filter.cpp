@@ -7,7 +7,9 @@
 #include <string>
 
 #include "aigw/models.hpp"
+#include "aigw/response_model.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/usage.hpp"
 
 // An event larger than this is passed on as it comes rather than held whole.
 static constexpr size_t ngx_http_aigw_sse_hold_max = 1024 * 1024;
@@ -51,6 +53,14 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     bool json = ngx_http_aigw_media_type_is(ct, "application/json");
     bool sse = ngx_http_aigw_media_type_is(ct, "text/event-stream");
     ctx->upstream_status = status;
+
+    if (ngx_http_aigw_attempt_answered(sr, ctx, status)) {
+        // 429 or 5xx before any byte reached the client: ngx_http_aigw_resume tries the next
+        // channel. The body is not read.
+        ctx->swallow = 1;
+        sr->header_only = 1;
+        return NGX_OK;
+    }
 
     if (status >= NGX_HTTP_BAD_REQUEST && !json) {
         // An HTML or empty error page from the upstream (or a proxy before it): the client
@@ -99,6 +109,20 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     });
     if (!ok) {
         return NGX_ERROR;
+    }
+
+    // Usage is read from successful answers of the endpoints that report it.
+    bool account = status == NGX_HTTP_OK && ctx->endpoint != nullptr &&
+                   ctx->endpoint->has_json_body && (sse || json) && !m->header_only;
+    if (account && ngx_http_aigw_body_create(sr, ctx) == nullptr) {
+        return NGX_ERROR;
+    }
+    if (account && !sse) {
+        ctx->json_keep = 1;
+        ctx->json_rename = ctx->rename_model;
+        if (ctx->json_rename) {
+            m->headers_out.content_length_n = -1;
+        }
     }
 
     if (sse) {
@@ -219,12 +243,55 @@ static ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_
     return NGX_OK;
 }
 
-// Passes on only whole events. The upstream's buffers are passed through our own chain
-// links (the upstream module keeps its links), cut short at the last event end; the tail is
-// copied into `hold` and sent in front of the next bytes. Nothing held is ever sent after a
-// cut: ngx_http_aigw_resume then sends the error event instead.
+// A buffer of ours (recycled through ctx->free/busy) holding `len` bytes of `data`.
+static ngx_chain_t* ngx_http_aigw_own_buf(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                          const char* data, size_t len) {
+    ngx_chain_t* cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    if (cl == nullptr) {
+        return nullptr;
+    }
+    ngx_buf_t* b = cl->buf;
+    if (b->start == nullptr || static_cast<size_t>(b->end - b->start) < len) {
+        size_t cap = len < 4096 ? 4096 : len;
+        b->start = static_cast<u_char*>(ngx_palloc(r->pool, cap));
+        if (b->start == nullptr) {
+            return nullptr;
+        }
+        b->end = b->start + cap;
+    }
+    b->pos = b->start;
+    b->last = ngx_cpymem(b->start, data, len);
+    b->tag = (ngx_buf_tag_t)&ngx_http_aigw_module;
+    b->memory = 1;
+    b->temporary = 0;
+    b->flush = 1;
+    b->last_buf = 0;
+    b->last_in_chain = 0;
+    cl->next = nullptr;
+    return cl;
+}
+
+// A held buffer that will not be sent goes back to the free list.
+static void ngx_http_aigw_release_hold(ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->hold == nullptr) {
+        return;
+    }
+    ngx_chain_t* h = ctx->hold;
+    ctx->hold = nullptr;
+    h->buf->pos = h->buf->last = h->buf->start;
+    h->next = ctx->free;
+    ctx->free = h;
+}
+
+// Passes on only whole events, each read for usage on the way. The upstream's buffers are
+// passed through our own chain links (the upstream module keeps its links), cut short at the
+// last event end; the tail is copied into `hold` and sent in front of the next bytes. When an
+// event in a buffer is dropped (the usage chunk the client did not ask for) or rewritten (the
+// public model name), that buffer's whole events are copied into a buffer of ours instead.
+// Nothing held is ever sent after a cut: ngx_http_aigw_resume then sends the error event.
 static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                           ngx_chain_t* in) {
+    ngx_http_aigw_body_t* st = ctx->body;
     ngx_chain_t* out = nullptr;
     ngx_chain_t** ll = &out;
     auto emit = [&](ngx_chain_t* link) -> bool {
@@ -246,27 +313,67 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         ctx->hold = nullptr;
         return emit(h);
     };
+    auto held = [&]() -> std::string_view {
+        if (ctx->hold == nullptr) {
+            return {};
+        }
+        ngx_buf_t* h = ctx->hold->buf;
+        return {reinterpret_cast<const char*>(h->pos), static_cast<size_t>(h->last - h->pos)};
+    };
 
     for (ngx_chain_t* cl = in; cl; cl = cl->next) {
         ngx_buf_t* b = cl->buf;
         size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
         if (b->last_in_chain || b->last_buf) {
-            // A clean end: an unterminated last event goes as the upstream sent it.
+            // A clean end: an unterminated last event goes as the upstream sent it, and is
+            // still read for usage.
+            if (st != nullptr && !st->framing_failed) {
+                st->events.clear();
+                if (size) {
+                    st->framer.feed({reinterpret_cast<const char*>(b->pos), size}, st->events);
+                }
+                st->framer.finish(st->events);
+                for (const aigw::sse_event& e : st->events) {
+                    ngx_http_aigw_account_event(ctx, st, e, {});
+                }
+            }
             if (!emit_hold() || !emit(cl)) {
                 return NGX_ERROR;
             }
             continue;
         }
-        if (ctx->sse_passthrough || b->in_file || size == 0) {
-            if (!emit(cl)) {
+        if (size == 0) {
+            if (!emit(cl)) {  // a flush; a held unfinished event stays held
                 return NGX_ERROR;
             }
             continue;
         }
-        size_t end = ctx->sse_scan.feed(reinterpret_cast<const char*>(b->pos), size);
-        if (end == aigw::sse_event_scanner::npos) {
-            size_t held = ctx->hold ? static_cast<size_t>(ngx_buf_size(ctx->hold->buf)) : 0;
-            if (held + size > ngx_http_aigw_sse_hold_max) {
+        if (ctx->sse_passthrough || st == nullptr || b->in_file) {
+            if (!emit_hold() || !emit(cl)) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+
+        std::string_view bytes{reinterpret_cast<const char*>(b->pos), size};
+        uint64_t base = st->pos;
+        st->pos += size;
+        st->events.clear();
+        if (st->framer.feed(bytes, st->events) != aigw::sse_status::ok) {
+            ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                          "aigw: a line of over %uz bytes in the stream of \"%V\"; passing bytes "
+                          "on without reading events",
+                          aigw::sse_limits{}.max_line, &sr->uri);
+            st->framing_failed = true;
+            ctx->sse_passthrough = 1;
+            if (!emit_hold() || !emit(cl)) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+        if (st->events.empty()) {
+            size_t have = held().size();
+            if (have + size > ngx_http_aigw_sse_hold_max) {
                 ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
                               "aigw: an event of over %uz bytes in the stream of \"%V\"; "
                               "passing bytes on without waiting for event ends",
@@ -285,24 +392,163 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
             b->pos = b->last;
             continue;
         }
-        if (!emit_hold()) {
-            return NGX_ERROR;
+
+        // The bytes of [from, to) of the stream: the held ones come before `base`.
+        std::string_view hold_bytes = held();
+        auto raw = [&](uint64_t from, uint64_t to, std::string* dst) {
+            if (from < base) {
+                size_t off = static_cast<size_t>(from - st->decided);
+                size_t end = static_cast<size_t>((to < base ? to : base) - st->decided);
+                dst->append(hold_bytes.substr(off, end - off));
+                from = base;
+            }
+            if (to > from) {
+                dst->append(bytes.substr(static_cast<size_t>(from - base),
+                                         static_cast<size_t>(to - from)));
+            }
+        };
+
+        bool modified = false;
+        std::string rebuilt;
+        std::string event_raw;
+        uint64_t unit_begin = st->decided;
+        for (const aigw::sse_event& e : st->events) {
+            event_raw.clear();
+            if (ctx->rename_model) {
+                raw(e.begin, e.end, &event_raw);
+            }
+            ngx_http_aigw_event_action act = ngx_http_aigw_account_event(ctx, st, e, event_raw);
+            if (act != ngx_http_aigw_event_action::pass && !modified) {
+                modified = true;
+                raw(st->decided, unit_begin, &rebuilt);  // the events before, unchanged
+            }
+            if (modified) {
+                // Bytes between events go with the event after them.
+                switch (act) {
+                case ngx_http_aigw_event_action::pass:
+                    raw(unit_begin, e.end, &rebuilt);
+                    break;
+                case ngx_http_aigw_event_action::drop:
+                    break;
+                case ngx_http_aigw_event_action::replace:
+                    raw(unit_begin, e.begin, &rebuilt);
+                    rebuilt += st->out;
+                    break;
+                }
+            }
+            unit_begin = e.end;
         }
-        if (end < size) {
-            if (ngx_http_aigw_hold_append(sr, ctx, b->pos + end, size - end) != NGX_OK) {
+        size_t end = static_cast<size_t>(unit_begin - base);  // just past the last event
+        st->decided = unit_begin;
+
+        if (!modified) {
+            if (!emit_hold()) {
                 return NGX_ERROR;
             }
-            b->last = b->pos + end;
+            if (end < size) {
+                if (ngx_http_aigw_hold_append(sr, ctx, b->pos + end, size - end) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+                b->last = b->pos + end;
+            }
+            if (!emit(cl)) {
+                return NGX_ERROR;
+            }
+            continue;
         }
-        if (!emit(cl)) {
+
+        ngx_http_aigw_release_hold(ctx);
+        if (!rebuilt.empty()) {
+            ngx_chain_t* own = ngx_http_aigw_own_buf(sr, ctx, rebuilt.data(), rebuilt.size());
+            if (own == nullptr) {
+                return NGX_ERROR;
+            }
+            *ll = own;
+            ll = &own->next;
+        }
+        if (end < size && ngx_http_aigw_hold_append(sr, ctx, b->pos + end, size - end) != NGX_OK) {
             return NGX_ERROR;
         }
+        b->pos = b->last;
     }
 
+    if (out == nullptr) {
+        return NGX_OK;
+    }
     ngx_int_t rc = ngx_http_next_body_filter(sr, out);
     ngx_chain_update_chains(sr->pool, &ctx->free, &ctx->busy, &out,
                             (ngx_buf_tag_t)&ngx_http_aigw_module);
     return rc;
+}
+
+// A JSON response: kept (bounded) as it passes, to read its usage at the end. When the
+// model is renamed it is held whole instead and sent renamed at the end; one too large to
+// hold goes on unrenamed.
+static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                           ngx_chain_t* in) {
+    ngx_http_aigw_body_t* st = ctx->body;
+    ngx_chain_t* last = nullptr;
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        ngx_buf_t* b = cl->buf;
+        size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
+        if (size && !st->json_overflow) {
+            if (st->json.size() + size > ngx_http_aigw_json_keep_max) {
+                st->json_overflow = true;
+                ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                              "aigw: response of \"%V\" is larger than %uz bytes: its usage is "
+                              "not read%s",
+                              &sr->uri, ngx_http_aigw_json_keep_max,
+                              ctx->json_rename ? " and its model not renamed" : "");
+                if (ctx->json_rename) {
+                    ctx->json_rename = 0;
+                    ngx_chain_t* own =
+                        ngx_http_aigw_own_buf(sr, ctx, st->json.data(), st->json.size());
+                    if (own == nullptr) {
+                        return NGX_ERROR;
+                    }
+                    own->next = cl;  // the links before cl were consumed into st->json
+                    st->json.clear();
+                    st->json.shrink_to_fit();
+                    return ngx_http_next_body_filter(sr, own);
+                }
+                st->json.clear();
+                st->json.shrink_to_fit();
+            } else {
+                st->json.append(reinterpret_cast<const char*>(b->pos), size);
+            }
+        }
+        if (ctx->json_rename) {
+            b->pos = b->last;
+        }
+        if (b->last_in_chain || b->last_buf) {
+            last = cl;
+        }
+    }
+    if (last != nullptr) {
+        ngx_http_aigw_account_json(ctx, st);
+    }
+    if (!ctx->json_rename) {
+        return ngx_http_next_body_filter(sr, in);
+    }
+    if (last == nullptr) {
+        return NGX_OK;
+    }
+    std::string renamed = aigw::rename_response_model(st->json, aigw::ngx::view(ctx->model));
+    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, renamed.size()));
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
+    ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
+    ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
+    if (p == nullptr || b == nullptr || out == nullptr || end == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = p;
+    b->last = ngx_cpymem(p, renamed.data(), renamed.size());
+    b->memory = 1;
+    out->buf = b;
+    out->next = end;
+    end->buf = last->buf;
+    end->next = nullptr;
+    return ngx_http_next_body_filter(sr, out);
 }
 
 // /v1/models for a key limited to some models: the upstream's list is read whole (it is
@@ -392,8 +638,17 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
                 ctx->upstream_complete = 1;
             }
         }
-        if (ctx->sse && r->upstream != nullptr && !r->upstream->buffering) {
-            return ngx_http_aigw_sse_filter(r, ctx, in);
+        try {
+            if (ctx->sse && r->upstream != nullptr && !r->upstream->buffering) {
+                return ngx_http_aigw_sse_filter(r, ctx, in);
+            }
+            if (ctx->json_keep) {
+                return ngx_http_aigw_json_filter(r, ctx, in);
+            }
+        } catch (const std::exception& e) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: body filter failed: %s",
+                          e.what());
+            return NGX_ERROR;
         }
         if (ctx->filter_models) {
             try {

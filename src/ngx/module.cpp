@@ -78,6 +78,7 @@ ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
         return nullptr;
     }
     ctx->main = r;
+    ctx->t0 = ngx_current_msec;
     ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
     return ctx;
 }

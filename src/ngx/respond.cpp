@@ -48,26 +48,25 @@ ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
     return NGX_OK;
 }
 
-// Sends an OpenAI error as the whole response of the main request. The caller finalizes
-// the request with the returned code.
-ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e) {
+// Sends `body` (JSON) with `status` as the whole response of the main request. The caller
+// finalizes the request with the returned code.
+ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
+                                  const std::string& body) {
     ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
     if (ctx == nullptr) {
         return NGX_ERROR;
     }
     if (r->header_sent) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "aigw: cannot send error %d after the response started", e.status);
+                      "aigw: cannot send a %ui response after the response started", status);
         return NGX_ERROR;
     }
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;
     }
 
-    std::string body = aigw::error_json(e);
-
     ctx->own_response = 1;
-    r->headers_out.status = static_cast<ngx_uint_t>(e.status);
+    r->headers_out.status = status;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = nullptr;
@@ -78,19 +77,27 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
 
-    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->endpoint != nullptr) {
+    ngx_int_t rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+    return ngx_http_aigw_output_string(r, body, true);
+}
+
+// Sends an OpenAI error as the whole response of the main request.
+ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx == nullptr) {
+        return NGX_ERROR;
+    }
+    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->endpoint != nullptr && !r->header_sent) {
         std::string_view m = aigw::method_name(ctx->endpoint->method);
         ngx_str_t allow{m.size(), reinterpret_cast<u_char*>(const_cast<char*>(m.data()))};
         if (ngx_http_aigw_set_header(r, "Allow", allow) != NGX_OK) {
             return NGX_ERROR;
         }
     }
-
-    ngx_int_t rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-    return ngx_http_aigw_output_string(r, body, true);
+    return ngx_http_aigw_send_json(r, static_cast<ngx_uint_t>(e.status), aigw::error_json(e));
 }
 
 // Ends a stream that already started: an SSE error event the OpenAI SDKs raise as an

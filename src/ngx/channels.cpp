@@ -1,0 +1,319 @@
+// Channels and the shared routing table; see channels.hpp.
+#include "ngx/channels.hpp"
+
+#include <cctype>
+
+#include "ngx/aigw_module.hpp"
+
+namespace {
+
+struct slot_name {
+    u_char len;   // 0: free
+    u_char data[ngx_http_aigw_channel_name_max];
+};
+
+struct table {
+    ngx_uint_t capacity;
+    slot_name* names;              // [capacity]
+    aigw::channel_state* states;   // [capacity]
+};
+
+// Per process: the zone's table and this configuration's channel settings by slot, which is
+// how aigw::pick indexes them.
+struct channels_ctx {
+    ngx_http_aigw_channels_conf_t* cc;
+    ngx_slab_pool_t* shpool;
+    table* t;
+    ngx_uint_t capacity;
+    aigw::channel_conf* confs;     // [capacity], by slot
+};
+
+// Slots for twice the channels, in steps of 256: the zone keeps its size (and so its state
+// across a reload) unless the number of channels changes a lot.
+ngx_uint_t capacity_for(ngx_uint_t channels) {
+    return (channels * 2 + 255) / 256 * 256;
+}
+
+bool name_is(const slot_name& s, const ngx_str_t& name) {
+    return s.len == name.len && ngx_memcmp(s.data, name.data, name.len) == 0;
+}
+
+ngx_int_t init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
+    auto* ctx = static_cast<channels_ctx*>(zone->data);
+    auto* octx = static_cast<channels_ctx*>(data);
+    ctx->shpool = reinterpret_cast<ngx_slab_pool_t*>(zone->shm.addr);
+
+    if (octx != nullptr) {
+        ctx->t = octx->t;  // the same memory, kept by a reload
+    } else if (zone->shm.exists) {
+        ctx->t = static_cast<table*>(ctx->shpool->data);
+    } else {
+        size_t n = ctx->capacity;
+        auto* t = static_cast<table*>(ngx_slab_calloc(ctx->shpool, sizeof(table)));
+        if (t == nullptr) {
+            return NGX_ERROR;
+        }
+        t->names = static_cast<slot_name*>(ngx_slab_calloc(ctx->shpool, n * sizeof(slot_name)));
+        t->states = static_cast<aigw::channel_state*>(
+            ngx_slab_calloc(ctx->shpool, n * sizeof(aigw::channel_state)));
+        if (t->names == nullptr || t->states == nullptr) {
+            return NGX_ERROR;
+        }
+        t->capacity = n;
+        ctx->shpool->data = t;
+        ctx->t = t;
+        static const char what[] = " in aigw channels zone \"";
+        size_t len = sizeof(what) + zone->shm.name.len + 1;
+        ctx->shpool->log_ctx = static_cast<u_char*>(ngx_slab_alloc(ctx->shpool, len));
+        if (ctx->shpool->log_ctx != nullptr) {
+            ngx_sprintf(ctx->shpool->log_ctx, "%s%V\"%Z", what, &zone->shm.name);
+        }
+    }
+    table* t = ctx->t;
+    if (t->capacity < ctx->capacity) {
+        return NGX_ERROR;  // cannot happen: the size (so the capacity) decides reuse
+    }
+
+    auto* ch = static_cast<ngx_http_aigw_channel_t*>(ctx->cc->channels.elts);
+    ngx_uint_t n = ctx->cc->channels.nelts;
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    // Known names keep their slot and state.
+    for (ngx_uint_t i = 0; i < n; i++) {
+        ch[i].slot = UINT32_MAX;
+        for (ngx_uint_t s = 0; s < t->capacity; s++) {
+            if (name_is(t->names[s], ch[i].name)) {
+                ch[i].slot = static_cast<uint32_t>(s);
+                break;
+            }
+        }
+    }
+    // New names take a free slot, else one no channel of this configuration uses (reset).
+    auto used_here = [&](ngx_uint_t s) {
+        for (ngx_uint_t k = 0; k < n; k++) {
+            if (ch[k].slot == s) {
+                return true;
+            }
+        }
+        return false;
+    };
+    for (ngx_uint_t i = 0; i < n; i++) {
+        if (ch[i].slot != UINT32_MAX) {
+            continue;
+        }
+        ngx_uint_t found = t->capacity;
+        for (ngx_uint_t s = 0; s < t->capacity && found == t->capacity; s++) {
+            if (t->names[s].len == 0) {
+                found = s;
+            }
+        }
+        for (ngx_uint_t s = 0; s < t->capacity && found == t->capacity; s++) {
+            if (!used_here(s)) {
+                found = s;
+            }
+        }
+        // capacity >= 2 * channels, so a slot is always found.
+        ch[i].slot = static_cast<uint32_t>(found);
+        t->names[found].len = static_cast<u_char>(ch[i].name.len);
+        ngx_memcpy(t->names[found].data, ch[i].name.data, ch[i].name.len);
+        ngx_memzero(&t->states[found], sizeof(aigw::channel_state));
+    }
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    for (ngx_uint_t i = 0; i < n; i++) {
+        ctx->confs[ch[i].slot] = ch[i].conf;
+    }
+    return NGX_OK;
+}
+
+channels_ctx* zone_ctx(const ngx_http_aigw_channels_conf_t* cc) {
+    return static_cast<channels_ctx*>(cc->zone->data);
+}
+
+// ngx_current_msec is CLOCK_MONOTONIC: the same clock in every worker, never going back.
+uint64_t now_ms() {
+    return static_cast<uint64_t>(ngx_current_msec);
+}
+
+bool parse_uint(const ngx_str_t& v, uint32_t* out) {
+    ngx_int_t n = ngx_atoi(v.data, v.len);
+    if (n == NGX_ERROR || n > 1000000) {
+        return false;
+    }
+    *out = static_cast<uint32_t>(n);
+    return true;
+}
+
+bool option(const ngx_str_t& arg, std::string_view name, ngx_str_t* value) {
+    if (arg.len <= name.size() || ngx_strncmp(arg.data, name.data(), name.size()) != 0) {
+        return false;
+    }
+    value->data = arg.data + name.size();
+    value->len = arg.len - name.size();
+    return true;
+}
+
+}  // namespace
+
+char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
+    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+    const ngx_str_t& name = value[1];
+    if (name.len == 0 || name.len > ngx_http_aigw_channel_name_max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid channel name \"%V\": 1 to %uz characters", &name,
+                           ngx_http_aigw_channel_name_max);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    for (size_t i = 0; i < name.len; i++) {
+        u_char c = name.data[i];
+        if (!(isalnum(c) || c == '_' || c == '-' || c == '.')) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid channel name \"%V\": use letters, digits, '_', '-', '.'",
+                               &name);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+    auto* existing = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts);
+    for (ngx_uint_t i = 0; i < cc->channels.nelts; i++) {
+        if (existing[i].name.len == name.len &&
+            ngx_memcmp(existing[i].name.data, name.data, name.len) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate channel \"%V\"", &name);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+
+    ngx_http_aigw_channel_t ch{};
+    ch.name = name;
+    ch.provider = NGX_HTTP_AIGW_PROVIDER_OPENAI;
+    ch.conf.fail_timeout_ms = 30000;
+    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
+        ngx_str_t v;
+        bool ok = true;
+        if (option(value[i], "location=", &v)) {
+            ok = v.len >= 2 && v.data[0] == '/';
+            for (size_t k = 0; ok && k < v.len; k++) {
+                u_char c = v.data[k];
+                ok = !(c <= ' ' || c == '?' || c == '#' || c == '%' || c >= 0x7f);
+            }
+            // The API path ("/v1/...") is appended, so a trailing slash would double it.
+            while (ok && v.len > 1 && v.data[v.len - 1] == '/') {
+                v.len--;
+            }
+            ch.location = v;
+        } else if (option(value[i], "provider=", &v)) {
+            ok = v.len == 6 && ngx_strncmp(v.data, "openai", 6) == 0;
+            if (!ok) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "unknown provider \"%V\" for channel \"%V\": "
+                                   "\"openai\" (any OpenAI-compatible upstream) is supported",
+                                   &v, &name);
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+        } else if (option(value[i], "weight=", &v)) {
+            ok = parse_uint(v, &ch.conf.weight) && ch.conf.weight > 0;
+        } else if (option(value[i], "priority=", &v)) {
+            ok = parse_uint(v, &ch.conf.priority);
+        } else if (option(value[i], "max_fails=", &v)) {
+            ok = parse_uint(v, &ch.conf.max_fails);
+        } else if (option(value[i], "fail_timeout=", &v)) {
+            ngx_msec_t t = ngx_parse_time(&v, 0);
+            ok = t != static_cast<ngx_msec_t>(NGX_ERROR) && t > 0;
+            ch.conf.fail_timeout_ms = t;
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\" for channel \"%V\"",
+                               &value[i], &name);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        if (!ok) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid value in \"%V\" for channel \"%V\"",
+                               &value[i], &name);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+    if (ch.location.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "channel \"%V\" needs location=/prefix (an internal location with "
+                           "proxy_pass)",
+                           &name);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (cc->channels.nelts >= 4096) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "too many channels (at most 4096)");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    auto* slot = static_cast<ngx_http_aigw_channel_t*>(ngx_array_push(&cc->channels));
+    if (slot == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    *slot = ch;
+    return NGX_CONF_OK;
+}
+
+ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
+    if (cc->channels.nelts == 0) {
+        return NGX_OK;
+    }
+    ngx_uint_t capacity = capacity_for(cc->channels.nelts);
+    size_t bytes = capacity * (sizeof(slot_name) + sizeof(aigw::channel_state)) + 4096;
+    size_t size = (bytes + ngx_pagesize - 1) / ngx_pagesize * ngx_pagesize + 8 * ngx_pagesize;
+
+    auto* ctx = static_cast<channels_ctx*>(ngx_pcalloc(cf->pool, sizeof(channels_ctx)));
+    if (ctx == nullptr) {
+        return NGX_ERROR;
+    }
+    ctx->cc = cc;
+    ctx->capacity = capacity;
+    ctx->confs =
+        static_cast<aigw::channel_conf*>(ngx_pcalloc(cf->pool, capacity * sizeof(aigw::channel_conf)));
+    if (ctx->confs == nullptr) {
+        return NGX_ERROR;
+    }
+    static ngx_str_t name = ngx_string("aigw_channels");
+    cc->zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_aigw_module);
+    if (cc->zone == nullptr) {
+        return NGX_ERROR;
+    }
+    if (cc->zone->data != nullptr) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "zone \"%V\" is already used", &name);
+        return NGX_ERROR;
+    }
+    cc->zone->init = init_zone;
+    cc->zone->data = ctx;
+    return NGX_OK;
+}
+
+aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_t* cc,
+                                              const uint32_t* candidates, size_t count,
+                                              uint64_t tried) {
+    channels_ctx* ctx = zone_ctx(cc);
+    auto* ch = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts);
+    uint32_t slots[aigw::max_candidates];
+    count = count < aigw::max_candidates ? count : aigw::max_candidates;
+    for (size_t i = 0; i < count; i++) {
+        slots[i] = ch[candidates[i]].slot;
+    }
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    aigw::pick_result res = aigw::pick(ctx->confs, ctx->t->states, slots, count, tried, now_ms());
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    if (res.found) {
+        res.channel = candidates[res.position];
+    }
+    return res;
+}
+
+void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
+                                   uint64_t retry_after_ms) {
+    channels_ctx* ctx = zone_ctx(cc);
+    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    aigw::report_failure(ctx->confs, ctx->t->states, slot, now_ms(), retry_after_ms);
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
+                                      ngx_msec_t picked_at) {
+    channels_ctx* ctx = zone_ctx(cc);
+    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    aigw::report_success(ctx->confs, ctx->t->states, slot, static_cast<uint64_t>(picked_at));
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}

@@ -1,0 +1,128 @@
+// Usage accounting of one response; see usage.hpp.
+#include "ngx/usage.hpp"
+
+#include <new>
+
+#include "aigw/response_model.hpp"
+#include "aigw/token_estimate.hpp"
+#include "ngx/aigw_module.hpp"
+
+static void ngx_http_aigw_body_delete(void* data) noexcept {
+    delete static_cast<ngx_http_aigw_body_t*>(data);
+}
+
+ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    r = r->main;
+    if (ctx->body != nullptr) {
+        // A previous attempt's state (its response was swallowed): start over in place.
+        ctx->body->~ngx_http_aigw_body_t();
+        new (ctx->body) ngx_http_aigw_body_t();
+        return ctx->body;
+    }
+    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == nullptr) {
+        return nullptr;
+    }
+    auto* st = new (std::nothrow) ngx_http_aigw_body_t();
+    if (st == nullptr) {
+        return nullptr;
+    }
+    cln->handler = ngx_http_aigw_body_delete;
+    cln->data = st;
+    ctx->body = st;
+    return st;
+}
+
+static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage& u) {
+    if (u.present) {
+        st->reported = u;
+    }
+}
+
+ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
+                                                       ngx_http_aigw_body_t* st,
+                                                       const aigw::sse_event& e,
+                                                       std::string_view raw) {
+    if (!e.has_data || e.is_done) {
+        return ngx_http_aigw_event_action::pass;
+    }
+    const aigw::usage_parser& parser = aigw::openai_usage_parser();
+    st->text.clear();
+    aigw::chunk_info ci = parser.read_chunk(e.data, &st->text);
+    if (!ci.json_object) {
+        return ngx_http_aigw_event_action::pass;
+    }
+    if (!st->text.empty()) {
+        st->completion.add(st->text);
+    }
+    if (ci.content_bearing && ctx->t_first_token == 0) {
+        ctx->t_first_token = ngx_current_msec;
+        if (ctx->t_first_token == 0) {
+            ctx->t_first_token = 1;
+        }
+    }
+    ngx_http_aigw_take_usage(st, ci.tokens);
+    if (ci.usage_only && ctx->inject_usage && !ctx->client_asked_usage) {
+        // The chunk exists only because the gateway asked for it.
+        return ngx_http_aigw_event_action::drop;
+    }
+    if (ctx->rename_model) {
+        st->out = aigw::rename_event_model(raw, aigw::ngx::view(ctx->model));
+        if (st->out != raw) {
+            return ngx_http_aigw_event_action::replace;
+        }
+    }
+    return ngx_http_aigw_event_action::pass;
+}
+
+void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
+    if (st->json_overflow) {
+        return;
+    }
+    st->text.clear();
+    aigw::usage u = aigw::openai_usage_parser().read_response(st->json, &st->text);
+    ngx_http_aigw_take_usage(st, u);
+    if (!st->text.empty()) {
+        st->completion.add(st->text);
+        if (ctx->t_first_token == 0) {
+            ctx->t_first_token = ngx_current_msec;
+        }
+    }
+}
+
+void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->usage_final) {
+        return;
+    }
+    ctx->usage_final = 1;
+    ctx->t_end = ngx_current_msec;
+    ngx_http_aigw_body_t* st = ctx->body;
+    if (st == nullptr || !ctx->header_sent || ctx->upstream_status >= NGX_HTTP_BAD_REQUEST) {
+        return;  // nothing produced: zero tokens
+    }
+    if (st->reported.present) {
+        const aigw::usage& u = st->reported;
+        ctx->prompt_tokens = u.prompt_tokens;
+        ctx->completion_tokens = u.completion_tokens;
+        ctx->total_tokens = u.total_tokens;
+        ctx->cached_tokens = u.cached_tokens;
+        ctx->reasoning_tokens = u.reasoning_tokens;
+        return;
+    }
+    // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
+    // cut before its last chunk): the record says estimated.
+    int64_t prompt = 0;
+    if (ctx->client_body != nullptr) {
+        try {
+            prompt = aigw::estimate_prompt_tokens(
+                {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
+        } catch (...) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: prompt estimate failed");
+        }
+    }
+    aigw::usage u = aigw::estimated_usage(prompt, st->completion.tokens());
+    ctx->prompt_tokens = u.prompt_tokens;
+    ctx->completion_tokens = u.completion_tokens;
+    ctx->total_tokens = u.total_tokens;
+    ctx->usage_estimated = 1;
+}

@@ -1,0 +1,55 @@
+// Usage accounting of one response, as its bytes pass the body filters: the SSE framer and
+// the usage reader for streams, the kept body for JSON. The per-request state is C++ (strings,
+// vectors) and lives behind a pointer in the context, deleted by a request pool cleanup.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aigw/sse_framer.hpp"
+#include "aigw/token_estimate.hpp"
+#include "aigw/usage.hpp"
+#include "ngx/ngx.hpp"
+
+struct ngx_http_aigw_ctx_t;
+
+// The most of a JSON response kept for reading its usage (and renaming its model).
+inline constexpr size_t ngx_http_aigw_json_keep_max = 16 * 1024 * 1024;
+
+struct ngx_http_aigw_body_t {
+    // Streams.
+    aigw::sse_framer framer;
+    std::vector<aigw::sse_event> events;
+    uint64_t pos = 0;        // stream offset of the next byte fed to the framer
+    uint64_t decided = 0;    // stream offset up to which bytes went out or were dropped
+    std::string out;         // scratch for rewritten output
+    std::string text;        // scratch for a chunk's generated text
+    aigw::token_counter completion;  // estimate of the streamed output
+    bool framing_failed = false;
+
+    // JSON responses.
+    std::string json;
+    bool json_overflow = false;
+
+    aigw::usage reported;    // the upstream's own counts, when it gave them
+};
+
+enum class ngx_http_aigw_event_action { pass, drop, replace };
+
+// Creates the state for the current attempt's response (replacing a previous one).
+ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+
+// Reads one whole SSE event: usage, time to first token, the completion estimate. Says what
+// the client gets: the event as it came, nothing (the usage-only chunk the client did not ask
+// for), or `st->out` (the event with the public model name).
+ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
+                                                       ngx_http_aigw_body_t* st,
+                                                       const aigw::sse_event& e,
+                                                       std::string_view raw);
+
+// A whole JSON response was kept: reads its usage.
+void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st);
+
+// Settles the request's token counts into the context (upstream's, else estimated), once.
+void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
