@@ -10,6 +10,7 @@
 #include "aigw/models.hpp"
 #include "aigw/router.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/usage.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
 static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
@@ -74,6 +75,19 @@ static ngx_int_t ngx_http_aigw_local_models(ngx_http_request_t* r, ngx_http_aigw
         aigw::model_object_json(id, static_cast<long long>(alcf->models_created), owned_by));
 }
 
+static void ngx_http_aigw_request_done(void* data) noexcept {
+    auto* r = static_cast<ngx_http_request_t*>(data);
+    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    if (ctx == nullptr) {
+        return;
+    }
+    try {
+        ngx_http_aigw_usage_final(r, ctx);
+    } catch (...) {
+        ngx_http_aigw_log_exception(r, "usage accounting");
+    }
+}
+
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
     try {
         if (r != r->main) {
@@ -98,6 +112,14 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
                                                 aigw::ngx::view(r->uri)));
         }
         ctx->endpoint = ep;
+        // Settles the token counts when the request ends, however it ends (NGINX runs these
+        // cleanups just before the log phase, so $aigw_* token variables see final values).
+        ngx_http_cleanup_t* cln = ngx_http_cleanup_add(r, 0);
+        if (cln == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        cln->handler = ngx_http_aigw_request_done;
+        cln->data = r;
 
         // HEAD goes wherever GET does (RFC 9110 9.3.2).
         ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST
@@ -266,6 +288,7 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
         ngx_int_t rc;
         if (alcf->models == nullptr) {
+            ctx->upstream_model = ctx->model;  // aigw_pass: no mapping
             rc = ngx_http_aigw_prepare_body(r, ctx, std::nullopt);
             if (rc == NGX_OK) {
                 rc = ngx_http_aigw_start_upstream(r, ctx);
@@ -393,7 +416,6 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
         return NGX_DECLINED;
     }
     ctx->tried |= uint64_t{1} << pick.position;
-    ctx->attempts++;
     ctx->target = pick.position;
     ctx->picked_at = ngx_current_msec;
     ctx->channel = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
@@ -414,7 +436,7 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
                       &ctx->model, &ctx->channel->name);
     }
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts,
+                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts + 1,
                    &ctx->channel->name, &ctx->upstream_model);
 
     ngx_int_t rc = ngx_http_aigw_prepare_body(r, ctx, renamed ? std::optional<std::string_view>(up)
@@ -541,6 +563,7 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     ngx_http_set_ctx(sr, ctx, ngx_http_aigw_module);
 
     ctx->sr = sr;
+    ctx->attempts++;
     ctx->sr_done = 0;
     ctx->sr_rc = NGX_OK;
     ctx->upstream_status = 0;

@@ -3,8 +3,26 @@
 
 #include "aigw/keys.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/usage.hpp"
 
-enum class aigw_var { request_id, model, stream, upstream_status, key_id, owner, group };
+enum class aigw_var {
+    request_id, model, stream, upstream_status, key_id, owner, group,
+    channel, upstream_model, attempts,
+    prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens,
+    ttft, latency, usage_estimated,
+};
+
+static ngx_int_t ngx_http_aigw_number(ngx_http_request_t* r, ngx_http_variable_value_t* v,
+                                      int64_t n) {
+    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT64_LEN));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+    v->data = p;
+    v->len = ngx_sprintf(p, "%L", n) - p;
+    v->no_cacheable = 1;
+    return NGX_OK;
+}
 
 // A field of the request's key record; not found when the request had no valid key.
 static bool ngx_http_aigw_key_field(ngx_http_aigw_ctx_t* ctx, aigw_var which,
@@ -62,19 +80,66 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
             return NGX_OK;
         }
         break;
-    case aigw_var::upstream_status: {
+    case aigw_var::upstream_status:
         if (ctx == nullptr || ctx->upstream_status == 0) {
             break;
         }
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
-        if (p == nullptr) {
-            return NGX_ERROR;
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->upstream_status));
+    case aigw_var::channel:
+        if (ctx == nullptr || ctx->channel == nullptr) {
+            break;
         }
-        v->data = p;
-        v->len = ngx_sprintf(p, "%ui", ctx->upstream_status) - p;
-        v->no_cacheable = 1;
+        v->data = ctx->channel->name.data;
+        v->len = ctx->channel->name.len;
         return NGX_OK;
+    case aigw_var::upstream_model:
+        if (ctx == nullptr || ctx->upstream_model.len == 0) {
+            break;
+        }
+        v->data = ctx->upstream_model.data;
+        v->len = ctx->upstream_model.len;
+        return NGX_OK;
+    case aigw_var::attempts:
+        if (ctx == nullptr || ctx->attempts == 0) {
+            break;
+        }
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->attempts));
+    case aigw_var::prompt_tokens:
+    case aigw_var::completion_tokens:
+    case aigw_var::total_tokens:
+    case aigw_var::cached_tokens:
+    case aigw_var::reasoning_tokens:
+    case aigw_var::usage_estimated: {
+        // Counts are known once the response is over (the request's cleanup settles them,
+        // just before the log phase).
+        if (ctx == nullptr || !ctx->usage_final || ctx->endpoint == nullptr ||
+            !ctx->endpoint->has_json_body) {
+            break;
+        }
+        auto which = static_cast<aigw_var>(data);
+        if (which == aigw_var::usage_estimated) {
+            v->data = (u_char*)(ctx->usage_estimated ? "1" : "0");
+            v->len = 1;
+            v->no_cacheable = 1;
+            return NGX_OK;
+        }
+        int64_t n = which == aigw_var::prompt_tokens       ? ctx->prompt_tokens
+                    : which == aigw_var::completion_tokens ? ctx->completion_tokens
+                    : which == aigw_var::total_tokens      ? ctx->total_tokens
+                    : which == aigw_var::cached_tokens     ? ctx->cached_tokens
+                                                           : ctx->reasoning_tokens;
+        return ngx_http_aigw_number(r, v, n);
     }
+    case aigw_var::ttft:
+        if (ctx == nullptr || ctx->t_first_token == 0) {
+            break;
+        }
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_first_token - ctx->t0));
+    case aigw_var::latency:
+        if (ctx == nullptr || !ctx->usage_final) {
+            break;
+        }
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_end - ctx->t0));
     }
     v->not_found = 1;
     return NGX_OK;
@@ -94,6 +159,19 @@ ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf) {
         {ngx_string("aigw_key_id"), aigw_var::key_id, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_owner"), aigw_var::owner, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_group"), aigw_var::group, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_channel"), aigw_var::channel, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_upstream_model"), aigw_var::upstream_model, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_attempts"), aigw_var::attempts, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_prompt_tokens"), aigw_var::prompt_tokens, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_completion_tokens"), aigw_var::completion_tokens,
+         NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_total_tokens"), aigw_var::total_tokens, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_cached_tokens"), aigw_var::cached_tokens, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_reasoning_tokens"), aigw_var::reasoning_tokens,
+         NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_ttft"), aigw_var::ttft, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_latency"), aigw_var::latency, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_usage_estimated"), aigw_var::usage_estimated, NGX_HTTP_VAR_NOCACHEABLE},
     };
     for (def& d : vars) {
         ngx_http_variable_t* var = ngx_http_add_variable(cf, &d.name, d.flags);
