@@ -12,6 +12,7 @@
 #include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis.hpp"
+#include "ngx/settle.hpp"
 
 namespace aigw {
 struct key_record;
@@ -30,6 +31,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
     ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
     ngx_http_aigw_channels_conf_t channels;     // aigw_channel
+    ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
 };
 
 struct ngx_http_aigw_loc_conf_t {
@@ -72,6 +74,7 @@ struct ngx_http_aigw_ctx_t {
     ngx_chain_t* busy;                       // our buffers still being sent
 
     ngx_str_t replacement;                   // OpenAI JSON replacing an NGINX error page
+    ngx_str_t error_code;                    // code of the error the client got, if any
     ngx_int_t sr_rc;                         // what finalized the subrequest
     ngx_uint_t upstream_status;              // status line the upstream sent, 0 if none
     ngx_uint_t swallowed_status;             // upstream error whose non-JSON body we dropped
@@ -156,6 +159,7 @@ bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
 ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);
 
 // respond.cpp
+void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e);
 ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
                                   const std::string& body);
 ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e);

@@ -11,6 +11,7 @@ static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
 static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 
 static ngx_conf_enum_t ngx_http_aigw_response_models[] = {
     {ngx_string("public"), NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC},
@@ -65,6 +66,9 @@ ngx_command_t ngx_http_aigw_commands[] = {
      ngx_conf_set_msec_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_aigw_loc_conf_t, fallback_timeout), nullptr},
 
+    {ngx_string("aigw_usage_log"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_usage_log,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
 
 void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
@@ -74,6 +78,9 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
         return nullptr;
     }
     conf->redis_fail = NGX_CONF_UNSET_UINT;
+    conf->usage_log.enabled = NGX_CONF_UNSET;
+    conf->usage_log.maxlen = NGX_CONF_UNSET_UINT;
+    conf->usage_log.queue = NGX_CONF_UNSET_UINT;
     if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
         NGX_OK) {
         return nullptr;
@@ -86,6 +93,10 @@ char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
     ngx_conf_init_uint_value(conf->redis_fail, NGX_HTTP_AIGW_REDIS_FAIL_CACHED);
     if (conf->key_cache.zone != nullptr && conf->redis.host.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_key_cache\" needs \"aigw_redis\"");
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (ngx_http_aigw_usage_log_init(cf, &conf->usage_log, conf->redis.host.len != 0) !=
+        NGX_CONF_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     if (ngx_http_aigw_channels_add_zone(cf, &conf->channels) != NGX_OK) {
@@ -396,4 +407,10 @@ static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
+}
+
+// aigw_usage_log redis [maxlen=1000000] [queue=10000] | off;
+static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
+    return ngx_http_aigw_usage_log_directive(cf, &amcf->usage_log);
 }

@@ -45,6 +45,12 @@ static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
         return NGX_ERROR;
     }
     *h = ngx_http_aigw_access_handler;
+    h = static_cast<ngx_http_handler_pt*>(
+        ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers));
+    if (h == nullptr) {
+        return NGX_ERROR;
+    }
+    *h = ngx_http_aigw_log_handler;
     return ngx_http_aigw_filter_init(cf);
 }
 
@@ -62,8 +68,10 @@ static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept {
                                             ngx_http_aigw_key_invalidated);
 }
 
-static void ngx_http_aigw_exit_process(ngx_cycle_t*) noexcept {
+static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
+    // Redis first: freeing its connections answers pending calls, some the usage queue's.
     ngx_http_aigw_redis_exit_process();
+    ngx_http_aigw_usage_log_exit_process(cycle);
 }
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {

@@ -31,6 +31,12 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
     return ngx_http_output_filter(r, &out);
 }
 
+// The error's code for the usage record. Codes are string literals (errors.cpp).
+void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
+    ctx->error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
+    ctx->error_code.len = e.code.size();
+}
+
 ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
                                    const ngx_str_t& value) {
     auto* h = static_cast<ngx_table_elt_t*>(ngx_list_push(&r->headers_out.headers));
@@ -97,12 +103,17 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
             return NGX_ERROR;
         }
     }
+    ngx_http_aigw_note_error(ctx, e);
     return ngx_http_aigw_send_json(r, static_cast<ngx_uint_t>(e.status), aigw::error_json(e));
 }
 
 // Ends a stream that already started: an SSE error event the OpenAI SDKs raise as an
 // APIError, then the end of the response.
 ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx != nullptr) {
+        ngx_http_aigw_note_error(ctx, e);
+    }
     return ngx_http_aigw_output_string(r, aigw::error_sse_event(e), true);
 }
 
@@ -120,5 +131,6 @@ ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_err
     ctx->replacement.data = p;
     ctx->replacement.len = body.size();
     ctx->prepared_error = 1;
+    ngx_http_aigw_note_error(ctx, e);
     return e.status;
 }
