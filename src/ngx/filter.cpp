@@ -451,6 +451,10 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
                 }
                 b->last = b->pos + end;
             }
+            if (end == 0) {
+                b->pos = b->last;  // all of it is held: an empty buffer must not travel on
+                continue;
+            }
             if (!emit(cl)) {
                 return NGX_ERROR;
             }

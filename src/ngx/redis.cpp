@@ -389,10 +389,10 @@ void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what) {
 }
 
 
-ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** argv,
-                                                        const size_t* argvlen,
-                                                        ngx_http_aigw_redis_reply_pt fn,
-                                                        void* owner) {
+// A call on the command connection, sent by `send` (one of hiredis's command functions).
+template <typename Send>
+static ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_call(ngx_http_aigw_redis_reply_pt fn,
+                                                            void* owner, Send&& send) {
     // While connecting, commands queue behind AUTH/SELECT in hiredis's buffer (bounded by
     // their deadlines); only between attempts, in the backoff, do they fail at once.
     redis_conn* rc = command_conn;
@@ -413,12 +413,29 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
     // Not cancelable: a worker shutting down gracefully (reload) waits for the requests
     // that wait on Redis, at most one deadline long.
     call->deadline.cancelable = 0;
-    if (redisAsyncCommandArgv(rc->ac, call_reply, call, argc, argv, argvlen) != REDIS_OK) {
+    if (send(rc->ac, call) != REDIS_OK) {
         ngx_free(call);
         return nullptr;
     }
     ngx_add_timer(&call->deadline, rc->conf->timeout);
     return call;
+}
+
+ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** argv,
+                                                        const size_t* argvlen,
+                                                        ngx_http_aigw_redis_reply_pt fn,
+                                                        void* owner) {
+    return ngx_http_aigw_redis_call(fn, owner, [&](redisAsyncContext* ac, void* call) {
+        return redisAsyncCommandArgv(ac, call_reply, call, argc, argv, argvlen);
+    });
+}
+
+ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_formatted(const char* cmd, size_t len,
+                                                          ngx_http_aigw_redis_reply_pt fn,
+                                                          void* owner) {
+    return ngx_http_aigw_redis_call(fn, owner, [&](redisAsyncContext* ac, void* call) {
+        return redisAsyncFormattedCommand(ac, call_reply, call, cmd, len);
+    });
 }
 
 void ngx_http_aigw_redis_cancel(ngx_http_aigw_redis_call_t* call) {

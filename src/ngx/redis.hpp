@@ -44,6 +44,11 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
                                                         const size_t* argvlen,
                                                         ngx_http_aigw_redis_reply_pt fn,
                                                         void* owner);
+// The same for a command already in RESP form (a "*N\r\n$len\r\n..." array), which callers
+// that build many commands format faster than hiredis's printf-style formatter does.
+ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_formatted(const char* cmd, size_t len,
+                                                          ngx_http_aigw_redis_reply_pt fn,
+                                                          void* owner);
 void ngx_http_aigw_redis_cancel(ngx_http_aigw_redis_call_t* call);
 // Error replies (NOAUTH, WRONGTYPE, LOADING ...) are logged once per interval, not per request.
 void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what);

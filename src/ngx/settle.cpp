@@ -1,8 +1,10 @@
 // The usage record and its queue; see settle.hpp.
 #include "ngx/settle.hpp"
 
+#include <cstring>
 #include <deque>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,58 @@ constexpr ngx_msec_t retry_delay = 1000;      // after Redis failed a batch
 constexpr ngx_msec_t exit_grace = 5000;       // an exiting worker keeps trying this long
 constexpr ngx_msec_t log_interval = 10000;    // for repeated warnings
 
-// Field/value pairs of one record, ready to be XADD's arguments.
-using record = std::vector<std::string>;
+// One record: its whole XADD command in RESP form, built once in the log phase.
+using record = std::string;
+
+// Writes a RESP array of bulk strings into a buffer sized beforehand (the caller bounds
+// the length: 16 bytes of framing per element plus the elements' bytes).
+class resp_writer {
+public:
+    explicit resp_writer(char* p) : p_(p) {}
+    void header(size_t n) {
+        *p_++ = '*';
+        number(n);
+    }
+    void bulk(std::string_view s) {
+        *p_++ = '$';
+        number(s.size());
+        std::memcpy(p_, s.data(), s.size());
+        p_ += s.size();
+        *p_++ = '\r';
+        *p_++ = '\n';
+    }
+    void bulk(int64_t n) {
+        char buf[24];
+        char* end = buf + sizeof(buf);
+        char* q = end;
+        uint64_t u = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+        do {
+            *--q = static_cast<char>('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (n < 0) {
+            *--q = '-';
+        }
+        bulk(std::string_view(q, static_cast<size_t>(end - q)));
+    }
+    char* pos() const { return p_; }
+
+private:
+    void number(uint64_t n) {  // and the CRLF after it
+        char buf[24];
+        char* end = buf + sizeof(buf);
+        char* q = end;
+        do {
+            *--q = static_cast<char>('0' + n % 10);
+            n /= 10;
+        } while (n);
+        std::memcpy(p_, q, static_cast<size_t>(end - q));
+        p_ += end - q;
+        *p_++ = '\r';
+        *p_++ = '\n';
+    }
+    char* p_;
+};
 
 struct usage_queue {
     const ngx_http_aigw_usage_log_conf_t* conf = nullptr;
@@ -93,27 +145,9 @@ void flush(usage_queue* q) {
     }
     q->batch_failed = false;
     size_t n = q->records.size() < batch_max ? q->records.size() : batch_max;
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
     for (size_t i = 0; i < n; i++) {
         const record& rec = q->records[i];
-        argv.clear();
-        lens.clear();
-        auto add = [&](std::string_view s) {
-            argv.push_back(s.data());
-            lens.push_back(s.size());
-        };
-        add("XADD");
-        add(usage_stream);
-        add("MAXLEN");
-        add("~");
-        add(q->maxlen);
-        add("*");
-        for (const std::string& f : rec) {
-            add(f);
-        }
-        if (ngx_http_aigw_redis_command(static_cast<int>(argv.size()), argv.data(), lens.data(),
-                                        on_reply, q) == nullptr) {
+        if (ngx_http_aigw_redis_formatted(rec.data(), rec.size(), on_reply, q) == nullptr) {
             q->batch_failed = true;
             break;
         }
@@ -158,14 +192,12 @@ usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf, ngx_log_t* lo
     return queue;
 }
 
-std::string number(int64_t n) { return std::to_string(n); }
-
-std::string str(const ngx_str_t& s) {
-    return std::string(reinterpret_cast<const char*>(s.data), s.len);
+std::string_view str(const ngx_str_t& s) {
+    return {reinterpret_cast<const char*>(s.data), s.len};
 }
 
 // What became of the request, for the record's status field.
-const char* outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     bool client_gone = r->connection->error || r->headers_out.status == 499;
     if (ctx->header_sent) {
         if (ctx->upstream_status >= NGX_HTTP_BAD_REQUEST) {
@@ -179,44 +211,72 @@ const char* outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     return client_gone ? "client_closed" : "error";
 }
 
-record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+// The record's fields, in order; build() writes exactly these.
+constexpr size_t record_fields = 23;
+
+record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
     ngx_http_aigw_usage_final(r, ctx);
     const ngx_time_t* tp = ngx_timeofday();
-    const char* status = outcome(r, ctx);
-    std::string_view st = status;
-    bool charged = (st == "ok" || st == "client_closed" || st == "upstream_cut") &&
+    std::string_view status = outcome(r, ctx);
+    bool charged = (status == "ok" || status == "client_closed" || status == "upstream_cut") &&
                    ctx->total_tokens > 0;
-    ngx_uint_t http_status = r->headers_out.status;
+    std::string_view none;
+    std::string_view key_id = ctx->key ? std::string_view(ctx->key->id) : none;
+    std::string_view owner = ctx->key ? std::string_view(ctx->key->owner) : none;
+    std::string_view group = ctx->key ? std::string_view(ctx->key->group) : none;
+    // Framing (52 elements, at most 8 bytes each), the field names and the fixed-size values
+    // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
+    // strings is a safe bound.
+    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + key_id.size() + owner.size() +
+                   group.size() + ctx->model.len + ctx->upstream_model.len +
+                   (ctx->channel ? ctx->channel->name.len : 0) + ctx->error_code.len;
     record rec;
-    rec.reserve(44);
-    auto field = [&](const char* name, std::string value) {
-        rec.emplace_back(name);
-        rec.push_back(std::move(value));
+    rec.resize(bound);
+    resp_writer w(rec.data());
+    w.header(6 + 2 * record_fields);
+    w.bulk("XADD");
+    w.bulk(usage_stream);
+    w.bulk("MAXLEN");
+    w.bulk("~");
+    w.bulk(maxlen);
+    w.bulk("*");
+    size_t written = 0;
+    auto field = [&w, &written](std::string_view name, auto value) {
+        w.bulk(name);
+        w.bulk(value);
+        written++;
     };
-    field("ts", number(static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec)));
+    field("ts", static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec));
     field("request_id", str(ctx->request_id));
-    field("key_id", ctx->key ? ctx->key->id : std::string());
-    field("owner", ctx->key ? ctx->key->owner : std::string());
-    field("group", ctx->key ? ctx->key->group : std::string());
-    field("endpoint", ctx->endpoint ? std::string(ctx->endpoint->path) : std::string());
+    field("key_id", key_id);
+    field("owner", owner);
+    field("group", group);
+    field("endpoint", ctx->endpoint ? ctx->endpoint->path : none);
     field("model", str(ctx->model));
     field("upstream_model", str(ctx->upstream_model));
-    field("channel", ctx->channel ? str(ctx->channel->name) : std::string());
+    field("channel", ctx->channel ? str(ctx->channel->name) : none);
     field("status", status);
-    field("http_status", number(static_cast<int64_t>(http_status)));
+    field("http_status", static_cast<int64_t>(r->headers_out.status));
     field("error_code", str(ctx->error_code));
-    field("stream", ctx->stream ? "1" : "0");
-    field("prompt_tokens", number(ctx->prompt_tokens));
-    field("completion_tokens", number(ctx->completion_tokens));
-    field("total_tokens", number(ctx->total_tokens));
-    field("cached_tokens", number(ctx->cached_tokens));
-    field("reasoning_tokens", number(ctx->reasoning_tokens));
-    field("estimated", ctx->usage_estimated ? "1" : "0");
-    field("ttft_ms", ctx->t_first_token ? number(static_cast<int64_t>(ctx->t_first_token - ctx->t0))
-                                        : std::string());
-    field("latency_ms", number(static_cast<int64_t>(ctx->t_end - ctx->t0)));
-    field("attempts", number(static_cast<int64_t>(ctx->attempts)));
-    field("charged", charged ? "1" : "0");
+    field("stream", std::string_view(ctx->stream ? "1" : "0"));
+    field("prompt_tokens", ctx->prompt_tokens);
+    field("completion_tokens", ctx->completion_tokens);
+    field("total_tokens", ctx->total_tokens);
+    field("cached_tokens", ctx->cached_tokens);
+    field("reasoning_tokens", ctx->reasoning_tokens);
+    field("estimated", std::string_view(ctx->usage_estimated ? "1" : "0"));
+    if (ctx->t_first_token) {
+        field("ttft_ms", static_cast<int64_t>(ctx->t_first_token - ctx->t0));
+    } else {
+        field("ttft_ms", none);
+    }
+    field("latency_ms", static_cast<int64_t>(ctx->t_end - ctx->t0));
+    field("attempts", static_cast<int64_t>(ctx->attempts));
+    field("charged", std::string_view(charged ? "1" : "0"));
+    if (written != record_fields) {  // the array header would not match: Redis would choke
+        throw std::logic_error("usage record field count");
+    }
+    rec.resize(static_cast<size_t>(w.pos() - rec.data()));
     return rec;
 }
 
@@ -307,7 +367,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     }
     try {
         usage_queue* q = get_queue(&amcf->usage_log, r->connection->log);
-        enqueue(q, build(r, ctx), r->connection->log);
+        enqueue(q, build(r, ctx, q->maxlen), r->connection->log);
     } catch (const std::exception& e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: usage record failed: %s",
                       e.what());
