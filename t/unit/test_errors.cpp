@@ -306,6 +306,34 @@ void upstream_bad_response(void**) {
     }
 }
 
+void model_not_found(void**) {
+    api_error e = aigw::model_not_found_error("gpt-5x");
+    check_error(e, 404, "invalid_request_error", "model_not_found");
+    assert_sv_equal(e.message, "The model `gpt-5x` does not exist or you do not have access to it.");
+    assert_true(e.param.empty());  // OpenAI sends param null for this one
+}
+
+void all_channels_failed(void**) {
+    using aigw::attempt_failure;
+    api_error e = aigw::all_channels_failed_error("m", 3, attempt_failure::status, 503);
+    check_error(e, 503, "api_error", "all_channels_failed");
+    assert_sv_equal(e.message, "All 3 upstream channels for model `m` failed; the last answered HTTP 503.");
+    e = aigw::all_channels_failed_error("m", 1, attempt_failure::timeout, 0);
+    check_error(e, 504, "api_error", "all_channels_failed");
+    assert_sv_equal(e.message, "The only upstream channel for model `m` failed; the last did not respond in time.");
+    e = aigw::all_channels_failed_error("m", 2, attempt_failure::unreachable, 0);
+    check_error(e, 502, "api_error", "all_channels_failed");
+    assert_true(contains(e.message, "could not be reached"));
+    e = aigw::all_channels_failed_error("m", 2, attempt_failure::status, 429);
+    check_error(e, 429, "rate_limit_error", "rate_limit_exceeded");
+    for (int status : {500, 502, 520}) {
+        check_error(aigw::all_channels_failed_error("m", 2, attempt_failure::status, status), 502,
+                    "api_error", "all_channels_failed");
+    }
+    check_error(aigw::all_channels_failed_error("m", 2, attempt_failure::status, 504), 504,
+                "api_error", "all_channels_failed");
+}
+
 void for_status_table(void**) {
     struct {
         int status;
@@ -414,6 +442,8 @@ int main() {
         cmocka_unit_test(method_not_allowed),
         cmocka_unit_test(upstream_errors),
         cmocka_unit_test(upstream_bad_response),
+        cmocka_unit_test(model_not_found),
+        cmocka_unit_test(all_channels_failed),
         cmocka_unit_test(for_status_table),
         cmocka_unit_test(every_status_gives_an_error_body),
         cmocka_unit_test(sse_event_framing),

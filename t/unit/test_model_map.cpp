@@ -256,11 +256,32 @@ void at_most_max_candidates_targets(void**) {
     assert_int_equal(lookup(m, "big").channels.back(), aigw::max_candidates - 1);
 }
 
+void find_matches_lookup(void**) {
+    std::vector<std::string> names = {"a", "b"};
+    model_map m;
+    assert_true(m.add("gpt-4o", {"a:gpt-4o-2024-08-06", "b"}, names).empty());
+    assert_true(m.add("deepseek-*", {"b"}, names).empty());
+    assert_true(m.add("*", {"a"}, names).empty());
+    const aigw::model_entry* e = m.find("gpt-4o");
+    assert_non_null(e);
+    assert_true(e->pattern == "gpt-4o");
+    assert_int_equal(e->targets.size(), 2);
+    assert_true(e->targets[0].upstream_model == "gpt-4o-2024-08-06");
+    assert_true(e->targets[1].upstream_model.empty());  // the requested name, unchanged
+    e = m.find("deepseek-chat");
+    assert_non_null(e);
+    assert_true(e->pattern == "deepseek-*");
+    assert_true(m.find("other")->pattern == "*");
+    model_map none;
+    assert_null(none.find("gpt-4o"));
+}
+
 }  // namespace
 
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(split_targets),
+        cmocka_unit_test(find_matches_lookup),
         cmocka_unit_test(exact_with_renames),
         cmocka_unit_test(upstream_same_as_public_is_not_a_rename),
         cmocka_unit_test(prefix_passes_family_through),
