@@ -2,31 +2,17 @@
 
 #include <simdjson.h>
 
+#include "json_walk.hpp"
+
 namespace aigw {
 
 static_assert(json_padding >= simdjson::SIMDJSON_PADDING, "json_padding must cover simdjson's padding");
 
-namespace {
-
 namespace od = simdjson::ondemand;
 
-// Nesting deeper than this is refused rather than recursed into.
-constexpr int max_depth = 128;
+namespace json_walk {
 
-std::string_view type_phrase(od::json_type t) {
-    switch (t) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-    }
-    return "an unknown type";
-}
-
-// Walks a value to its end so every byte of the document is validated, not only the
-// fields we read (On-Demand checks lazily).
+// Every value is read with the getter of its type, which is what validates it.
 simdjson::error_code consume(od::value v, int depth) {
     if (depth > max_depth) {
         return simdjson::DEPTH_ERROR;
@@ -79,10 +65,28 @@ simdjson::error_code consume(od::value v, int depth) {
     return simdjson::INCORRECT_TYPE;
 }
 
-// True when no token follows what was consumed (simdjson 3.0 has no document::at_end).
 bool at_end(od::document& doc) {
     const char* loc = nullptr;
     return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+}
+
+}  // namespace json_walk
+
+namespace {
+
+using json_walk::at_end;
+using json_walk::consume;
+
+std::string_view type_phrase(od::json_type t) {
+    switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+    }
+    return "an unknown type";
 }
 
 // A document is not a value in On-Demand; non-object tops are consumed by their own getters.

@@ -408,13 +408,15 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
             }
         };
 
+        // Events may be rewritten: the model renamed, "usage":null removed.
+        bool rewrites = ctx->rename_model || (ctx->inject_usage && !ctx->client_asked_usage);
         bool modified = false;
         std::string rebuilt;
         std::string event_raw;
         uint64_t unit_begin = st->decided;
         for (const aigw::sse_event& e : st->events) {
             event_raw.clear();
-            if (ctx->rename_model) {
+            if (rewrites) {
                 raw(e.begin, e.end, &event_raw);
             }
             ngx_http_aigw_event_action act = ngx_http_aigw_account_event(ctx, st, e, event_raw);

@@ -2,6 +2,7 @@
 #include "ngx/usage.hpp"
 
 #include <new>
+#include <optional>
 
 #include "aigw/response_model.hpp"
 #include "aigw/token_estimate.hpp"
@@ -39,6 +40,28 @@ static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage
     }
 }
 
+// OpenAI's chunks end in ,"usage":null}. When a chunk read as a JSON object (so its last '}'
+// closes the top level) ends that way, that member is the top level's last one and goes
+// without a second parse. Only for one-line data; anything else takes the full path.
+static bool ngx_http_aigw_strip_trailing_null_usage(std::string_view raw, std::string_view data,
+                                                    std::string* out) {
+    static constexpr std::string_view tail = ",\"usage\":null}";
+    while (!data.empty() && (data.back() == ' ' || data.back() == '\t')) {
+        data.remove_suffix(1);
+    }
+    if (data.size() < tail.size() || data.substr(data.size() - tail.size()) != tail ||
+        data.find('\n') != std::string_view::npos) {
+        return false;
+    }
+    size_t at = raw.rfind(tail);
+    if (at == std::string_view::npos) {
+        return false;
+    }
+    out->assign(raw.data(), at);
+    out->append(raw.substr(at + tail.size() - 1));  // from the closing brace on
+    return true;
+}
+
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,
@@ -66,13 +89,26 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         // The chunk exists only because the gateway asked for it.
         return ngx_http_aigw_event_action::drop;
     }
-    if (ctx->rename_model) {
-        st->out = aigw::rename_event_model(raw, aigw::ngx::view(ctx->model));
-        if (st->out != raw) {
-            return ngx_http_aigw_event_action::replace;
+    bool changed = false;
+    if (ctx->inject_usage && !ctx->client_asked_usage) {
+        // With include_usage OpenAI adds "usage":null to every chunk; without it, which is
+        // what this client asked for, chunks have no usage member at all.
+        if (ngx_http_aigw_strip_trailing_null_usage(raw, e.data, &st->out)) {
+            changed = true;
+        } else if (std::optional<std::string> s = aigw::strip_event_null_usage(raw)) {
+            st->out = std::move(*s);
+            changed = true;
         }
     }
-    return ngx_http_aigw_event_action::pass;
+    if (ctx->rename_model) {
+        std::string_view cur = changed ? std::string_view(st->out) : raw;
+        std::string renamed = aigw::rename_event_model(cur, aigw::ngx::view(ctx->model));
+        if (renamed != cur) {
+            st->out = std::move(renamed);
+            changed = true;
+        }
+    }
+    return changed ? ngx_http_aigw_event_action::replace : ngx_http_aigw_event_action::pass;
 }
 
 void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {

@@ -1,14 +1,17 @@
 // libFuzzer target (`make fuzz`): the SSE framer must give the same events whatever the split,
 // keep its memory within the limits, agree with sse_event_scanner on event ends, and hand
-// usage reading and token estimates data they survive.
+// usage reading and token estimates data they survive; stripping "usage":null from chunks and
+// events only removes bytes, leaves valid objects and has nothing left to strip after.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "aigw/response_model.hpp"
 #include "aigw/sse.hpp"
 #include "aigw/sse_framer.hpp"
 #include "aigw/token_estimate.hpp"
@@ -165,6 +168,33 @@ void check_usage_reading(const framed& r) {
     check(counter.tokens() >= 0, "the stream estimate is sane");
 }
 
+// `small` is `big` with some bytes left out, none changed or moved.
+bool subsequence(std::string_view small, std::string_view big) {
+    std::size_t j = 0;
+    for (char c : big) {
+        if (j < small.size() && small[j] == c) ++j;
+    }
+    return j == small.size();
+}
+
+void check_stripped(std::string_view in, const std::optional<std::string>& out,
+                    std::optional<std::string> (*strip)(std::string_view) noexcept) {
+    if (!out) return;
+    check(out->size() < in.size() && subsequence(*out, in), "stripping only removes bytes");
+    check(!strip(*out), "stripping leaves nothing to strip");
+}
+
+void check_null_usage(const std::string& s, const framed& r) {
+    for (const sse_event& ev : r.events) {
+        std::string_view raw = std::string_view(s).substr(ev.begin, ev.end - ev.begin);
+        check_stripped(raw, aigw::strip_event_null_usage(raw), aigw::strip_event_null_usage);
+        std::optional<std::string> chunk = aigw::strip_null_usage(ev.data);
+        check_stripped(ev.data, chunk, aigw::strip_null_usage);
+        check(!chunk || aigw::openai_usage_parser().read_chunk(*chunk, nullptr).json_object,
+              "a stripped chunk is still a JSON object");
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -178,6 +208,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_ranges(s, whole);
     check_dropping(s, whole);
     check_usage_reading(whole);
+    check_null_usage(s, whole);
 
     // Small limits: an error stops framing, after events that match the unlimited ones, and
     // the memory held never passes the limit.

@@ -1,4 +1,5 @@
 // Responses naming the public model: JSON bodies, SSE chunk payloads and whole events.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ extern "C" {  // cmocka.h has no C++ guard of its own
 using aigw::rename_chunk_model;
 using aigw::rename_event_model;
 using aigw::rename_response_model;
+using aigw::strip_event_null_usage;
+using aigw::strip_null_usage;
 
 namespace {
 
@@ -137,6 +140,180 @@ void whole_events(void**) {
     assert_sv_equal(rename_event_model("", "pub"), "");
 }
 
+// ---- "usage": null stripped ----
+
+void stripped(std::string_view json, std::string_view expected) {
+    std::optional<std::string> got = strip_null_usage(json);
+    if (!got) print_error("nothing stripped from [%.*s]\n", static_cast<int>(json.size()), json.data());
+    assert_true(got.has_value());
+    assert_sv_equal(*got, expected);
+}
+
+void kept(std::string_view json) {
+    std::optional<std::string> got = strip_null_usage(json);
+    if (got) {
+        print_error("[%.*s] became [%s]\n", static_cast<int>(json.size()), json.data(),
+                    got->c_str());
+    }
+    assert_false(got.has_value());
+}
+
+void strip_positions(void**) {
+    stripped(R"({"a":1,"usage":null})", R"({"a":1})");
+    stripped(R"({"usage":null,"a":1})", R"({"a":1})");
+    stripped(R"({"usage":null})", R"({})");
+    stripped(R"({"a":1,"usage":null,"b":2})", R"({"a":1,"b":2})");
+    stripped(R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",)"
+             R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],)"
+             R"("usage":null})",
+             R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",)"
+             R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]})");
+    // Values of every type around it stay byte for byte.
+    stripped(R"({"a":[1,{"b":null}],"usage":null,"c":{"d":[]},"e":-1.5e3,"f":true})",
+             R"({"a":[1,{"b":null}],"c":{"d":[]},"e":-1.5e3,"f":true})");
+}
+
+void strip_whitespace(void**) {
+    stripped(R"({"a": 1, "usage": null})", R"({"a": 1})");
+    stripped(R"({ "usage" : null , "a" : 1 })", R"({ "a" : 1 })");
+    stripped(R"({"a":1 , "usage":null , "b":2})", R"({"a":1 , "b":2})");
+    stripped(R"({ "usage": null })", R"({})");
+    stripped("{\n  \"a\": 1,\n  \"usage\": null\n}", "{\n  \"a\": 1\n}");
+    stripped("{\n  \"usage\": null,\n  \"a\": 1\n}", "{\n  \"a\": 1\n}");
+    stripped("{\n  \"a\": 1,\n  \"usage\": null,\n  \"b\": 2\n}", "{\n  \"a\": 1,\n  \"b\": 2\n}");
+    stripped("{\r\n\t\"usage\"\t:\tnull\r\n}", "{}");
+    // White space around the object itself is kept.
+    stripped(" \n{\"a\":1,\"usage\":null}\n ", " \n{\"a\":1}\n ");
+    stripped(" {\"usage\":null} ", " {} ");
+}
+
+void strip_duplicates(void**) {
+    // Every null one goes, the others stay.
+    stripped(R"({"usage":null,"usage":null})", R"({})");
+    stripped(R"({"usage":null,"usage":null,"a":1})", R"({"a":1})");
+    stripped(R"({"a":1,"usage":null,"usage":null})", R"({"a":1})");
+    stripped(R"({"a":1, "usage":null, "usage":null, "b":2})", R"({"a":1, "b":2})");
+    stripped(R"({"usage":null,"a":1,"usage":null})", R"({"a":1})");
+    stripped(R"({"usage":null,"usage":{"total_tokens":3}})", R"({"usage":{"total_tokens":3}})");
+    stripped(R"({"usage":{"total_tokens":3},"usage":null})", R"({"usage":{"total_tokens":3}})");
+    stripped(R"({"usage":null,"a":1,"usage":null,"b":2,"usage":null})", R"({"a":1,"b":2})");
+}
+
+void strip_leaves_the_rest(void**) {
+    // Not at the top level.
+    kept(R"({"choices":[{"usage":null}]})");
+    kept(R"({"a":{"usage":null}})");
+    stripped(R"({"a":{"usage":null},"usage":null})", R"({"a":{"usage":null}})");
+    // Not null.
+    kept(R"({"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})");
+    kept(R"({"usage":{}})");
+    kept(R"({"usage":0})");
+    kept(R"({"usage":"null"})");
+    kept(R"({"usage":false})");
+    kept(R"({"usage":[null]})");
+    // The text inside strings, or as a value rather than a key.
+    kept(R"({"content":"\"usage\":null"})");
+    kept(R"({"content":"\"usage\": null","x":null})");
+    kept(R"({"x\"usage":null})");
+    kept(R"({"a":"usage","b":null})");
+    kept(R"({"usages":null})");
+    kept(R"({"Usage":null})");
+    // Written with an escape: not the key providers send, left alone.
+    kept(R"({"us\u0061ge":null})");
+    // No usage at all.
+    kept(R"({"id":"c1","choices":[]})");
+    kept(R"({})");
+}
+
+void strip_refuses_invalid(void**) {
+    kept("");
+    kept("   ");
+    kept("[DONE]");
+    kept("null");
+    kept(R"([{"usage":null}])");
+    kept(R"("usage":null)");
+    kept(R"({"usage":null)");                // truncated
+    kept(R"({"usage":null,})");              // trailing comma
+    kept(R"({"usage":null}})");              // trailing garbage
+    kept(R"({"usage":null} {"usage":null})");
+    kept(R"({"usage":nul})");
+    kept(R"({"usage":nullx})");
+    kept(R"({"usage":null,"a":tru})");       // broken elsewhere
+    kept(R"({"usage":null,"a":"\x"})");      // bad escape
+    kept(R"({"usage":null,"a":[1,]})");
+    kept(R"({"usage":null,"a":01})");
+    kept("{\"usage\":null,\"a\":\"\xff\"}");  // not UTF-8
+    kept("{\"usage\":null,\"a\":\"\x01\"}");  // raw control character
+    kept(R"({"usage":null,"a":1,"a\u":2})");  // bad escape in a key
+    kept("<html>\"usage\":null</html>");
+    // Deeper than the validating walk goes.
+    std::string deep = R"({"usage":null,"a":)";
+    deep += std::string(200, '[') + std::string(200, ']') + "}";
+    kept(deep);
+    // A NUL byte inside the given length.
+    kept(std::string_view("{\"usage\":null,\0}", 16));
+}
+
+void strip_preserves_bytes(void**) {
+    // Escapes and UTF-8 stay exactly as written, not re-encoded.
+    stripped("{\"content\":\"h\\u00e9llo \\\"w\\\" \\n \xc3\xa9\xe4\xbd\xa0\xf0\x9f\x91\x8b "
+             "\\ud83d\\udc4b\",\"usage\":null}",
+             "{\"content\":\"h\\u00e9llo \\\"w\\\" \\n \xc3\xa9\xe4\xbd\xa0\xf0\x9f\x91\x8b "
+             "\\ud83d\\udc4b\"}");
+    stripped(R"({"usage":null,"k\u00e9y":"\/\b\f\r\t"})", R"({"k\u00e9y":"\/\b\f\r\t"})");
+    // A long chunk: the parse's padded copy grows and is reused.
+    std::string content(100000, 'x');
+    stripped(R"({"c":")" + content + R"(","usage":null})", R"({"c":")" + content + R"("})");
+    stripped(R"({"usage":null,"a":1})", R"({"a":1})");
+}
+
+void event_kept(std::string_view event) {
+    std::optional<std::string> got = strip_event_null_usage(event);
+    if (got) print_error("event became [%s]\n", got->c_str());
+    assert_false(got.has_value());
+}
+
+void event_stripped(std::string_view event, std::string_view expected) {
+    std::optional<std::string> got = strip_event_null_usage(event);
+    assert_true(got.has_value());
+    assert_sv_equal(*got, expected);
+}
+
+void strip_events(void**) {
+    event_stripped("data: {\"a\":1,\"usage\":null}\n\n", "data: {\"a\":1}\n\n");
+    event_stripped("data:{\"usage\":null,\"a\":1}\n\n", "data:{\"a\":1}\n\n");
+    // CRLF and CR line ends, other fields and comments kept.
+    event_stripped("id: 7\r\nevent: chunk\r\n: note\r\ndata: {\"a\":1,\"usage\":null}\r\n\r\n",
+                   "id: 7\r\nevent: chunk\r\n: note\r\ndata: {\"a\":1}\r\n\r\n");
+    event_stripped("data: {\"a\":1,\"usage\":null}\r\r", "data: {\"a\":1}\r\r");
+    // Only one space is syntax; the second is the payload's and is kept.
+    event_stripped("data:  {\"usage\":null,\"a\":1} \n\n", "data:  {\"a\":1} \n\n");
+    // Several data lines: each one on its own; lines that are not objects stay.
+    event_stripped("data: {\"a\":1,\"usage\":null}\ndata: [1]\ndata: {\"usage\":null,\"b\":2}\n\n",
+                   "data: {\"a\":1}\ndata: [1]\ndata: {\"b\":2}\n\n");
+    // Several events in one piece, the last without an end.
+    event_stripped("data: {\"a\":1,\"usage\":null}\n\ndata: {\"choices\":[],\"usage\":"
+                   "{\"total_tokens\":3}}\n\ndata: {\"usage\":null}",
+                   "data: {\"a\":1}\n\ndata: {\"choices\":[],\"usage\":"
+                   "{\"total_tokens\":3}}\n\ndata: {}");
+    // Unicode in the event is copied byte for byte.
+    event_stripped("event: \xc3\xa9\ndata: {\"c\":\"\xf0\x9f\x91\x8b\\u00e9\",\"usage\":null}\n\n",
+                   "event: \xc3\xa9\ndata: {\"c\":\"\xf0\x9f\x91\x8b\\u00e9\"}\n\n");
+
+    event_kept("data: [DONE]\n\n");
+    event_kept(": keep-alive\n\n");
+    event_kept("data: {\"a\":1}\n\n");
+    event_kept("data: {\"usage\":{\"total_tokens\":3},\"choices\":[]}\n\n");
+    event_kept("x-data: {\"usage\":null}\n\n");           // only looks like data
+    event_kept("event: {\"usage\":null}\n\n");
+    event_kept("data: {\"usage\":\ndata: null}\n\n");    // an object split over two lines
+    event_kept("data: {\"usage\":null\n\n");             // broken
+    event_kept("");
+    event_kept("\n\n");
+    event_kept("data:");
+    event_kept("data: ");
+}
+
 }  // namespace
 
 int main() {
@@ -149,6 +326,13 @@ int main() {
         cmocka_unit_test(big_body),
         cmocka_unit_test(chunk_payloads),
         cmocka_unit_test(whole_events),
+        cmocka_unit_test(strip_positions),
+        cmocka_unit_test(strip_whitespace),
+        cmocka_unit_test(strip_duplicates),
+        cmocka_unit_test(strip_leaves_the_rest),
+        cmocka_unit_test(strip_refuses_invalid),
+        cmocka_unit_test(strip_preserves_bytes),
+        cmocka_unit_test(strip_events),
     };
     return cmocka_run_group_tests_name("response_model", tests, nullptr, nullptr);
 }
