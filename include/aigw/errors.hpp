@@ -32,6 +32,7 @@ api_error upstream_interrupted_error();           // stream cut after the first 
 
 // Routing (aigw_model). No channel names here: they are internal and go to error_log.
 api_error model_not_found_error(std::string_view model);  // 404, not in the model table
+api_error model_price_missing_error(std::string_view model);  // 500, aigw_price_missing deny
 
 // How the last attempt of a routed request failed.
 enum class attempt_failure { unreachable, timeout, status };

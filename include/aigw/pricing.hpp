@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aigw/usage.hpp"
 
@@ -42,5 +44,19 @@ micro_usd request_cost(const model_price& price, const usage& u);
 // all uncached, `max_output_tokens` of output, and the per-request price.
 micro_usd reserve_cost(const model_price& price, std::int64_t prompt_tokens,
                        std::int64_t max_output_tokens);
+
+// Prices by public model name: exact names, and prefixes ending in '*' ("gpt-4o*"); an exact
+// name wins, then the longest prefix.
+class price_table {
+public:
+    // "" or why the entry is refused (a duplicate, a '*' not at the end, an empty name).
+    std::string add(std::string_view pattern, const model_price& price);
+    const model_price* find(std::string_view model) const noexcept;
+    bool empty() const { return exact_.empty() && prefixes_.empty(); }
+
+private:
+    std::map<std::string, model_price, std::less<>> exact_;
+    std::vector<std::pair<std::string, model_price>> prefixes_;  // without the '*', longest first
+};
 
 }  // namespace aigw

@@ -170,6 +170,13 @@ api_error model_not_found_error(std::string_view model) {
     return make(404, "invalid_request_error", "model_not_found", std::move(msg));
 }
 
+api_error model_price_missing_error(std::string_view model) {
+    std::string msg = "The gateway has no price for model `";
+    msg += model;
+    msg += "`, so it cannot serve it. Ask the gateway's operator to set one.";
+    return make(500, "api_error", "model_price_missing", std::move(msg));
+}
+
 api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
                                     int last_status) {
     std::string msg = tried == 1 ? "The only upstream channel" : "All " + std::to_string(tried) + " upstream channels";

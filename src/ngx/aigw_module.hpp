@@ -18,6 +18,8 @@ namespace aigw {
 struct key_record;
 class model_map;
 struct model_entry;
+class price_table;
+struct model_price;
 }
 struct ngx_http_aigw_body_t;
 
@@ -25,6 +27,7 @@ extern "C" ngx_module_t ngx_http_aigw_module;
 
 enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
 enum { NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC = 0, NGX_HTTP_AIGW_RESPONSE_MODEL_UPSTREAM = 1 };
+enum { NGX_HTTP_AIGW_PRICE_MISSING_DENY = 0, NGX_HTTP_AIGW_PRICE_MISSING_FREE = 1 };
 
 struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
@@ -32,6 +35,8 @@ struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
     ngx_http_aigw_channels_conf_t channels;     // aigw_channel
     ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
+    aigw::price_table* prices;                  // aigw_price; nullptr when none is set
+    ngx_uint_t price_missing;                   // aigw_price_missing deny|free
 };
 
 struct ngx_http_aigw_loc_conf_t {
@@ -107,6 +112,8 @@ struct ngx_http_aigw_ctx_t {
     int64_t total_tokens;
     int64_t cached_tokens;
     int64_t reasoning_tokens;
+    const aigw::model_price* price;          // the model's aigw_price, if any
+    int64_t cost;                            // micro-USD, set with the counts
 
     unsigned stream:1;                       // request asked for stream:true
     unsigned sr_done:1;                      // subrequest finished, main may resume

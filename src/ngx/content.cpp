@@ -8,6 +8,7 @@
 #include "aigw/json_splice.hpp"
 #include "aigw/model_map.hpp"
 #include "aigw/models.hpp"
+#include "aigw/pricing.hpp"
 #include "aigw/router.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
@@ -276,6 +277,21 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         if (f.has_model && !ngx_http_aigw_model_allowed(ctx, f.model)) {
             ngx_http_finalize_request(r, ngx_http_aigw_reject_model(r, ctx, f.model));
             return;
+        }
+
+        auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+            ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+        if (amcf->prices != nullptr && f.has_model) {
+            ctx->price = amcf->prices->find(f.model);
+            if (ctx->price == nullptr &&
+                amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "aigw: no aigw_price for model \"%V\" (aigw_price_missing deny)",
+                              &ctx->model);
+                ngx_http_finalize_request(
+                    r, ngx_http_aigw_send_error(r, aigw::model_price_missing_error(f.model)));
+                return;
+            }
         }
 
         ctx->client_body = data;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "aigw/model_map.hpp"
+#include "aigw/pricing.hpp"
 #include "ngx/aigw_module.hpp"
 
 static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
@@ -12,6 +13,12 @@ static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* c
 static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+
+static ngx_conf_enum_t ngx_http_aigw_price_missing_modes[] = {
+    {ngx_string("deny"), NGX_HTTP_AIGW_PRICE_MISSING_DENY},
+    {ngx_string("free"), NGX_HTTP_AIGW_PRICE_MISSING_FREE},
+    {ngx_null_string, 0}};
 
 static ngx_conf_enum_t ngx_http_aigw_response_models[] = {
     {ngx_string("public"), NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC},
@@ -69,6 +76,13 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_usage_log"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_usage_log,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
+    {ngx_string("aigw_price"), NGX_HTTP_MAIN_CONF | NGX_CONF_2MORE, ngx_http_aigw_price,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_price_missing"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_enum_slot,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, price_missing),
+     ngx_http_aigw_price_missing_modes},
+
     ngx_null_command};
 
 void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
@@ -78,6 +92,7 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
         return nullptr;
     }
     conf->redis_fail = NGX_CONF_UNSET_UINT;
+    conf->price_missing = NGX_CONF_UNSET_UINT;
     conf->usage_log.enabled = NGX_CONF_UNSET;
     conf->usage_log.maxlen = NGX_CONF_UNSET_UINT;
     conf->usage_log.queue = NGX_CONF_UNSET_UINT;
@@ -91,6 +106,8 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
 char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
     auto* conf = static_cast<ngx_http_aigw_main_conf_t*>(c);
     ngx_conf_init_uint_value(conf->redis_fail, NGX_HTTP_AIGW_REDIS_FAIL_CACHED);
+    ngx_conf_init_uint_value(conf->price_missing,
+                             static_cast<ngx_uint_t>(NGX_HTTP_AIGW_PRICE_MISSING_DENY));
     if (conf->key_cache.zone != nullptr && conf->redis.host.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_key_cache\" needs \"aigw_redis\"");
         return static_cast<char*>(NGX_CONF_ERROR);
@@ -413,4 +430,71 @@ static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
 static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
     return ngx_http_aigw_usage_log_directive(cf, &amcf->usage_log);
+}
+
+static void ngx_http_aigw_delete_price_table(void* data) noexcept {
+    delete static_cast<aigw::price_table*>(data);
+}
+
+// aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [request=<USD>];
+static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
+    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+    aigw::model_price price;
+    bool have_input = false;
+    bool have_output = false;
+    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
+        std::string_view arg = aigw::ngx::view(value[i]);
+        size_t eq = arg.find('=');
+        std::string_view name = arg.substr(0, eq);
+        aigw::micro_usd* slot = name == "input"          ? &price.input
+                                : name == "output"       ? &price.output
+                                : name == "cached_input" ? &price.cached_input
+                                : name == "request"      ? &price.request
+                                                         : nullptr;
+        if (slot == nullptr || eq == std::string_view::npos) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_price\" parameter \"%V\"",
+                               &value[i]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        std::optional<aigw::micro_usd> usd = aigw::parse_usd(arg.substr(eq + 1));
+        if (!usd) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"aigw_price\" value \"%V\": a price in USD with at most "
+                               "6 decimals, such as 2.50",
+                               &value[i]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        *slot = *usd;
+        have_input = have_input || slot == &price.input;
+        have_output = have_output || slot == &price.output;
+    }
+    if (!(have_input && have_output) && price.request == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"aigw_price\" for \"%V\" needs input= and output= (or request=)",
+                           &value[1]);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    try {
+        if (amcf->prices == nullptr) {
+            auto* table = new aigw::price_table();
+            ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
+            if (cln == nullptr) {
+                delete table;
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+            cln->handler = ngx_http_aigw_delete_price_table;
+            cln->data = table;
+            amcf->prices = table;
+        }
+        std::string err = amcf->prices->add(aigw::ngx::view(value[1]), price);
+        if (!err.empty()) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_price\": %s", err.c_str());
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    } catch (const std::exception& e) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_price\" failed: %s", e.what());
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
 }

@@ -212,14 +212,14 @@ std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 }
 
 // The record's fields, in order; build() writes exactly these.
-constexpr size_t record_fields = 23;
+constexpr size_t record_fields = 24;
 
 record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
     ngx_http_aigw_usage_final(r, ctx);
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
     bool charged = (status == "ok" || status == "client_closed" || status == "upstream_cut") &&
-                   ctx->total_tokens > 0;
+                   (ctx->total_tokens > 0 || ctx->cost > 0);
     std::string_view none;
     std::string_view key_id = ctx->key ? std::string_view(ctx->key->id) : none;
     std::string_view owner = ctx->key ? std::string_view(ctx->key->owner) : none;
@@ -272,6 +272,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     }
     field("latency_ms", static_cast<int64_t>(ctx->t_end - ctx->t0));
     field("attempts", static_cast<int64_t>(ctx->attempts));
+    field("cost", ctx->cost);
     field("charged", std::string_view(charged ? "1" : "0"));
     if (written != record_fields) {  // the array header would not match: Redis would choke
         throw std::logic_error("usage record field count");

@@ -4,6 +4,7 @@
 #include <new>
 #include <optional>
 
+#include "aigw/pricing.hpp"
 #include "aigw/response_model.hpp"
 #include "aigw/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
@@ -126,11 +127,27 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
     }
 }
 
+static void ngx_http_aigw_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+
 void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     if (ctx->usage_final) {
         return;
     }
     ctx->usage_final = 1;
+    ngx_http_aigw_count_tokens(r, ctx);
+    // A response the client got (whole, or until either side broke it off) is billed; an
+    // error before any upstream answer, or the upstream's own error, is not.
+    bool billable = ctx->header_sent && ctx->upstream_status < NGX_HTTP_BAD_REQUEST;
+    if (billable && ctx->price != nullptr) {
+        aigw::usage u;
+        u.prompt_tokens = ctx->prompt_tokens;
+        u.completion_tokens = ctx->completion_tokens;
+        u.cached_tokens = ctx->cached_tokens;
+        ctx->cost = aigw::request_cost(*ctx->price, u);
+    }
+}
+
+static void ngx_http_aigw_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ctx->t_end = ngx_current_msec;
     ngx_http_aigw_body_t* st = ctx->body;
     if (st == nullptr || !ctx->header_sent || ctx->upstream_status >= NGX_HTTP_BAD_REQUEST) {

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "aigw/keys.hpp"
+#include "aigw/pricing.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 
@@ -9,7 +10,7 @@ enum class aigw_var {
     request_id, model, stream, upstream_status, key_id, owner, group,
     channel, upstream_model, attempts,
     prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens,
-    ttft, latency, usage_estimated,
+    ttft, latency, usage_estimated, cost,
 };
 
 static ngx_int_t ngx_http_aigw_number(ngx_http_request_t* r, ngx_http_variable_value_t* v,
@@ -130,6 +131,20 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
                                                            : ctx->reasoning_tokens;
         return ngx_http_aigw_number(r, v, n);
     }
+    case aigw_var::cost: {
+        if (ctx == nullptr || !ctx->usage_final || ctx->price == nullptr) {
+            break;
+        }
+        std::string usd = aigw::format_usd(ctx->cost);
+        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, usd.size()));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(p, usd.data(), usd.size());
+        v->data = p;
+        v->len = usd.size();
+        return NGX_OK;
+    }
     case aigw_var::ttft:
         if (ctx == nullptr || ctx->t_first_token == 0) {
             break;
@@ -172,6 +187,7 @@ ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf) {
         {ngx_string("aigw_ttft"), aigw_var::ttft, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_latency"), aigw_var::latency, NGX_HTTP_VAR_NOCACHEABLE},
         {ngx_string("aigw_usage_estimated"), aigw_var::usage_estimated, NGX_HTTP_VAR_NOCACHEABLE},
+        {ngx_string("aigw_cost"), aigw_var::cost, NGX_HTTP_VAR_NOCACHEABLE},
     };
     for (def& d : vars) {
         ngx_http_variable_t* var = ngx_http_add_variable(cf, &d.name, d.flags);

@@ -106,6 +106,26 @@ void reservation_is_an_upper_bound(void**) {
     }
 }
 
+void price_table_lookup(void**) {
+    aigw::price_table t;
+    assert_true(t.empty());
+    assert_true(t.add("gpt-4o", {2500000, 10000000, 1250000, 0}).empty());
+    assert_true(t.add("gpt-4o*", {1, 2, -1, 0}).empty());
+    assert_true(t.add("gpt-*", {3, 4, -1, 0}).empty());
+    assert_true(t.add("*", {5, 6, -1, 0}).empty());
+    assert_false(t.empty());
+    assert_int_equal(t.find("gpt-4o")->input, 2500000);
+    assert_int_equal(t.find("gpt-4o-mini")->input, 1);   // the longer prefix
+    assert_int_equal(t.find("gpt-3.5-turbo")->input, 3);
+    assert_int_equal(t.find("claude")->input, 5);
+    assert_false(t.add("gpt-4o", {}).empty());            // duplicate
+    assert_false(t.add("gpt-*", {}).empty());
+    assert_false(t.add("a*b", {}).empty());
+    assert_false(t.add("", {}).empty());
+    aigw::price_table none;
+    assert_null(none.find("gpt-4o"));
+}
+
 }  // namespace
 
 int main() {
@@ -117,6 +137,7 @@ int main() {
         cmocka_unit_test(rounds_up_once),
         cmocka_unit_test(odd_counts),
         cmocka_unit_test(reservation_is_an_upper_bound),
+        cmocka_unit_test(price_table_lookup),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
