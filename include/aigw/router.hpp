@@ -71,6 +71,13 @@ pick_result pick(const channel_conf* confs, channel_state* states,
 void report_failure(const channel_conf* confs, channel_state* states, std::uint32_t channel,
                     std::uint64_t now_ms, std::uint64_t retry_after_ms);
 
+// A 429 on `channel`: it works, but its provider's limit is reached. It is set aside for the
+// Retry-After (capped at max_retry_after_ms; default_rate_limit_ms when the 429 gave none),
+// without counting toward max_fails: a rate limit says nothing about the channel's health.
+inline constexpr std::uint64_t default_rate_limit_ms = 1000;
+void report_rate_limited(channel_state* states, std::uint32_t channel, std::uint64_t now_ms,
+                         std::uint64_t retry_after_ms);
+
 // A successful try on `channel` that was picked at `picked_at_ms`. Only a request picked after
 // the last failure proves anything: it clears a trip and any Retry-After. Successes do not
 // reset the count of an untripped channel (max_fails counts failures within fail_timeout).

@@ -179,7 +179,10 @@ api_error model_price_missing_error(std::string_view model) {
 
 api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
                                     int last_status) {
-    std::string msg = tried == 1 ? "The only upstream channel" : "All " + std::to_string(tried) + " upstream channels";
+    // Channels tried, which may be fewer than the model has (aigw_fallback_attempts, channels
+    // set aside): the message says what was tried.
+    std::string msg = tried == 1 ? "The upstream channel tried"
+                                 : "All " + std::to_string(tried) + " upstream channels tried";
     msg += " for model `";
     msg += model;
     msg += "` failed";

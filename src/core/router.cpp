@@ -144,6 +144,16 @@ void report_failure(const channel_conf* confs, channel_state* states, std::uint3
     }
 }
 
+void report_rate_limited(channel_state* states, std::uint32_t channel, std::uint64_t now_ms,
+                         std::uint64_t retry_after_ms) {
+    channel_state& s = states[channel];
+    std::uint64_t wait = retry_after_ms ? std::min(retry_after_ms, max_retry_after_ms)
+                                        : default_rate_limit_ms;
+    s.retry_until_ms = std::max(s.retry_until_ms, now_ms + wait);
+    // Successes of requests picked before now do not clear it (report_success).
+    s.last_fail_ms = std::max(s.last_fail_ms, now_ms);
+}
+
 void report_success(const channel_conf* confs, channel_state* states, std::uint32_t channel,
                     std::uint64_t picked_at_ms) {
     channel_state& s = states[channel];

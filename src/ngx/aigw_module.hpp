@@ -137,6 +137,7 @@ struct ngx_http_aigw_ctx_t {
     unsigned usage_final:1;
     unsigned json_rename:1;                  // JSON body held whole to rename its model
     unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
+    unsigned in_content:1;                   // the content handler ran: the request gets a record
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,

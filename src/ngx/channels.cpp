@@ -309,6 +309,15 @@ void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
+void ngx_http_aigw_channels_rate_limited(const ngx_http_aigw_channels_conf_t* cc,
+                                         uint32_t channel, uint64_t retry_after_ms) {
+    channels_ctx* ctx = zone_ctx(cc);
+    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    aigw::report_rate_limited(ctx->t->states, slot, now_ms(), retry_after_ms);
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
 void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                       ngx_msec_t picked_at) {
     channels_ctx* ctx = zone_ctx(cc);

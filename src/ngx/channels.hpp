@@ -42,5 +42,7 @@ aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_
                                               uint64_t tried);
 void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                    uint64_t retry_after_ms);
+void ngx_http_aigw_channels_rate_limited(const ngx_http_aigw_channels_conf_t* cc,
+                                         uint32_t channel, uint64_t retry_after_ms);
 void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                       ngx_msec_t picked_at);

@@ -105,6 +105,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        ctx->in_content = 1;
         std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);
         if (ep == nullptr) {
@@ -691,8 +692,14 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
                                         aigw::attempt_failure failure) {
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
         ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
-    ngx_http_aigw_channels_failed(&amcf->channels, ctx->candidates[ctx->target],
-                                  ctx->retry_after_ms);
+    if (failure == aigw::attempt_failure::status &&
+        ctx->upstream_status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        ngx_http_aigw_channels_rate_limited(&amcf->channels, ctx->candidates[ctx->target],
+                                            ctx->retry_after_ms);
+    } else {
+        ngx_http_aigw_channels_failed(&amcf->channels, ctx->candidates[ctx->target],
+                                      ctx->retry_after_ms);
+    }
     const char* what = failure == aigw::attempt_failure::timeout       ? "timed out"
                        : failure == aigw::attempt_failure::unreachable ? "could not be reached"
                                                                        : "answered";
@@ -733,7 +740,9 @@ static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_c
             return NGX_ERROR;
         }
         ngx_str_t v = {0, p};
-        v.len = ngx_sprintf(p, "%uL", (ctx->retry_after_ms + 999) / 1000) - p;
+        uint64_t ms = ctx->retry_after_ms < aigw::max_retry_after_ms ? ctx->retry_after_ms
+                                                                      : aigw::max_retry_after_ms;
+        v.len = ngx_sprintf(p, "%uL", (ms + 999) / 1000) - p;
         if (ngx_http_aigw_set_header(r, "Retry-After", v) != NGX_OK) {
             return NGX_ERROR;
         }

@@ -58,7 +58,9 @@ void log_down(redis_conn* rc, const char* what, const char* detail) {
 }
 
 void schedule_reconnect(redis_conn* rc) {
-    if (rc->stopping || ngx_exiting || ngx_terminate || ngx_quit) {
+    // Also while the worker shuts down gracefully: it may still have usage records to send.
+    // The timer is cancelable, so it never keeps the worker alive by itself.
+    if (rc->stopping || ngx_terminate || ngx_quit) {
         return;
     }
     if (!rc->reconnect_timer.timer_set) {

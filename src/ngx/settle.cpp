@@ -85,6 +85,7 @@ struct usage_queue {
     ngx_uint_t dropped_total = 0;
     ngx_uint_t rejected = 0;        // Redis refused the XADD (error reply)
     ngx_msec_t last_drop_log = 0;
+    ngx_msec_t last_refusal_log = 0;
     ngx_msec_t exiting_since = 0;
     ngx_log_t* log = nullptr;
 };
@@ -111,6 +112,34 @@ void timer_handler(ngx_event_t* ev) {
     flush(q);
 }
 
+// Error replies Redis may stop giving on its own: the record is kept and sent again.
+bool transient_error(std::string_view err) {
+    for (std::string_view prefix : {"OOM", "LOADING", "READONLY", "BUSY", "TRYAGAIN",
+                                    "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "MISCONF",
+                                    "NOAUTH"}) {
+        if (err.substr(0, prefix.size()) == prefix) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void log_refusal(usage_queue* q, std::string_view err, bool dropped) {
+    if (q->last_refusal_log && ngx_current_msec - q->last_refusal_log < log_interval) {
+        return;
+    }
+    q->last_refusal_log = ngx_current_msec ? ngx_current_msec : 1;
+    if (dropped) {
+        ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                      "aigw: redis refused a usage record, which is dropped (%ui so far): %*s",
+                      q->rejected, err.size(), err.data());
+    } else {
+        ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                      "aigw: redis refused usage records for now, kept to send again: %*s",
+                      err.size(), err.data());
+    }
+}
+
 void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) {
     auto* q = static_cast<usage_queue*>(owner);
     q->inflight--;
@@ -118,12 +147,17 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
         if (status == ngx_http_aigw_redis_status::ok) {
             // Replies come in the order the commands went: this one is the oldest record.
             if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-                q->rejected++;
-                ngx_log_error(NGX_LOG_ERR, q->log, 0,
-                              "aigw: redis refused a usage record (%ui so far): %*s",
-                              q->rejected, static_cast<size_t>(reply->len), reply->str);
-            }
-            if (!q->records.empty()) {
+                std::string_view err(reply->str, reply->len);
+                if (transient_error(err)) {
+                    // Out of memory, loading, a replica after a failover ...: sent again later.
+                    q->batch_failed = true;
+                    log_refusal(q, err, false);
+                } else {
+                    q->rejected++;
+                    log_refusal(q, err, true);
+                    q->records.pop_front();
+                }
+            } else if (!q->records.empty()) {
                 q->records.pop_front();
             }
         } else {
@@ -131,6 +165,13 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
         }
     }
     if (q->inflight == 0) {
+        if (!q->batch_failed && q->records.empty() && q->dropped) {
+            // Redis took everything left: say how many the full queue could not keep.
+            ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                          "aigw: %ui usage records were lost to a full queue, %ui in total",
+                          q->dropped, q->dropped_total);
+            q->dropped = 0;
+        }
         if (q->batch_failed) {
             arm(q, retry_delay);
         } else if (!q->records.empty()) {
@@ -358,7 +399,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     }
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
     // Requests that reached the gateway's content phase: a rejected key leaves no record.
-    if (ctx == nullptr || ctx->endpoint == nullptr) {
+    if (ctx == nullptr || !ctx->in_content) {
         return NGX_OK;
     }
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
@@ -381,9 +422,11 @@ void ngx_http_aigw_usage_log_exit_process(ngx_cycle_t* cycle) noexcept {
         return;
     }
     size_t left = queue->records.size();
-    if (left) {
+    if (left || queue->dropped) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
-                      "aigw: worker exits with %uz usage records redis did not take", left);
+                      "aigw: worker exits with %uz usage records redis did not take; "
+                      "%ui lost to a full queue since the last report",
+                      left, queue->dropped);
     }
     if (queue->timer.timer_set) {
         ngx_del_timer(&queue->timer);

@@ -317,10 +317,10 @@ void all_channels_failed(void**) {
     using aigw::attempt_failure;
     api_error e = aigw::all_channels_failed_error("m", 3, attempt_failure::status, 503);
     check_error(e, 503, "api_error", "all_channels_failed");
-    assert_sv_equal(e.message, "All 3 upstream channels for model `m` failed; the last answered HTTP 503.");
+    assert_sv_equal(e.message, "All 3 upstream channels tried for model `m` failed; the last answered HTTP 503.");
     e = aigw::all_channels_failed_error("m", 1, attempt_failure::timeout, 0);
     check_error(e, 504, "api_error", "all_channels_failed");
-    assert_sv_equal(e.message, "The only upstream channel for model `m` failed; the last did not respond in time.");
+    assert_sv_equal(e.message, "The upstream channel tried for model `m` failed; the last did not respond in time.");
     e = aigw::all_channels_failed_error("m", 2, attempt_failure::unreachable, 0);
     check_error(e, 502, "api_error", "all_channels_failed");
     assert_true(contains(e.message, "could not be reached"));

@@ -50,6 +50,9 @@ struct fleet {
     void failed(std::uint32_t ch, std::uint64_t now, std::uint64_t retry_after = 0) {
         aigw::report_failure(confs.data(), states.data(), ch, now, retry_after);
     }
+    void rate_limited(std::uint32_t ch, std::uint64_t now, std::uint64_t retry_after = 0) {
+        aigw::report_rate_limited(states.data(), ch, now, retry_after);
+    }
     void succeed(std::uint32_t ch, std::uint64_t picked_at) {
         aigw::report_success(confs.data(), states.data(), ch, picked_at);
     }
@@ -381,6 +384,26 @@ void success_after_retry_after_clears_it(void**) {
     assert_true(f.available(0, t0 + 2));
 }
 
+void rate_limit_sets_aside_for_retry_after_only(void**) {
+    // Default max_fails=1, fail_timeout 10 s: a 429 must not trip the channel.
+    fleet f({conf(1), conf(1)});
+    f.rate_limited(0, t0, 1000);
+    assert_false(f.available(0, t0 + 999));
+    assert_true(f.available(0, t0 + 1000));
+    assert_false(aigw::channel_tripped(f.confs[0], f.states[0]));
+    // No Retry-After: a short default.
+    f.rate_limited(1, t0, 0);
+    assert_false(f.available(1, t0 + aigw::default_rate_limit_ms - 1));
+    assert_true(f.available(1, t0 + aigw::default_rate_limit_ms));
+    // Capped like any Retry-After; a success picked before it does not clear it.
+    f.rate_limited(0, t0 + 5000, UINT64_MAX / 2);
+    assert_false(f.available(0, t0 + 5000 + aigw::max_retry_after_ms - 1));
+    f.succeed(0, t0 + 4999);
+    assert_false(f.available(0, t0 + 6000));
+    f.succeed(0, t0 + 5001);
+    assert_true(f.available(0, t0 + 6000));
+}
+
 void parse_retry_after_values(void**) {
     auto ms = [](const char* ra, const char* ra_ms) { return aigw::parse_retry_after(ra, ra_ms); };
     assert_int_equal(*ms("20", ""), 20000);
@@ -485,6 +508,7 @@ int main() {
         cmocka_unit_test(stale_success_does_not_clear),
         cmocka_unit_test(success_keeps_untripped_count),
         cmocka_unit_test(retry_after_sets_aside),
+        cmocka_unit_test(rate_limit_sets_aside_for_retry_after_only),
         cmocka_unit_test(retry_after_capped),
         cmocka_unit_test(retry_after_and_max_fails_take_the_later),
         cmocka_unit_test(success_after_retry_after_clears_it),
