@@ -10,6 +10,7 @@
 #   1993  mock upstream (NGINX + echo, same NGINX process); dispatches on the request's model
 #   1994  raw TCP server forked from this file
 #   1995  kept closed
+#   1996  gateway with a model table: channels -> 1993, and one -> 1995 (dead, tried first)
 
 use strict;
 use warnings;
@@ -41,7 +42,8 @@ BEGIN {
 
 use Test::AIGW 'plain';
 
-my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED) = (1990, 1991, 1992, 1993, 1994, 1995);
+my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED, $GW_ROUTED) =
+    (1990, 1991, 1992, 1993, 1994, 1995, 1996);
 my $NodeTimeout = 90;     # the whole SDK run; the script has its own, shorter watchdog
 
 # ---------------------------------------------------------------------------
@@ -83,6 +85,32 @@ my $conf = <<'_EOC_';
             proxy_connect_timeout 2s;
             proxy_send_timeout 2s;
             proxy_read_timeout 1500ms;
+        }
+    }
+
+    # A model table: channels declared at the http level, the table in the gateway location.
+    aigw_channel sdk_dead location=/_aigw/dead;
+    aigw_channel sdk_main location=/_aigw/main priority=1;
+    server {
+        listen 127.0.0.1:1996;
+        location /v1/ {
+            aigw on;
+            aigw_model smart        sdk_main:gpt-4o-mini;
+            aigw_model smart-stream sdk_main:mock-stream;
+            aigw_model gpt-4o-mini  sdk_dead sdk_main;
+            aigw_model all-down     sdk_dead;
+        }
+        location /_aigw/dead/ {
+            internal;
+            proxy_pass http://127.0.0.1:1995/;
+            proxy_connect_timeout 2s;
+        }
+        location /_aigw/main/ {
+            internal;
+            proxy_pass http://127.0.0.1:1993/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_read_timeout 3s;
         }
     }
 
@@ -373,6 +401,7 @@ my ($status, $timed_out, @lines) = run_node(
     AIGW_BASE_URL      => "http://127.0.0.1:$GW/v1",
     AIGW_DOWN_BASE_URL => "http://127.0.0.1:$GW_DOWN/v1",
     AIGW_CUT_BASE_URL  => "http://127.0.0.1:$GW_CUT/v1",
+    AIGW_ROUTED_BASE_URL => "http://127.0.0.1:$GW_ROUTED/v1",
 );
 
 my ($plan, $results, $last_ok) = (undef, 0, 1);

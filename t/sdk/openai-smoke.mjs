@@ -7,6 +7,11 @@
 //   AIGW_BASE_URL       gateway whose channel is the OpenAI mock (answers by model name)
 //   AIGW_DOWN_BASE_URL  gateway whose channel has nothing listening       (checks skipped if unset)
 //   AIGW_CUT_BASE_URL   gateway whose upstream cuts a chunked SSE stream   (checks skipped if unset)
+//   AIGW_ROUTED_BASE_URL gateway with a model table (checks skipped if unset):
+//                          smart        -> the mock as gpt-4o-mini (renamed back to smart)
+//                          smart-stream -> the mock as mock-stream
+//                          gpt-4o-mini  -> a dead channel first, then the mock (fallback)
+//                          all-down     -> only the dead channel
 // Only the SDK and node built-ins are used.
 
 import assert from 'node:assert/strict';
@@ -24,6 +29,7 @@ import OpenAI, {
 const BASE_URL = process.env.AIGW_BASE_URL;
 const DOWN_BASE_URL = process.env.AIGW_DOWN_BASE_URL;
 const CUT_BASE_URL = process.env.AIGW_CUT_BASE_URL;
+const ROUTED_BASE_URL = process.env.AIGW_ROUTED_BASE_URL;
 const WATCHDOG_MS = 60_000;
 
 if (!BASE_URL) {
@@ -419,6 +425,56 @@ if (CUT_BASE_URL) {
 } else {
   skip('stream cut by the upstream between events', 'AIGW_CUT_BASE_URL is not set');
   skip('stream cut by the upstream inside an event', 'AIGW_CUT_BASE_URL is not set');
+}
+
+// ---------------------------------------------------------------------------
+// A model table in front of the same mock: public names, fallback, the stream a client gets
+// when the gateway asked for usage and the client did not.
+
+if (ROUTED_BASE_URL) {
+  const routed = clientFor(ROUTED_BASE_URL);
+  await check('routed: the answer names the public model, the content as the upstream sent it', async () => {
+    const r = await routed.chat.completions.create({ model: 'smart', messages });
+    assert.equal(r.model, 'smart');
+    assert.equal(r.choices[0].message.content, CHAT_CONTENT);
+    assert.equal(r.usage.total_tokens, 29);
+  });
+  await check('routed stream without stream_options: every chunk names the public model, no usage anywhere', async () => {
+    const stream = await routed.chat.completions.create({ model: 'smart-stream', messages, stream: true });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    assert.deepEqual(chunks.map((c) => c.choices[0]?.delta?.content), STREAM_DELTAS);
+    for (const c of chunks) {
+      assert.equal(c.model, 'smart-stream');
+      assert.ok(!('usage' in c), `a chunk has a usage member: ${JSON.stringify(c.usage)}`);
+    }
+  });
+  await check('routed: a dead first channel falls back to the next, the client sees one answer', async () => {
+    const r = await routed.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    assert.equal(r.choices[0].message.content, CHAT_CONTENT);
+  });
+  await check('routed: every channel down -> InternalServerError 502, code all_channels_failed', async () => {
+    const e = await thrown(() => routed.chat.completions.create({ model: 'all-down', messages }));
+    assertApiError(e, InternalServerError, 502);
+    assert.equal(e.code, 'all_channels_failed');
+    assert.ok(!/sdk_dead|127\.0\.0\.1|_aigw/.test(e.error.message), `internal names in: ${e.error.message}`);
+  });
+  await check('routed: a model the table does not serve -> NotFoundError, code model_not_found', async () => {
+    const e = await thrown(() => routed.chat.completions.create({ model: 'gpt-5x', messages }));
+    assertApiError(e, NotFoundError, 404);
+    assert.equal(e.code, 'model_not_found');
+    assert.equal(e.error.message, 'The model `gpt-5x` does not exist or you do not have access to it.');
+  });
+  await check('routed: models.list gives the public names, in table order', async () => {
+    const ids = [];
+    for await (const m of routed.models.list()) ids.push(m.id);
+    assert.deepEqual(ids, ['smart', 'smart-stream', 'gpt-4o-mini', 'all-down']);
+    const m = await routed.models.retrieve('smart');
+    assert.equal(m.id, 'smart');
+    assert.equal(m.object, 'model');
+  });
+} else {
+  skip('routed checks', 'AIGW_ROUTED_BASE_URL is not set');
 }
 
 console.log(`1..${count}`);
