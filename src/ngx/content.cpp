@@ -106,6 +106,15 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
         }
 
         ctx->in_content = 1;
+        // Settles the token counts when the request ends, however it ends (NGINX runs these
+        // cleanups just before the log phase, so $aigw_* variables see final values).
+        ngx_http_cleanup_t* cln = ngx_http_cleanup_add(r, 0);
+        if (cln == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        cln->handler = ngx_http_aigw_request_done;
+        cln->data = r;
+
         std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);
         if (ep == nullptr) {
@@ -114,14 +123,6 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
                                                 aigw::ngx::view(r->uri)));
         }
         ctx->endpoint = ep;
-        // Settles the token counts when the request ends, however it ends (NGINX runs these
-        // cleanups just before the log phase, so $aigw_* token variables see final values).
-        ngx_http_cleanup_t* cln = ngx_http_cleanup_add(r, 0);
-        if (cln == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        cln->handler = ngx_http_aigw_request_done;
-        cln->data = r;
 
         // HEAD goes wherever GET does (RFC 9110 9.3.2).
         ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST

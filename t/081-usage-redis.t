@@ -1,0 +1,910 @@
+# Usage records under a running gateway: a reference stream split at every byte gives the same
+# record (cost included) and the same client bytes; a client that leaves mid-stream; Redis down
+# while requests are served and back on the same port (no record lost); a full queue (the
+# overflow counted and logged, all of it once Redis is back); 500 concurrent requests batched
+# into far fewer Redis round trips; MAXLEN trimming; Redis refusing records, for good (dropped)
+# or for now (kept and sent again), logged at most once per 10 s; a worker that exits (QUIT)
+# delivering what it holds, Redis slow or away.
+#
+#     prove -I t/lib t/081-usage-redis.t
+#
+# Plain Test::More: one redis-server of our own on a free loopback port, stopped and restarted
+# on that same port; NGINX started per scenario with aigw_nginx_start. Fixed loopback ports:
+#   22990  the gateway
+#   22991  the mock upstream (NGINX + echo, same NGINX)
+#   22992  a raw TCP mock forked from this file: answers with the reference stream in two
+#          writes, split at the body offset the request's X-Split header names
+#   22993  kept closed (the master a read-only Redis replica points at)
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use Test::AIGW 'plain';
+use Test::AIGW::Socket ();
+
+use Errno qw(EAGAIN EINTR EWOULDBLOCK);
+use File::Spec;
+use File::Temp qw(tempdir);
+use IO::Select;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Socket qw(IPPROTO_TCP TCP_NODELAY);
+use Time::HiRes qw(sleep time);
+
+my ($GwPort, $MockPort, $SplitPort, $ClosedPort) = (22990, 22991, 22992, 22993);
+my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
+my $ErrorLog = "$ServRoot/logs/error.log";
+
+sub which {
+    my ($name) = @_;
+    for my $dir (split /:/, $ENV{PATH} // '') {
+        return "$dir/$name" if -x "$dir/$name";
+    }
+    return;
+}
+
+my $RedisServer = which('redis-server');
+plan skip_all => 'redis-server is needed' unless $RedisServer;
+
+my $Owner = $$;
+my $Tmp = tempdir('aigw-usage-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my ($RedisPid, $SplitPid);
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
+                                  ReuseAddr => 1) or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+my $RedisPort = free_port();
+
+sub slurp {
+    my ($f) = @_;
+    open my $fh, '<', $f or return '';
+    local $/;
+    my $s = <$fh>;
+    return $s // '';
+}
+
+# ---- Redis ----
+
+# One command over its own connection, RESP both ways; dies when Redis does not answer.
+sub redis_q {
+    my (@args) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $RedisPort, Proto => 'tcp',
+                                  Timeout => 3) or die "cannot connect to redis: $!\n";
+    binmode $s;
+    print {$s} '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+    my $reply = resp_read($s);
+    close $s;
+    return $reply;
+}
+
+sub resp_read {
+    my ($s) = @_;
+    my $line = do { local $/ = "\r\n"; <$s> };
+    die "redis: connection closed\n" unless defined $line;
+    $line =~ s/\r\n\z//;
+    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
+    return $v if $t eq '+' || $t eq ':';
+    die "redis error: $v\n" if $t eq '-';
+    if ($t eq '$') {
+        return undef if $v < 0;
+        my $data = '';
+        while (length $data < $v + 2) {
+            my $n = read($s, $data, $v + 2 - length $data, length $data);
+            die "redis: short read\n" unless $n;
+        }
+        return substr($data, 0, $v);
+    }
+    if ($t eq '*') {
+        return undef if $v < 0;
+        return [map { resp_read($s) } 1 .. $v];
+    }
+    die "redis: unexpected reply '$line'\n";
+}
+
+sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
+
+sub start_redis {
+    die "redis already running" if $RedisPid;
+    for my $attempt (1 .. 50) {   # the port may linger a moment after a stop
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            open STDIN, '<', '/dev/null';
+            open STDOUT, '>>', "$Tmp/redis.log";
+            open STDERR, '>&', \*STDOUT;
+            { no warnings 'exec';
+              exec $RedisServer, '--port', $RedisPort, '--bind', '127.0.0.1', '--save', '',
+                   '--appendonly', 'no', '--dir', $Tmp, '--daemonize', 'no'; }
+            POSIX::_exit(127);
+        }
+        my $deadline = time + 5;
+        while (time < $deadline) {
+            if (waitpid($pid, WNOHANG) == $pid) { $pid = 0; last }
+            if (redis_up()) { $RedisPid = $pid; return }
+            sleep 0.02;
+        }
+        if ($pid) { kill 'KILL', $pid; waitpid($pid, 0) }
+        sleep 0.1;
+    }
+    BAIL_OUT("redis-server did not start on port $RedisPort:\n" . slurp("$Tmp/redis.log"));
+}
+
+sub stop_redis {
+    return unless $RedisPid;
+    kill 'TERM', $RedisPid;
+    for (1 .. 200) {
+        if (waitpid($RedisPid, WNOHANG) == $RedisPid) { undef $RedisPid; last }
+        sleep 0.025;
+    }
+    if ($RedisPid) { kill 'KILL', $RedisPid; waitpid($RedisPid, 0); undef $RedisPid }
+    my $deadline = time + 5;
+    sleep 0.02 while redis_up() && time < $deadline;
+}
+
+sub stop_split_mock {
+    return unless $SplitPid;
+    kill 'TERM', $SplitPid;
+    for (1 .. 100) {
+        last if waitpid($SplitPid, WNOHANG) == $SplitPid;
+        sleep 0.02;
+    }
+    kill 'KILL', $SplitPid;
+    waitpid($SplitPid, 0);
+    undef $SplitPid;
+}
+
+END {
+    if ($$ == $Owner) {
+        local $?;
+        aigw_nginx_stop();
+        stop_split_mock();
+        stop_redis();
+    }
+}
+
+# The stream's records, as hashes (field order kept in _order), deleting the stream.
+sub take_records {
+    my $entries = redis_q('XRANGE', 'aigw:usage', '-', '+') || [];
+    redis_q('DEL', 'aigw:usage');
+    my @out;
+    for my $e (@$entries) {
+        my @pairs = @{ $e->[1] };
+        my %r = (_id => $e->[0]);
+        while (my ($k, $v) = splice @pairs, 0, 2) { $r{$k} = $v; push @{ $r{_order} }, $k }
+        push @out, \%r;
+    }
+    return @out;
+}
+
+# Waits until the stream holds at least $n entries; returns its length.
+sub wait_xlen {
+    my ($n, $bound) = @_;
+    my $deadline = time + $bound;
+    my $len = 0;
+    while (time < $deadline) {
+        $len = eval { redis_q('XLEN', 'aigw:usage') } // 0;
+        last if $len >= $n;
+        sleep 0.05;
+    }
+    return $len;
+}
+
+sub redis_stat {
+    my ($section, $re) = @_;
+    my $info = redis_q('INFO', $section);
+    return $info =~ $re ? $1 : undef;
+}
+
+# The record's fields, in order.
+my @Fields = qw(ts request_id key_id owner group endpoint model upstream_model channel status
+                http_status error_code stream prompt_tokens completion_tokens total_tokens
+                cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
+
+# ---- the reference stream (OpenAI's chunk shapes) ----
+
+sub chunk {
+    my ($delta, $finish) = @_;
+    return '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
+         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
+         . qq("delta":$delta,"logprobs":null,"finish_reason":$finish}],"usage":null});
+}
+my $UsageChunk = '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
+    . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[],'
+    . '"usage":{"prompt_tokens":31,"completion_tokens":9,"total_tokens":40,'
+    . '"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},'
+    . '"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,'
+    . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}';
+# Multi-byte UTF-8 in the content: splits fall inside characters too.
+my @Deltas = ('{"role":"assistant","content":"","refusal":null}',
+              qq({"content":"Gr\xc3\xbc\xc3\x9fe"}), qq({"content":", \xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x91\x8b"}),
+              '{"content":"! Bye."}');
+my $Body = join '', map { "data: $_\n\n" } (map { chunk($_, 'null') } @Deltas), chunk('{}', '"stop"');
+# The chunks as OpenAI sends them without include_usage: no "usage":null in each.
+sub unasked { (my $s = $_[0]) =~ s/,"usage":null\}/}/g; return $s }
+# usage: OpenAI with include_usage; nousage: a server that ignores include_usage (no usage
+# member at all).
+my %Ref = (usage   => $Body . "data: $UsageChunk\n\ndata: [DONE]\n\n",
+           nousage => unasked($Body) . "data: [DONE]\n\n");
+# What a client that did not ask for usage gets from the usage variant: no usage chunk, and
+# no "usage":null in the others.
+my $Stripped = unasked($Body) . "data: [DONE]\n\n";
+
+# ---- the split mock ----
+
+sub read_request {
+    my ($sock) = @_;
+    my $sel = IO::Select->new($sock);
+    my $buf = '';
+    my $deadline = time + 5;
+    while (time < $deadline) {
+        if ((my $end = index($buf, "\r\n\r\n")) >= 0) {
+            my ($len) = substr($buf, 0, $end) =~ /^Content-Length:\s*(\d+)/mi;
+            return $buf if length($buf) >= $end + 4 + ($len || 0);
+        }
+        last unless $sel->can_read($deadline - time);
+        my $n = sysread $sock, $buf, 65536, length $buf;
+        last unless $n;
+    }
+    return $buf;
+}
+
+sub serve_split {
+    my ($sock) = @_;
+    setsockopt($sock, IPPROTO_TCP, TCP_NODELAY, 1);
+    my $req = read_request($sock);
+    my ($k) = $req =~ /^X-Split:\s*(\d+)/mi;
+    my ($variant) = $req =~ /^X-Variant:\s*(\w+)/mi;
+    my $body = $Ref{ $variant // 'usage' } // $Ref{usage};
+    $k //= 0;
+    $k = length $body if $k > length $body;
+    my @parts = grep { length } (substr($body, 0, $k), substr($body, $k));
+    local $SIG{PIPE} = 'IGNORE';
+    syswrite $sock, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                  . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  . sprintf("%x\r\n%s\r\n", length $parts[0], $parts[0]);
+    for my $p (@parts[1 .. $#parts]) {
+        sleep 0.01;
+        syswrite $sock, sprintf("%x\r\n%s\r\n", length $p, $p);
+    }
+    syswrite $sock, "0\r\n\r\n";
+    return;
+}
+
+sub start_split_mock {
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $SplitPort, Listen => 128,
+                                       ReuseAddr => 1, Proto => 'tcp')
+        or die "cannot listen on 127.0.0.1:$SplitPort: $!\n";
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        close $listen;
+        return $pid;
+    }
+    # The server: one child per connection, reaped by the kernel; gone with the test.
+    $SIG{CHLD} = 'IGNORE';
+    $SIG{TERM} = sub { POSIX::_exit(0) };
+    my $sel = IO::Select->new($listen);
+    while (1) {
+        POSIX::_exit(0) if getppid() != $Owner;
+        next unless $sel->can_read(0.5);
+        my $c = $listen->accept or next;
+        my $kid = fork;
+        if (defined $kid && $kid == 0) {
+            close $listen;
+            eval { serve_split($c) };
+            close $c;
+            POSIX::_exit(0);
+        }
+        close $c;
+    }
+}
+
+# ---- HTTP ----
+
+sub request_text {
+    my (%o) = @_;
+    my $body = $o{body} // '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Say hello"}]}';
+    return "POST " . ($o{path} // '/fast/v1/chat/completions') . " HTTP/1.1\r\nHost: localhost\r\n"
+         . "Connection: close\r\nContent-Type: application/json\r\n"
+         . join('', map { "$_: $o{headers}{$_}\r\n" } sort keys %{ $o{headers} || {} })
+         . "Content-Length: " . length($body) . "\r\n\r\n$body";
+}
+
+# (status, de-chunked body) of a whole response.
+sub parse_response {
+    my ($resp) = @_;
+    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
+    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
+    $rest //= '';
+    if (($head // '') =~ /^Transfer-Encoding:\s*chunked/mi) {
+        my $out = '';
+        while ($rest =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $out .= substr($rest, 0, $len, '');
+            $rest =~ s/\A\r\n//;
+        }
+        $rest = $out;
+    }
+    return ($status // 0, $rest);
+}
+
+# Sends the requests (texts), $concurrency at a time; returns their responses, in order.
+sub run_requests {
+    my ($concurrency, @reqs) = @_;
+    my @resp = ('') x @reqs;
+    my (%inflight, $next, $done);
+    my $sel = IO::Select->new;
+    ($next, $done) = (0, 0);
+    my $deadline = time + 60;
+    while ($done < @reqs && time < $deadline) {
+        while ($next < @reqs && keys %inflight < $concurrency) {
+            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp',
+                                          Timeout => 5);
+            if (!$s) { $resp[$next++] = "connect failed: $!"; $done++; next }
+            syswrite $s, $reqs[$next];
+            $s->blocking(0);
+            $inflight{ fileno $s } = { sock => $s, i => $next++ };
+            $sel->add($s);
+        }
+        for my $s ($sel->can_read(1)) {
+            my $st = $inflight{ fileno $s };
+            my $n = sysread($s, my $chunk, 65536);
+            next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR);
+            if ($n) { $resp[ $st->{i} ] .= $chunk; next }
+            $sel->remove($s);
+            delete $inflight{ fileno $s };
+            close $s;
+            $done++;
+        }
+    }
+    close $_->{sock} for values %inflight;
+    return @resp;
+}
+
+# ---- NGINX ----
+
+my $JsonChat = '{"id":"chatcmpl-AIGWfast0001","object":"chat.completion","created":1733000011,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hi there!","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_aigwmock01"}';
+my $SlowFirst = chunk('{"role":"assistant","content":"Hello"}', 'null');
+my $SlowSecond = chunk('{"content":" there, how are you doing today?"}', 'null');
+
+sub gateway_conf {
+    my (%o) = @_;
+    my $usage = $o{usage} ? "aigw_usage_log $o{usage};" : '';
+    my $timeout = $o{timeout} // '200ms';
+    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
+    my $master = $o{master} ? "master_process on;\nworker_processes 1;\n" . ($> == 0 ? "user root;\n" : '') : '';
+    return <<"_EOC_";
+$master
+http {
+$preamble
+    aigw_redis 127.0.0.1:$RedisPort timeout=$timeout;
+    aigw_keys off;
+    $usage
+    # Every request here is for gpt-4o: costs in micro-dollars are tokens x these.
+    aigw_price gpt-4o input=2.5 output=10 cached_input=1.25;
+    aigw_channel split location=/_aigw/split;
+
+    server {
+        listen 127.0.0.1:$GwPort;
+        location /split/v1/ {
+            aigw on;
+            aigw_pass /_aigw/split;
+        }
+        location /renamed/v1/ {
+            aigw on;
+            aigw_model gpt-4o split:gpt-4o-2024-08-06;
+        }
+        location /fast/v1/ {
+            aigw on;
+            aigw_pass /_aigw/fast;
+        }
+        location /slow/v1/ {
+            aigw on;
+            aigw_pass /_aigw/slow;
+        }
+        location /stall/v1/ {
+            aigw on;
+            aigw_pass /_aigw/stall;
+        }
+        location /_aigw/split/ {
+            internal;
+            proxy_pass http://127.0.0.1:$SplitPort/;
+            proxy_read_timeout 5s;
+        }
+        location /_aigw/fast/ {
+            internal;
+            proxy_pass http://127.0.0.1:$MockPort/fast/;
+        }
+        location /_aigw/slow/ {
+            internal;
+            proxy_pass http://127.0.0.1:$MockPort/slow/;
+        }
+        location /_aigw/stall/ {
+            internal;
+            proxy_pass http://127.0.0.1:$MockPort/stall/;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:$MockPort;
+        default_type application/json;
+        location = /fast/v1/chat/completions {
+            return 200 '$JsonChat';
+        }
+        location = /stall/v1/chat/completions {
+            echo_read_request_body;
+            echo_sleep 1;
+            echo '$JsonChat';
+        }
+        location = /slow/v1/chat/completions {
+            echo_read_request_body;
+            default_type text/event-stream;
+            echo 'data: $SlowFirst';
+            echo;
+            echo_flush;
+            echo_sleep 1;
+            echo 'data: $SlowSecond';
+            echo;
+            echo 'data: [DONE]';
+            echo;
+        }
+    }
+}
+_EOC_
+}
+
+my $LogPos = 0;
+sub new_log {
+    my $text = slurp($ErrorLog);
+    $LogPos = 0 if length $text < $LogPos;
+    my $new = substr($text, $LogPos);
+    $LogPos = length $text;
+    return $new;
+}
+
+sub start_gateway {
+    my (%o) = @_;
+    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info');
+    $LogPos = 0;
+    # The worker's Redis connection is up once it is named in CLIENT LIST.
+    my $deadline = time + 5;
+    sleep 0.02 until time > $deadline || redis_q('CLIENT', 'LIST') =~ /\bname=aigw\b/;
+}
+
+sub stop_gateway {
+    my ($what) = @_;
+    my $log = aigw_nginx_stop();
+    unlike($log, qr/\[(?:alert|crit|emerg)\]|exited on signal/, "$what: no [alert], [crit], [emerg] or crash")
+        or diag(join '', grep { /\[(?:alert|crit|emerg)\]|exited on signal/ } split /^/m, $log);
+    return $log;
+}
+
+# At most the first ten of a list, for diagnostics.
+sub first10 { return @_[0 .. ($#_ < 9 ? $#_ : 9)] }
+
+# Differences between a record and the expected fields (strings exact, qr// matched).
+sub record_diff {
+    my ($r, $want) = @_;
+    my @bad;
+    for my $f (sort keys %$want) {
+        my ($w, $g) = ($want->{$f}, $r->{$f});
+        my $ok = !defined $g ? 0 : ref $w eq 'Regexp' ? $g =~ $w : $g eq $w;
+        push @bad, "$f: got '" . ($g // '(none)') . "', expected " . (ref $w ? "like $w" : "'$w'") unless $ok;
+    }
+    return @bad;
+}
+
+# ===========================================================================
+
+start_redis();
+$SplitPid = start_split_mock();
+
+# ---- a. a stream split at every byte: the same record and the same client bytes for every k ----
+{
+    my $what = 'split';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    # Cost: (31 - 16) x 2.5 + 16 x 1.25 + 9 x 10 = 37.5 + 20 + 90 = 147.5, rounded up.
+    my %Exact = (status => 'ok', http_status => 200, error_code => '', stream => 1, prompt_tokens => 31,
+                 completion_tokens => 9, total_tokens => 40, cached_tokens => 16, reasoning_tokens => 2,
+                 estimated => 0, cost => 148, charged => 1, ttft_ms => qr/^\d+$/, attempts => 1);
+    # Without usage from the upstream: estimated; the same for every split.
+    # "Grüße, 世界 👋! Bye.": 12 ASCII bytes and 2 other characters (16 quarters: 4 tokens), 2 CJK
+    # ideographs and an emoji (3 whole tokens).
+    my $nousage_completion = 7;
+    my %Estimated = (%Exact, prompt_tokens => 10, completion_tokens => $nousage_completion,
+                     total_tokens => 10 + $nousage_completion, cached_tokens => 0, reasoning_tokens => 0,
+                     estimated => 1, cost => 10 * 2.5 + $nousage_completion * 10);
+    my $asked = '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},'
+              . '"messages":[{"role":"user","content":"Say hello"}]}';
+    my @variants = (
+        # name, path, variant, body, expected client bytes, expected record
+        ['strip', '/split/v1/chat/completions', 'usage', undef, $Stripped,
+         { %Exact, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
+        ['asked', '/split/v1/chat/completions', 'usage', $asked, $Ref{usage},
+         { %Exact, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
+        ['nousage', '/split/v1/chat/completions', 'nousage', undef, $Ref{nousage},
+         { %Estimated, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
+        ['renamed', '/renamed/v1/chat/completions', 'usage', undef,
+         do { (my $s = $Stripped) =~ s/"model":"gpt-4o-2024-08-06"/"model":"gpt-4o"/g; $s },
+         { %Exact, model => 'gpt-4o', upstream_model => 'gpt-4o-2024-08-06', channel => 'split' }],
+    );
+    for my $v (@variants) {
+        my ($name, $path, $variant, $body, $want_bytes, $want_rec) = @$v;
+        my $len = length $Ref{$variant};
+        my @ks = 1 .. $len - 1;
+        my $t0 = time;
+        my @resp = run_requests(16, map {
+            request_text(path => $path, body => $body,
+                         headers => { 'X-Split' => $_, 'X-Variant' => $variant, 'X-Request-Id' => "$name-$_" })
+        } @ks);
+        my $took = time - $t0;
+        my (@bad_status, @bad_bytes);
+        for my $i (0 .. $#ks) {
+            my ($status, $got) = parse_response($resp[$i]);
+            push @bad_status, "k=$ks[$i]: $status" if $status != 200;
+            push @bad_bytes, $ks[$i] if $got ne $want_bytes;
+        }
+        is(scalar @bad_status, 0, "$what/$name: all " . scalar(@ks) . " requests (k = 1.." . ($len - 1)
+           . ") answered 200" . sprintf(' (%.1fs)', $took)) or diag(join ', ', first10(@bad_status));
+        is(scalar @bad_bytes, 0, "$what/$name: the client's bytes are the expected stream for every k")
+            or diag("first splits that differ: " . join(' ', first10(@bad_bytes)));
+
+        is(wait_xlen(scalar @ks, 10), scalar @ks, "$what/$name: one record per request");
+        my %by_id;
+        push @{ $by_id{ $_->{request_id} } }, $_ for take_records();
+        my (@missing, @dup, @differ);
+        for my $k (@ks) {
+            my $recs = $by_id{"$name-$k"};
+            if (!$recs) { push @missing, $k; next }
+            push @dup, $k if @$recs > 1;
+            my @d = record_diff($recs->[0], $want_rec);
+            push @differ, "k=$k: " . join('; ', @d) if @d;
+        }
+        is(scalar @missing, 0, "$what/$name: a record for every k") or diag("missing: " . join(' ', first10(@missing)));
+        my ($any) = map { @$_ } grep { defined } $by_id{"$name-1"};
+        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 24 fields, in order");
+        is(scalar @dup, 0, "$what/$name: no k recorded twice");
+        is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
+            or diag(join "\n", first10(@differ));
+    }
+    my $log = new_log();
+    my @errors = grep { /\[error\]/ } split /^/m, $log;
+    is(scalar @errors, 0, "$what: no [error] in error.log") or diag(first10(@errors));
+    stop_gateway($what);
+}
+
+# ---- b. a client that leaves mid-stream ----
+{
+    my $what = 'client closed';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp', Timeout => 5)
+        or die "connect: $!";
+    syswrite $s, request_text(path => '/slow/v1/chat/completions', headers => { 'X-Request-Id' => 'leaver-1' });
+    my ($buf, $sel) = ('', IO::Select->new($s));
+    my $deadline = time + 5;
+    while (time < $deadline && $buf !~ /\r\n\r\n.*\n\n/s) {
+        last unless $sel->can_read($deadline - time);
+        last unless sysread $s, $buf, 65536, length $buf;
+    }
+    my $first = unasked($SlowFirst);
+    like($buf, qr/\AHTTP\/1\.1 200 .*\Q$first\E/s, "$what: the client got the first event");
+    close $s;
+
+    is(wait_xlen(1, 5), 1, "$what: one record");
+    my ($r) = take_records();
+    my @d = record_diff($r // {}, {
+        request_id => 'leaver-1', status => 'client_closed', stream => 1, error_code => '',
+        # What the client was sent: "Hello" (estimated 2), and the prompt (estimated 10).
+        # ... priced: 10 x 2.5 + 2 x 10.
+        prompt_tokens => 10, completion_tokens => 2, total_tokens => 12, estimated => 1, cost => 45,
+        charged => 1, ttft_ms => qr/^\d+$/, attempts => 1 });
+    is(scalar @d, 0, "$what: status client_closed, the tokens sent until then (estimated), priced, charged")
+        or diag(join "\n", @d);
+    is($r->{http_status}, 200, "$what: http_status is the 200 the client got");
+    my $latency = $r->{latency_ms} // 0;
+    cmp_ok($latency, '<', 3000, "$what: latency_ms ends when the client left, not at the upstream's end ($latency ms)");
+    sleep 1.2;   # the upstream's second event would have come by now
+    is(scalar(take_records()), 0, "$what: no second record");
+    my $log = stop_gateway($what);
+    unlike($log, qr/\[error\]/, "$what: no [error] in error.log") or diag($log);
+}
+
+# ---- b2. a client that leaves before the upstream answered: nothing was produced, nothing charged ----
+{
+    my $what = 'client closed early';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp', Timeout => 5)
+        or die "connect: $!";
+    syswrite $s, request_text(path => '/stall/v1/chat/completions', headers => { 'X-Request-Id' => 'leaver-2' });
+    sleep 0.2;
+    close $s;
+    is(wait_xlen(1, 5), 1, "$what: one record");
+    my ($r) = take_records();
+    my @d = record_diff($r // {}, {
+        request_id => 'leaver-2', status => 'client_closed', http_status => 499, stream => 1, prompt_tokens => 0,
+        completion_tokens => 0, total_tokens => 0, estimated => 0, cost => 0, charged => 0, ttft_ms => '',
+        attempts => 1 });
+    is(scalar @d, 0, "$what: status client_closed (499), no tokens, cost 0, not charged") or diag(join "\n", @d);
+    my $log = stop_gateway($what);
+    unlike($log, qr/\[error\]/, "$what: no [error] in error.log") or diag($log);
+}
+
+# ---- c. Redis down while 50 requests are served, then back on the same port: none lost ----
+{
+    my $what = 'redis down';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    stop_redis();
+    my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "down-$_" },
+                                                  body => '{"model":"gpt-4o","messages":[]}') } 1 .. 50);
+    my @codes = map { (parse_response($_))[0] } @resp;
+    is(scalar(grep { $_ != 200 } @codes), 0, "$what: all 50 requests answered 200 while Redis is down");
+    sleep 0.5;
+    start_redis();
+    my $t_back = time;
+    my $len = wait_xlen(50, 15);
+    my $took = time - $t_back;
+    is($len, 50, "$what: Redis back: all 50 records arrive" . sprintf(' (%.1fs)', $took));
+    sleep 1.2;   # a retry after the answer must not add duplicates
+    my @recs = take_records();
+    is(scalar @recs, 50, "$what: exactly 50 records, no duplicate");
+    is_deeply([sort map { $_->{request_id} } @recs], [sort map { "down-$_" } 1 .. 50],
+              "$what: one record for each request");
+    is_deeply([map { $_->{request_id} } @recs], [map { "down-$_" } 1 .. 50], "$what: in the order served");
+    # 9 x 2.5 + 3 x 10 = 52.5, rounded up.
+    my @d = map { record_diff($_, { status => 'ok', prompt_tokens => 9, completion_tokens => 3,
+                                    total_tokens => 12, cost => 53, charged => 1, estimated => 0 }) } @recs;
+    is(scalar @d, 0, "$what: the records are whole") or diag(join "\n", first10(@d));
+    my $log = stop_gateway($what);
+    like($log, qr/\[error\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) (?:connection lost|connect failed)/,
+         "$what: the outage is logged");
+    unlike($log, qr/usage record queue full|usage records redis did not take/, "$what: nothing lost, nothing left");
+}
+
+# ---- d. a queue of 5, Redis down, 20 requests: exactly 5 arrive, the overflow is counted ----
+{
+    my $what = 'queue=5';
+    start_gateway(usage => 'redis queue=5');
+    redis_q('DEL', 'aigw:usage');
+    stop_redis();
+    new_log();
+    my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "q-$_" },
+                                                  body => '{"model":"gpt-4o","messages":[]}') } 1 .. 20);
+    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0, "$what: all 20 requests answered 200");
+    my $log = new_log();
+    my @full = $log =~ /\[error\] [^\n]*aigw: usage record queue full \((\d+) records waiting for redis\): (\d+) records lost, (\d+) in total/g;
+    is_deeply([@full[0 .. 2]], [5, 1, 1], "$what: the first lost record is logged at once: "
+              . "\"queue full (5 records waiting for redis): 1 records lost, 1 in total\"")
+        or diag($log);
+    start_redis();
+    is(wait_xlen(5, 15), 5, "$what: Redis back: the 5 queued records arrive");
+    sleep 1.2;
+    my @recs = take_records();
+    is_deeply([map { $_->{request_id} } @recs], [map { "q-$_" } 1 .. 5],
+              "$what: exactly 5 records, the first 5 requests'");
+    $log = stop_gateway($what);
+    # Once Redis took what was queued: the losses not yet logged, and the total.
+    like($log, qr/\[error\] [^\n]*aigw: 14 usage records were lost to a full queue, 15 in total/,
+         "$what: Redis back and the queue empty: \"14 usage records were lost to a full queue, 15 in total\"")
+        or diag($log);
+    my $lost = 0;
+    $lost += $1 while $log =~ /usage record queue full \(\d+ records waiting for redis\): (\d+) records lost/g;
+    $lost += $1 while $log =~ /aigw: (\d+) usage records were lost to a full queue/g;
+    is($lost, 15, "$what: error.log accounts for all 15 lost records, each once");
+    unlike($log, qr/worker exits with/, "$what: nothing left to report when the worker exits");
+}
+
+# ---- e. 500 requests, 20 at a time: 500 records, far fewer Redis round trips ----
+# A batch leaves about 10 ms after its first record, so there are at most about 100 a second
+# whatever the load; the requests take well under a second on an idle machine.
+{
+    my $what = 'load';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    redis_q('CONFIG', 'RESETSTAT');
+    my $reads0 = redis_stat('stats', qr/^total_reads_processed:(\d+)/m);
+    my $t0 = time;
+    my @resp = run_requests(20, map { request_text(headers => { 'X-Request-Id' => "load-$_" },
+                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 500);
+    my $took = time - $t0;
+    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0,
+       "$what: 500 requests, 20 at a time, all 200" . sprintf(' (%.1fs)', $took));
+    sleep 0.3;
+    is(wait_xlen(500, 10), 500, "$what: 500 records");
+    my $reads = redis_stat('stats', qr/^total_reads_processed:(\d+)/m);
+    my $xadd = redis_stat('commandstats', qr/^cmdstat_xadd:calls=(\d+)/m);
+    my @recs = take_records();
+    my %ids = map { $_->{request_id} => 1 } @recs;
+    is(scalar keys %ids, 500, "$what: 500 distinct request ids");
+    is($xadd, 500, "$what: INFO commandstats: 500 XADD calls");
+    if (defined $reads0 && defined $reads) {
+        # Our own commands count too: RESETSTAT, INFO, XLEN polls, a handful.
+        my $trips = $reads - $reads0;
+        cmp_ok($trips, '<', 250, "$what: Redis read the 500 XADDs in far fewer round trips ($trips reads)");
+        my $bound = int(100 * ($took + 0.5)) + 25;
+        cmp_ok($trips, '<=', $bound, "$what: ... no more than one batch per ~10 ms of the run (bound $bound)");
+    } else {
+        SKIP: { skip 'this Redis has no total_reads_processed', 1 }
+    }
+    my $log = stop_gateway($what);
+    unlike($log, qr/\[error\]/, "$what: no [error]") or diag(substr($log, 0, 2000));
+}
+
+# ---- f. maxlen: the stream is trimmed (approximately), every record was added ----
+{
+    my $what = 'maxlen=50';
+    start_gateway(usage => 'redis maxlen=50');
+    redis_q('DEL', 'aigw:usage');
+    my @resp = run_requests(10, map { request_text(headers => { 'X-Request-Id' => "trim-$_" },
+                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 300);
+    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0, "$what: 300 requests, all 200");
+    my $deadline = time + 10;
+    my %xi;
+    while (time < $deadline) {
+        my $info = eval { redis_q('XINFO', 'STREAM', 'aigw:usage') };
+        %xi = $info ? @$info : ();
+        last if ($xi{'entries-added'} // 0) >= 300;
+        sleep 0.05;
+    }
+    is($xi{'entries-added'}, 300, "$what: 300 records were added");
+    my $len = redis_q('XLEN', 'aigw:usage');
+    ok($len >= 50 && $len < 300, "$what: MAXLEN ~ 50 trimmed the stream ($len entries left)");
+    my $last = redis_q('XREVRANGE', 'aigw:usage', '+', '-', 'COUNT', 1);
+    my %lr = @{ $last->[0][1] };
+    like($lr{request_id}, qr/^trim-\d+$/, "$what: the newest entries are kept");
+    redis_q('DEL', 'aigw:usage');
+    my $log = stop_gateway($what);
+    unlike($log, qr/\[error\]/, "$what: no [error]") or diag(substr($log, 0, 2000));
+}
+
+# ---- g. Redis refuses the XADD. For good (aigw:usage is not a stream: WRONGTYPE): the records
+#         are dropped; for now (out of memory; a replica after a failover: READONLY): they are
+#         kept and sent again once Redis takes them. Either way requests go on, and error.log
+#         says so at most once per 10 s. ----
+sub served {
+    my ($prefix, $n) = @_;
+    my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "$prefix-$_" },
+                                                  body => '{"model":"gpt-4o","messages":[]}') } 1 .. $n);
+    return scalar grep { (parse_response($_))[0] == 200 } @resp;
+}
+
+{
+    my $what = 'refused';
+    start_gateway();
+    redis_q('SET', 'aigw:usage', 'not a stream');
+    new_log();
+    is(served('refused', 10), 10, "$what: requests are served (200)");
+    sleep 0.3;   # the 10 XADDs are answered (refused) within a batch or two
+    is(redis_q('GET', 'aigw:usage'), 'not a stream', "$what: the key is left alone");
+    redis_q('DEL', 'aigw:usage');
+    # Records go in order: once this one is in, every refused one was answered.
+    is(served('refused-after', 1), 1, "$what: a request after the key is gone is served");
+    is(wait_xlen(1, 5), 1, "$what: once the key is a stream again, records arrive");
+    sleep 0.2;
+    is_deeply([map { $_->{request_id} } take_records()], ['refused-after-1'],
+              "$what: refused records are dropped, not sent again");
+    my $log = new_log();
+    my @lines = grep { /redis refused/ } split /^/m, $log;
+    like($lines[0] // '', qr/\[error\] [^\n]*aigw: redis refused a usage record, which is dropped \(1 so far\): WRONGTYPE/,
+         "$what: the refusal is logged with Redis's error");
+    is(scalar @lines, 1, "$what: 10 refused records, one line (at most one per 10 s)")
+        or diag(join '', @lines);
+    stop_gateway($what);
+}
+
+{
+    # A new worker, so the 10 s since the last refusal line do not hide this one.
+    my $what = 'refused for now';
+    start_gateway();
+    redis_q('DEL', 'aigw:usage');
+    new_log();
+    redis_q('CONFIG', 'SET', 'maxmemory', '1');
+    is(served('oom', 3), 3, "$what: requests are served (200) while Redis is out of memory");
+    my $deadline = time + 3;
+    my $log = '';
+    while (time < $deadline) {
+        $log .= new_log();
+        last if $log =~ /redis refused/;
+        sleep 0.05;
+    }
+    like($log, qr/\[error\] [^\n]*aigw: redis refused usage records for now, kept to send again: OOM/,
+         "$what: Redis out of memory: the refusal is logged, the records kept");
+    sleep 1.3;   # the gateway tries again after 1 s: refused again, not logged again
+    $log .= new_log();
+    my $n = () = $log =~ /redis refused/g;
+    is($n, 1, "$what: tried again and refused again, still one line (at most one per 10 s)") or diag($log);
+    is(redis_q('EXISTS', 'aigw:usage'), 0, "$what: nothing in the stream while Redis refuses");
+    redis_q('CONFIG', 'SET', 'maxmemory', '0');
+    is(wait_xlen(3, 3), 3, "$what: Redis has memory again: the 3 records arrive");
+    sleep 0.2;
+    is_deeply([map { $_->{request_id} } take_records()], [map { "oom-$_" } 1 .. 3],
+              "$what: each once, in order");
+
+    # A replica (after a failover) refuses writes with READONLY until it is promoted.
+    redis_q('REPLICAOF', '127.0.0.1', $ClosedPort);
+    is(served('ro', 2), 2, "$what: requests are served (200) while Redis is a read-only replica");
+    sleep 0.5;
+    is(redis_q('EXISTS', 'aigw:usage'), 0, "$what: nothing in the stream while Redis is read-only");
+    redis_q('REPLICAOF', 'NO', 'ONE');
+    is(wait_xlen(2, 3), 2, "$what: Redis writable again: the 2 records arrive");
+    sleep 0.2;
+    is_deeply([map { $_->{request_id} } take_records()], ['ro-1', 'ro-2'], "$what: each once, in order");
+    $log .= new_log();
+    unlike($log, qr/dropped/, "$what: no record dropped");
+    stop_gateway($what);
+}
+
+# ---- h. a worker shutting down (QUIT): a queued record is still sent; with Redis away the worker
+#         gives up after its grace and says how many records it could not send ----
+sub quit_gateway {
+    my $pid = slurp("$ServRoot/logs/nginx.pid");
+    $pid =~ s/\s+//g;
+    kill 'QUIT', $pid;
+    my $t0 = time;
+    my $deadline = $t0 + 15;
+    while (time < $deadline) {
+        my $stat = slurp("/proc/$pid/stat");
+        last if !length $stat || $stat =~ /^\d+ \(.*\) Z /;
+        sleep 0.05;
+    }
+    return time - $t0;
+}
+
+{
+    my $what = 'quit';
+    # Redis holds writes for 150 ms (Redis ends a pause on its own clock, up to 100 ms late;
+    # the gateway waits 1 s): the XADD is still unanswered when QUIT comes.
+    start_gateway(master => 1, timeout => '1s');
+    redis_q('DEL', 'aigw:usage');
+    redis_q('CLIENT', 'PAUSE', 150, 'WRITE');
+    run_requests(1, request_text(headers => { 'X-Request-Id' => 'quit-1' },
+                                 body => '{"model":"gpt-4o","messages":[]}'));
+    my $took = quit_gateway();
+    ok($took < 3, "$what: NGINX exits promptly with Redis up" . sprintf(' (%.1fs)', $took));
+    is_deeply([map { $_->{request_id} } take_records()], ['quit-1'],
+              "$what: the record unanswered when QUIT came is delivered before the worker exits");
+    my $log = stop_gateway($what);
+    unlike($log, qr/did not take|\[error\]/, "$what: nothing left behind") or diag($log);
+
+    $what = 'quit, redis down';
+    start_gateway(master => 1);
+    stop_redis();
+    run_requests(1, map { request_text(headers => { 'X-Request-Id' => "gone-$_" },
+                                       body => '{"model":"gpt-4o","messages":[]}') } 1 .. 3);
+    $took = quit_gateway();
+    ok($took >= 4 && $took < 9, "$what: the worker keeps trying for its 5 s grace, then exits"
+       . sprintf(' (%.1fs)', $took));
+    $log = stop_gateway($what);
+    like($log, qr/\[error\] [^\n]*aigw: worker exits with 3 usage records redis did not take/,
+         "$what: the records it could not send are counted in error.log");
+    start_redis();
+
+    # Redis stalls past the 200 ms timeout just as the worker starts to exit, and answers
+    # again 0.4 s later, well within the 5 s the worker keeps trying: the worker reconnects
+    # after the timeout and delivers the record.
+    $what = 'quit, redis slow';
+    start_gateway(master => 1);
+    redis_q('DEL', 'aigw:usage');
+    redis_q('CLIENT', 'PAUSE', 400, 'WRITE');
+    run_requests(1, request_text(headers => { 'X-Request-Id' => 'slow-quit-1' },
+                                 body => '{"model":"gpt-4o","messages":[]}'));
+    $took = quit_gateway();
+    my @got = map { $_->{request_id} } take_records();
+    $log = stop_gateway($what);
+    is_deeply(\@got, ['slow-quit-1'], "$what: the record is delivered within the grace"
+              . sprintf(' (exit after %.1fs)', $took));
+    ok($took < 5, "$what: ... and the worker exits once it is delivered, before the grace ends"
+       . sprintf(' (%.1fs)', $took));
+    unlike($log, qr/did not take/, "$what: nothing left behind");
+}
+
+stop_split_mock();
+stop_redis();
+done_testing();
