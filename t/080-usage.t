@@ -453,7 +453,7 @@ sub gw {
         aigw on;
         aigw_pass /_aigw/openai;
         access_log logs/usage.log usage_json;
-$o{extra}
+@{[ $o{extra} // '' ]}
     }
     location /_aigw/openai/ {
         internal;
@@ -475,7 +475,7 @@ sub routed {
         aigw_model dead-model dead;
         aigw_model flaky-model flaky;
         access_log logs/usage.log usage_json;
-$o{extra}
+@{[ $o{extra} // '' ]}
     }
     location /_aigw/openai/ {
         internal;
@@ -606,65 +606,136 @@ X-Request-Id: usage-t4
 
 
 
-=== TEST 5: an existing stream_options gets include_usage added, a false one is set to true, a null one replaced; /v1/completions too; the chunk is stripped
+=== TEST 5: an existing stream_options object gets include_usage added; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
 --- tcp_reply eval: \&::mock_reply
 --- request eval
-["POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\": { \"include_obfuscation\" : false },\"stream\":true}",
- "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":{\"include_usage\": false},\"stream\":true}",
- "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":null,\"stream\":true}",
- "POST /v1/completions\n{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":[\"Say this\",\"is a test\"],\"stream\":true}"]
---- more_headers eval
-["X-Request-Id: usage-t5a\n", "X-Request-Id: usage-t5b\n", "X-Request-Id: usage-t5c\n", "X-Request-Id: usage-t5d\n"]
+"POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\": { \"include_obfuscation\" : false },\"stream\":true}"
+--- more_headers
+X-Request-Id: usage-t5a
 --- response_body eval
-[$::ClientStream, $::ClientStream, $::ClientStream, $::ClientStream]
---- usage_null eval
-['stripped', 'stripped', 'stripped', 'stripped']
+$::ClientStream
+--- usage_null: stripped
 --- response_headers eval
-["X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options": { "include_obfuscation" : false ,"include_usage":true},"stream":true})),
- "X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options":{"include_usage": true},"stream":true})),
- "X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options":{"include_usage":true},"stream":true})),
- "X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-3.5-turbo-instruct","prompt":["Say this","is a test"],"stream":true,"stream_options":{"include_usage":true}}))]
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options": { "include_obfuscation" : false ,"include_usage":true},"stream":true}))
 --- usage eval
-[::rec(request_id => 'usage-t5a', stream => 1, prompt_tokens => 12, completion_tokens => 7,
-       total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1),
- ::rec(request_id => 'usage-t5b', stream => 1, prompt_tokens => 12, completion_tokens => 7,
-       total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1),
- ::rec(request_id => 'usage-t5c', stream => 1, prompt_tokens => 12, completion_tokens => 7,
-       total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1),
- ::rec(request_id => 'usage-t5d', endpoint => '/v1/completions', model => 'gpt-3.5-turbo-instruct',
-       upstream_model => 'gpt-3.5-turbo-instruct', stream => 1, prompt_tokens => 12, completion_tokens => 7,
-       total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)]
+::rec(request_id => 'usage-t5a', stream => 1, prompt_tokens => 12, completion_tokens => 7,
+      total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)
 
 
 
-=== TEST 6: the client's own include_usage:true, a non-stream request and embeddings reach the upstream unchanged
+=== TEST 5b: include_usage false is set to true; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
 --- tcp_reply eval: \&::mock_reply
 --- request eval
-["POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{ \"include_usage\" : true }}",
- "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":false}",
- "POST /v1/embeddings\n{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious and the waiter...\",\"stream\":true}"]
---- more_headers eval
-["X-Request-Id: usage-t6a\n", "X-Request-Id: usage-t6b\n", "X-Request-Id: usage-t6c\n"]
+"POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":{\"include_usage\": false},\"stream\":true}"
+--- more_headers
+X-Request-Id: usage-t5b
 --- response_body eval
-[$::StreamWithUsage, $::ChatJson, $::EmbeddingsJson]
---- usage_null eval
-['kept', undef, undef]
+$::ClientStream
+--- usage_null: stripped
 --- response_headers eval
-["X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream":true,"stream_options":{ "include_usage" : true }})),
- "X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream":false})),
- "X-Mock-Body-Hex: " . unpack('H*', q({"model":"text-embedding-3-small","input":"The food was delicious and the waiter...","stream":true}))]
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options":{"include_usage": true},"stream":true}))
 --- usage eval
-[::rec(request_id => 'usage-t6a', stream => 1, prompt_tokens => 12, completion_tokens => 7,
-       total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1),
- ::rec(request_id => 'usage-t6b', prompt_tokens => 2006, completion_tokens => 300, total_tokens => 2306,
-       cached_tokens => 1920, reasoning_tokens => 192, charged => 1),
- ::rec(request_id => 'usage-t6c', endpoint => '/v1/embeddings', model => 'text-embedding-3-small',
-       upstream_model => 'text-embedding-3-small', prompt_tokens => 8, total_tokens => 8,
-       ttft_ms => '', charged => 1)]
+::rec(request_id => 'usage-t5b', stream => 1, prompt_tokens => 12, completion_tokens => 7,
+      total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)
+
+
+
+=== TEST 5c: stream_options null is replaced; the usage chunk is stripped
+--- config eval: ::gw('', target => '127.0.0.1:22986')
+--- tcp_listen: 22986
+--- tcp_reply eval: \&::mock_reply
+--- request eval
+"POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":null,\"stream\":true}"
+--- more_headers
+X-Request-Id: usage-t5c
+--- response_body eval
+$::ClientStream
+--- usage_null: stripped
+--- response_headers eval
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream_options":{"include_usage":true},"stream":true}))
+--- usage eval
+::rec(request_id => 'usage-t5c', stream => 1, prompt_tokens => 12, completion_tokens => 7,
+      total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)
+
+
+
+=== TEST 5d: /v1/completions gets include_usage too; the usage chunk is stripped
+--- config eval: ::gw('', target => '127.0.0.1:22986')
+--- tcp_listen: 22986
+--- tcp_reply eval: \&::mock_reply
+--- request eval
+"POST /v1/completions\n{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":[\"Say this\",\"is a test\"],\"stream\":true}"
+--- more_headers
+X-Request-Id: usage-t5d
+--- response_body eval
+$::ClientStream
+--- usage_null: stripped
+--- response_headers eval
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-3.5-turbo-instruct","prompt":["Say this","is a test"],"stream":true,"stream_options":{"include_usage":true}}))
+--- usage eval
+::rec(request_id => 'usage-t5d', endpoint => '/v1/completions', model => 'gpt-3.5-turbo-instruct',
+      upstream_model => 'gpt-3.5-turbo-instruct', stream => 1, prompt_tokens => 12, completion_tokens => 7,
+      total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)
+
+
+
+=== TEST 6: the client's own include_usage:true reaches the upstream unchanged and the stream passes byte-exact
+--- config eval: ::gw('', target => '127.0.0.1:22986')
+--- tcp_listen: 22986
+--- tcp_reply eval: \&::mock_reply
+--- request eval
+"POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{ \"include_usage\" : true }}"
+--- more_headers
+X-Request-Id: usage-t6a
+--- response_body eval
+$::StreamWithUsage
+--- usage_null: kept
+--- response_headers eval
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream":true,"stream_options":{ "include_usage" : true }}))
+--- usage eval
+::rec(request_id => 'usage-t6a', stream => 1, prompt_tokens => 12, completion_tokens => 7,
+      total_tokens => 19, cached_tokens => 4, reasoning_tokens => 3, charged => 1)
+
+
+
+=== TEST 6b: a non-stream request reaches the upstream unchanged
+--- config eval: ::gw('', target => '127.0.0.1:22986')
+--- tcp_listen: 22986
+--- tcp_reply eval: \&::mock_reply
+--- request eval
+"POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":false}"
+--- more_headers
+X-Request-Id: usage-t6b
+--- response_body eval
+$::ChatJson
+--- response_headers eval
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"gpt-4o","stream":false}))
+--- usage eval
+::rec(request_id => 'usage-t6b', prompt_tokens => 2006, completion_tokens => 300, total_tokens => 2306,
+      cached_tokens => 1920, reasoning_tokens => 192, charged => 1)
+
+
+
+=== TEST 6c: embeddings with stream:true reach the upstream unchanged (not a streamable endpoint)
+--- config eval: ::gw('', target => '127.0.0.1:22986')
+--- tcp_listen: 22986
+--- tcp_reply eval: \&::mock_reply
+--- request eval
+"POST /v1/embeddings\n{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious and the waiter...\",\"stream\":true}"
+--- more_headers
+X-Request-Id: usage-t6c
+--- response_body eval
+$::EmbeddingsJson
+--- response_headers eval
+"X-Mock-Body-Hex: " . unpack('H*', q({"model":"text-embedding-3-small","input":"The food was delicious and the waiter...","stream":true}))
+--- usage eval
+::rec(request_id => 'usage-t6c', endpoint => '/v1/embeddings', model => 'text-embedding-3-small',
+      upstream_model => 'text-embedding-3-small', prompt_tokens => 8, total_tokens => 8,
+      ttft_ms => '', charged => 1)
 
 
 
