@@ -49,4 +49,12 @@ std::optional<std::string> strip_null_usage(std::string_view json) noexcept;
 // std::nullopt when no payload changed ("data: [DONE]", comments, keep-alives, ...).
 std::optional<std::string> strip_event_null_usage(std::string_view event) noexcept;
 
+// OpenAI's own layout, without a second parse: `data` is the event's data (a single data:
+// line) that the caller has already read as a JSON object. If it ends in ,"usage":null} that
+// member is the object's last one at the top level (the final '}' closes the top level), and
+// the event is returned without it. nullopt otherwise: then use strip_event_null_usage.
+// Garbage in, garbage out: `data` that is not a JSON object is not checked.
+std::optional<std::string> strip_event_trailing_null_usage(std::string_view event,
+                                                           std::string_view data) noexcept;
+
 }  // namespace aigw

@@ -1,4 +1,6 @@
 // Server-sent events: where events end in a byte stream that arrives in arbitrary pieces.
+// The module frames streams with sse_framer; this small, separate scanner stays as an
+// independent check of the framer's event ends in its unit tests and fuzz target.
 #pragma once
 
 #include <cstddef>

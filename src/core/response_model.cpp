@@ -256,4 +256,27 @@ std::optional<std::string> strip_event_null_usage(std::string_view event) noexce
     }
 }
 
+std::optional<std::string> strip_event_trailing_null_usage(std::string_view event,
+                                                           std::string_view data) noexcept {
+    static constexpr std::string_view tail = ",\"usage\":null}";
+    while (!data.empty() && (data.back() == ' ' || data.back() == '\t')) {
+        data.remove_suffix(1);
+    }
+    if (data.size() < tail.size() || data.substr(data.size() - tail.size()) != tail ||
+        data.find('\n') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::size_t at = event.rfind(tail);
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    try {
+        std::string out(event.substr(0, at));
+        out += event.substr(at + tail.size() - 1);  // from the closing brace on
+        return out;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace aigw

@@ -7,7 +7,6 @@
 
 #include "aigw/endpoints.hpp"
 #include "aigw/errors.hpp"
-#include "aigw/sse.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
@@ -73,7 +72,6 @@ struct ngx_http_aigw_ctx_t {
     u_char key_digest[32];                   // sha256 of the key: the cache's and Redis's id
 
     // Streams: only whole events go to the client; an unfinished one waits in `hold`.
-    aigw::sse_event_scanner sse_scan;
     ngx_chain_t* hold;                       // the unfinished event's bytes (our buffer)
     ngx_chain_t* free;                       // our buffers, sent and reusable
     ngx_chain_t* busy;                       // our buffers still being sent

@@ -143,15 +143,6 @@ bool parse_uint(const ngx_str_t& v, uint32_t* out) {
     return true;
 }
 
-bool option(const ngx_str_t& arg, std::string_view name, ngx_str_t* value) {
-    if (arg.len <= name.size() || ngx_strncmp(arg.data, name.data(), name.size()) != 0) {
-        return false;
-    }
-    value->data = arg.data + name.size();
-    value->len = arg.len - name.size();
-    return true;
-}
-
 }  // namespace
 
 char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
@@ -188,18 +179,10 @@ char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_con
     for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
         ngx_str_t v;
         bool ok = true;
-        if (option(value[i], "location=", &v)) {
-            ok = v.len >= 2 && v.data[0] == '/';
-            for (size_t k = 0; ok && k < v.len; k++) {
-                u_char c = v.data[k];
-                ok = !(c <= ' ' || c == '?' || c == '#' || c == '%' || c >= 0x7f);
-            }
-            // The API path ("/v1/...") is appended, so a trailing slash would double it.
-            while (ok && v.len > 1 && v.data[v.len - 1] == '/') {
-                v.len--;
-            }
+        if (aigw::ngx::conf_option(value[i], "location=", &v)) {
+            ok = aigw::ngx::location_prefix(&v);
             ch.location = v;
-        } else if (option(value[i], "provider=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "provider=", &v)) {
             ok = v.len == 6 && ngx_strncmp(v.data, "openai", 6) == 0;
             if (!ok) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -208,13 +191,13 @@ char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_con
                                    &v, &name);
                 return static_cast<char*>(NGX_CONF_ERROR);
             }
-        } else if (option(value[i], "weight=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "weight=", &v)) {
             ok = parse_uint(v, &ch.conf.weight) && ch.conf.weight > 0;
-        } else if (option(value[i], "priority=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "priority=", &v)) {
             ok = parse_uint(v, &ch.conf.priority);
-        } else if (option(value[i], "max_fails=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "max_fails=", &v)) {
             ok = parse_uint(v, &ch.conf.max_fails);
-        } else if (option(value[i], "fail_timeout=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "fail_timeout=", &v)) {
             ngx_msec_t t = ngx_parse_time(&v, 0);
             ok = t != static_cast<ngx_msec_t>(NGX_ERROR) && t > 0;
             ch.conf.fail_timeout_ms = t;
@@ -300,29 +283,34 @@ aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_
     return res;
 }
 
-void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
-                                   uint64_t retry_after_ms) {
+// Runs f(confs, states, slot) for `channel` with the zone locked.
+template <typename F>
+static void ngx_http_aigw_channels_update(const ngx_http_aigw_channels_conf_t* cc,
+                                          uint32_t channel, F&& f) {
     channels_ctx* ctx = zone_ctx(cc);
     uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    aigw::report_failure(ctx->confs, ctx->t->states, slot, now_ms(), retry_after_ms);
+    f(ctx->confs, ctx->t->states, slot);
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
+                                   uint64_t retry_after_ms) {
+    ngx_http_aigw_channels_update(cc, channel, [&](auto* confs, auto* states, uint32_t slot) {
+        aigw::report_failure(confs, states, slot, now_ms(), retry_after_ms);
+    });
 }
 
 void ngx_http_aigw_channels_rate_limited(const ngx_http_aigw_channels_conf_t* cc,
                                          uint32_t channel, uint64_t retry_after_ms) {
-    channels_ctx* ctx = zone_ctx(cc);
-    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-    aigw::report_rate_limited(ctx->t->states, slot, now_ms(), retry_after_ms);
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    ngx_http_aigw_channels_update(cc, channel, [&](auto*, auto* states, uint32_t slot) {
+        aigw::report_rate_limited(states, slot, now_ms(), retry_after_ms);
+    });
 }
 
 void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                       ngx_msec_t picked_at) {
-    channels_ctx* ctx = zone_ctx(cc);
-    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-    aigw::report_success(ctx->confs, ctx->t->states, slot, static_cast<uint64_t>(picked_at));
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    ngx_http_aigw_channels_update(cc, channel, [&](auto* confs, auto* states, uint32_t slot) {
+        aigw::report_success(confs, states, slot, static_cast<uint64_t>(picked_at));
+    });
 }

@@ -77,16 +77,7 @@ static ngx_int_t ngx_http_aigw_local_models(ngx_http_request_t* r, ngx_http_aigw
 }
 
 static void ngx_http_aigw_request_done(void* data) noexcept {
-    auto* r = static_cast<ngx_http_request_t*>(data);
-    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-    if (ctx == nullptr) {
-        return;
-    }
-    try {
-        ngx_http_aigw_usage_final(r, ctx);
-    } catch (...) {
-        ngx_http_aigw_log_exception(r, "usage accounting");
-    }
+    ngx_http_aigw_usage_final(static_cast<ngx_http_aigw_ctx_t*>(data));
 }
 
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
@@ -113,7 +104,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         cln->handler = ngx_http_aigw_request_done;
-        cln->data = r;
+        cln->data = ctx;
 
         std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);
@@ -590,7 +581,6 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     ctx->upstream_complete = 0;
     ctx->retryable = 0;
     ctx->retry_after_ms = 0;
-    ctx->sse_scan = aigw::sse_event_scanner{};
     ctx->hold = nullptr;
     r->write_event_handler = ngx_http_aigw_resume;
 

@@ -194,32 +194,14 @@ static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) 
                            &pass);
         return static_cast<char*>(NGX_CONF_ERROR);
     }
-    for (size_t i = 0; i < pass.len; i++) {
-        u_char c = pass.data[i];
-        if (c <= ' ' || c == '?' || c == '#' || c == '%' || c >= 0x7f) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid \"aigw_pass\" value \"%V\": only a plain path is allowed",
-                               &pass);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-    }
-    // The request path ("/v1/...") is appended, so a trailing slash would double it.
-    while (pass.len > 1 && pass.data[pass.len - 1] == '/') {
-        pass.len--;
+    if (!aigw::ngx::location_prefix(&pass)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"aigw_pass\" value \"%V\": only a plain path is allowed",
+                           &value[1]);
+        return static_cast<char*>(NGX_CONF_ERROR);
     }
     alcf->pass = pass;
     return NGX_CONF_OK;
-}
-
-// Parses "[s]" or "[ms]" time values of key=value options.
-static bool ngx_http_aigw_option(const ngx_str_t& arg, const char* name, ngx_str_t* value) {
-    size_t n = ngx_strlen(name);
-    if (arg.len <= n || ngx_strncmp(arg.data, name, n) != 0) {
-        return false;
-    }
-    value->data = arg.data + n;
-    value->len = arg.len - n;
-    return true;
 }
 
 // aigw_redis host:port [password=...] [db=N] [timeout=200ms];
@@ -264,7 +246,7 @@ static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
 
     for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
         ngx_str_t v;
-        if (ngx_http_aigw_option(value[i], "password=", &v)) {
+        if (aigw::ngx::conf_option(value[i], "password=", &v)) {
             rc->password.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, v.len + 1));
             if (rc->password.data == nullptr) {
                 return static_cast<char*>(NGX_CONF_ERROR);
@@ -272,13 +254,13 @@ static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
             ngx_memcpy(rc->password.data, v.data, v.len);
             rc->password.data[v.len] = '\0';
             rc->password.len = v.len;
-        } else if (ngx_http_aigw_option(value[i], "db=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "db=", &v)) {
             rc->db = ngx_atoi(v.data, v.len);
             if (rc->db == NGX_ERROR) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" db \"%V\"", &v);
                 return static_cast<char*>(NGX_CONF_ERROR);
             }
-        } else if (ngx_http_aigw_option(value[i], "timeout=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "timeout=", &v)) {
             ngx_msec_t t = ngx_parse_time(&v, 0);
             if (t == (ngx_msec_t)NGX_ERROR || t == 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_redis\" timeout \"%V\"", &v);
@@ -310,7 +292,7 @@ static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* c
 
     for (ngx_uint_t i = 1; i < cf->args->nelts; i++) {
         ngx_str_t v;
-        if (ngx_http_aigw_option(value[i], "zone=", &v)) {
+        if (aigw::ngx::conf_option(value[i], "zone=", &v)) {
             u_char* colon = static_cast<u_char*>(ngx_strlchr(v.data, v.data + v.len, ':'));
             if (colon == nullptr || colon == v.data) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -330,11 +312,11 @@ static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* c
             continue;
         }
         ngx_msec_t* slot = nullptr;
-        if (ngx_http_aigw_option(value[i], "ttl=", &v)) {
+        if (aigw::ngx::conf_option(value[i], "ttl=", &v)) {
             slot = &kc->ttl;
-        } else if (ngx_http_aigw_option(value[i], "negative_ttl=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "negative_ttl=", &v)) {
             slot = &kc->negative_ttl;
-        } else if (ngx_http_aigw_option(value[i], "stale=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "stale=", &v)) {
             slot = &kc->stale;
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_key_cache\" parameter \"%V\"",

@@ -487,6 +487,30 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
     return rc;
 }
 
+// Sends a body held whole and rewritten (`body`), followed by the buffer that ended the
+// upstream's body (its last_in_chain / last_buf flags, its bytes already consumed).
+static ngx_int_t ngx_http_aigw_send_whole(ngx_http_request_t* sr, const std::string& body,
+                                          ngx_chain_t* last) {
+    if (body.empty()) {
+        return ngx_http_next_body_filter(sr, last);  // an empty memory buffer must not travel
+    }
+    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, body.size()));
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
+    ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
+    ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
+    if (p == nullptr || b == nullptr || out == nullptr || end == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = p;
+    b->last = ngx_cpymem(p, body.data(), body.size());
+    b->memory = 1;
+    out->buf = b;
+    out->next = end;
+    end->buf = last->buf;
+    end->next = nullptr;
+    return ngx_http_next_body_filter(sr, out);
+}
+
 // A JSON response: kept (bounded) as it passes, to read its usage at the end. When the
 // model is renamed it is held whole instead and sent renamed at the end; one too large to
 // hold goes on unrenamed.
@@ -539,22 +563,8 @@ static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw
     if (last == nullptr) {
         return NGX_OK;
     }
-    std::string renamed = aigw::rename_response_model(st->json, aigw::ngx::view(ctx->model));
-    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, renamed.size()));
-    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
-    ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
-    ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
-    if (p == nullptr || b == nullptr || out == nullptr || end == nullptr) {
-        return NGX_ERROR;
-    }
-    b->pos = p;
-    b->last = ngx_cpymem(p, renamed.data(), renamed.size());
-    b->memory = 1;
-    out->buf = b;
-    out->next = end;
-    end->buf = last->buf;
-    end->next = nullptr;
-    return ngx_http_next_body_filter(sr, out);
+    return ngx_http_aigw_send_whole(
+        sr, aigw::rename_response_model(st->json, aigw::ngx::view(ctx->model)), last);
 }
 
 // /v1/models for a key limited to some models: the upstream's list is read whole (it is
@@ -603,21 +613,7 @@ static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_ai
                       &sr->uri);
         filtered = R"({"object":"list","data":[]})";
     }
-    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
-    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, filtered->size()));
-    ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
-    ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
-    if (b == nullptr || p == nullptr || out == nullptr || end == nullptr) {
-        return NGX_ERROR;
-    }
-    b->pos = p;
-    b->last = ngx_cpymem(p, filtered->data(), filtered->size());
-    b->memory = 1;
-    out->buf = b;
-    out->next = end;
-    end->buf = last->buf;
-    end->next = nullptr;
-    return ngx_http_next_body_filter(sr, out);
+    return ngx_http_aigw_send_whole(sr, *filtered, last);
 }
 
 static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* in) noexcept {

@@ -24,50 +24,49 @@ constexpr ngx_msec_t log_interval = 10000;    // for repeated warnings
 // One record: its whole XADD command in RESP form, built once in the log phase.
 using record = std::string;
 
-// Writes a RESP array of bulk strings into a buffer sized beforehand (the caller bounds
-// the length: 16 bytes of framing per element plus the elements' bytes).
+// Writes a RESP array of bulk strings into a buffer sized beforehand (the caller bounds the
+// length: at most 8 bytes of framing per element plus the elements' bytes).
 class resp_writer {
 public:
     explicit resp_writer(char* p) : p_(p) {}
     void header(size_t n) {
         *p_++ = '*';
-        number(n);
+        p_ = decimal(n, p_);
+        crlf();
     }
     void bulk(std::string_view s) {
         *p_++ = '$';
-        number(s.size());
+        p_ = decimal(s.size(), p_);
+        crlf();
         std::memcpy(p_, s.data(), s.size());
         p_ += s.size();
-        *p_++ = '\r';
-        *p_++ = '\n';
+        crlf();
     }
     void bulk(int64_t n) {
         char buf[24];
-        char* end = buf + sizeof(buf);
-        char* q = end;
-        uint64_t u = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
-        do {
-            *--q = static_cast<char>('0' + u % 10);
-            u /= 10;
-        } while (u);
+        char* q = buf;
         if (n < 0) {
-            *--q = '-';
+            *q++ = '-';
         }
-        bulk(std::string_view(q, static_cast<size_t>(end - q)));
+        q = decimal(n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n), q);
+        bulk(std::string_view(buf, static_cast<size_t>(q - buf)));
     }
     char* pos() const { return p_; }
 
 private:
-    void number(uint64_t n) {  // and the CRLF after it
-        char buf[24];
-        char* end = buf + sizeof(buf);
-        char* q = end;
+    // Writes n's digits at p; returns the end.
+    static char* decimal(uint64_t n, char* p) {
+        char buf[20];
+        char* q = buf + sizeof(buf);
         do {
             *--q = static_cast<char>('0' + n % 10);
             n /= 10;
         } while (n);
-        std::memcpy(p_, q, static_cast<size_t>(end - q));
-        p_ += end - q;
+        size_t len = static_cast<size_t>(buf + sizeof(buf) - q);
+        std::memcpy(p, q, len);
+        return p + len;
+    }
+    void crlf() {
         *p_++ = '\r';
         *p_++ = '\n';
     }
@@ -219,7 +218,7 @@ void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
     }
 }
 
-usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf, ngx_log_t* log) {
+usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf) {
     if (queue == nullptr) {
         queue = new usage_queue();
         queue->conf = conf;
@@ -229,12 +228,7 @@ usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf, ngx_log_t* lo
         queue->timer.data = queue;
         queue->timer.log = ngx_cycle->log;
     }
-    (void)log;
     return queue;
-}
-
-std::string_view str(const ngx_str_t& s) {
-    return {reinterpret_cast<const char*>(s.data), s.len};
 }
 
 // What became of the request, for the record's status field.
@@ -256,11 +250,10 @@ std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 constexpr size_t record_fields = 24;
 
 record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
-    ngx_http_aigw_usage_final(r, ctx);
+    ngx_http_aigw_usage_final(ctx);
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
-    bool charged = (status == "ok" || status == "client_closed" || status == "upstream_cut") &&
-                   (ctx->total_tokens > 0 || ctx->cost > 0);
+    bool charged = ngx_http_aigw_billable(ctx) && (ctx->total_tokens > 0 || ctx->cost > 0);
     std::string_view none;
     std::string_view key_id = ctx->key ? std::string_view(ctx->key->id) : none;
     std::string_view owner = ctx->key ? std::string_view(ctx->key->owner) : none;
@@ -288,17 +281,17 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
         written++;
     };
     field("ts", static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec));
-    field("request_id", str(ctx->request_id));
+    field("request_id", aigw::ngx::view(ctx->request_id));
     field("key_id", key_id);
     field("owner", owner);
     field("group", group);
     field("endpoint", ctx->endpoint ? ctx->endpoint->path : none);
-    field("model", str(ctx->model));
-    field("upstream_model", str(ctx->upstream_model));
-    field("channel", ctx->channel ? str(ctx->channel->name) : none);
+    field("model", aigw::ngx::view(ctx->model));
+    field("upstream_model", aigw::ngx::view(ctx->upstream_model));
+    field("channel", ctx->channel ? aigw::ngx::view(ctx->channel->name) : none);
     field("status", status);
     field("http_status", static_cast<int64_t>(r->headers_out.status));
-    field("error_code", str(ctx->error_code));
+    field("error_code", aigw::ngx::view(ctx->error_code));
     field("stream", std::string_view(ctx->stream ? "1" : "0"));
     field("prompt_tokens", ctx->prompt_tokens);
     field("completion_tokens", ctx->completion_tokens);
@@ -320,15 +313,6 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     }
     rec.resize(static_cast<size_t>(w.pos() - rec.data()));
     return rec;
-}
-
-bool option(const ngx_str_t& arg, std::string_view name, ngx_str_t* value) {
-    if (arg.len <= name.size() || ngx_strncmp(arg.data, name.data(), name.size()) != 0) {
-        return false;
-    }
-    value->data = arg.data + name.size();
-    value->len = arg.len - name.size();
-    return true;
 }
 
 }  // namespace
@@ -356,9 +340,9 @@ char* ngx_http_aigw_usage_log_directive(ngx_conf_t* cf, ngx_http_aigw_usage_log_
     for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
         ngx_str_t v;
         ngx_uint_t* slot;
-        if (option(value[i], "maxlen=", &v)) {
+        if (aigw::ngx::conf_option(value[i], "maxlen=", &v)) {
             slot = &conf->maxlen;
-        } else if (option(value[i], "queue=", &v)) {
+        } else if (aigw::ngx::conf_option(value[i], "queue=", &v)) {
             slot = &conf->queue;
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_usage_log\" parameter \"%V\"",
@@ -408,7 +392,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
         return NGX_OK;
     }
     try {
-        usage_queue* q = get_queue(&amcf->usage_log, r->connection->log);
+        usage_queue* q = get_queue(&amcf->usage_log);
         enqueue(q, build(r, ctx, q->maxlen), r->connection->log);
     } catch (const std::exception& e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: usage record failed: %s",

@@ -41,28 +41,6 @@ static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage
     }
 }
 
-// OpenAI's chunks end in ,"usage":null}. When a chunk read as a JSON object (so its last '}'
-// closes the top level) ends that way, that member is the top level's last one and goes
-// without a second parse. Only for one-line data; anything else takes the full path.
-static bool ngx_http_aigw_strip_trailing_null_usage(std::string_view raw, std::string_view data,
-                                                    std::string* out) {
-    static constexpr std::string_view tail = ",\"usage\":null}";
-    while (!data.empty() && (data.back() == ' ' || data.back() == '\t')) {
-        data.remove_suffix(1);
-    }
-    if (data.size() < tail.size() || data.substr(data.size() - tail.size()) != tail ||
-        data.find('\n') != std::string_view::npos) {
-        return false;
-    }
-    size_t at = raw.rfind(tail);
-    if (at == std::string_view::npos) {
-        return false;
-    }
-    out->assign(raw.data(), at);
-    out->append(raw.substr(at + tail.size() - 1));  // from the closing brace on
-    return true;
-}
-
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,
@@ -94,9 +72,12 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     if (ctx->inject_usage && !ctx->client_asked_usage) {
         // With include_usage OpenAI adds "usage":null to every chunk; without it, which is
         // what this client asked for, chunks have no usage member at all.
-        if (ngx_http_aigw_strip_trailing_null_usage(raw, e.data, &st->out)) {
-            changed = true;
-        } else if (std::optional<std::string> s = aigw::strip_event_null_usage(raw)) {
+        // The chunk read as an object above, which the parse-free form needs.
+        std::optional<std::string> s = aigw::strip_event_trailing_null_usage(raw, e.data);
+        if (!s) {
+            s = aigw::strip_event_null_usage(raw);
+        }
+        if (s) {
             st->out = std::move(*s);
             changed = true;
         }
@@ -127,18 +108,19 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
     }
 }
 
-static void ngx_http_aigw_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept;
 
-void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
+    return ctx->header_sent && ctx->upstream_status < NGX_HTTP_BAD_REQUEST;
+}
+
+void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept {
     if (ctx->usage_final) {
         return;
     }
     ctx->usage_final = 1;
-    ngx_http_aigw_count_tokens(r, ctx);
-    // A response the client got (whole, or until either side broke it off) is billed; an
-    // error before any upstream answer, or the upstream's own error, is not.
-    bool billable = ctx->header_sent && ctx->upstream_status < NGX_HTTP_BAD_REQUEST;
-    if (billable && ctx->price != nullptr) {
+    ngx_http_aigw_count_tokens(ctx);
+    if (ngx_http_aigw_billable(ctx) && ctx->price != nullptr) {
         aigw::usage u;
         u.prompt_tokens = ctx->prompt_tokens;
         u.completion_tokens = ctx->completion_tokens;
@@ -147,10 +129,10 @@ void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) 
     }
 }
 
-static void ngx_http_aigw_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept {
     ctx->t_end = ngx_current_msec;
     ngx_http_aigw_body_t* st = ctx->body;
-    if (st == nullptr || !ctx->header_sent || ctx->upstream_status >= NGX_HTTP_BAD_REQUEST) {
+    if (st == nullptr || !ngx_http_aigw_billable(ctx)) {
         return;  // nothing produced: zero tokens
     }
     if (st->reported.present) {
@@ -166,12 +148,8 @@ static void ngx_http_aigw_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_
     // cut before its last chunk): the record says estimated.
     int64_t prompt = 0;
     if (ctx->client_body != nullptr) {
-        try {
-            prompt = aigw::estimate_prompt_tokens(
-                {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
-        } catch (...) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: prompt estimate failed");
-        }
+        prompt = aigw::estimate_prompt_tokens(
+            {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
     }
     aigw::usage u = aigw::estimated_usage(prompt, st->completion.tokens());
     ctx->prompt_tokens = u.prompt_tokens;

@@ -51,5 +51,9 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
 // A whole JSON response was kept: reads its usage.
 void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st);
 
+// The client got a response to bill: the upstream's answer, whole or until either side broke
+// it off (not an error before any upstream answer, not the upstream's own error).
+bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx);
+
 // Settles the request's token counts into the context (upstream's, else estimated), once.
-void ngx_http_aigw_usage_final(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept;

@@ -314,10 +314,37 @@ void strip_events(void**) {
     event_kept("data: ");
 }
 
+void strip_trailing_null_usage_without_parse(void**) {
+    const std::string data =
+        R"({"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null})";
+    const std::string event = "data: " + data + "\n\n";
+    auto out = aigw::strip_event_trailing_null_usage(event, data);
+    assert_true(out.has_value());
+    assert_string_equal(out->c_str(),
+                        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n");
+    // It agrees with the full parse wherever it applies.
+    assert_true(*out == *aigw::strip_event_null_usage(event));
+    // CRLF line ends and trailing blanks in the data.
+    const std::string crlf = "data: " + data + "  \r\n\r\n";
+    assert_true(*aigw::strip_event_trailing_null_usage(crlf, data + "  ") ==
+                *aigw::strip_event_null_usage(crlf));
+    // Not the last member, nested, the first member, or several data lines: left to the parse.
+    for (const char* d : {R"({"usage":null,"id":"c1"})", R"({"a":{"b":1,"usage":null}})",
+                          R"({"usage":null})", R"({"usage":{"prompt_tokens":1}})"}) {
+        std::string ev = std::string("data: ") + d + "\n\n";
+        assert_false(aigw::strip_event_trailing_null_usage(ev, d).has_value());
+    }
+    assert_false(aigw::strip_event_trailing_null_usage("data: {\"a\":1,\n"
+                                                       "data: \"usage\":null}\n\n",
+                                                       "{\"a\":1,\n\"usage\":null}")
+                     .has_value());
+}
+
 }  // namespace
 
 int main() {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strip_trailing_null_usage_without_parse),
         cmocka_unit_test(chat_completion_body),
         cmocka_unit_test(model_last_and_first),
         cmocka_unit_test(names_escaped_and_unicode),
