@@ -40,6 +40,49 @@ inline constexpr std::string_view models = "models";          // comma list, or 
 inline constexpr std::string_view ip_allow = "ip_allow";      // comma list of CIDRs, "" = any
 inline constexpr std::string_view created_at = "created_at";  // unix seconds
 inline constexpr std::string_view last4 = "last4";            // for the masked form only
+// Billing (see billing.hpp). Money is integer micro-USD, written as decimal digits.
+inline constexpr std::string_view quota = "quota";            // micro-USD; absent = unlimited
+inline constexpr std::string_view used = "used";              // micro-USD settled so far
+inline constexpr std::string_view rpm = "rpm";                // requests per minute; absent =
+inline constexpr std::string_view tpm = "tpm";                //   the aigw_rpm/aigw_tpm default
+inline constexpr std::string_view budget_hourly = "budget_hourly";  // micro-USD; alert only
 }  // namespace key_field
+
+// HASH, one per group named by keys' `group` field: the group's own quota, used, rpm, tpm and
+// budget_hourly (the same fields and units as a key's). A group without a hash has no limits.
+//     aigw:group:{<name>}
+std::string group_hash_key(std::string_view name);
+
+// SET of every group name with a hash, for the CLI's group list.
+//     aigw:groups
+std::string_view group_set();
+
+// HASH next to each key or group hash (same hash tag, same Cluster slot): the gateways' leases
+// (quota held by one worker, expiring), the current rate-limit window's counts, the hour's
+// spend, and each holder's last applied settlement number. Written only by the billing
+// script; deleting it releases every lease.
+//     aigw:lease:{<sha256 hex>}        aigw:lease:group:{<name>}
+std::string key_lease_key(std::string_view sha_hex);
+std::string group_lease_key(std::string_view name);
+
+// HASH, one per model: a price that overrides aigw_price without a reload. Fields input,
+// output, cached_input, request: USD decimals as aigw_price takes them (per 1M tokens; per
+// request). The model name is the public one.
+//     aigw:price:{<model>}
+std::string price_key(std::string_view model);
+namespace price_field {
+inline constexpr std::string_view input = "input";
+inline constexpr std::string_view output = "output";
+inline constexpr std::string_view cached_input = "cached_input";
+inline constexpr std::string_view request = "request";
+}  // namespace price_field
+
+// STREAM of usage records, one per request (fields in the README), capped by MAXLEN ~.
+//     aigw:usage
+std::string_view usage_stream();
+
+// Pub/sub channel: one JSON message per quota threshold or hourly budget crossing.
+//     aigw:alerts
+std::string_view alerts_channel();
 
 }  // namespace aigw

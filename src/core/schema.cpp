@@ -2,11 +2,18 @@
 
 namespace aigw {
 
-std::string key_hash_key(std::string_view sha_hex) {
-    std::string out = "aigw:key:{";
-    out += sha_hex;
-    out += "}";
+namespace {
+std::string tagged(std::string_view prefix, std::string_view tag) {
+    std::string out(prefix);
+    out += '{';
+    out += tag;
+    out += '}';
     return out;
+}
+}  // namespace
+
+std::string key_hash_key(std::string_view sha_hex) {
+    return tagged("aigw:key:", sha_hex);
 }
 
 std::string key_id_index(std::string_view id) {
@@ -21,6 +28,34 @@ std::string_view key_set() {
 
 std::string_view invalidate_channel() {
     return "aigw:keys:invalidate";
+}
+
+std::string group_hash_key(std::string_view name) {
+    return tagged("aigw:group:", name);
+}
+
+std::string_view group_set() {
+    return "aigw:groups";
+}
+
+std::string key_lease_key(std::string_view sha_hex) {
+    return tagged("aigw:lease:", sha_hex);
+}
+
+std::string group_lease_key(std::string_view name) {
+    return tagged("aigw:lease:group:", name);
+}
+
+std::string price_key(std::string_view model) {
+    return tagged("aigw:price:", model);
+}
+
+std::string_view usage_stream() {
+    return "aigw:usage";
+}
+
+std::string_view alerts_channel() {
+    return "aigw:alerts";
 }
 
 }  // namespace aigw

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "aigw/keys.hpp"
+#include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 
 namespace {
 
-constexpr std::string_view usage_stream = "aigw:usage";
 constexpr size_t batch_max = 128;             // XADDs in one pipelined write
 constexpr ngx_msec_t flush_delay = 10;        // how long a record waits for others to join it
 constexpr ngx_msec_t retry_delay = 1000;      // after Redis failed a batch
@@ -269,7 +269,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     resp_writer w(rec.data());
     w.header(6 + 2 * record_fields);
     w.bulk("XADD");
-    w.bulk(usage_stream);
+    w.bulk(aigw::usage_stream());
     w.bulk("MAXLEN");
     w.bulk("~");
     w.bulk(maxlen);
