@@ -2,6 +2,7 @@
 // meet is built here, so the wording and the type/code pairs live in one place.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -61,5 +62,12 @@ api_error key_expired_error();                          // 401
 api_error ip_not_allowed_error();                       // 403, client address not in ip_allow
 api_error model_not_allowed_error(std::string_view model);  // 403
 api_error keys_unavailable_error();                     // 503, Redis down and nothing cached
+
+// Billing. `scope` is "key" or "group": whose limit it was.
+api_error insufficient_quota_error(std::string_view scope);                // 402
+// 429, type "requests" or "tokens" (`what`), code rate_limit_exceeded; retry in whole seconds.
+api_error rate_limit_error(std::string_view what, std::int64_t limit, std::int64_t retry_ms,
+                           std::string_view scope);
+api_error billing_unavailable_error();                  // 503, Redis down, no lease to spend
 
 }  // namespace aigw

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ struct request_fields {
     // include_usage can be added to it later (json_splice.hpp) without a second full parse.
     bool has_stream_options = false;
     std::size_t stream_options_begin = 0;
+    // For reserving quota: the largest of max_tokens, max_completion_tokens and
+    // max_output_tokens when one is an integer (-1: none), and "n" (choices; 1 if absent).
+    std::int64_t max_tokens = -1;
+    std::int64_t choices = 1;
     std::string error_detail;      // human-readable reason for invalid_json
     std::string_view wrong_type;   // for *_not_*: "an integer", "an object", ...
 };

@@ -317,4 +317,30 @@ api_error keys_unavailable_error() {
                 "The gateway cannot verify API keys right now. Please retry shortly.");
 }
 
+// Billing (billing.hpp). 402, not 429: OpenAI's SDKs retry a 429 on their own, and retrying
+// cannot help an account that has run out of money.
+api_error insufficient_quota_error(std::string_view scope) {
+    std::string msg = "You exceeded your current quota";
+    msg += scope == "group" ? " (the key's group)" : "";
+    msg += ". Please check your plan and billing details, or ask for a top-up.";
+    return make(402, "insufficient_quota", "insufficient_quota", std::move(msg));
+}
+
+api_error rate_limit_error(std::string_view what, std::int64_t limit, std::int64_t retry_ms,
+                           std::string_view scope) {
+    bool tokens = what == "tokens";
+    std::string msg = "Rate limit reached on ";
+    msg += tokens ? "tokens per min (TPM)" : "requests per min (RPM)";
+    msg += scope == "group" ? " for the key's group" : "";
+    msg += ": Limit " + std::to_string(limit) + ". Please try again in ";
+    std::int64_t s = (retry_ms + 999) / 1000;
+    msg += std::to_string(s < 1 ? 1 : s) + "s.";
+    return make(429, tokens ? "tokens" : "requests", "rate_limit_exceeded", std::move(msg));
+}
+
+api_error billing_unavailable_error() {
+    return make(503, "api_error", "service_unavailable",
+                "The gateway cannot check this key's quota right now. Please retry shortly.");
+}
+
 }  // namespace aigw

@@ -212,6 +212,18 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         } else if (key == "stream_options") {
             f.has_stream_options = true;
             f.stream_options_begin = static_cast<std::size_t>(v.raw_json_token().data() - data);
+        } else if (key == "max_tokens" || key == "max_completion_tokens" ||
+                   key == "max_output_tokens" || key == "n") {
+            // For reserving quota only: a value of another type is the upstream's to refuse.
+            std::int64_t n = 0;
+            if (v.get_int64().get(n) == simdjson::SUCCESS) {
+                if (key == "n") {
+                    f.choices = n;
+                } else if (n > f.max_tokens) {
+                    f.max_tokens = n;
+                }
+                continue;
+            }
         } else if (key == "stream") {
             stream_seen = true;
             if (auto err = v.type().get(stream_type)) return invalid(err);

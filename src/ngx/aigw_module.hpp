@@ -7,6 +7,7 @@
 
 #include "aigw/endpoints.hpp"
 #include "aigw/errors.hpp"
+#include "ngx/billing.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
@@ -36,6 +37,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
     aigw::price_table* prices;                  // aigw_price; nullptr when none is set
     ngx_uint_t price_missing;                   // aigw_price_missing deny|free
+    ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
 };
 
 struct ngx_http_aigw_loc_conf_t {
@@ -112,6 +114,7 @@ struct ngx_http_aigw_ctx_t {
     int64_t reasoning_tokens;
     const aigw::model_price* price;          // the model's aigw_price, if any
     int64_t cost;                            // micro-USD, set with the counts
+    ngx_http_aigw_billing_t* billing;        // quota and rate-limit state (billing.hpp)
 
     unsigned stream:1;                       // request asked for stream:true
     unsigned sr_done:1;                      // subrequest finished, main may resume
@@ -136,6 +139,7 @@ struct ngx_http_aigw_ctx_t {
     unsigned json_rename:1;                  // JSON body held whole to rename its model
     unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
     unsigned in_content:1;                   // the content handler ran: the request gets a record
+    unsigned ratelimit_headers:1;            // ours are set: the upstream's are not forwarded
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,

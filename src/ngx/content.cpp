@@ -14,6 +14,7 @@
 #include "ngx/usage.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
+static void ngx_http_aigw_admitted(ngx_http_request_t* r, bool go, ngx_int_t rc);
 static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 static ngx_int_t ngx_http_aigw_set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                                  u_char* data, size_t len);
@@ -295,51 +296,66 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         ctx->stream_options_begin = f.stream_options_begin;
         auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
             ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
-        ngx_int_t rc;
         if (alcf->models == nullptr) {
             ctx->upstream_model = ctx->model;  // aigw_pass: no mapping
+        } else {
+            const aigw::model_entry* entry = alcf->models->find(f.model);
+            if (!f.has_model || entry == nullptr) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "aigw: no aigw_model serves model \"%V\"", &ctx->model);
+                ngx_http_finalize_request(
+                    r, ngx_http_aigw_send_error(r, aigw::model_not_found_error(f.model)));
+                return;
+            }
+            ctx->route = entry;
+            ctx->ncandidates = entry->targets.size();
+            ctx->candidates = static_cast<uint32_t*>(
+                ngx_palloc(r->pool, ctx->ncandidates * sizeof(uint32_t)));
+            if (ctx->candidates == nullptr) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+            for (size_t i = 0; i < ctx->ncandidates; i++) {
+                ctx->candidates[i] = entry->targets[i].channel;
+            }
+        }
+
+        ngx_http_aigw_billing_admit(r, ctx, f.max_tokens, f.choices, ngx_http_aigw_admitted);
+    } catch (...) {
+        ngx_http_aigw_log_exception(r, "request body handler");
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+// Billing let the request through (go), or answered it (finalize with rc).
+static void ngx_http_aigw_admitted(ngx_http_request_t* r, bool go, ngx_int_t rc) {
+    if (!go) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+    try {
+        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+        if (ctx == nullptr) {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        } else if (ctx->route == nullptr) {
             rc = ngx_http_aigw_prepare_body(r, ctx, std::nullopt);
             if (rc == NGX_OK) {
                 rc = ngx_http_aigw_start_upstream(r, ctx);
             }
-            if (rc != NGX_OK) {
-                ngx_http_finalize_request(r, rc);
+        } else {
+            ctx->started = ngx_current_msec;
+            rc = ngx_http_aigw_next_attempt(r, ctx);
+            if (rc == NGX_DECLINED) {
+                // Cannot happen: a first pick always finds a channel (a forced one if need be).
+                rc = ngx_http_aigw_send_error(r, aigw::upstream_unreachable_error());
             }
-            return;
-        }
-
-        const aigw::model_entry* entry = alcf->models->find(f.model);
-        if (!f.has_model || entry == nullptr) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "aigw: no aigw_model serves model \"%V\"", &ctx->model);
-            ngx_http_finalize_request(
-                r, ngx_http_aigw_send_error(r, aigw::model_not_found_error(f.model)));
-            return;
-        }
-        ctx->route = entry;
-        ctx->ncandidates = entry->targets.size();
-        ctx->candidates =
-            static_cast<uint32_t*>(ngx_palloc(r->pool, ctx->ncandidates * sizeof(uint32_t)));
-        if (ctx->candidates == nullptr) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-        for (size_t i = 0; i < ctx->ncandidates; i++) {
-            ctx->candidates[i] = entry->targets[i].channel;
-        }
-        ctx->started = ngx_current_msec;
-
-        rc = ngx_http_aigw_next_attempt(r, ctx);
-        if (rc == NGX_DECLINED) {
-            // Cannot happen: a first pick always finds a channel (a forced one if need be).
-            rc = ngx_http_aigw_send_error(r, aigw::upstream_unreachable_error());
-        }
-        if (rc != NGX_OK) {
-            ngx_http_finalize_request(r, rc);
         }
     } catch (...) {
-        ngx_http_aigw_log_exception(r, "request body handler");
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_aigw_log_exception(r, "admitted");
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
     }
 }
 

@@ -13,6 +13,8 @@ static char* ngx_http_aigw_key_cache(ngx_conf_t* cf, ngx_command_t* cmd, void* c
 static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_billing(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_quota_alerts(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 
 static ngx_conf_enum_t ngx_http_aigw_price_missing_modes[] = {
@@ -83,6 +85,22 @@ ngx_command_t ngx_http_aigw_commands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, price_missing),
      ngx_http_aigw_price_missing_modes},
 
+    {ngx_string("aigw_billing"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_billing,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_rpm"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_num_slot,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, billing.rpm), nullptr},
+
+    {ngx_string("aigw_tpm"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_num_slot,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, billing.tpm), nullptr},
+
+    {ngx_string("aigw_reserve_tokens"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_aigw_main_conf_t, billing.reserve_tokens), nullptr},
+
+    {ngx_string("aigw_quota_alerts"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE,
+     ngx_http_aigw_quota_alerts, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
 
 void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
@@ -96,6 +114,7 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
     conf->usage_log.enabled = NGX_CONF_UNSET;
     conf->usage_log.maxlen = NGX_CONF_UNSET_UINT;
     conf->usage_log.queue = NGX_CONF_UNSET_UINT;
+    ngx_http_aigw_billing_create(&conf->billing);
     if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
         NGX_OK) {
         return nullptr;
@@ -113,6 +132,10 @@ char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     if (ngx_http_aigw_usage_log_init(cf, &conf->usage_log, conf->redis.host.len != 0) !=
+        NGX_CONF_OK) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (ngx_http_aigw_billing_init(cf, &conf->billing, conf->redis.host.len != 0) !=
         NGX_CONF_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
@@ -479,4 +502,16 @@ static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
+}
+
+// aigw_billing on|off [flush=1s] [lease=30s];
+static char* ngx_http_aigw_billing(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    return ngx_http_aigw_billing_directive(
+        cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->billing);
+}
+
+// aigw_quota_alerts 80 100 | off;
+static char* ngx_http_aigw_quota_alerts(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    return ngx_http_aigw_quota_alerts_directive(
+        cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->billing);
 }

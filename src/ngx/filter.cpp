@@ -94,6 +94,12 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
         if (h.hash == 0) {
             return true;  // deleted
         }
+        // The gateway's own limits replace the provider account's, which the client shares
+        // with everyone behind the gateway.
+        if (ctx->ratelimit_headers && h.key.len > 12 &&
+            ngx_strncasecmp(h.key.data, (u_char*)"x-ratelimit-", 12) == 0) {
+            return true;
+        }
         for (std::string_view name : ngx_http_aigw_unforwarded_headers) {
             if (!aigw::ngx::name_is(h.key, name)) {
                 continue;

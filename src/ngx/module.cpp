@@ -63,15 +63,20 @@ static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept {
         return NGX_OK;
     }
     bool subscribe = amcf->key_cache.zone != nullptr && ngx_worker == 0;
-    return ngx_http_aigw_redis_init_process(cycle, &amcf->redis,
-                                            subscribe ? "aigw:keys:invalidate" : nullptr,
-                                            ngx_http_aigw_key_invalidated);
+    ngx_int_t rc = ngx_http_aigw_redis_init_process(cycle, &amcf->redis,
+                                                    subscribe ? "aigw:keys:invalidate" : nullptr,
+                                                    ngx_http_aigw_key_invalidated);
+    if (rc == NGX_OK) {
+        ngx_http_aigw_billing_init_process(cycle);
+    }
+    return rc;
 }
 
 static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
     // Redis first: freeing its connections answers pending calls, some the usage queue's.
     ngx_http_aigw_redis_exit_process();
     ngx_http_aigw_usage_log_exit_process(cycle);
+    ngx_http_aigw_billing_exit_process(cycle);
 }
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {

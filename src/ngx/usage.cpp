@@ -127,6 +127,7 @@ void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept {
         u.cached_tokens = ctx->cached_tokens;
         ctx->cost = aigw::request_cost(*ctx->price, u);
     }
+    ngx_http_aigw_billing_finish(ctx);
 }
 
 static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept {

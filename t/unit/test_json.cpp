@@ -134,6 +134,24 @@ void model_first(void**) {
     assert_int_equal(f.model_token_end, 17);
 }
 
+void output_limits_for_reserving(void**) {
+    request_fields f = parse(R"({"model":"m","max_tokens":100,"n":3})");
+    assert_int_equal(f.max_tokens, 100);
+    assert_int_equal(f.choices, 3);
+    f = parse(R"({"model":"m","max_completion_tokens":50,"max_tokens":20})");
+    assert_int_equal(f.max_tokens, 50);  // the largest
+    f = parse(R"({"model":"m","max_output_tokens":7})");
+    assert_int_equal(f.max_tokens, 7);
+    f = parse(R"({"model":"m"})");
+    assert_int_equal(f.max_tokens, -1);
+    assert_int_equal(f.choices, 1);
+    // Other types are the upstream's to refuse; the request still parses.
+    f = parse(R"({"model":"m","max_tokens":"100","n":1.5})");
+    assert_int_equal(static_cast<int>(f.status), static_cast<int>(aigw::request_parse_status::ok));
+    assert_int_equal(f.max_tokens, -1);
+    assert_int_equal(f.choices, 1);
+}
+
 void model_last(void**) {
     const std::string_view body =
         R"({"messages":[{"role":"user","content":"model"}],"max_tokens":5,"model":"gpt-4o-mini"})";
@@ -721,6 +739,7 @@ void error_detail_set(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(model_first),
+        cmocka_unit_test(output_limits_for_reserving),
         cmocka_unit_test(model_last),
         cmocka_unit_test(model_middle),
         cmocka_unit_test(model_empty_string),
