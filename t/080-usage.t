@@ -1463,7 +1463,7 @@ invalid "aigw_usage_log" value "maxlen=1e6"
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-invalid "aigw_price" value "input=1.0000001"
+invalid "aigw_price" for "o1": invalid input "1.0000001"
 
 
 
@@ -1474,7 +1474,7 @@ invalid "aigw_price" value "input=1.0000001"
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-invalid "aigw_price" value "input=-1"
+invalid "aigw_price" for "o1": invalid input "-1"
 
 
 
@@ -1485,7 +1485,7 @@ invalid "aigw_price" value "input=-1"
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-"aigw_price" for "o1" needs input= and output= (or request=)
+invalid "aigw_price" for "o1": needs input and output (or request)
 
 
 
@@ -1508,7 +1508,7 @@ invalid "aigw_price": duplicate price for model "o1"
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-invalid "aigw_price" parameter "discount=5"
+invalid "aigw_price" for "o1": unknown field "discount"
 
 
 

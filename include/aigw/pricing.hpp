@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aigw/usage.hpp"
@@ -33,6 +34,18 @@ struct model_price {
     micro_usd cached_input = -1;  // per 1M cached prompt tokens; -1: the input price
     micro_usd request = 0;        // per request, whatever its tokens
 };
+
+struct price_parse_result {
+    bool ok = false;
+    model_price price;
+    std::string error;   // why not, naming the field
+};
+
+// A price from field/value pairs, as aigw_price's name=value parameters or the fields of an
+// aigw:price:{model} hash give them: input, output, cached_input, request, each USD as
+// parse_usd takes it. It needs input and output, or request. An unknown field is an error.
+price_parse_result parse_price_fields(
+    const std::vector<std::pair<std::string_view, std::string_view>>& fields);
 
 // What one request costs: cached prompt tokens at cached_input, the other prompt tokens at
 // input, completion tokens at output, plus the per-request price; the token part is rounded

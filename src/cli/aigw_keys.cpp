@@ -1,12 +1,14 @@
-// aigw-keys: the admin CLI for client keys. It writes the records the gateway's access phase
-// reads (schema.hpp), with the same core code the gateway uses to read them, so a record the
-// CLI writes always decodes. A CLI may block, so it uses hiredis's synchronous API.
+// aigw-keys: the admin CLI for client keys, their quotas and limits, groups, and what they
+// spent. It writes the records the gateway's access phase reads (schema.hpp), with the same
+// core code the gateway uses to read them, so a record the CLI writes always decodes. A CLI
+// may block, so it uses hiredis's synchronous API.
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,10 +20,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "aigw/keys.hpp"
+#include "aigw/pricing.hpp"
 #include "aigw/schema.hpp"
 
 namespace {
@@ -39,11 +43,28 @@ constexpr char usage_text[] =
     "         [--models m1,m2,prefix*] [--expires 30d|12h|45m|90s|0] [--ip-allow CIDR,...]\n"
     "                 make a key; prints the key (once, it is not stored) and its id\n"
     "  list           every key: id, name, owner, group, masked key, status, expiry\n"
-    "  show ID        one key's record\n"
+    "  show ID        one key's record, quota, spend and limits\n"
     "  disable ID     refuse the key; gateways drop their cached copy at once\n"
     "  enable ID      accept the key again\n"
     "  rotate ID      new secret for the same record and id; prints the new key once\n"
-    "  delete ID      remove the key, its id index and its set entry\n"
+    "  delete ID      remove the key, its id index, its set entry and its leases\n"
+    "\n"
+    "billing (money in USD, at most 6 decimals: 2.50, 0.000001):\n"
+    "  set-quota ID USD|unlimited\n"
+    "                 the most the key may spend in all; unlimited removes the quota\n"
+    "  top-up ID USD  raise the key's quota by USD (the key must have a quota)\n"
+    "  set-limits ID [--rpm N|default] [--tpm N|default] [--budget-hourly USD|none]\n"
+    "                 requests and tokens per minute (default: the gateway's aigw_rpm and\n"
+    "                 aigw_tpm), and the hourly spend that raises an alert\n"
+    "  usage ID [--since WHEN]\n"
+    "                 the key's requests, tokens and cost from the usage stream, each\n"
+    "                 request counted once; WHEN is unix seconds, 30d|12h|45m|90s ago, or a\n"
+    "                 stream id (default: everything the stream holds)\n"
+    "  group set NAME [--quota USD|unlimited] [--rpm N|default] [--tpm N|default]\n"
+    "                 [--budget-hourly USD|none]\n"
+    "                 create or change the limits shared by the keys of group NAME\n"
+    "  group show NAME | group list | group delete NAME\n"
+    "  group top-up NAME USD | group usage NAME [--since WHEN]\n"
     "\n"
     "--redis     HOST:PORT, [IPv6]:PORT or unix:/path (default $AIGW_REDIS, else 127.0.0.1:6379)\n"
     "--password  Redis AUTH password (default $AIGW_REDIS_PASSWORD; the variable keeps it out\n"
@@ -74,7 +95,8 @@ struct options {
 
 bool takes_value(std::string_view flag) {
     for (std::string_view f : {"--redis", "--password", "--db", "--name", "--owner", "--group",
-                               "--models", "--expires", "--ip-allow"}) {
+                               "--models", "--expires", "--ip-allow", "--quota", "--rpm", "--tpm",
+                               "--budget-hourly", "--since"}) {
         if (flag == f) return true;
     }
     return false;
@@ -150,15 +172,19 @@ std::optional<std::string> flag(const options& o, std::string_view name) {
 }
 
 // Flags and positional arguments a command does not take are mistakes, not things to ignore.
+// `needs` says what the positional arguments are, for the message when some are missing.
 void expect_arguments(const options& o, std::size_t positional,
-                      std::initializer_list<std::string_view> allowed_flags) {
+                      std::initializer_list<std::string_view> allowed_flags,
+                      std::string_view needs = "a key id") {
     for (const auto& f : o.flags) {
         if (std::find(allowed_flags.begin(), allowed_flags.end(), f.first) ==
             allowed_flags.end()) {
             throw usage_error(f.first + " does not apply to " + o.command);
         }
     }
-    if (o.args.size() < positional) throw usage_error(o.command + " needs a key id");
+    if (o.args.size() < positional) {
+        throw usage_error(o.command + " needs " + std::string(needs));
+    }
     if (o.args.size() > positional) {
         throw usage_error("unexpected argument '" + o.args[positional] + "' for " + o.command);
     }
@@ -187,41 +213,183 @@ std::string checked_text(std::string_view flag_name, const std::optional<std::st
     return *v;
 }
 
-// A group names Redis keys of its own later (aigw:group:<name>), so it stays plain.
-std::string checked_group(const std::optional<std::string>& v) {
-    if (!v || v->empty()) throw usage_error("--group is required");
-    bool ok = v->size() <= 64;
-    for (char c : *v) {
+// A group names Redis keys of its own (aigw:group:{<name>}), so it stays plain. `what` names
+// the argument in the message.
+std::string checked_group_name(std::string_view what, const std::string& v) {
+    bool ok = !v.empty() && v.size() <= 64;
+    for (char c : v) {
         ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
                     c == '.');
     }
-    if (!ok) throw usage_error("bad --group '" + *v + "': up to 64 of A-Z a-z 0-9 . _ -");
-    return *v;
+    if (!ok) {
+        throw usage_error("bad " + std::string(what) + " '" + v +
+                          "': up to 64 of A-Z a-z 0-9 . _ -");
+    }
+    return v;
 }
 
-// "30d", "12h", "45m", "90s"; "0" or "never" for no expiry. Seconds from now.
-std::int64_t parse_lifetime(const std::string& text) {
-    if (text == "0" || text == "never") return 0;
-    const std::string why =
-        "bad --expires '" + text + "': use a number with d, h, m or s (30d, 12h), or 0 for never";
-    if (text.size() < 2 || text.size() > 12) throw usage_error(why);
+std::string checked_group(const std::optional<std::string>& v) {
+    if (!v || v->empty()) throw usage_error("--group is required");
+    return checked_group_name("--group", *v);
+}
+
+// "30d", "12h", "45m", "90s" in seconds; nullopt for anything else, for 0 and past a century
+// (a typo, and the product must stay far from overflow).
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+    if (text.size() < 2 || text.size() > 12) return std::nullopt;
     std::int64_t unit = 0;
     switch (text.back()) {
     case 'd': unit = 86400; break;
     case 'h': unit = 3600; break;
     case 'm': unit = 60; break;
     case 's': unit = 1; break;
-    default: throw usage_error(why);
+    default: return std::nullopt;
     }
     std::int64_t n = 0;
     for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-        if (text[i] < '0' || text[i] > '9') throw usage_error(why);
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
         n = n * 10 + (text[i] - '0');
     }
-    // Past a century it is a typo, and the product must stay far from overflow.
     constexpr std::int64_t century = std::int64_t{36500} * 86400;
-    if (n == 0 || n > century / unit) throw usage_error(why);
+    if (n == 0 || n > century / unit) return std::nullopt;
     return n * unit;
+}
+
+// "30d", "12h", "45m", "90s"; "0" or "never" for no expiry. Seconds from now.
+std::int64_t parse_lifetime(const std::string& text) {
+    if (text == "0" || text == "never") return 0;
+    std::optional<std::int64_t> d = parse_duration(text);
+    if (!d) {
+        throw usage_error("bad --expires '" + text +
+                          "': use a number with d, h, m or s (30d, 12h), or 0 for never");
+    }
+    return *d;
+}
+
+// Only digits, at most `max_digits` of them.
+bool all_digits(std::string_view s, std::size_t max_digits) {
+    if (s.empty() || s.size() > max_digits) return false;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+    }
+    return true;
+}
+
+// A decimal integer as Redis holds it (HINCRBY's form: an optional '-', digits); nullopt for
+// anything else, or beyond int64.
+std::optional<std::int64_t> parse_integer(std::string_view s) {
+    std::string_view digits = s;
+    if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+    if (!all_digits(digits, 19)) return std::nullopt;
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return n;
+}
+
+// An amount of money from the command line, in micro-USD. `what` names it in the message.
+micro_usd checked_usd(std::string_view what, const std::string& text) {
+    std::optional<micro_usd> m = parse_usd(text);
+    if (!m) {
+        throw usage_error("bad " + std::string(what) + " '" + text +
+                          "': USD, digits with at most 6 decimals (2.50), no sign");
+    }
+    return *m;
+}
+
+// A rate limit from the command line: a whole number, 1 or more.
+std::int64_t checked_count(std::string_view what, const std::string& text) {
+    constexpr std::int64_t max_count = std::int64_t{1000000000000};  // far past any real limit
+    std::optional<std::int64_t> n = all_digits(text, 13) ? parse_integer(text) : std::nullopt;
+    if (!n || *n < 1 || *n > max_count) {
+        throw usage_error("bad " + std::string(what) + " '" + text +
+                          "': a whole number, 1 or more, or default");
+    }
+    return *n;
+}
+
+// One field a billing command sets (value) or removes (no value), and how to say so.
+struct field_change {
+    std::string_view field;
+    std::optional<std::string> value;
+    std::string shown;
+};
+
+// The limit flags of set-limits and group set, as field changes, in a fixed order. --quota
+// only where `with_quota`; at least one flag is required.
+std::vector<field_change> limit_changes(const options& o, bool with_quota) {
+    std::vector<field_change> out;
+    if (with_quota) {
+        if (std::optional<std::string> v = flag(o, "--quota")) {
+            if (*v == "unlimited") {
+                out.push_back({key_field::quota, std::nullopt, "quota=unlimited"});
+            } else {
+                micro_usd m = checked_usd("--quota", *v);
+                out.push_back({key_field::quota, std::to_string(m), "quota=" + format_usd(m)});
+            }
+        }
+    }
+    const std::pair<std::string_view, std::string_view> counts[] = {{"--rpm", key_field::rpm},
+                                                                     {"--tpm", key_field::tpm}};
+    for (const auto& [name, field] : counts) {
+        if (std::optional<std::string> v = flag(o, name)) {
+            if (*v == "default") {
+                out.push_back({field, std::nullopt, std::string(field) + "=default"});
+            } else {
+                std::int64_t n = checked_count(name, *v);
+                out.push_back(
+                    {field, std::to_string(n), std::string(field) + "=" + std::to_string(n)});
+            }
+        }
+    }
+    if (std::optional<std::string> v = flag(o, "--budget-hourly")) {
+        if (*v == "none") {
+            out.push_back({key_field::budget_hourly, std::nullopt, "budget_hourly=none"});
+        } else {
+            // 0 would read as "no budget" to a person and as "alert on any spend" to the
+            // gateway: refused, none says the first.
+            micro_usd m = checked_usd("--budget-hourly", *v);
+            if (m == 0) {
+                throw usage_error("bad --budget-hourly '" + *v + "': use none for no budget");
+            }
+            out.push_back({key_field::budget_hourly, std::to_string(m),
+                           "budget_hourly=" + format_usd(m)});
+        }
+    }
+    if (out.empty()) {
+        throw usage_error(o.command + " needs at least one of " +
+                          (with_quota ? "--quota, " : "") + "--rpm, --tpm, --budget-hourly");
+    }
+    return out;
+}
+
+// --since WHEN: unix seconds, 30d|12h|45m|90s ago, or a stream id (ms-seq). A relative WHEN
+// is resolved against the Redis server's clock (since_start), the clock stream ids come from.
+struct since_spec {
+    std::string start;         // an XRANGE start, or "" when relative
+    std::int64_t ago = 0;      // seconds before now, when relative
+    bool stream_id = false;    // start is the id as given
+};
+
+since_spec parse_since(const std::string& text) {
+    const std::string why = "bad --since '" + text +
+                            "': unix seconds, 30d|12h|45m|90s (that long ago), or a stream id";
+    since_spec s;
+    if (std::size_t dash = text.find('-'); dash != std::string::npos) {
+        if (!all_digits(std::string_view(text).substr(0, dash), 19) ||
+            !all_digits(std::string_view(text).substr(dash + 1), 19)) {
+            throw usage_error(why);
+        }
+        s.start = text;
+        s.stream_id = true;
+    } else if (all_digits(text, 12)) {
+        s.start = std::to_string(*parse_integer(text) * 1000);
+    } else if (std::optional<std::int64_t> ago = parse_duration(text)) {
+        s.ago = *ago;
+    } else {
+        throw usage_error(why);
+    }
+    return s;
 }
 
 // ---- display ----
@@ -277,6 +445,67 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
         }
         std::printf("%s\n", line.c_str());
     }
+}
+
+// `label: value` lines, the values in one column.
+void print_fields(const std::vector<std::pair<std::string, std::string>>& lines) {
+    std::size_t width = 0;
+    for (const auto& line : lines) width = std::max(width, line.first.size() + 1);
+    for (const auto& [label, value] : lines) {
+        std::printf("%-*s %s\n", static_cast<int>(width), (label + ":").c_str(), value.c_str());
+    }
+}
+
+using field_list = std::vector<std::pair<std::string_view, std::string_view>>;
+
+std::optional<std::string_view> field_value(const field_list& fields, std::string_view name) {
+    for (const auto& [f, v] : fields) {
+        if (f == name) return v;
+    }
+    return std::nullopt;
+}
+
+// A money field read back from Redis, in USD; `absent` when the field is not there.
+std::string money_text(const field_list& fields, std::string_view name, const char* absent) {
+    std::optional<std::string_view> v = field_value(fields, name);
+    if (!v) return absent;
+    std::optional<std::int64_t> m = parse_integer(*v);
+    if (!m) return printable(*v) + " (not a number of micro-USD)";
+    return format_usd(*m);
+}
+
+std::string count_text(const field_list& fields, std::string_view name) {
+    std::optional<std::string_view> v = field_value(fields, name);
+    if (!v) return "default";
+    if (!parse_integer(*v)) return printable(*v) + " (not a number)";
+    return std::string(*v);
+}
+
+// quota, used, remaining, rpm, tpm, budget_hourly of a key or group hash, for show.
+std::vector<std::pair<std::string, std::string>> billing_lines(const field_list& fields) {
+    std::optional<std::string_view> quota_v = field_value(fields, key_field::quota);
+    std::optional<std::int64_t> quota = quota_v ? parse_integer(*quota_v) : std::nullopt;
+    std::optional<std::string_view> used_v = field_value(fields, key_field::used);
+    std::optional<std::int64_t> used = used_v ? parse_integer(*used_v) : std::int64_t{0};
+    std::string remaining = "unlimited";
+    std::int64_t diff = 0;
+    if (quota_v) {
+        if (!quota || !used || __builtin_sub_overflow(*quota, *used, &diff)) {
+            remaining = "unknown";
+        } else if (diff < 0) {
+            remaining = "0 (over by " + format_usd(-diff) + ")";
+        } else {
+            remaining = format_usd(diff);
+        }
+    }
+    return {
+        {"quota", money_text(fields, key_field::quota, "unlimited")},
+        {"used", money_text(fields, key_field::used, "0")},
+        {"remaining", remaining},
+        {"rpm", count_text(fields, key_field::rpm)},
+        {"tpm", count_text(fields, key_field::tpm)},
+        {"budget_hourly", money_text(fields, key_field::budget_hourly, "none")},
+    };
 }
 
 // ---- Redis ----
@@ -413,8 +642,8 @@ std::string reply_string(const redisReply* r) {
     return r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string();
 }
 
-std::vector<std::pair<std::string_view, std::string_view>> hash_fields(const redisReply* r) {
-    std::vector<std::pair<std::string_view, std::string_view>> out;
+field_list hash_fields(const redisReply* r) {
+    field_list out;
     if (r->type != REDIS_REPLY_ARRAY) return out;
     for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
         const redisReply* f = r->element[i];
@@ -441,18 +670,32 @@ void print_new_key(const std::string& id, const std::string& key) {
     std::fprintf(stderr, "Store the key now: it is shown this once and cannot be recovered.\n");
 }
 
-// The optimistic-locking loop for commands on one existing key: WATCH its index and hash,
-// read them, queue the change in MULTI, EXEC. A concurrent change makes EXEC return nil and
-// the command starts over from a fresh read.
+// The optimistic-locking loop for commands on one existing key: WATCH its index (and its hash,
+// see record_mode), read them, queue the change in MULTI, EXEC. A concurrent change makes EXEC
+// return nil and the command starts over from a fresh read.
 struct watched_key {
     std::string id;
     std::string sha;
     std::string hash_key;
 };
 
+struct changed_key : watched_key {
+    reply_ptr exec;   // EXEC's replies, one per queued command
+};
+
+// What change_key does with the key's hash before queueing the change.
+enum class record_mode {
+    watched,    // WATCH it and require it: the change rests on the whole record as read
+    unwatched,  // require it, do not WATCH it: the change sets fields of its own (billing),
+                // and the gateways write `used` on every settlement, which must not make
+                // the command start over (or fail) on a busy key. The index is still
+                // watched, so a rotate or delete in between makes it start over.
+    any,        // WATCH it, may be missing (delete)
+};
+
 template <typename Queue>
-watched_key change_key(redis_client& redis, const std::string& id, Queue queue,
-                       bool need_record = true) {
+changed_key change_key(redis_client& redis, const std::string& id, Queue queue,
+                       record_mode mode = record_mode::watched) {
     const std::string index = key_id_index(id);
     for (int attempt = 0; attempt < 5; ++attempt) {
         redis.run({"WATCH", index});
@@ -461,15 +704,18 @@ watched_key change_key(redis_client& redis, const std::string& id, Queue queue,
             redis.run({"UNWATCH"});
             throw failure("no key with id " + id);
         }
-        watched_key k{id, sha, key_hash_key(sha)};
-        redis.run({"WATCH", k.hash_key});
-        if (need_record && redis.run({"EXISTS", k.hash_key})->integer != 1) {
+        changed_key k;
+        k.id = id;
+        k.sha = sha;
+        k.hash_key = key_hash_key(sha);
+        if (mode != record_mode::unwatched) redis.run({"WATCH", k.hash_key});
+        if (mode != record_mode::any && redis.run({"EXISTS", k.hash_key})->integer != 1) {
             redis.run({"UNWATCH"});
             throw failure("key " + id + ": the id index points at " + k.hash_key +
                           ", which does not exist");
         }
         redis.run({"MULTI"});
-        queue(k);
+        queue(static_cast<const watched_key&>(k));
         reply_ptr exec = redis.run({"EXEC"});
         if (exec->type == REDIS_REPLY_NIL) continue;   // lost a race: read again
         for (std::size_t i = 0; i < exec->elements; ++i) {
@@ -478,9 +724,67 @@ watched_key change_key(redis_client& redis, const std::string& id, Queue queue,
                               std::string(exec->element[i]->str, exec->element[i]->len));
             }
         }
+        k.exec = std::move(exec);
         return k;
     }
     throw failure("key " + id + " kept changing under this command; try again");
+}
+
+// Raises a quota that is there, in one step: HINCRBY alone would turn an unlimited (absent)
+// quota into a small one, and reading first would race with set-quota. It touches only the
+// quota field, so a gateway's settlement (HINCRBY on used) is never lost nor in its way.
+// KEYS[1] the hash, ARGV[1] the field, ARGV[2] micro-USD. {0}: no such hash; {1}: no quota;
+// {2, new quota}.
+constexpr char top_up_script[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {1} end\n"
+    "return {2, redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])}\n";
+
+std::vector<std::string> top_up_command(const std::string& hash, micro_usd amount) {
+    return {"EVAL", top_up_script, "1", hash, std::string(key_field::quota),
+            std::to_string(amount)};
+}
+
+// The script's answer: 0 no hash, 1 no quota, 2 done (with the new quota in *quota).
+int top_up_outcome(const redisReply* r, micro_usd* quota) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER) {
+        throw failure("unexpected reply to the top-up script");
+    }
+    int outcome = static_cast<int>(r->element[0]->integer);
+    if (outcome == 2) {
+        if (r->elements < 2 || r->element[1]->type != REDIS_REPLY_INTEGER) {
+            throw failure("unexpected reply to the top-up script");
+        }
+        *quota = r->element[1]->integer;
+    }
+    return outcome;
+}
+
+// HSET of the changes with a value, HDEL of the others: what set-limits and group set queue.
+void queue_field_changes(redis_client& redis, const std::string& hash,
+                         const std::vector<field_change>& changes) {
+    std::vector<std::string> hset = {"HSET", hash};
+    std::vector<std::string> hdel = {"HDEL", hash};
+    for (const field_change& c : changes) {
+        if (c.value) {
+            hset.emplace_back(c.field);
+            hset.push_back(*c.value);
+        } else {
+            hdel.emplace_back(c.field);
+        }
+    }
+    if (hset.size() > 2) redis.run(hset);
+    if (hdel.size() > 2) redis.run(hdel);
+}
+
+std::string joined_changes(const std::vector<field_change>& changes) {
+    std::string out;
+    for (const field_change& c : changes) {
+        if (!out.empty()) out += ' ';
+        out += c.shown;
+    }
+    return out;
 }
 
 // Tells every gateway worker to drop its cached copy of the key with this sha.
@@ -625,7 +929,7 @@ int cmd_show(const options& o) {
         if (!ip_allow.empty()) ip_allow += ",";
         ip_allow += format_cidr(b);
     }
-    const std::pair<const char*, std::string> lines[] = {
+    std::vector<std::pair<std::string, std::string>> lines = {
         {"id", printable(r.id)},
         {"name", printable(r.name)},
         {"owner", printable(r.owner)},
@@ -636,11 +940,10 @@ int cmd_show(const options& o) {
         {"models", printable(join_model_list(r.models))},
         {"ip_allow", ip_allow.empty() ? "any" : ip_allow},
         {"created", r.created_at ? utc_time(r.created_at) : "unknown"},
-        {"redis_key", hash},
     };
-    for (const auto& [label, value] : lines) {
-        std::printf("%-11s %s\n", (std::string(label) + ":").c_str(), value.c_str());
-    }
+    for (auto& line : billing_lines(fields)) lines.push_back(std::move(line));
+    lines.emplace_back("redis_key", hash);
+    print_fields(lines);
     return 0;
 }
 
@@ -648,10 +951,14 @@ int cmd_set_status(const options& o, key_status status) {
     expect_arguments(o, 1, {});
     const std::string id = checked_id(o.args[0]);
     redis_client redis(o);
-    watched_key k = change_key(redis, id, [&](const watched_key& w) {
-        redis.run({"HSET", w.hash_key, std::string(key_field::status),
-                   std::string(key_status_name(status))});
-    });
+    // One field of its own: not WATCHed, so settlements on a busy key do not get in the way.
+    watched_key k = change_key(
+        redis, id,
+        [&](const watched_key& w) {
+            redis.run({"HSET", w.hash_key, std::string(key_field::status),
+                       std::string(key_status_name(status))});
+        },
+        record_mode::unwatched);
     // Enabling also invalidates: a worker may hold the record as disabled.
     long long receivers = publish_invalidation(redis, k.sha);
     std::printf("%s %s (invalidation sent to %lld subscriber%s)\n", id.c_str(),
@@ -674,7 +981,7 @@ int cmd_rotate(const options& o) {
         redis.run({"RENAME", w.hash_key, new_hash});
         redis.run({"HSET", new_hash, std::string(key_field::last4), key.substr(key.size() - 4)});
         redis.run({"SET", key_id_index(w.id), new_sha});
-    });
+    }, record_mode::unwatched);  // RENAME takes the hash as it is at EXEC, `used` included
     publish_invalidation(redis, old.sha);
     print_new_key(id, key);
     wipe(key);
@@ -696,13 +1003,386 @@ int cmd_delete(const options& o) {
     watched_key k = change_key(
         redis, id,
         [&](const watched_key& w) {
-            redis.run({"DEL", w.hash_key, key_id_index(w.id)});
+            // The lease hash goes too: it holds quota leased to gateways for this key.
+            redis.run({"DEL", w.hash_key, key_id_index(w.id), key_lease_key(w.sha)});
             redis.run({"SREM", std::string(key_set()), w.id});
         },
-        false);
+        record_mode::any);
     publish_invalidation(redis, k.sha);
     std::printf("%s deleted\n", id.c_str());
     return 0;
+}
+
+// ---- billing ----
+
+// The key's sha for its id, or a failure: for the commands that only read.
+std::string key_sha(redis_client& redis, const std::string& id) {
+    std::string sha = reply_string(redis.run({"GET", key_id_index(id)}).get());
+    if (sha.empty()) throw failure("no key with id " + id);
+    return sha;
+}
+
+// A command line amount that must be more than 0 (top-up).
+micro_usd checked_amount(const std::string& text) {
+    micro_usd m = checked_usd("amount", text);
+    if (m == 0) throw usage_error("bad amount '" + text + "': more than 0");
+    return m;
+}
+
+std::string used_text(const redisReply* hget_used) {
+    std::string v = reply_string(hget_used);
+    if (v.empty()) return "0";
+    std::optional<std::int64_t> m = parse_integer(v);
+    return m ? format_usd(*m) : printable(v) + " (not a number of micro-USD)";
+}
+
+int cmd_set_quota(const options& o) {
+    expect_arguments(o, 2, {}, "a key id and an amount in USD (or unlimited)");
+    const std::string id = checked_id(o.args[0]);
+    std::optional<micro_usd> quota;
+    if (o.args[1] != "unlimited") quota = checked_usd("quota", o.args[1]);
+    redis_client redis(o);
+    changed_key k = change_key(
+        redis, id,
+        [&](const watched_key& w) {
+            if (quota) {
+                redis.run({"HSET", w.hash_key, std::string(key_field::quota),
+                           std::to_string(*quota)});
+            } else {
+                redis.run({"HDEL", w.hash_key, std::string(key_field::quota)});
+            }
+            redis.run({"HGET", w.hash_key, std::string(key_field::used)});
+        },
+        record_mode::unwatched);
+    publish_invalidation(redis, k.sha);
+    std::printf("%s quota: %s (used so far: %s)\n", id.c_str(),
+                quota ? format_usd(*quota).c_str() : "unlimited",
+                used_text(k.exec->element[1]).c_str());
+    return 0;
+}
+
+int cmd_top_up(const options& o) {
+    expect_arguments(o, 2, {}, "a key id and an amount in USD");
+    const std::string id = checked_id(o.args[0]);
+    const micro_usd amount = checked_amount(o.args[1]);
+    redis_client redis(o);
+    changed_key k = change_key(
+        redis, id,
+        [&](const watched_key& w) {
+            redis.run(top_up_command(w.hash_key, amount));
+            redis.run({"HGET", w.hash_key, std::string(key_field::used)});
+        },
+        record_mode::unwatched);
+    micro_usd quota = 0;
+    switch (top_up_outcome(k.exec->element[0], &quota)) {
+    case 0: throw failure("key " + id + ": its record went away");
+    case 1:
+        throw failure("key " + id + " has no quota (it is unlimited), so there is nothing to " +
+                      "top up; give it one with set-quota");
+    default: break;
+    }
+    publish_invalidation(redis, k.sha);
+    std::printf("%s quota: %s (raised by %s; used so far: %s)\n", id.c_str(),
+                format_usd(quota).c_str(), format_usd(amount).c_str(),
+                used_text(k.exec->element[1]).c_str());
+    return 0;
+}
+
+int cmd_set_limits(const options& o) {
+    expect_arguments(o, 1, {"--rpm", "--tpm", "--budget-hourly"});
+    const std::string id = checked_id(o.args[0]);
+    const std::vector<field_change> changes = limit_changes(o, false);
+    redis_client redis(o);
+    changed_key k = change_key(
+        redis, id,
+        [&](const watched_key& w) { queue_field_changes(redis, w.hash_key, changes); },
+        record_mode::unwatched);
+    publish_invalidation(redis, k.sha);
+    std::printf("%s limits: %s\n", id.c_str(), joined_changes(changes).c_str());
+    return 0;
+}
+
+// Sums of the usage records that match, each request counted once.
+struct usage_sums {
+    std::int64_t requests = 0;
+    std::int64_t charged = 0;
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;
+    std::int64_t cached_tokens = 0;
+    micro_usd cost = 0;
+    std::int64_t duplicates = 0;   // records of a request already counted
+    std::int64_t unreadable = 0;   // records with a count or cost that is not a number
+};
+
+std::int64_t add_capped(std::int64_t a, std::int64_t b) {
+    std::int64_t sum = 0;
+    return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
+// Reads the usage stream from `start` (an XRANGE start; "" for the beginning) to its end, in
+// pages, and sums the records whose field `match_field` is `match_value`. Delivery to the
+// stream is at least once, so a request_id seen before is a repeat and not counted again.
+usage_sums sum_usage(redis_client& redis, const std::string& start, std::string_view match_field,
+                     const std::string& match_value) {
+    constexpr std::size_t page_size = 1000;
+    usage_sums s;
+    std::unordered_set<std::string> seen;
+    std::string from = start.empty() ? "-" : start;
+    for (;;) {
+        reply_ptr page = redis.run({"XRANGE", std::string(usage_stream()), from, "+", "COUNT",
+                                    std::to_string(page_size)});
+        if (page->type != REDIS_REPLY_ARRAY) throw failure("unexpected reply to XRANGE");
+        for (std::size_t i = 0; i < page->elements; ++i) {
+            const redisReply* entry = page->element[i];
+            if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+                entry->element[0]->type != REDIS_REPLY_STRING) {
+                throw failure("unexpected entry in the XRANGE reply");
+            }
+            const field_list fields = hash_fields(entry->element[1]);
+            if (field_value(fields, match_field) != std::string_view(match_value)) continue;
+            std::string_view request_id = field_value(fields, "request_id").value_or("");
+            if (!request_id.empty() && !seen.emplace(request_id).second) {
+                ++s.duplicates;
+                continue;
+            }
+            ++s.requests;
+            bool unreadable = false;
+            auto add = [&](std::string_view name, std::int64_t& sum) {
+                std::string_view v = field_value(fields, name).value_or("");
+                if (v.empty()) return;
+                std::optional<std::int64_t> n = parse_integer(v);
+                if (!n || *n < 0) {
+                    unreadable = true;
+                    return;
+                }
+                sum = add_capped(sum, *n);
+            };
+            add("prompt_tokens", s.prompt_tokens);
+            add("completion_tokens", s.completion_tokens);
+            add("total_tokens", s.total_tokens);
+            add("cached_tokens", s.cached_tokens);
+            add("cost", s.cost);
+            if (field_value(fields, "charged") == std::string_view("1")) ++s.charged;
+            if (unreadable) ++s.unreadable;
+        }
+        if (page->elements < page_size) break;
+        const redisReply* last = page->element[page->elements - 1]->element[0];
+        from = "(" + std::string(last->str, last->len);
+    }
+    return s;
+}
+
+// The XRANGE start for --since (none: the whole stream), and how to say it.
+std::pair<std::string, std::string> usage_start(redis_client& redis,
+                                                const std::optional<since_spec>& since) {
+    if (!since) return {"", "everything in the stream"};
+    if (since->stream_id) return {since->start, "stream id " + since->start};
+    std::string start = since->start;
+    if (start.empty()) {
+        // Relative: the Redis server's clock, which gave the stream its ids.
+        reply_ptr t = redis.run({"TIME"});
+        if (t->type != REDIS_REPLY_ARRAY || t->elements != 2) {
+            throw failure("unexpected reply to TIME");
+        }
+        std::optional<std::int64_t> sec = parse_integer(reply_string(t->element[0]));
+        std::optional<std::int64_t> usec = parse_integer(reply_string(t->element[1]));
+        if (!sec || !usec) throw failure("unexpected reply to TIME");
+        start = std::to_string(std::max<std::int64_t>(0, *sec * 1000 + *usec / 1000 -
+                                                              since->ago * 1000));
+    }
+    return {start, utc_time(*parse_integer(start) / 1000)};
+}
+
+void print_usage(std::vector<std::pair<std::string, std::string>> lines, const std::string& since,
+                 const usage_sums& s, const field_list& hash) {
+    lines.emplace_back("since", since);
+    lines.emplace_back("requests", std::to_string(s.requests));
+    lines.emplace_back("charged", std::to_string(s.charged));
+    lines.emplace_back("prompt_tokens", std::to_string(s.prompt_tokens));
+    lines.emplace_back("completion_tokens", std::to_string(s.completion_tokens));
+    lines.emplace_back("total_tokens", std::to_string(s.total_tokens));
+    lines.emplace_back("cached_tokens", std::to_string(s.cached_tokens));
+    lines.emplace_back("cost", format_usd(s.cost));
+    lines.emplace_back("duplicates", std::to_string(s.duplicates));
+    std::vector<std::pair<std::string, std::string>> billing = billing_lines(hash);
+    lines.insert(lines.end(), billing.begin(), billing.begin() + 3);  // quota, used, remaining
+    print_fields(lines);
+    if (s.unreadable) {
+        std::fprintf(stderr,
+                     "%lld record%s had a count or cost that is not a number; it counted as 0\n",
+                     static_cast<long long>(s.unreadable), s.unreadable == 1 ? "" : "s");
+    }
+}
+
+int cmd_usage(const options& o) {
+    expect_arguments(o, 1, {"--since"});
+    const std::string id = checked_id(o.args[0]);
+    std::optional<since_spec> since;
+    if (std::optional<std::string> v = flag(o, "--since")) since = parse_since(*v);
+    redis_client redis(o);
+    const std::string hash = key_hash_key(key_sha(redis, id));
+    auto [start, since_text] = usage_start(redis, since);
+    usage_sums s = sum_usage(redis, start, "key_id", id);
+    // Read after the sums, so used is at least what they saw settled.
+    reply_ptr reply = redis.run({"HGETALL", hash});
+    print_usage({{"id", id}}, since_text, s, hash_fields(reply.get()));
+    return 0;
+}
+
+// ---- groups ----
+
+// MULTI, the queued commands, EXEC; a refused step is a failure. The EXEC replies.
+template <typename Queue>
+reply_ptr transaction(redis_client& redis, Queue queue) {
+    redis.run({"MULTI"});
+    queue();
+    reply_ptr exec = redis.run({"EXEC"});
+    if (exec->type != REDIS_REPLY_ARRAY) throw failure("the transaction was aborted");
+    for (std::size_t i = 0; i < exec->elements; ++i) {
+        if (exec->element[i]->type == REDIS_REPLY_ERROR) {
+            throw failure("Redis refused a step of the change: " +
+                          std::string(exec->element[i]->str, exec->element[i]->len));
+        }
+    }
+    return exec;
+}
+
+std::string checked_group_arg(const options& o) {
+    return checked_group_name("group name", o.args[0]);
+}
+
+int cmd_group_set(const options& o) {
+    expect_arguments(o, 1, {"--quota", "--rpm", "--tpm", "--budget-hourly"}, "a group name");
+    const std::string name = checked_group_arg(o);
+    const std::vector<field_change> changes = limit_changes(o, true);
+    redis_client redis(o);
+    // Only the named fields: a settlement's HINCRBY on used is neither read nor overwritten.
+    transaction(redis, [&] {
+        queue_field_changes(redis, group_hash_key(name), changes);
+        redis.run({"SADD", std::string(group_set()), name});
+    });
+    std::printf("group %s: %s\n", name.c_str(), joined_changes(changes).c_str());
+    return 0;
+}
+
+int cmd_group_show(const options& o) {
+    expect_arguments(o, 1, {}, "a group name");
+    const std::string name = checked_group_arg(o);
+    redis_client redis(o);
+    const std::string hash = group_hash_key(name);
+    std::vector<reply_ptr> r = redis.pipeline(
+        {{"SISMEMBER", std::string(group_set()), name}, {"HGETALL", hash}});
+    for (const reply_ptr& x : r) {
+        if (x->type == REDIS_REPLY_ERROR) {
+            throw failure("Redis refused to read group " + name + ": " +
+                          std::string(x->str, x->len));
+        }
+    }
+    const field_list fields = hash_fields(r[1].get());
+    if (r[0]->integer != 1 && fields.empty()) throw failure("no group " + name);
+    std::vector<std::pair<std::string, std::string>> lines = {{"group", name}};
+    for (auto& line : billing_lines(fields)) lines.push_back(std::move(line));
+    lines.emplace_back("redis_key", hash);
+    if (r[0]->integer != 1) lines.emplace_back("note", "not in " + std::string(group_set()));
+    print_fields(lines);
+    return 0;
+}
+
+int cmd_group_list(const options& o) {
+    expect_arguments(o, 0, {});
+    redis_client redis(o);
+    reply_ptr members = redis.run({"SMEMBERS", std::string(group_set())});
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < members->elements; ++i) {
+        names.push_back(reply_string(members->element[i]));
+    }
+    std::sort(names.begin(), names.end());
+    std::vector<std::vector<std::string>> hgetalls;
+    hgetalls.reserve(names.size());
+    for (const std::string& n : names) hgetalls.push_back({"HGETALL", group_hash_key(n)});
+    std::vector<reply_ptr> hashes = redis.pipeline(hgetalls);
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "QUOTA", "USED", "REMAINING", "RPM", "TPM", "BUDGET_HOURLY"}};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::vector<std::string> row = {printable(names[i])};
+        for (auto& [label, value] : billing_lines(hash_fields(hashes[i].get()))) {
+            row.push_back(std::move(value));
+        }
+        rows.push_back(std::move(row));
+    }
+    print_table(rows);
+    if (names.empty()) std::fprintf(stderr, "(no groups)\n");
+    return 0;
+}
+
+int cmd_group_top_up(const options& o) {
+    expect_arguments(o, 2, {}, "a group name and an amount in USD");
+    const std::string name = checked_group_arg(o);
+    const micro_usd amount = checked_amount(o.args[1]);
+    redis_client redis(o);
+    const std::string hash = group_hash_key(name);
+    micro_usd quota = 0;
+    int outcome = top_up_outcome(redis.run(top_up_command(hash, amount)).get(), &quota);
+    if (outcome == 0 &&
+        redis.run({"SISMEMBER", std::string(group_set()), name})->integer != 1) {
+        throw failure("no group " + name);
+    }
+    if (outcome != 2) {
+        throw failure("group " + name + " has no quota (it is unlimited), so there is nothing " +
+                      "to top up; give it one with group set " + name + " --quota USD");
+    }
+    std::printf("group %s quota: %s (raised by %s; used so far: %s)\n", name.c_str(),
+                format_usd(quota).c_str(), format_usd(amount).c_str(),
+                used_text(redis.run({"HGET", hash, std::string(key_field::used)}).get()).c_str());
+    return 0;
+}
+
+// A group need not have a hash (no limits of its own) for its keys to have spent: this works
+// for any well-formed name.
+int cmd_group_usage(const options& o) {
+    expect_arguments(o, 1, {"--since"}, "a group name");
+    const std::string name = checked_group_arg(o);
+    std::optional<since_spec> since;
+    if (std::optional<std::string> v = flag(o, "--since")) since = parse_since(*v);
+    redis_client redis(o);
+    auto [start, since_text] = usage_start(redis, since);
+    usage_sums s = sum_usage(redis, start, "group", name);
+    reply_ptr reply = redis.run({"HGETALL", group_hash_key(name)});
+    print_usage({{"group", name}}, since_text, s, hash_fields(reply.get()));
+    return 0;
+}
+
+int cmd_group_delete(const options& o) {
+    expect_arguments(o, 1, {}, "a group name");
+    const std::string name = checked_group_arg(o);
+    redis_client redis(o);
+    // The lease hash goes too: deleting it releases quota leased to gateways.
+    reply_ptr exec = transaction(redis, [&] {
+        redis.run({"DEL", group_hash_key(name), group_lease_key(name)});
+        redis.run({"SREM", std::string(group_set()), name});
+    });
+    if (exec->element[0]->integer == 0 && exec->element[1]->integer == 0) {
+        throw failure("no group " + name);
+    }
+    std::printf("group %s deleted\n", name.c_str());
+    return 0;
+}
+
+int cmd_group(options& o) {
+    if (o.args.empty()) {
+        throw usage_error("group needs a subcommand: set, show, list, top-up, usage or delete");
+    }
+    const std::string sub = o.args.front();
+    o.args.erase(o.args.begin());
+    o.command = "group " + sub;
+    if (sub == "set") return cmd_group_set(o);
+    if (sub == "show") return cmd_group_show(o);
+    if (sub == "list") return cmd_group_list(o);
+    if (sub == "top-up") return cmd_group_top_up(o);
+    if (sub == "usage") return cmd_group_usage(o);
+    if (sub == "delete") return cmd_group_delete(o);
+    throw usage_error("unknown group subcommand '" + sub + "'");
 }
 
 int run(int argc, char** argv) {
@@ -719,6 +1399,11 @@ int run(int argc, char** argv) {
     if (o.command == "enable") return cmd_set_status(o, key_status::active);
     if (o.command == "rotate") return cmd_rotate(o);
     if (o.command == "delete") return cmd_delete(o);
+    if (o.command == "set-quota") return cmd_set_quota(o);
+    if (o.command == "top-up") return cmd_top_up(o);
+    if (o.command == "set-limits") return cmd_set_limits(o);
+    if (o.command == "usage") return cmd_usage(o);
+    if (o.command == "group") return cmd_group(o);
     throw usage_error("unknown command '" + o.command + "'");
 }
 

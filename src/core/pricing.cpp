@@ -150,4 +150,37 @@ const model_price* price_table::find(std::string_view model) const noexcept {
     return nullptr;
 }
 
+price_parse_result parse_price_fields(
+    const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
+    price_parse_result out;
+    bool have_input = false;
+    bool have_output = false;
+    for (const auto& [name, value] : fields) {
+        micro_usd* slot = name == "input"          ? &out.price.input
+                          : name == "output"       ? &out.price.output
+                          : name == "cached_input" ? &out.price.cached_input
+                          : name == "request"      ? &out.price.request
+                                                   : nullptr;
+        if (slot == nullptr) {
+            out.error = "unknown field \"" + std::string(name) + "\"";
+            return out;
+        }
+        std::optional<micro_usd> usd = parse_usd(value);
+        if (!usd) {
+            out.error = "invalid " + std::string(name) + " \"" + std::string(value) +
+                        "\": a price in USD with at most 6 decimals, such as 2.50";
+            return out;
+        }
+        *slot = *usd;
+        have_input = have_input || slot == &out.price.input;
+        have_output = have_output || slot == &out.price.output;
+    }
+    if (!(have_input && have_output) && out.price.request == 0) {
+        out.error = "needs input and output (or request)";
+        return out;
+    }
+    out.ok = true;
+    return out;
+}
+
 }  // namespace aigw

@@ -10,6 +10,7 @@
 #include "ngx/billing.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/key_cache.hpp"
+#include "ngx/prices.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis.hpp"
 #include "ngx/settle.hpp"
@@ -35,7 +36,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
     ngx_http_aigw_channels_conf_t channels;     // aigw_channel
     ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
-    aigw::price_table* prices;                  // aigw_price; nullptr when none is set
+    ngx_http_aigw_prices_conf_t prices;         // aigw_price, aigw_price_refresh
     ngx_uint_t price_missing;                   // aigw_price_missing deny|free
     ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
 };
@@ -112,7 +113,8 @@ struct ngx_http_aigw_ctx_t {
     int64_t total_tokens;
     int64_t cached_tokens;
     int64_t reasoning_tokens;
-    const aigw::model_price* price;          // the model's aigw_price, if any
+    const aigw::model_price* price;          // the model's price, if any: &price_value
+    aigw::model_price price_value;           // as it was when the request came
     int64_t cost;                            // micro-USD, set with the counts
     ngx_http_aigw_billing_t* billing;        // quota and rate-limit state (billing.hpp)
 

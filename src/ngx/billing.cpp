@@ -362,7 +362,8 @@ void log_failure(const char* what) {
         return;
     }
     state->last_error_log = ngx_current_msec ? ngx_current_msec : 1;
-    ngx_log_error(NGX_LOG_ERR, state->log, 0,
+    // Warn only: the Redis connection's own failure is logged as an error where it happens.
+    ngx_log_error(NGX_LOG_WARN, state->log, 0,
                   "aigw: billing settlement failed (%s); spend is kept and sent again", what);
 }
 

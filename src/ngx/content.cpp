@@ -275,10 +275,13 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
 
         auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
             ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
-        if (amcf->prices != nullptr && f.has_model) {
-            ctx->price = amcf->prices->find(f.model);
-            if (ctx->price == nullptr &&
-                amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
+        if (f.has_model && ngx_http_aigw_price_find(&amcf->prices, f.model, &ctx->price_value)) {
+            ctx->price = &ctx->price_value;
+        }
+        // Pricing is on once any aigw_price is configured; a model without one is then
+        // refused or free, as aigw_price_missing says.
+        if (f.has_model && ctx->price == nullptr && amcf->prices.table != nullptr) {
+            if (amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "aigw: no aigw_price for model \"%V\" (aigw_price_missing deny)",
                               &ctx->model);

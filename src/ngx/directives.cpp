@@ -85,6 +85,10 @@ ngx_command_t ngx_http_aigw_commands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, price_missing),
      ngx_http_aigw_price_missing_modes},
 
+    {ngx_string("aigw_price_refresh"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_msec_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_aigw_main_conf_t, prices.refresh), nullptr},
+
     {ngx_string("aigw_billing"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_billing,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
@@ -115,6 +119,7 @@ void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept {
     conf->usage_log.maxlen = NGX_CONF_UNSET_UINT;
     conf->usage_log.queue = NGX_CONF_UNSET_UINT;
     ngx_http_aigw_billing_create(&conf->billing);
+    conf->prices.refresh = NGX_CONF_UNSET_MSEC;
     if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
         NGX_OK) {
         return nullptr;
@@ -135,6 +140,7 @@ char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* c) noexcept {
         NGX_CONF_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
+    ngx_http_aigw_prices_init(&conf->prices, conf->redis.host.len != 0);
     if (ngx_http_aigw_billing_init(cf, &conf->billing, conf->redis.host.len != 0) !=
         NGX_CONF_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
@@ -414,6 +420,10 @@ static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
         for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
             targets.push_back(aigw::ngx::view(value[i]));
         }
+        if (ngx_http_aigw_prices_note_model(cf, &amcf->prices, aigw::ngx::view(value[1])) !=
+            NGX_OK) {
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
         std::string err = alcf->models->add(aigw::ngx::view(value[1]), targets, names);
         if (!err.empty()) {
             bool unknown = err.compare(0, 16, "unknown channel ") == 0;
@@ -445,43 +455,26 @@ static void ngx_http_aigw_delete_price_table(void* data) noexcept {
 static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
     auto* value = static_cast<ngx_str_t*>(cf->args->elts);
-    aigw::model_price price;
-    bool have_input = false;
-    bool have_output = false;
+    std::vector<std::pair<std::string_view, std::string_view>> fields;
     for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
         std::string_view arg = aigw::ngx::view(value[i]);
         size_t eq = arg.find('=');
-        std::string_view name = arg.substr(0, eq);
-        aigw::micro_usd* slot = name == "input"          ? &price.input
-                                : name == "output"       ? &price.output
-                                : name == "cached_input" ? &price.cached_input
-                                : name == "request"      ? &price.request
-                                                         : nullptr;
-        if (slot == nullptr || eq == std::string_view::npos) {
+        if (eq == std::string_view::npos) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_price\" parameter \"%V\"",
                                &value[i]);
             return static_cast<char*>(NGX_CONF_ERROR);
         }
-        std::optional<aigw::micro_usd> usd = aigw::parse_usd(arg.substr(eq + 1));
-        if (!usd) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid \"aigw_price\" value \"%V\": a price in USD with at most "
-                               "6 decimals, such as 2.50",
-                               &value[i]);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-        *slot = *usd;
-        have_input = have_input || slot == &price.input;
-        have_output = have_output || slot == &price.output;
+        fields.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
     }
-    if (!(have_input && have_output) && price.request == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"aigw_price\" for \"%V\" needs input= and output= (or request=)",
-                           &value[1]);
+    aigw::price_parse_result parsed = aigw::parse_price_fields(fields);
+    if (!parsed.ok) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_price\" for \"%V\": %s",
+                           &value[1], parsed.error.c_str());
         return static_cast<char*>(NGX_CONF_ERROR);
     }
+    const aigw::model_price& price = parsed.price;
     try {
-        if (amcf->prices == nullptr) {
+        if (amcf->prices.table == nullptr) {
             auto* table = new aigw::price_table();
             ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
             if (cln == nullptr) {
@@ -490,9 +483,13 @@ static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
             }
             cln->handler = ngx_http_aigw_delete_price_table;
             cln->data = table;
-            amcf->prices = table;
+            amcf->prices.table = table;
         }
-        std::string err = amcf->prices->add(aigw::ngx::view(value[1]), price);
+        if (ngx_http_aigw_prices_note_model(cf, &amcf->prices, aigw::ngx::view(value[1])) !=
+            NGX_OK) {
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        std::string err = amcf->prices.table->add(aigw::ngx::view(value[1]), price);
         if (!err.empty()) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_price\": %s", err.c_str());
             return static_cast<char*>(NGX_CONF_ERROR);

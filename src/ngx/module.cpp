@@ -68,6 +68,7 @@ static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept {
                                                     ngx_http_aigw_key_invalidated);
     if (rc == NGX_OK) {
         ngx_http_aigw_billing_init_process(cycle);
+        ngx_http_aigw_prices_init_process(cycle, &amcf->prices);
     }
     return rc;
 }
@@ -77,6 +78,7 @@ static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
     ngx_http_aigw_redis_exit_process();
     ngx_http_aigw_usage_log_exit_process(cycle);
     ngx_http_aigw_billing_exit_process(cycle);
+    ngx_http_aigw_prices_exit_process();
 }
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
