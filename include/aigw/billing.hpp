@@ -62,6 +62,7 @@ struct account {
     std::int64_t valid_until = 0;    // the leases are ours until then (local ms)
     std::int64_t reset_at = 0;       // when the rate-limit window ends (local ms)
     std::int64_t last_use = 0;       // local ms of the last booking
+    std::int64_t settled_at = 0;     // local ms the last settlement was built
 };
 
 enum class verdict {
@@ -104,8 +105,10 @@ struct settlement {
 // `sending`, unless the previous one failed, which is sent again as it was (same number, same
 // spend: the script applies a number once). `waiting_first`/`waiting_rest` are the needs of
 // requests waiting on this account; `releasing` asks for no headroom (idle or exiting).
+// Headroom is about a flush interval's worth of recent bookings, at least the largest one.
 settlement begin_settlement(account& a, const amounts& waiting_first,
-                            const amounts& waiting_rest, bool releasing);
+                            const amounts& waiting_rest, bool releasing, std::int64_t now,
+                            const timing& t);
 
 struct reply {
     bool gone = false;

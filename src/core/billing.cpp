@@ -82,8 +82,14 @@ void finish(account& a, const amounts& booked, const amounts& actual) {
 }
 
 settlement begin_settlement(account& a, const amounts& waiting_first,
-                            const amounts& waiting_rest, bool releasing) {
+                            const amounts& waiting_rest, bool releasing, std::int64_t now,
+                            const timing& t) {
     settlement st;
+    // Headroom is a flush interval's worth of what was booked since the last settlement, so
+    // a busy account settles about once per interval, not each time its lease runs short.
+    // (The interval it extrapolates from is at least a tenth of a flush.)
+    std::int64_t elapsed = std::max(now - a.settled_at, std::max<std::int64_t>(t.flush_ms / 10, 1));
+    a.settled_at = now;
     if (!a.resend) {
         a.seq++;
         for (counter_state& s : a.c) {
@@ -102,11 +108,16 @@ settlement begin_settlement(account& a, const amounts& waiting_first,
         std::int64_t owed = s.reserved + s.pending;
         st.keep[c] = releasing ? owed : std::max(s.hold - s.sending, owed);
         st.keep[c] = std::max<std::int64_t>(st.keep[c], 0);
-        st.need[c] = waiting_first[c];
-        st.more[c] = waiting_rest[c];
+        // What is kept beyond what is owed already covers part of the waiting requests: ask
+        // only for the rest, or a request that almost fits would never be granted.
+        std::int64_t spare = std::max<std::int64_t>(st.keep[c] - owed, 0);
+        st.need[c] = std::max<std::int64_t>(waiting_first[c] - spare, 0);
+        spare = std::max<std::int64_t>(spare - waiting_first[c], 0);
+        st.more[c] = std::max<std::int64_t>(waiting_rest[c] - spare, 0);
         // Headroom: what this holder spent over the last interval, at least one request's
         // worth, so a steady stream is served from memory between settlements.
-        st.extra[c] = releasing ? 0 : std::max(s.recent, s.largest);
+        std::int64_t rate = s.recent > 0 ? s.recent * std::min(t.flush_ms / elapsed + 1, std::int64_t{10}) : 0;
+        st.extra[c] = releasing ? 0 : std::max(rate, s.largest);
         s.recent = 0;
     }
     a.inflight = true;
@@ -160,8 +171,9 @@ bool wants_settlement(const account& a, std::int64_t now, const timing& t) {
     if (a.inflight) {
         return false;
     }
+    bool due = now - a.settled_at >= t.flush_ms;
     if (a.resend) {
-        return true;
+        return due;
     }
     bool idle = now - a.last_use >= t.flush_ms;
     // Renew what is in use before it lapses (a lease, or knowing the account is unlimited),
@@ -171,7 +183,7 @@ bool wants_settlement(const account& a, std::int64_t now, const timing& t) {
     }
     for (int c = 0; c < ncounters; c++) {
         const counter_state& s = a.c[c];
-        if (s.pending != 0) {
+        if (s.pending != 0 && due) {
             return true;
         }
         // Give back an idle holder's headroom.

@@ -51,6 +51,7 @@ constexpr int group_slot = 1;
 constexpr int max_asks = 4;            // settlements a request waits through before a verdict
 constexpr ngx_msec_t exit_grace = 5000;
 constexpr ngx_msec_t exit_tick = 50;
+constexpr ngx_msec_t max_tick = 250;   // how soon a graceful shutdown is noticed
 constexpr int64_t window_ms = 60000;   // rpm and tpm: per minute
 constexpr int64_t max_output_reserve = 1000000000;
 
@@ -148,7 +149,7 @@ void kick(account_entry* e, bool releasing) {
             bl->asks[slot]++;
         }
     }
-    e->sent = b::begin_settlement(e->acct, first, rest, releasing && !any);
+    e->sent = b::begin_settlement(e->acct, first, rest, releasing && !any, now_ms(), state->timing);
     send(e);
 }
 
@@ -209,6 +210,8 @@ ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
             }
         }
         bl->booked = true;
+        // Something is owed to Redis now: a graceful shutdown waits for it (see tick).
+        state->timer.cancelable = 0;
         return ngx_http_aigw_billing_outcome::admitted;
     }
     for (int slot = 0; slot < 2; slot++) {
@@ -350,8 +353,11 @@ void recheck_waiters(account_entry* e, bool unavailable) {
         list.push_back(bl);
     }
     for (ngx_http_aigw_billing_t* bl : list) {
-        bl->outcome = decide(bl);
-        if (bl->outcome != ngx_http_aigw_billing_outcome::pending) {
+        // (A settlement that fails at once decides its waiters inside decide(): pending
+        // here then means decided or still waiting, and either way there is nothing to do.)
+        ngx_http_aigw_billing_outcome o = decide(bl);
+        if (o != ngx_http_aigw_billing_outcome::pending) {
+            bl->outcome = o;
             wake(bl);
         }
     }
@@ -483,20 +489,16 @@ void tick(ngx_event_t* ev) {
         if (exiting && state->exiting_since == 0) {
             state->exiting_since = ngx_current_msec ? ngx_current_msec : 1;
         }
-        bool busy = false;
+        bool owed = false;  // spend or leases Redis should get back before the worker goes
         for (auto it = state->accounts.begin(); it != state->accounts.end();) {
             account_entry& e = *it->second;
-            if (e.users) {
-                busy = true;
-                if (exiting) {
+            if (exiting) {
+                if (e.users) {
                     state->exiting_since = ngx_current_msec;  // grace counts from the last request
                 }
-            }
-            if (exiting) {
                 if (!e.acct.inflight && outstanding(e)) {
                     kick(&e, true);
                 }
-                busy = busy || outstanding(e);
             } else if (b::wants_settlement(e.acct, now, state->timing)) {
                 bool idle = now - e.acct.last_use >= state->timing.flush_ms;
                 kick(&e, idle);
@@ -505,13 +507,17 @@ void tick(ngx_event_t* ev) {
                 it = state->accounts.erase(it);
                 continue;
             }
+            owed = owed || e.users || outstanding(e);
             ++it;
         }
         if (!exiting) {
-            state->timer.cancelable = 1;  // a graceful shutdown calls us at once
-            ngx_add_timer(&state->timer, state->conf->flush);
-        } else if (busy && ngx_current_msec - state->exiting_since < exit_grace) {
-            state->timer.cancelable = 0;  // settle before the worker goes
+            // Not cancelable while something is owed: a graceful shutdown then waits for the
+            // next tick, which settles it and gives the leases back. Ticks are more frequent
+            // than settlements (wants_settlement paces those by the flush interval).
+            state->timer.cancelable = owed ? 0 : 1;
+            ngx_add_timer(&state->timer, std::min(state->conf->flush, max_tick));
+        } else if (owed && ngx_current_msec - state->exiting_since < exit_grace) {
+            state->timer.cancelable = 0;
             ngx_add_timer(&state->timer, exit_tick);
         }
     } catch (const std::exception& e) {
@@ -571,12 +577,15 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     }
     ctx->billing = bl;
 
-    bl->outcome = decide(bl);
-    if (bl->outcome == ngx_http_aigw_billing_outcome::pending) {
-        // Notice a client that goes away while we wait.
-        r->read_event_handler = ngx_http_test_reading;
-        return;
+    ngx_http_aigw_billing_outcome o = decide(bl);
+    if (o == ngx_http_aigw_billing_outcome::pending) {
+        if (bl->outcome == ngx_http_aigw_billing_outcome::pending) {
+            // Notice a client that goes away while we wait.
+            r->read_event_handler = ngx_http_test_reading;
+        }
+        return;  // else a settlement that failed at once decided it, and woke it
     }
+    bl->outcome = o;
     conclude(r, ctx, bl);
 }
 
@@ -638,7 +647,7 @@ void ngx_http_aigw_billing_init_process(ngx_cycle_t* cycle) noexcept {
             return;
         }
         state = s.release();
-        ngx_add_timer(&state->timer, conf->flush);
+        ngx_add_timer(&state->timer, std::min(conf->flush, max_tick));
     } catch (const std::exception& e) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "aigw: billing cannot start: %s", e.what());
     }

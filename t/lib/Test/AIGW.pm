@@ -16,7 +16,9 @@ package Test::AIGW;
 # error.log unless it says otherwise.
 #
 #     use Test::AIGW 'redis';      # a private redis-server for this file;
-#                                  # $TEST_NGINX_REDIS_PORT and redis_cmd()
+#                                  # $TEST_NGINX_REDIS_PORT and redis_cmd();
+#                                  # redis_down()/redis_up() stop it and start an
+#                                  # empty one on the same port
 #     use Test::AIGW 'plain';      # no data-format runner: plain Test::More,
 #                                  # with aigw_nginx_start()/aigw_nginx_stop()
 #
@@ -45,7 +47,8 @@ my ($StandalonePid, $StandaloneRoot);
 my $DefaultEchoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 my $DefaultRedisServer = '/usr/bin/redis-server';
 
-our @EXPORT_HELPERS = qw(redis_cmd aigw_nginx_start aigw_nginx_stop aigw_load_modules);
+our @EXPORT_HELPERS = qw(redis_cmd redis_down redis_up aigw_nginx_start aigw_nginx_stop
+                         aigw_load_modules);
 
 sub import {
     my ($class, @opts) = @_;
@@ -165,42 +168,64 @@ sub _redis_ping {
     return $reply =~ /^\+PONG/ ? 1 : 0;
 }
 
-sub start_redis {
+sub _spawn_redis {
+    my ($bin, $port) = @_;
+    my $pid = fork;
+    die "Test::AIGW: fork failed: $!\n" unless defined $pid;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$RedisDir/redis.log";
+        open STDERR, '>&', \*STDOUT;
+        { no warnings 'exec';
+          exec $bin, '--port', $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+                     '--dir', $RedisDir, '--daemonize', 'no'; }
+        print STDERR "cannot run $bin: $!\n";
+        POSIX::_exit(127);
+    }
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        return $pid if _redis_ping($port);
+        last if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.05;
+    }
+    if (kill 0, $pid) { kill 'KILL', $pid; waitpid($pid, 0) }
+    return;
+}
+
+sub _redis_bin {
     my $bin = -x $DefaultRedisServer ? $DefaultRedisServer
             : (grep { -x } map { "$_/redis-server" } split /:/, $ENV{PATH} || '')[0];
     die "Test::AIGW: redis-server not found (install the redis-server package)\n" unless $bin;
+    return $bin;
+}
+
+sub start_redis {
+    my $bin = _redis_bin();
     $RedisDir = File::Temp::tempdir('aigw-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
     # The port is free when chosen but could be taken before redis binds it,
     # hence a few attempts.
     for my $attempt (1 .. 3) {
         my $port = _free_port();
-        my $pid = fork;
-        die "Test::AIGW: fork failed: $!\n" unless defined $pid;
-        if (!$pid) {
-            open STDIN, '<', '/dev/null';
-            open STDOUT, '>>', "$RedisDir/redis.log";
-            open STDERR, '>&', \*STDOUT;
-            { no warnings 'exec';
-              exec $bin, '--port', $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-                         '--dir', $RedisDir, '--daemonize', 'no'; }
-            print STDERR "cannot run $bin: $!\n";
-            POSIX::_exit(127);
-        }
-        my $deadline = time + 10;
-        while (time < $deadline) {
-            if (waitpid($pid, WNOHANG) == $pid) { undef $pid; last }
-            if (_redis_ping($port)) {
-                ($RedisPid, $RedisPort) = ($pid, $port);
-                $ENV{TEST_NGINX_REDIS_PORT} = $port;
-                return $port;
-            }
-            sleep 0.05;
-        }
-        if ($pid) { kill 'KILL', $pid; waitpid($pid, 0) }
+        my $pid = _spawn_redis($bin, $port) or next;
+        ($RedisPid, $RedisPort) = ($pid, $port);
+        $ENV{TEST_NGINX_REDIS_PORT} = $port;
+        return $port;
     }
     my $log = do { local (@ARGV, $/) = ("$RedisDir/redis.log"); eval { <> } } || '';
     die "Test::AIGW: redis-server did not answer PING\n$log";
+}
+
+# Stops the test Redis (redis_down) and starts an empty one on the same port (redis_up), for
+# tests of what the gateway does while Redis is away.
+sub redis_down { stop_redis(); return }
+
+sub redis_up {
+    die "redis_up: no test Redis; use Test::AIGW 'redis'\n" unless $RedisPort;
+    return if $RedisPid;
+    $RedisPid = _spawn_redis(_redis_bin(), $RedisPort)
+        or die "Test::AIGW: redis-server did not come back on port $RedisPort\n";
+    return;
 }
 
 sub stop_redis {

@@ -1,0 +1,579 @@
+# Billing on one gateway: the settlement script itself (run with EVAL against a real Redis:
+# a settlement number applies once, leases never exceed what is free, a dead holder's lease
+# expires, windows reset, alerts once per crossing), then the gateway: 402 insufficient_quota
+# before any upstream call, reservations from max_tokens, every kind of response (JSON,
+# stream, cut stream, fallback, per-request price, cached tokens) charged once and exactly
+# what its usage record says, group quotas, rpm/tpm with 429, Retry-After and OpenAI's
+# x-ratelimit-* headers, alerts published once, prices from Redis, Redis away (cached: spend
+# settled when it is back; closed: 503), and a worker that exits settling what it spent.
+#
+#     prove -I t/lib t/082-billing.t
+#
+# Plain Test::More with Test::AIGW's private Redis. Fixed loopback ports:
+#   22960  the gateway
+#   22961  its mock upstreams (NGINX + echo, same NGINX)
+#   22962  a Perl mock that sends one stream chunk and closes the connection
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use Test::AIGW 'redis', 'plain';
+use Test::AIGW::Socket ();
+
+use Digest::SHA qw(sha256_hex);
+use File::Spec;
+use HTTP::Tiny;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(sleep time);
+
+my ($GwPort, $MockPort, $CutPort) = (22960, 22961, 22962);
+my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
+my $ErrorLog = "$ServRoot/logs/error.log";
+my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
+my $Owner = $$;
+my $Http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+
+sub slurp {
+    my ($f) = @_;
+    open my $fh, '<', $f or return '';
+    local $/;
+    return scalar(<$fh>) // '';
+}
+
+# ---- the settlement script, as the module ships it ----
+
+my $Script = do {
+    my $src = slurp('src/core/billing.cpp');
+    $src =~ /R"lua\((.*?)\)lua"/s or die "no settlement script in src/core/billing.cpp";
+    $1;
+};
+
+# EVAL the script: holder, seq, per-counter [spent keep need more extra] x3; returns the reply
+# as a list (integers, then alert strings).
+sub settle {
+    my (%a) = @_;
+    my @c = map { @{ $a{$_} // [0, 0, 0, 0, 0] } } qw(money requests tokens);
+    my $out = redis_cmd('EVAL', $Script, 2, $a{hash}, $a{lease}, $a{kind} // 'key', $a{name} // '',
+                        $a{holder}, $a{seq}, $a{ttl} // 30000, $a{window} // 60000,
+                        $a{rpm} // 0, $a{tpm} // 0, $a{alerts} // '80,100', @c);
+    return split /\n/, $out;
+}
+
+{
+    my ($h, $l) = ('aigw:key:{s1}', 'aigw:lease:{s1}');
+    redis_cmd('HSET', $h, 'id', 'key_s1', 'owner', 'ann', 'group', 'g', 'quota', 1000);
+
+    my @r = settle(hash => $h, lease => $l, holder => 'w1', seq => 1, money => [0, 0, 100, 0, 50]);
+    is_deeply([@r[0 .. 3]], [0, 150, 1000, 850], 'script: need and headroom granted, 850 left free');
+    @r = settle(hash => $h, lease => $l, holder => 'w2', seq => 1, money => [0, 0, 100, 0, 5000]);
+    is($r[1], 100 + int((850 - 100) / 2), "script: headroom is at most half of what stays free");
+    @r = settle(hash => $h, lease => $l, holder => 'w1', seq => 2, money => [120, 30, 0, 0, 0]);
+    is(redis_cmd('HGET', $h, 'used'), 120, 'script: spend settled into used');
+    is($r[1], 30, 'script: the reservations kept are granted');
+    @r = settle(hash => $h, lease => $l, holder => 'w1', seq => 2, money => [120, 30, 0, 0, 0]);
+    is(redis_cmd('HGET', $h, 'used'), 120, 'script: the same settlement number applies once');
+    @r = settle(hash => $h, lease => $l, holder => 'w1', seq => 3, money => [0, 30, 2000, 0, 0]);
+    is($r[1], 30, 'script: a need larger than what is free gets nothing beyond what is kept');
+    is($r[3], 1000 - 120 - 475 - 30, 'script: free counts every holder\'s lease');
+
+    # A holder that stops renewing: its lease lapses and the money is free again.
+    my ($h2, $l2) = ('aigw:key:{s2}', 'aigw:lease:{s2}');
+    redis_cmd('HSET', $h2, 'id', 'key_s2', 'quota', 100);
+    settle(hash => $h2, lease => $l2, holder => 'dead', seq => 1, ttl => 200,
+           money => [0, 0, 100, 0, 0]);
+    @r = settle(hash => $h2, lease => $l2, holder => 'w', seq => 1, money => [0, 0, 10, 0, 0]);
+    is($r[1], 0, 'script: all of the quota is leased to another holder');
+    sleep 0.3;
+    @r = settle(hash => $h2, lease => $l2, holder => 'w', seq => 2, money => [0, 0, 10, 0, 0]);
+    is($r[1], 10, 'script: the lease of a holder that stopped renewing expired');
+    is(redis_cmd('HEXISTS', $l2, 'm:dead'), 0, 'script: and its field is gone');
+
+    # A key that is gone: nothing granted, nothing written.
+    @r = settle(hash => 'aigw:key:{gone}', lease => 'aigw:lease:{gone}', holder => 'w', seq => 1,
+                money => [500, 0, 1, 0, 0]);
+    is($r[0], 1, 'script: a missing account says gone');
+    is(redis_cmd('EXISTS', 'aigw:key:{gone}'), 0, 'script: and no hash is made for it');
+
+    # Windows: requests pre-consumed at grant, unused ones returned, a new window starts at 0.
+    my ($h3, $l3) = ('aigw:key:{s3}', 'aigw:lease:{s3}');
+    redis_cmd('HSET', $h3, 'id', 'key_s3', 'rpm', 10);
+    @r = settle(hash => $h3, lease => $l3, holder => 'a', seq => 1, window => 60000,
+                requests => [0, 0, 1, 0, 4]);
+    is_deeply([@r[4 .. 6]], [5, 10, 5], 'script: 1 needed + 4 headroom of rpm 10, 5 free');
+    @r = settle(hash => $h3, lease => $l3, holder => 'b', seq => 1, window => 60000,
+                requests => [0, 0, 3, 2, 0]);
+    is($r[4], 5, 'script: the waiting requests take what is free');
+    @r = settle(hash => $h3, lease => $l3, holder => 'a', seq => 2, window => 60000,
+                requests => [2, 0, 0, 0, 0]);
+    is($r[6], 3, 'script: a holder that used 2 of its 5 gives 3 back');
+    is(redis_cmd('HGET', 'aigw:key:{s3}', 'rpm'), 10, 'script: rpm is read, not written');
+    @r = settle(hash => $h3, lease => $l3, holder => 'a', seq => 3, rpm => 0, window => 60000,
+                tokens => [0, 0, 50, 0, 0], tpm => 40);
+    is_deeply([@r[7 .. 9]], [0, 40, 40], 'script: aigw_tpm\'s default applies; 50 > 40 gets nothing');
+    my ($h4, $l4) = ('aigw:key:{s4}', 'aigw:lease:{s4}');
+    redis_cmd('HSET', $h4, 'id', 'key_s4', 'rpm', 3);
+    @r = settle(hash => $h4, lease => $l4, holder => 'a', seq => 1, window => 300,
+                requests => [0, 0, 3, 0, 0]);
+    is($r[6], 0, 'script: a short window used up');
+    cmp_ok($r[10], '<=', 300, 'script: the reset is within the window');
+    sleep(($r[10] + 20) / 1000);
+    @r = settle(hash => $h4, lease => $l4, holder => 'a', seq => 2, window => 300,
+                requests => [0, 0, 1, 0, 0]);
+    is_deeply([@r[4 .. 6]], [1, 3, 2], 'script: the next window starts from zero');
+
+    # Alerts: each threshold once, whatever the batching; the hourly budget once.
+    my ($h5, $l5) = ('aigw:key:{s5}', 'aigw:lease:{s5}');
+    redis_cmd('HSET', $h5, 'id', 'key_s5', 'owner', 'bob', 'group', 'g5', 'quota', 1000,
+              'budget_hourly', 300);
+    my @alerts;
+    for my $seq (1 .. 12) {
+        my @x = settle(hash => $h5, lease => $l5, holder => 'a', seq => $seq,
+                       money => [$seq == 1 ? 0 : 100, 0, 0, 0, 0]);
+        push @alerts, @x[11 .. $#x];
+    }
+    is(redis_cmd('HGET', $h5, 'used'), 1100, 'script: 11 spends of 100');
+    is(scalar(grep { /"alert":"quota"/ } @alerts), 2, 'script: two quota alerts (80%, 100%)');
+    like((grep { /"threshold":80/ } @alerts)[0] // '', qr/"used":800\b/, 'script: 80% at 800');
+    like((grep { /"threshold":100,/ && /"alert":"quota"/ } @alerts)[0] // '', qr/"used":1000\b/,
+         'script: 100% at 1000');
+    my ($budget) = grep { /"alert":"hourly_budget"/ } @alerts;
+    ok($budget, 'script: one hourly budget alert') or diag explain \@alerts;
+    like($budget // '', qr/"used":400\b/, 'script: when the hour\'s spend passed 300');
+    like($budget // '', qr/"key_id":"key_s5"/, 'script: alerts name the key');
+    like($budget // '', qr/"owner":"bob"/, 'script: and its owner');
+}
+
+# ---- the gateway ----
+
+my $Chunk = sub {
+    my ($delta, $finish, $usage) = @_;
+    return '{"id":"chatcmpl-AIGWbill0001","object":"chat.completion.chunk","created":1733000020,'
+         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":['
+         . ($delta ? qq({"index":0,"delta":$delta,"logprobs":null,"finish_reason":$finish}) : '')
+         . '],"usage":' . ($usage // 'null') . '}';
+};
+my $StreamUsage = '{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,'
+                . '"prompt_tokens_details":{"cached_tokens":0},'
+                . '"completion_tokens_details":{"reasoning_tokens":0}}';
+my @Sse = ($Chunk->('{"role":"assistant","content":"Hello"}', 'null'),
+           $Chunk->('{"content":" there"}', 'null'),
+           $Chunk->('{}', '"stop"'),
+           $Chunk->('', 'null', $StreamUsage));
+# 1000 prompt tokens (200 cached), 500 completion: at input 2.5, cached 1.25, output 10 per 1M
+# tokens that is 800 * 2.5 + 200 * 1.25 + 500 * 10 = 7250 micro-USD.
+my $JsonUsage = '{"prompt_tokens":1000,"completion_tokens":500,"total_tokens":1500,'
+              . '"prompt_tokens_details":{"cached_tokens":200,"audio_tokens":0},'
+              . '"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}';
+my $Json = '{"id":"chatcmpl-AIGWbill0002","object":"chat.completion","created":1733000021,'
+         . '"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant",'
+         . '"content":"Hi there!","refusal":null},"logprobs":null,"finish_reason":"stop"}],'
+         . qq("usage":$JsonUsage,"system_fingerprint":"fp_aigwmock01"});
+my $JsonCost = 7250;
+my $StreamCost = 100 * 2.5 + 20 * 10;   # 450
+
+sub gateway_conf {
+    my (%o) = @_;
+    my $fail = $o{fail} ? "aigw_redis_fail $o{fail};" : '';
+    my $billing = $o{billing} // 'aigw_billing on flush=100ms lease=2s;';
+    my $ttl = $o{key_ttl} // '100ms';
+    my $master = $o{master} ? "master_process on;\nworker_processes 1;\n" . ($> == 0 ? "user root;\n" : '') : '';
+    my $sse = join '', map { "            echo 'data: $_';\n            echo;\n" } @Sse;
+    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
+    return <<"_EOC_";
+$master
+http {
+$preamble
+    aigw_redis 127.0.0.1:$RedisPort timeout=300ms;
+    $fail
+    aigw_key_cache zone=keys:1m ttl=$ttl;
+    $billing
+    aigw_rpm $o{rpm};
+    aigw_price gpt-4o* input=2.5 output=10 cached_input=1.25;
+    aigw_price per-request request=0.01;
+    aigw_price_refresh 200ms;
+    aigw_channel ok location=/_ok;
+    aigw_channel bad location=/_bad;
+    aigw_channel sse location=/_sse;
+    aigw_channel cut location=/_cut;
+
+    server {
+        listen 127.0.0.1:$GwPort;
+        location /v1/ {
+            aigw on;
+            aigw_model gpt-4o ok;
+            aigw_model gpt-4o-stream sse;
+            aigw_model gpt-4o-cut cut;
+            aigw_model gpt-4o-fallback bad ok;
+            aigw_model per-request ok;
+        }
+        location /_ok/ { internal; proxy_pass http://127.0.0.1:$MockPort/ok/; }
+        location /_bad/ { internal; proxy_pass http://127.0.0.1:$MockPort/bad/; }
+        location /_sse/ { internal; proxy_pass http://127.0.0.1:$MockPort/sse/; }
+        location /_cut/ { internal; proxy_pass http://127.0.0.1:$CutPort/; proxy_read_timeout 5s; }
+    }
+
+    server {
+        listen 127.0.0.1:$MockPort;
+        default_type application/json;
+        location /ok/ {
+            add_header x-ratelimit-limit-requests 5000;
+            return 200 '$Json';
+        }
+        location /bad/ {
+            return 500 '{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}';
+        }
+        location /sse/ {
+            echo_read_request_body;
+            default_type text/event-stream;
+$sse            echo 'data: [DONE]';
+            echo;
+        }
+    }
+}
+_EOC_
+}
+
+sub start_gateway {
+    my (%o) = @_;
+    $o{rpm} //= 0;
+    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info');
+    my $deadline = time + 5;
+    sleep 0.02 until time > $deadline || redis_cmd('CLIENT', 'LIST') =~ /\bname=aigw\b/;
+}
+
+sub stop_gateway {
+    my ($what) = @_;
+    my $log = aigw_nginx_stop();
+    unlike($log, qr/\[(?:alert|crit|emerg)\]|exited on signal/, "$what: no [alert], [crit], [emerg] or crash")
+        or diag(join '', grep { /\[(?:alert|crit|emerg)\]|exited on signal/ } split /^/m, $log);
+    return $log;
+}
+
+my $KeyN = 0;
+# A fresh key (its own account) with the given hash fields; returns (raw key, key id).
+sub make_key {
+    my (%f) = @_;
+    $KeyN++;
+    my $raw = sprintf 'sk-aigw-Bill%036d', $KeyN;
+    my $id = sprintf 'key_bill%08d', $KeyN;
+    redis_cmd('HSET', "aigw:key:{" . sha256_hex($raw) . "}", id => $id, status => 'active',
+              models => '*', owner => 'team-billing', group => $f{group} // '', %f{grep { $_ ne 'group' } keys %f});
+    return ($raw, $id);
+}
+
+sub key_field { redis_cmd('HGET', 'aigw:key:{' . sha256_hex($_[0]) . '}', $_[1]) // '' }
+
+sub chat {
+    my ($key, $model, %o) = @_;
+    my $body = $o{body} // qq({"model":"$model","messages":[{"role":"user","content":"Hi"}])
+                         . ($o{max_tokens} ? qq(,"max_tokens":$o{max_tokens}) : '')
+                         . ($o{stream} ? ',"stream":true' : '') . '}';
+    return $Http->post("http://127.0.0.1:$GwPort/v1/chat/completions", {
+        headers => {'Authorization' => "Bearer $key", 'Content-Type' => 'application/json'},
+        content => $body,
+    });
+}
+
+# Waits until the field reaches `want` (settlements run every 100 ms); returns the last value.
+sub wait_field {
+    my ($key, $field, $want, $secs) = @_;
+    my $deadline = time + ($secs // 5);
+    my $v = key_field($key, $field);
+    while ($v ne $want && time < $deadline) {
+        sleep 0.05;
+        $v = key_field($key, $field);
+    }
+    return $v;
+}
+
+# The usage records of one key id: a list of hashes. `want`: wait until there are that many
+# (records go to Redis in batches, a few milliseconds after the response).
+sub records_of {
+    my ($id, $want) = @_;
+    if ($want) {
+        my $deadline = time + 5;
+        while (time < $deadline) {
+            last if records_of($id) >= $want;
+            sleep 0.05;
+        }
+    }
+    my @lines = split /\n/, redis_cmd('XRANGE', 'aigw:usage', '-', '+');
+    my (@recs, $cur, $k);
+    for my $line (@lines) {
+        if ($line =~ /^\d+-\d+$/) { push @recs, $cur if $cur; $cur = {}; undef $k; next }
+        next unless $cur;
+        if (defined $k) { $cur->{$k} = $line; undef $k } else { $k = $line }
+    }
+    push @recs, $cur if $cur;
+    return grep { ($_->{key_id} // '') eq $id } @recs;
+}
+
+sub sum_cost { my $s = 0; $s += $_->{cost} for @_; return $s }
+
+sub error_code { ($_[0]{content} =~ /"code":"([^"]*)"/)[0] // '' }
+
+# ---- the cut-stream mock: headers and one chunk, then the connection closes ----
+
+my $CutPid = fork // die "fork: $!";
+if (!$CutPid) {
+    $SIG{TERM} = sub { POSIX::_exit(0) };
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $CutPort, Listen => 16,
+                                  ReuseAddr => 1) or POSIX::_exit(2);
+    while (my $c = $l->accept) {
+        my $req = '';
+        while ($req !~ /\r\n\r\n/) { sysread($c, $req, 4096, length $req) or last }
+        my ($len) = $req =~ /Content-Length:\s*(\d+)/i;
+        my ($head, $body) = split /\r\n\r\n/, $req, 2;
+        $body //= '';
+        while (length($body) < ($len // 0)) { sysread($c, $body, 4096, length $body) or last }
+        # Chunked, and the connection closes before the last chunk: a cut, not an end.
+        my $part = "data: $Sse[0]\n\n";
+        syswrite($c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                   . "Transfer-Encoding: chunked\r\n\r\n" . sprintf('%x', length $part)
+                   . "\r\n$part\r\n");
+        sleep 0.1;
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+END { if ($$ == $Owner && $CutPid) { kill 'TERM', $CutPid; waitpid($CutPid, 0) } }
+
+start_gateway();
+
+# 1. Every kind of response is charged once, exactly what its record says.
+{
+    my ($k, $id) = make_key(quota => 100_000_000);
+    my $r = chat($k, 'gpt-4o');
+    is($r->{status}, 200, 'JSON: 200');
+    is(wait_field($k, 'used', $JsonCost), $JsonCost, 'JSON: used is the cost of its usage (cached tokens at their price)');
+    $r = chat($k, 'gpt-4o-stream', stream => 1);
+    is($r->{status}, 200, 'stream: 200');
+    unlike($r->{content}, qr/"usage":\{/, 'stream: the usage chunk the client did not ask for is not sent');
+    is(wait_field($k, 'used', $JsonCost + $StreamCost), $JsonCost + $StreamCost, 'stream: charged from the usage chunk');
+    $r = chat($k, 'gpt-4o-fallback');
+    is($r->{status}, 200, 'fallback: 200 from the second channel');
+    my $want = 2 * $JsonCost + $StreamCost;
+    is(wait_field($k, 'used', $want), $want, 'fallback: charged once, for the attempt that answered');
+    $r = chat($k, 'per-request');
+    $want += 10000;
+    is(wait_field($k, 'used', $want), $want, 'per-request price: 0.01 USD');
+    $r = chat($k, 'gpt-4o-cut', stream => 1);
+    is($r->{status}, 200, 'cut stream: the stream had started');
+    my @recs = records_of($id, 5);
+    is(scalar @recs, 5, 'five records');
+    my ($cut) = grep { $_->{model} eq 'gpt-4o-cut' } @recs;
+    is($cut->{status}, 'upstream_cut', 'cut stream: recorded as cut');
+    cmp_ok($cut->{cost}, '>', 0, 'cut stream: estimated tokens are charged');
+    is($cut->{charged}, 1, 'cut stream: charged');
+    my ($fb) = grep { $_->{model} eq 'gpt-4o-fallback' } @recs;
+    is($fb->{attempts}, 2, 'fallback: two attempts, one record');
+    $want += $cut->{cost};
+    is(wait_field($k, 'used', $want), $want, 'used == the sum of the records\' costs');
+    is(sum_cost(@recs), $want, 'records sum to used');
+}
+
+# 2. Quota: 402 before the upstream, reservations from max_tokens, actual cost settled.
+{
+    my ($k, $id) = make_key(quota => 8000);
+    my $r = chat($k, 'gpt-4o', max_tokens => 100000);
+    is($r->{status}, 402, 'reservation: 100000 output tokens at 10 USD/1M do not fit 0.008 USD');
+    is(error_code($r), 'insufficient_quota', 'reservation: code insufficient_quota');
+    like($r->{content}, qr/^\{"error":\{"message":"[^"]+","type":"insufficient_quota","param":null,"code":"insufficient_quota"\}\}$/,
+         'reservation: the OpenAI error shape');
+    like($r->{headers}{'x-request-id'} // '', qr/^req_/, 'reservation: with a request id');
+    is($r->{headers}{'retry-after'}, undef, 'reservation: no Retry-After on a 402');
+    $r = chat($k, 'gpt-4o', max_tokens => 600);
+    is($r->{status}, 200, 'reservation: 600 output tokens fit');
+    is(wait_field($k, 'used', $JsonCost), $JsonCost, 'settled to the actual cost (more than reserved: charged in full)');
+    $r = chat($k, 'gpt-4o', max_tokens => 100);
+    is($r->{status}, 402, 'what is left (750) does not cover 100 output tokens (1000)');
+    my @recs = records_of($id, 3);
+    is(scalar @recs, 3, 'refused requests leave records too');
+    is(join(',', map { "$_->{http_status}:$_->{cost}:$_->{charged}" } @recs),
+       "402:0:0,200:$JsonCost:1,402:0:0", 'records: the refused cost nothing');
+    is(join(',', map { $_->{error_code} } @recs), 'insufficient_quota,,insufficient_quota',
+       'records: refusals carry their code');
+    is(sum_cost(@recs), key_field($k, 'used'), 'used == the sum of the records');
+}
+
+# 3. A group's quota binds its keys; the key's own stays untouched where it has none.
+{
+    redis_cmd('HSET', 'aigw:group:{gq}', 'quota', 20000);
+    my ($k1) = make_key(group => 'gq');
+    my ($k2) = make_key(group => 'gq');
+    is(chat($k1, 'per-request')->{status}, 200, 'group: first key, first request');
+    is(chat($k2, 'per-request')->{status}, 200, 'group: second key, second request');
+    my $r = chat($k1, 'per-request');
+    is($r->{status}, 402, 'group: the third is over the group quota');
+    like($r->{content}, qr/the key's group/, 'group: the message says whose quota');
+    my $deadline = time + 5;
+    sleep 0.05 while redis_cmd('HGET', 'aigw:group:{gq}', 'used') ne '20000' && time < $deadline;
+    is(redis_cmd('HGET', 'aigw:group:{gq}', 'used'), 20000, 'group: used settled on the group');
+    is(wait_field($k1, 'used', 10000), 10000, 'group: and on the key');
+}
+
+# 4. Rate limits: rpm with headers, Retry-After, and the upstream's own headers replaced.
+{
+    my ($k) = make_key(rpm => 3);
+    my @remaining;
+    for (1 .. 3) {
+        my $r = chat($k, 'gpt-4o');
+        is($r->{status}, 200, "rpm 3: request $_ admitted");
+        is($r->{headers}{'x-ratelimit-limit-requests'}, 3, "rpm 3: request $_ says the limit (not the upstream's)");
+        push @remaining, $r->{headers}{'x-ratelimit-remaining-requests'};
+        like($r->{headers}{'x-ratelimit-reset-requests'} // '', qr/^(?:\d+ms|\d+(?:\.\d+)?s|\d+m\d+(?:\.\d+)?s)$/,
+             "rpm 3: request $_ has a reset time");
+    }
+    is("@remaining", '2 1 0', 'rpm 3: remaining counts down');
+    my $r = chat($k, 'gpt-4o');
+    is($r->{status}, 429, 'rpm 3: the fourth is refused');
+    is(error_code($r), 'rate_limit_exceeded', 'rpm: code rate_limit_exceeded');
+    like($r->{content}, qr/"type":"requests"/, 'rpm: type requests');
+    like($r->{headers}{'retry-after'} // '', qr/^\d+$/, 'rpm: Retry-After in seconds');
+    cmp_ok($r->{headers}{'retry-after'} // 0, '>=', 1, 'rpm: at least a second');
+    cmp_ok($r->{headers}{'retry-after'} // 99, '<=', 60, 'rpm: at most the window');
+    is($r->{headers}{'x-ratelimit-remaining-requests'}, 0, 'rpm: the 429 says none remain');
+
+    my ($t) = make_key(tpm => 100);
+    $r = chat($t, 'gpt-4o', max_tokens => 500);
+    is($r->{status}, 429, 'tpm 100: 500 output tokens are over');
+    like($r->{content}, qr/"type":"tokens"/, 'tpm: type tokens');
+    is($r->{headers}{'x-ratelimit-limit-tokens'}, 100, 'tpm: x-ratelimit-limit-tokens');
+
+    my ($free) = make_key();
+    $r = chat($free, 'gpt-4o');
+    is($r->{headers}{'x-ratelimit-limit-requests'}, 5000, 'no limit: the upstream\'s headers pass through');
+}
+
+# 5. Alerts: one message per threshold crossing, one warn line each.
+{
+    my $subfile = "$ServRoot/alerts.txt";
+    my $sub = fork // die "fork: $!";
+    if (!$sub) {
+        # A raw RESP subscriber that writes what it reads at once.
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $RedisPort)
+            or POSIX::_exit(2);
+        open my $out, '>', $subfile or POSIX::_exit(2);
+        syswrite($s, "SUBSCRIBE aigw:alerts\r\n");
+        while (sysread($s, my $buf, 65536)) { syswrite($out, $buf) }
+        POSIX::_exit(0);
+    }
+    sleep 0.3;
+    my ($k, $id) = make_key(quota => 100000);
+    my @status = map { chat($k, 'per-request')->{status} } 1 .. 11;
+    is("@status", join(' ', (200) x 10, 402), 'alerts: ten requests fit the quota');
+    is(wait_field($k, 'used', 100000), 100000, 'alerts: all spent');
+    sleep 0.3;
+    kill 'TERM', $sub;
+    waitpid($sub, 0);
+    my @msgs = grep { /^\{/ && /"key_id":"\Q$id\E"/ } split /\n/, slurp($subfile);
+    is(scalar @msgs, 2, 'alerts: two messages on aigw:alerts') or diag explain \@msgs;
+    like($msgs[0] // '', qr/"threshold":80\b/, 'alerts: 80% first');
+    like($msgs[1] // '', qr/"threshold":100\b/, 'alerts: then 100%');
+    like($msgs[1] // '', qr/"used":100000\b/, 'alerts: with used');
+    like($msgs[1] // '', qr/"quota":100000\b/, 'alerts: and quota');
+    like($msgs[1] // '', qr/"owner":"team-billing"/, 'alerts: and the owner');
+    my @warn = grep { /\[warn\].*aigw: alert: .*"key_id":"\Q$id\E"/ } split /\n/, slurp($ErrorLog);
+    is(scalar @warn, 2, 'alerts: one warn line per crossing');
+}
+
+# 6. Prices from Redis override aigw_price without a reload; a bad one is ignored, logged.
+{
+    my ($k, $id) = make_key();
+    redis_cmd('HSET', 'aigw:price:{per-request}', 'request', '0.02');
+    sleep 0.5;
+    chat($k, 'per-request');
+    redis_cmd('HSET', 'aigw:price:{per-request}', 'request', 'two cents');
+    sleep 0.5;
+    chat($k, 'per-request');
+    redis_cmd('DEL', 'aigw:price:{per-request}');
+    sleep 0.5;
+    chat($k, 'per-request');
+    is(join(',', map { $_->{cost} } records_of($id, 3)), '20000,10000,10000',
+       'prices: Redis\'s, then the config\'s for a bad hash, then the config\'s again');
+    like(slurp($ErrorLog), qr/redis price of "per-request" is ignored \(invalid request "two cents"/,
+         'prices: the bad hash is logged');
+}
+
+my $log = stop_gateway('billing');
+
+# 7. Redis away, aigw_redis_fail cached: a known key keeps working; its spend is settled once
+#    Redis is back (here an empty Redis, refilled with the key).
+{
+    start_gateway(key_ttl => '60s');
+    my ($k, $id) = make_key(quota => 10_000_000);
+    is(chat($k, 'per-request')->{status}, 200, 'redis away: a request while it is up');
+    is(wait_field($k, 'used', 10000), 10000, 'redis away: settled');
+    redis_cmd('SAVE');  # the Redis that comes back loads this snapshot
+    redis_down();
+    my @s = map { chat($k, 'per-request')->{status} } 1 .. 3;
+    is("@s", '200 200 200', 'redis away: served from the lease in memory');
+    redis_up();
+    is(wait_field($k, 'used', 40000), 40000, 'redis back: what was spent meanwhile is settled');
+    like(slurp($ErrorLog), qr/\[warn\].*billing settlement failed/, 'redis away: the failed settlements are logged');
+    stop_gateway('redis away (cached)');
+}
+
+# 8. Redis away, aigw_redis_fail closed: an account not known now gets 503.
+{
+    start_gateway(fail => 'closed', key_ttl => '60s');
+    my ($k) = make_key(quota => 10_000_000);
+    is(chat($k, 'per-request')->{status}, 200, 'closed: a request while Redis is up');
+    redis_down();
+    sleep 2;  # a lease (lease=2s) is trusted for three quarters of its life
+    my $r = chat($k, 'per-request');
+    is($r->{status}, 503, 'closed: 503 once the lease is no longer trusted');
+    like($r->{content}, qr/cannot check this key's quota/, 'closed: says why');
+    redis_up();
+    stop_gateway('redis away (closed)');
+}
+
+# 9. A worker that exits settles what it spent (the flush interval is longer than the test).
+{
+    start_gateway(master => 1, billing => 'aigw_billing on flush=30s lease=120s;');
+    my ($k) = make_key(quota => 10_000_000);
+    is(chat($k, 'per-request')->{status}, 200, 'exit: first request');
+    is(chat($k, 'per-request')->{status}, 200, 'exit: second request');
+    sleep 0.3;
+    # The second request found the lease spent and settled the first; its own spend waits
+    # for the flush interval.
+    is(key_field($k, 'used'), 10000, 'exit: the last spend is not settled yet');
+    my $lease = 'aigw:lease:{' . sha256_hex($k) . '}';
+    like(join(',', split /\n/, redis_cmd('HKEYS', $lease)), qr/(?:^|,)m:/, 'exit: the worker holds a lease');
+    stop_gateway('exit');
+    is(key_field($k, 'used'), 20000, 'exit: the exiting worker settled its spend');
+    unlike(join(',', split /\n/, redis_cmd('HKEYS', $lease)), qr/(?:^|,)m:/, 'exit: and gave its lease back');
+}
+
+# 10. Configuration errors nginx -t names.
+{
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my $module = $ENV{TEST_NGINX_AIGW_MODULE};
+    my $dir = "$ServRoot/conf-check";
+    mkdir $dir;
+    mkdir "$dir/logs";
+    my @cases = (
+        ['aigw_billing on;', qr/"aigw_billing on" needs "aigw_redis"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on flush=1s lease=2s;",
+         qr/lease=2000ms must be at least four times flush=1000ms/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing maybe;", qr/invalid "aigw_billing" value "maybe"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on every=1s;", qr/invalid "aigw_billing" parameter "every=1s"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 0;", qr/invalid "aigw_quota_alerts" threshold "0"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 80 101%;", qr/invalid "aigw_quota_alerts" threshold "101%"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_rpm -5;", qr/"aigw_rpm" directive invalid number/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens lots;", qr/"aigw_reserve_tokens" directive invalid number/],
+    );
+    for my $c (@cases) {
+        my ($http, $want) = @$c;
+        open my $fh, '>', "$dir/nginx.conf" or die $!;
+        print {$fh} "load_module $module;\nerror_log $dir/logs/error.log;\npid $dir/nginx.pid;\n"
+                  . "events {}\nhttp {\n    $http\n}\n";
+        close $fh;
+        my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
+        like($out, $want, "nginx -t: $http");
+    }
+}
+
+done_testing();
