@@ -507,10 +507,10 @@ my $log = stop_gateway('billing');
     is(chat($k, 'per-request')->{status}, 200, 'redis away: a request while it is up');
     is(wait_field($k, 'used', 10000), 10000, 'redis away: settled');
     redis_cmd('SAVE');  # the Redis that comes back loads this snapshot
-    redis_down();
+    redis_server_down();
     my @s = map { chat($k, 'per-request')->{status} } 1 .. 3;
     is("@s", '200 200 200', 'redis away: served from the lease in memory');
-    redis_up();
+    redis_server_up();
     is(wait_field($k, 'used', 40000), 40000, 'redis back: what was spent meanwhile is settled');
     like(slurp($ErrorLog), qr/\[warn\].*billing settlement failed/, 'redis away: the failed settlements are logged');
     stop_gateway('redis away (cached)');
@@ -521,12 +521,12 @@ my $log = stop_gateway('billing');
     start_gateway(fail => 'closed', key_ttl => '60s');
     my ($k) = make_key(quota => 10_000_000);
     is(chat($k, 'per-request')->{status}, 200, 'closed: a request while Redis is up');
-    redis_down();
+    redis_server_down();
     sleep 2;  # a lease (lease=2s) is trusted for three quarters of its life
     my $r = chat($k, 'per-request');
     is($r->{status}, 503, 'closed: 503 once the lease is no longer trusted');
     like($r->{content}, qr/cannot check this key's quota/, 'closed: says why');
-    redis_up();
+    redis_server_up();
     stop_gateway('redis away (closed)');
 }
 

@@ -17,8 +17,8 @@ package Test::AIGW;
 #
 #     use Test::AIGW 'redis';      # a private redis-server for this file;
 #                                  # $TEST_NGINX_REDIS_PORT and redis_cmd();
-#                                  # redis_down()/redis_up() stop it and start an
-#                                  # empty one on the same port
+#                                  # redis_server_down()/redis_server_up() stop
+#                                  # it and start it again on the same port
 #     use Test::AIGW 'plain';      # no data-format runner: plain Test::More,
 #                                  # with aigw_nginx_start()/aigw_nginx_stop()
 #
@@ -47,8 +47,8 @@ my ($StandalonePid, $StandaloneRoot);
 my $DefaultEchoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 my $DefaultRedisServer = '/usr/bin/redis-server';
 
-our @EXPORT_HELPERS = qw(redis_cmd redis_down redis_up aigw_nginx_start aigw_nginx_stop
-                         aigw_load_modules);
+our @EXPORT_HELPERS = qw(redis_cmd redis_server_down redis_server_up aigw_nginx_start
+                         aigw_nginx_stop aigw_load_modules);
 
 sub import {
     my ($class, @opts) = @_;
@@ -216,12 +216,13 @@ sub start_redis {
     die "Test::AIGW: redis-server did not answer PING\n$log";
 }
 
-# Stops the test Redis (redis_down) and starts an empty one on the same port (redis_up), for
-# tests of what the gateway does while Redis is away.
-sub redis_down { stop_redis(); return }
+# Stops the test Redis (redis_server_down) and starts it again on the same port
+# (redis_server_up; it loads what a SAVE left), for tests of what the gateway does while
+# Redis is away.
+sub redis_server_down { stop_redis(); return }
 
-sub redis_up {
-    die "redis_up: no test Redis; use Test::AIGW 'redis'\n" unless $RedisPort;
+sub redis_server_up {
+    die "redis_server_up: no test Redis; use Test::AIGW 'redis'\n" unless $RedisPort;
     return if $RedisPid;
     $RedisPid = _spawn_redis(_redis_bin(), $RedisPort)
         or die "Test::AIGW: redis-server did not come back on port $RedisPort\n";
