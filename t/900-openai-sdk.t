@@ -1,5 +1,6 @@
 # The official `openai` npm SDK as the client of the gateway: t/sdk/openai-smoke.mjs runs its
-# checks (chat, streaming, embeddings, models, error classes, a stream cut by the upstream)
+# checks (chat, streaming, embeddings, models, error classes, a stream cut by the upstream,
+# 402 and 429 from billing with the SDK's own retries on)
 # against NGINX with the module, in front of mock upstreams that speak OpenAI's wire formats.
 # Each of its TAP results becomes one result here.
 #
@@ -11,6 +12,8 @@
 #   1994  raw TCP server forked from this file
 #   1995  kept closed
 #   1996  gateway with a model table: channels -> 1993, and one -> 1995 (dead, tried first)
+#   1997  gateway with client keys and billing (a private Redis): 402 and 429 as the SDK sees
+#         them
 
 use strict;
 use warnings;
@@ -40,10 +43,11 @@ BEGIN {
     }
 }
 
-use Test::AIGW 'plain';
+use Digest::SHA qw(sha256_hex);
+use Test::AIGW 'plain', 'redis';
 
-my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED, $GW_ROUTED) =
-    (1990, 1991, 1992, 1993, 1994, 1995, 1996);
+my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED, $GW_ROUTED, $GW_BILLING) =
+    (1990, 1991, 1992, 1993, 1994, 1995, 1996, 1997);
 my $NodeTimeout = 90;     # the whole SDK run; the script has its own, shorter watchdog
 
 # ---------------------------------------------------------------------------
@@ -85,6 +89,25 @@ my $conf = <<'_EOC_';
             proxy_connect_timeout 2s;
             proxy_send_timeout 2s;
             proxy_read_timeout 1500ms;
+        }
+    }
+
+    # Client keys and billing only where asked for (port 1997); the other gateways take any
+    # key. Every request there costs 0.01 USD.
+    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    aigw_keys off;
+    aigw_price gpt-4o-mini request=0.01;
+    aigw_price_missing free;
+    server {
+        listen 127.0.0.1:1997;
+        location /v1/ {
+            aigw on;
+            aigw_keys on;
+            aigw_pass /_aigw/billed;
+        }
+        location /_aigw/billed/ {
+            internal;
+            proxy_pass http://127.0.0.1:1993/;
         }
     }
 
@@ -397,7 +420,18 @@ if (!$port) {
     exit;
 }
 
+# Two keys for the billing gateway: one whose quota covers one request, one allowed one
+# request a minute.
+my %billing_keys = (quota => 'sk-aigw-SdkQuota' . ('0' x 40), rpm => 'sk-aigw-SdkRpm' . ('0' x 42));
+redis_cmd('HSET', 'aigw:key:{' . sha256_hex($billing_keys{quota}) . '}', id => 'key_sdkquota',
+          status => 'active', models => '*', quota => 10000);
+redis_cmd('HSET', 'aigw:key:{' . sha256_hex($billing_keys{rpm}) . '}', id => 'key_sdkrpm',
+          status => 'active', models => '*', rpm => 1);
+
 my ($status, $timed_out, @lines) = run_node(
+    AIGW_BILLING_BASE_URL => "http://127.0.0.1:$GW_BILLING/v1",
+    AIGW_QUOTA_KEY     => $billing_keys{quota},
+    AIGW_RPM_KEY       => $billing_keys{rpm},
     AIGW_BASE_URL      => "http://127.0.0.1:$GW/v1",
     AIGW_DOWN_BASE_URL => "http://127.0.0.1:$GW_DOWN/v1",
     AIGW_CUT_BASE_URL  => "http://127.0.0.1:$GW_CUT/v1",

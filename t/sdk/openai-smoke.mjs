@@ -30,6 +30,7 @@ const BASE_URL = process.env.AIGW_BASE_URL;
 const DOWN_BASE_URL = process.env.AIGW_DOWN_BASE_URL;
 const CUT_BASE_URL = process.env.AIGW_CUT_BASE_URL;
 const ROUTED_BASE_URL = process.env.AIGW_ROUTED_BASE_URL;
+const BILLING_BASE_URL = process.env.AIGW_BILLING_BASE_URL;
 const WATCHDOG_MS = 60_000;
 
 if (!BASE_URL) {
@@ -475,6 +476,52 @@ if (ROUTED_BASE_URL) {
   });
 } else {
   skip('routed checks', 'AIGW_ROUTED_BASE_URL is not set');
+}
+
+// ---------------------------------------------------------------------------
+// Billing: what a client over its quota or its rate limit sees, with the SDK's own retries on.
+
+if (BILLING_BASE_URL) {
+  // Counts the HTTP requests the SDK really sends, retries included.
+  let sent = 0;
+  const counting = (key) => new OpenAI({
+    baseURL: BILLING_BASE_URL, apiKey: key, maxRetries: 2, timeout: 10000,
+    fetch: (url, init) => { sent += 1; return fetch(url, init); },
+  });
+  const quota = counting(process.env.AIGW_QUOTA_KEY);
+  await check('billing: a request the quota covers is served', async () => {
+    const r = await quota.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    assert.equal(r.choices[0].message.content, CHAT_CONTENT);
+  });
+  await check('billing: over the quota -> APIError 402 insufficient_quota, not retried', async () => {
+    sent = 0;
+    const e = await thrown(() => quota.chat.completions.create({ model: 'gpt-4o-mini', messages }));
+    assertApiError(e, APIError, 402);
+    assert.equal(e.code, 'insufficient_quota');
+    assert.equal(e.type, 'insufficient_quota');
+    assert.equal(sent, 1, 'the SDK sent the request once');
+  });
+  const rpm = counting(process.env.AIGW_RPM_KEY);
+  await check('billing: under the rpm limit, x-ratelimit-* headers come with the answer', async () => {
+    const { data, response } = await rpm.chat.completions
+      .create({ model: 'gpt-4o-mini', messages })
+      .withResponse();
+    assert.equal(data.choices[0].message.content, CHAT_CONTENT);
+    assert.equal(response.headers.get('x-ratelimit-limit-requests'), '1');
+    assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '0');
+    assert.match(response.headers.get('x-ratelimit-reset-requests') ?? '', /^[0-9.]+(ms|s)$|^\d+m[0-9.]+s$/);
+  });
+  await check('billing: over the rpm limit -> RateLimitError 429 rate_limit_exceeded with Retry-After', async () => {
+    const noRetry = new OpenAI({ baseURL: BILLING_BASE_URL, apiKey: process.env.AIGW_RPM_KEY, maxRetries: 0 });
+    const e = await thrown(() => noRetry.chat.completions.create({ model: 'gpt-4o-mini', messages }));
+    assertApiError(e, RateLimitError, 429);
+    assert.equal(e.code, 'rate_limit_exceeded');
+    assert.equal(e.type, 'requests');
+    const after = Number(e.headers.get('retry-after'));
+    assert.ok(after >= 1 && after <= 60, `retry-after ${after}`);
+  });
+} else {
+  skip('billing checks', 'AIGW_BILLING_BASE_URL is not set');
 }
 
 console.log(`1..${count}`);
