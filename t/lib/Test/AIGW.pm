@@ -48,7 +48,7 @@ my $DefaultEchoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 my $DefaultRedisServer = '/usr/bin/redis-server';
 
 our @EXPORT_HELPERS = qw(redis_cmd redis_server_down redis_server_up aigw_nginx_start
-                         aigw_nginx_stop aigw_load_modules);
+                         aigw_nginx_stop aigw_nginx_stop_clean aigw_load_modules);
 
 sub import {
     my ($class, @opts) = @_;
@@ -324,6 +324,17 @@ sub aigw_nginx_stop {
     Test::AIGW::Socket::stop_nginx($StandalonePid);
     undef $StandalonePid;
     return Test::AIGW::Socket::slurp("$StandaloneRoot/logs/error.log");
+}
+
+# aigw_nginx_stop, then one test result: the error.log has no [alert], [crit] or [emerg] and
+# no worker died on a signal. Returns the log.
+sub aigw_nginx_stop_clean {
+    my ($what) = @_;
+    my $log = aigw_nginx_stop();
+    my $bad = qr/\[(?:alert|crit|emerg)\]|exited on signal/;
+    Test::More::unlike($log, $bad, "$what: no [alert], [crit], [emerg] or crash in error.log")
+        or Test::More::diag(join '', grep { /$bad/ } split /^/m, $log);
+    return $log;
 }
 
 END {
