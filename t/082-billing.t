@@ -50,11 +50,12 @@ my $Script = do {
     $1;
 };
 
-# EVAL the script: holder, seq, per-counter [spent keep need more extra] x3; returns the reply
-# as a list (integers, then alert strings).
+# EVAL the script: holder, seq, per-counter [spent keep need more extra owed] x3; returns the
+# reply as a list (integers, then alert strings).
 sub settle {
     my (%a) = @_;
-    my @c = map { @{ $a{$_} // [0, 0, 0, 0, 0] } } qw(money requests tokens);
+    # Per counter: spent keep need more extra owed (owed defaults to 0).
+    my @c = map { my @v = @{ $a{$_} // [] }; push @v, 0 while @v < 6; @v } qw(money requests tokens);
     my $out = redis_cmd('EVAL', $Script, 2, $a{hash}, $a{lease}, $a{kind} // 'key', $a{name} // '',
                         $a{holder}, $a{seq}, $a{ttl} // 30000, $a{window} // 60000,
                         $a{rpm} // 0, $a{tpm} // 0, $a{alerts} // '80,100', @c);
@@ -78,6 +79,21 @@ sub settle {
     is($r[1], 30, 'script: a need larger than what is free gets nothing beyond what is kept');
     is($r[3], 1000 - 120 - 475 - 30, 'script: free counts every holder\'s lease');
 
+    # What other holders lease beyond what they owe is reported (a waiter may wait for it).
+    my ($h6, $l6) = ('aigw:key:{s6}', 'aigw:lease:{s6}');
+    redis_cmd('HSET', $h6, 'id', 'key_s6', 'quota', 1000);
+    @r = settle(hash => $h6, lease => $l6, holder => 'x', seq => 1, money => [0, 0, 100, 0, 400, 100]);
+    is($r[1], 500, 'script: need and headroom');
+    @r = settle(hash => $h6, lease => $l6, holder => 'y', seq => 1, money => [0, 0, 10, 0, 0]);
+    is($r[11], 400, 'script: another holder\'s headroom (its lease less what it owes)');
+
+    # A window lease being spent is kept whole while its settlement travels.
+    my ($h7, $l7) = ('aigw:key:{s7}', 'aigw:lease:{s7}');
+    redis_cmd('HSET', $h7, 'id', 'key_s7', 'rpm', 10);
+    settle(hash => $h7, lease => $l7, holder => 'a', seq => 1, requests => [0, 0, 4, 0, 0]);
+    @r = settle(hash => $h7, lease => $l7, holder => 'a', seq => 2, requests => [1, 3, 0, 0, 0]);
+    is_deeply([@r[4 .. 6]], [3, 10, 6], 'script: rpm: 1 spent, the 3 in hand kept, 6 free');
+
     # A holder that stops renewing: its lease lapses and the money is free again.
     my ($h2, $l2) = ('aigw:key:{s2}', 'aigw:lease:{s2}');
     redis_cmd('HSET', $h2, 'id', 'key_s2', 'quota', 100);
@@ -94,6 +110,7 @@ sub settle {
     @r = settle(hash => 'aigw:key:{gone}', lease => 'aigw:lease:{gone}', holder => 'w', seq => 1,
                 money => [500, 0, 1, 0, 0]);
     is($r[0], 1, 'script: a missing account says gone');
+    is(scalar @r, 12, 'script: in a whole reply');
     is(redis_cmd('EXISTS', 'aigw:key:{gone}'), 0, 'script: and no hash is made for it');
 
     # Windows: requests pre-consumed at grant, unused ones returned, a new window starts at 0.
@@ -131,7 +148,7 @@ sub settle {
     for my $seq (1 .. 12) {
         my @x = settle(hash => $h5, lease => $l5, holder => 'a', seq => $seq,
                        money => [$seq == 1 ? 0 : 100, 0, 0, 0, 0]);
-        push @alerts, @x[11 .. $#x];
+        push @alerts, @x[12 .. $#x];
     }
     is(redis_cmd('HGET', $h5, 'used'), 1100, 'script: 11 spends of 100');
     is(scalar(grep { /"alert":"quota"/ } @alerts), 2, 'script: two quota alerts (80%, 100%)');

@@ -19,9 +19,10 @@
 // granted lease); what a finished request costs beyond its reservation is charged in full, so
 // `used` can pass `quota` only by the overruns of requests already admitted. Reserved but not
 // spent: at most the sum of the workers' leases (each its in-flight reservations, the requests
-// waiting, and headroom of at most its recent spend per flush interval, capped at half the
-// free balance). A quota change or a top-up is seen at the next settlement (flush interval)
-// or when a lease runs short, whichever is first.
+// waiting, and headroom of about twice its spend per flush interval, capped at half the free
+// balance). A request that would fit once other workers' headroom is back waits for it
+// (verdict::later) while its own worker gives its headroom back. A quota change or a top-up is
+// seen at the next settlement (flush interval) or when a lease runs short, whichever is first.
 #pragma once
 
 #include <array>
@@ -63,11 +64,14 @@ struct account {
     std::int64_t reset_at = 0;       // when the rate-limit window ends (local ms)
     std::int64_t last_use = 0;       // local ms of the last booking
     std::int64_t settled_at = 0;     // local ms the last settlement was built
+    std::int64_t others_spare = 0;   // money other holders lease beyond what they owe
 };
 
 enum class verdict {
     ok,             // the leases cover it: book it
     refresh,        // ask Redis first (no lease yet, lease short, expired, window over)
+    later,          // money: not free now, but other workers hold headroom they give back
+                    // when idle; ask again on the next tick
     no_quota,       // money: nothing free fleet-wide (402)
     rate_limited,   // requests or tokens: the window is used up (429)
 };
@@ -99,6 +103,7 @@ struct settlement {
     amounts need{};    // the first waiting request: granted only whole
     amounts more{};    // the other waiting requests
     amounts extra{};   // headroom
+    amounts owed{};    // what of the lease is spent or reserved (the rest is headroom)
 };
 
 // Starts a settlement (the account must have none in flight): the pending spend moves to
@@ -116,6 +121,7 @@ struct reply {
     amounts limit{unlimited, unlimited, unlimited};
     amounts free{};
     std::int64_t reset_ms = 0;               // until the window ends
+    std::int64_t others_spare = 0;           // money other holders lease beyond what they owe
     std::vector<std::string> alerts;         // JSON messages the script published
 };
 
@@ -142,12 +148,13 @@ std::int64_t remaining(const account& a, counter c);
 std::string format_reset(std::int64_t ms);
 
 // The settlement script (Lua, run with EVALSHA). KEYS: the account hash, its lease hash.
-// ARGV: kind ("key"|"group"), group name (for a group), holder id, settlement number, lease ttl ms, window ms, default
-// rpm, default tpm (0: none), alert thresholds ("80,100"), then per counter (money, requests,
-// tokens) spent, keep, need, more, extra. Replies {gone, then per counter grant, limit, free,
-// then reset ms, then the alert messages}.
+// ARGV: kind ("key"|"group"), group name (for a group), holder id, settlement number, lease
+// ttl ms, window ms, default rpm, default tpm (0: none), alert thresholds ("80,100"), then per counter (money, requests,
+// tokens) spent, keep, need, more, extra, owed. Replies {gone, then per counter grant, limit,
+// free, then reset ms, other holders' spare money, then the alert messages}.
 std::string_view settlement_script();
 inline constexpr int script_fixed_args = 9;
-inline constexpr int script_args = script_fixed_args + 5 * ncounters;
+inline constexpr int script_args_per_counter = 6;
+inline constexpr int script_args = script_fixed_args + script_args_per_counter * ncounters;
 
 }  // namespace aigw::billing

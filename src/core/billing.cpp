@@ -40,10 +40,15 @@ verdict check(const account& a, const amounts& need, std::int64_t now, const tim
             continue;
         }
         // Short. Refuse without asking only when Redis just said there is too little free.
-        if (!fresh || s.free + std::max<std::int64_t>(s.available(), 0) >= need[c]) {
+        std::int64_t in_reach = s.free + std::max<std::int64_t>(s.available(), 0);
+        if (!fresh || in_reach >= need[c]) {
             return verdict::refresh;
         }
         if (c == money) {
+            // Other workers' headroom comes back when they idle: worth waiting for.
+            if (in_reach + a.others_spare >= need[c]) {
+                return verdict::later;
+            }
             out = verdict::no_quota;
         } else if (out == verdict::ok) {
             out = verdict::rate_limited;
@@ -118,6 +123,7 @@ settlement begin_settlement(account& a, const amounts& waiting_first,
         // worth, so a steady stream is served from memory between settlements.
         std::int64_t rate = s.recent > 0 ? s.recent * std::min(t.flush_ms / elapsed + 1, std::int64_t{10}) : 0;
         st.extra[c] = releasing ? 0 : std::max(rate, s.largest);
+        st.owed[c] = owed;
         s.recent = 0;
     }
     a.inflight = true;
@@ -126,7 +132,7 @@ settlement begin_settlement(account& a, const amounts& waiting_first,
 
 bool parse_reply(const std::vector<std::int64_t>& ints, std::vector<std::string> alerts,
                  reply* out) {
-    if (ints.size() != 2 + 3 * ncounters) {
+    if (ints.size() != 3 + 3 * ncounters) {
         return false;
     }
     out->gone = ints[0] != 0;
@@ -139,6 +145,7 @@ bool parse_reply(const std::vector<std::int64_t>& ints, std::vector<std::string>
         }
     }
     out->reset_ms = ints[1 + 3 * ncounters];
+    out->others_spare = ints[2 + 3 * ncounters];
     out->alerts = std::move(alerts);
     return true;
 }
@@ -152,6 +159,7 @@ void settled(account& a, const reply& r, std::int64_t now, const timing& t) {
     a.reply_at = now;
     a.valid_until = now + trusted_ms(t);
     a.reset_at = now + r.reset_ms;
+    a.others_spare = r.others_spare;
     for (int c = 0; c < ncounters; c++) {
         counter_state& s = a.c[c];
         s.sending = 0;
@@ -259,10 +267,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local wid = math.floor(now / wlen)
 local reset = (wid + 1) * wlen - now
-local function arg(c, i) return tonumber(ARGV[10 + c * 5 + i]) end
+local function arg(c, i) return tonumber(ARGV[10 + c * 6 + i]) end
 local function fmt(n) return string.format('%d', n) end
 if redis.call('EXISTS', acct) == 0 then
-  return {1, 0, -1, 0, 0, -1, 0, 0, -1, 0, reset}
+  return {1, 0, -1, 0, 0, -1, 0, 0, -1, 0, reset, 0}
 end
 local f = redis.call('HMGET', acct, 'quota', 'used', 'rpm', 'tpm', 'budget_hourly', 'id', 'owner', 'group')
 local sf = 's:' .. holder
@@ -287,23 +295,24 @@ local spent = 0
 if fresh then spent = arg(0, 0) end
 if spent ~= 0 then used = redis.call('HINCRBY', acct, 'used', spent) end
 local mf = 'm:' .. holder
-local others = 0
+local others, spare = 0, 0
 local all = redis.call('HGETALL', lease)
 for i = 1, #all, 2 do
   local p = string.sub(all[i], 1, 2)
   if p == 'm:' or p == 'r:' or p == 't:' or p == 's:' then
-    local amt, exp = string.match(all[i + 1], '^(%-?%d+) (%d+)')
+    local amt, exp, owed = string.match(all[i + 1], '^(%-?%d+) (%d+) ?(%-?%d*)')
     if not exp or tonumber(exp) <= now then
       redis.call('HDEL', lease, all[i])
     elseif p == 'm:' and all[i] ~= mf then
       others = others + tonumber(amt)
+      spare = spare + math.max(tonumber(amt) - (tonumber(owed) or 0), 0)
     end
   end
 end
 if quota then
   local avail = quota - used - others
   local g = grant(avail, arg(0, 1), arg(0, 2), arg(0, 3), arg(0, 4))
-  if g > 0 then redis.call('HSET', lease, mf, fmt(g) .. ' ' .. fmt(now + ttl))
+  if g > 0 then redis.call('HSET', lease, mf, fmt(g) .. ' ' .. fmt(now + ttl) .. ' ' .. fmt(arg(0, 5)))
   else redis.call('HDEL', lease, mf) end
   out[2], out[3], out[4] = g, quota, avail - g
 else
@@ -328,7 +337,7 @@ for c = 1, 2 do
     end
   end
   if limit and limit > 0 then
-    local g = grant(limit - count, 0, arg(c, 2), arg(c, 3), arg(c, 4))
+    local g = grant(limit - count, arg(c, 1), arg(c, 2), arg(c, 3), arg(c, 4))
     count = count + g
     if g > 0 then redis.call('HSET', lease, hf, fmt(g) .. ' ' .. fmt((wid + 1) * wlen + 1000) .. ' ' .. fmt(wid))
     else redis.call('HDEL', lease, hf) end
@@ -341,6 +350,8 @@ for c = 1, 2 do
 end
 redis.call('HSET', lease, 'w', fmt(wid), 'wr', fmt(counts[1]), 'wt', fmt(counts[2]))
 out[11] = reset
+-- what other holders lease beyond what they owe: headroom that comes back when they idle
+out[12] = spare
 -- alerts: one per crossing, decided here, atomically, for the whole fleet
 if spent > 0 then
   local function alert(what, threshold, u, q)

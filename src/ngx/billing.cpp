@@ -35,6 +35,7 @@ struct ngx_http_aigw_billing_t {
     ngx_queue_t link[2];             // in the account's queue while waiting on it
     b::amounts need;                 // what the request reserves
     int64_t retry_ms;                // for a 429
+    int64_t later_since;             // when it first waited for other workers' headroom
     ngx_http_aigw_billing_outcome outcome;
     unsigned char denied_slot;       // whose limit refused it
     unsigned char asks[2];           // settlements sent while it waited
@@ -48,7 +49,8 @@ namespace {
 
 constexpr int key_slot = 0;
 constexpr int group_slot = 1;
-constexpr int max_asks = 4;            // settlements a request waits through before a verdict
+constexpr int max_asks = 16;  // settlements a request waits through before a verdict (a race guard)
+constexpr int64_t later_extra_ms = 500;  // waiting for headroom: two flush intervals and this
 constexpr ngx_msec_t exit_grace = 5000;
 constexpr ngx_msec_t exit_tick = 50;
 constexpr ngx_msec_t max_tick = 250;   // how soon a graceful shutdown is noticed
@@ -137,6 +139,7 @@ void kick(account_entry* e, bool releasing) {
     }
     b::amounts first{}, rest{};
     bool any = false;
+    bool starved = false;
     int slot = e->slot();
     for (ngx_queue_t* q = ngx_queue_head(&e->waiters); q != ngx_queue_sentinel(&e->waiters);
          q = ngx_queue_next(q)) {
@@ -145,11 +148,16 @@ void kick(account_entry* e, bool releasing) {
             (any ? rest : first)[c] += bl->need[c];
         }
         any = true;
+        starved = starved || bl->later_since != 0;
         if (bl->asks[slot] < 255) {
             bl->asks[slot]++;
         }
     }
-    e->sent = b::begin_settlement(e->acct, first, rest, releasing && !any, now_ms(), state->timing);
+    // A request that waits for other workers' headroom: this worker gives its own back too
+    // while it asks, or two workers each holding part of what one request needs would wait
+    // for each other.
+    e->sent = b::begin_settlement(e->acct, first, rest, (releasing && !any) || starved, now_ms(),
+                                  state->timing);
     send(e);
 }
 
@@ -170,6 +178,7 @@ ngx_http_aigw_billing_outcome short_outcome(const b::account& a, const b::amount
 ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
     int64_t now = now_ms();
     bool wait[2] = {false, false};
+    bool later[2] = {false, false};
     for (int slot = 0; slot < 2; slot++) {
         account_entry* e = bl->acct[slot];
         if (e == nullptr) {
@@ -189,11 +198,24 @@ ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
         if (v == b::verdict::refresh && bl->asks[slot] >= max_asks) {
             v = b::verdict::no_quota;  // still short after several settlements: say why below
         }
+        if (v == b::verdict::later) {
+            // Other workers hold headroom they give back within a flush interval of idling:
+            // wait for it (the tick asks again), but not for ever.
+            if (bl->later_since == 0) {
+                bl->later_since = now ? now : 1;
+            }
+            bl->asks[slot] = 0;  // the ticks' settlements do not count toward max_asks
+            if (now - bl->later_since > 2 * state->timing.flush_ms + later_extra_ms) {
+                v = b::verdict::no_quota;
+            }
+        }
         switch (v) {
         case b::verdict::ok:
             break;
         case b::verdict::refresh:
+        case b::verdict::later:
             wait[slot] = true;
+            later[slot] = v == b::verdict::later;
             break;
         case b::verdict::no_quota:
         case b::verdict::rate_limited: {
@@ -223,7 +245,9 @@ ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
             ngx_queue_insert_tail(&e->waiters, &bl->link[slot]);
             bl->waiting[slot] = true;
         }
-        kick(e, false);
+        if (!later[slot]) {
+            kick(e, false);  // (a request waiting for headroom is asked for on the tick)
+        }
     }
     return ngx_http_aigw_billing_outcome::pending;
 }
@@ -426,10 +450,11 @@ void send(account_entry* e) {
     const b::settlement& st = e->sent;
     std::string_view script = b::settlement_script();
     std::vector<std::string> nums;
-    nums.reserve(1 + 5 * b::ncounters);
+    constexpr int per_counter = b::script_args_per_counter;
+    nums.reserve(1 + per_counter * b::ncounters);
     nums.push_back(std::to_string(st.seq));
     for (int c = 0; c < b::ncounters; c++) {
-        for (int64_t v : {st.spent[c], st.keep[c], st.need[c], st.more[c], st.extra[c]}) {
+        for (int64_t v : {st.spent[c], st.keep[c], st.need[c], st.more[c], st.extra[c], st.owed[c]}) {
             nums.push_back(std::to_string(v));
         }
     }
@@ -452,12 +477,12 @@ void send(account_entry* e) {
         state->alerts,
     };
     constexpr int fixed = 5 + b::script_fixed_args;
-    for (int i = 0; i < 5 * b::ncounters; i++) {
+    for (int i = 0; i < per_counter * b::ncounters; i++) {
         argv_s[fixed + i] = nums[1 + i];
     }
     const char* argv[argc];
     size_t lens[argc];
-    static_assert(fixed + 5 * b::ncounters == argc, "settlement arguments");
+    static_assert(fixed + per_counter * b::ncounters == argc, "settlement arguments");
     for (int i = 0; i < argc; i++) {
         argv[i] = argv_s[i].data() ? argv_s[i].data() : "";
         lens[i] = argv_s[i].size();
@@ -499,6 +524,8 @@ void tick(ngx_event_t* ev) {
                 if (!e.acct.inflight && outstanding(e)) {
                     kick(&e, true);
                 }
+            } else if (!ngx_queue_empty(&e.waiters) && !e.acct.inflight) {
+                kick(&e, false);  // requests waiting for other workers' headroom
             } else if (b::wants_settlement(e.acct, now, state->timing)) {
                 bool idle = now - e.acct.last_use >= state->timing.flush_ms;
                 kick(&e, idle);
@@ -659,7 +686,9 @@ void ngx_http_aigw_billing_exit_process(ngx_cycle_t* cycle) noexcept {
     }
     int64_t unsettled = 0;
     for (const auto& [id, e] : state->accounts) {
-        unsettled += e->acct.c[b::money].pending + e->acct.c[b::money].sending;
+        if (!e->group) {  // a group's spend is its keys' spend again
+            unsettled += e->acct.c[b::money].pending + e->acct.c[b::money].sending;
+        }
     }
     if (unsettled) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,

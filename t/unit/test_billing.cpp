@@ -79,6 +79,7 @@ void settlement_moves_spend_and_keeps_the_unspent_lease(void**) {
     // Redis will see 100 - 7 = 93 unspent; requests may be booking against it meanwhile.
     assert_int_equal(s.keep[0], 93);
     assert_int_equal(s.extra[0], 40);  // twice what was booked over the last interval
+    assert_int_equal(s.owed[0], 10);   // the reservation still in flight
     // Booking during the flight comes out of the old lease ...
     assert_int_equal(static_cast<int>(b::check(a, {10, 0, 0}, 3, t)),
                      static_cast<int>(b::verdict::ok));
@@ -137,6 +138,15 @@ void refuses_without_asking_only_on_a_fresh_no(void**) {
                      static_cast<int>(b::verdict::no_quota));
     assert_int_equal(static_cast<int>(b::check(a, {5, 0, 0}, 10, t)),
                      static_cast<int>(b::verdict::refresh));
+    // Other workers' headroom would cover it: wait for it rather than refuse.
+    b::reply spare = money_reply(0, 1000, 5);
+    spare.others_spare = 20;
+    b::settled(a, spare, 0, t);
+    assert_int_equal(static_cast<int>(b::check(a, {10, 0, 0}, 10, t)),
+                     static_cast<int>(b::verdict::later));
+    assert_int_equal(static_cast<int>(b::check(a, {30, 0, 0}, 10, t)),
+                     static_cast<int>(b::verdict::no_quota));
+    b::settled(a, money_reply(0, 1000, 5), 0, t);
     // A flush interval later a top-up may have happened: ask again.
     assert_int_equal(static_cast<int>(b::check(a, {10, 0, 0}, 1000, t)),
                      static_cast<int>(b::verdict::refresh));
@@ -227,16 +237,18 @@ void idle_entries_go_only_when_settled(void**) {
 
 void parses_the_script_reply(void**) {
     b::reply r;
-    assert_true(b::parse_reply({0, 5, 100, 90, 2, 60, 50, 0, -1, 0, 1234}, {"{\"a\":1}"}, &r));
+    assert_true(b::parse_reply({0, 5, 100, 90, 2, 60, 50, 0, -1, 0, 1234, 77}, {"{\"a\":1}"}, &r));
     assert_false(r.gone);
     assert_int_equal(r.grant[0], 5);
     assert_int_equal(r.limit[1], 60);
     assert_int_equal(r.limit[2], b::unlimited);
     assert_int_equal(r.free[1], 50);
     assert_int_equal(r.reset_ms, 1234);
+    assert_int_equal(r.others_spare, 77);
     assert_int_equal(r.alerts.size(), 1);
     assert_false(b::parse_reply({0, 5, 100}, {}, &r));
-    assert_false(b::parse_reply({0, -5, 100, 90, 2, 60, 50, 0, -1, 0, 1234}, {}, &r));
+    assert_false(b::parse_reply({0, -5, 100, 90, 2, 60, 50, 0, -1, 0, 1234, 0}, {}, &r));
+    assert_false(b::parse_reply({0, 5, 100, 90, 2, 60, 50, 0, -1, 0, 1234}, {}, &r));
 }
 
 void formats_resets_as_openai_does(void**) {
@@ -255,7 +267,7 @@ void script_names_its_arguments(void**) {
     std::string_view s = b::settlement_script();
     assert_true(s.find("EXISTS") != std::string_view::npos);
     assert_true(s.find("aigw:alerts") != std::string_view::npos);
-    assert_int_equal(b::script_args, 24);
+    assert_int_equal(b::script_args, 27);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ package Test::AIGW;
 #                                  # it and start it again on the same port
 #     use Test::AIGW 'plain';      # no data-format runner: plain Test::More,
 #                                  # with aigw_nginx_start()/aigw_nginx_stop()
+#                                  # (several NGINX at once, one per servroot)
 #
 # Environment: TEST_NGINX_AIGW_MODULE (required, the built module),
 # TEST_NGINX_ECHO_MODULE (default: Debian's echo module; empty: not loaded),
@@ -42,7 +43,9 @@ our $RedisPort;
 
 my $Owner = $$;     # forked children must not stop what this process started
 my ($RedisPid, $RedisDir);
-my ($StandalonePid, $StandaloneRoot);
+# The NGINX instances aigw_nginx_start started and that still run: servroot => pid, and the
+# servroots in the order they started.
+my (%Standalone, @StandaloneOrder);
 
 my $DefaultEchoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 my $DefaultRedisServer = '/usr/bin/redis-server';
@@ -279,12 +282,17 @@ sub redis_cmd {
 # with its own `http {}` (then only what it lacks is added). $TEST_NGINX_*
 # variables are expanded. Returns the port it waited on: $opt{port}, else the
 # first `listen` port in $conf, else TEST_NGINX_SERVER_PORT.
+#
+# Several instances may run at once, each in its own servroot ($opt{servroot},
+# else TEST_NGINX_SERVROOT, else t/servroot) with its own ports, e.g. a fleet of
+# gateways sharing one Redis. Starting one in a servroot where one still runs
+# stops that one first.
 sub aigw_nginx_start {
     my ($conf, %opt) = @_;
     require Test::AIGW::Socket;
-    aigw_nginx_stop() if $StandalonePid;
 
     my $root = File::Spec->rel2abs($opt{servroot} || $ENV{TEST_NGINX_SERVROOT} || 't/servroot');
+    aigw_nginx_stop(servroot => $root) if $Standalone{$root};
     my $p = Test::AIGW::Socket::setup_servroot($root);
     $conf = Test::AIGW::Socket::expand_env($conf, 'aigw_nginx_start');
 
@@ -314,16 +322,29 @@ sub aigw_nginx_start {
     my ($pid, $why) = Test::AIGW::Socket::start_nginx(
         root => $root, port => $port, binary => $ENV{TEST_NGINX_BINARY});
     die "aigw_nginx_start: $why" unless $pid;
-    ($StandalonePid, $StandaloneRoot) = ($pid, $root);
+    $Standalone{$root} = $pid;
+    push @StandaloneOrder, $root;
     return $port;
 }
 
-# Stops the gateway aigw_nginx_start started; returns its error.log text.
+# Stops a gateway aigw_nginx_start started (QUIT, so workers finish and settle
+# what they hold) and returns its error.log text: the one in
+# `servroot => $dir`, else every one still running, in the order they started
+# (their logs joined).
 sub aigw_nginx_stop {
-    return '' unless $StandalonePid;
-    Test::AIGW::Socket::stop_nginx($StandalonePid);
-    undef $StandalonePid;
-    return Test::AIGW::Socket::slurp("$StandaloneRoot/logs/error.log");
+    my (%opt) = @_;
+    my @roots = @StandaloneOrder;
+    if (defined $opt{servroot}) {
+        my $root = File::Spec->rel2abs($opt{servroot});
+        @roots = grep { $_ eq $root } @roots;
+    }
+    my $log = '';
+    for my $root (@roots) {
+        Test::AIGW::Socket::stop_nginx(delete $Standalone{$root});
+        @StandaloneOrder = grep { $_ ne $root } @StandaloneOrder;
+        $log .= Test::AIGW::Socket::slurp("$root/logs/error.log");
+    }
+    return $log;
 }
 
 # aigw_nginx_stop, then one test result: the error.log has no [alert], [crit] or [emerg] and
@@ -340,7 +361,7 @@ sub aigw_nginx_stop_clean {
 END {
     if ($$ == $Owner) {
         my $rc = $?;
-        aigw_nginx_stop() if $StandalonePid;
+        aigw_nginx_stop() if @StandaloneOrder;
         stop_redis();
         $? = $rc;
     }
