@@ -475,7 +475,7 @@ sub quota_burst {
     my @ok = grep { $_->{status} == 200 } @resp;
     my @refused = grep { $_->{status} != 200 } @resp;
     my $admitted = @ok;
-    diag("$what: $admitted of " . scalar(@resp) . " admitted (quota: $o{quota_n} requests)");
+    note("$what: $admitted of " . scalar(@resp) . " admitted (quota: $o{quota_n} requests)");
 
     cmp_ok($admitted, '<=', $o{quota_n}, "$what: at most $o{quota_n} of " . scalar(@resp) . ' admitted')
         or diag(statuses(@resp));
@@ -638,7 +638,7 @@ my %WinRecords = map { $_->{request_id} => $_ } key_records(map { $_->{id} } @Wi
     my ($ok, $lim, $sent) = window_test(what => $what, name => 'rpm', counter => 'requests', limit => $Rpm);
     my $n = @$ok;
     my $ratio = $n / $Rpm;
-    diag(sprintf("$what: %d admitted in the window (limit %d, %+.2f%%), %d refused (429), %d sent in it",
+    note(sprintf("$what: %d admitted in the window (limit %d, %+.2f%%), %d refused (429), %d sent in it",
                  $n, $Rpm, 100 * ($ratio - 1), scalar @$lim, scalar @$sent));
     cmp_ok(scalar @$sent, '>=', 1.8 * $Rpm, "$what: about twice the limit was sent in the window");
     cmp_ok($n, '<=', $Rpm, "$what: admitted in the window ($n) never above the limit ($Rpm)");
@@ -661,7 +661,7 @@ my %WinRecords = map { $_->{request_id} => $_ } key_records(map { $_->{id} } @Wi
               . ($Prompt + $Completion) . ' tokens');
     my $tokens = sum0(map { $_->{total_tokens} } @rec);
     my $ratio = $tokens / $Tpm;
-    diag(sprintf("$what: %d requests, %d tokens admitted in the window (limit %d, %+.2f%%), %d refused (429), %d sent in it",
+    note(sprintf("$what: %d requests, %d tokens admitted in the window (limit %d, %+.2f%%), %d refused (429), %d sent in it",
                  scalar @$ok, $tokens, $Tpm, 100 * ($ratio - 1), scalar @$lim, scalar @$sent));
     cmp_ok(scalar @$sent, '>=', 1.8 * $Tpm / ($Prompt + $Completion), "$what: about twice the limit was sent in the window");
     cmp_ok($tokens, '<=', $Tpm, "$what: tokens admitted in the window ($tokens) never above the limit ($Tpm)");
