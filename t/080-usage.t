@@ -34,50 +34,8 @@ no_long_string();
 # At debug NGINX logs request headers, client keys included.
 log_level('info');
 
-# ---- a small RESP client for the private Redis (exact bytes, no redis-cli parsing) ----
-
-sub redis_q {
-    my (@args) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ENV{TEST_NGINX_REDIS_PORT},
-                                  Proto => 'tcp', Timeout => 3)
-        or die "cannot connect to the test redis: $!\n";
-    binmode $s;
-    print {$s} '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
-    my $reply = _resp_read($s);
-    close $s;
-    return $reply;
-}
-
-sub _resp_line {
-    my ($s) = @_;
-    local $/ = "\r\n";
-    my $line = <$s>;
-    die "redis: connection closed\n" unless defined $line;
-    $line =~ s/\r\n\z//;
-    return $line;
-}
-
-sub _resp_read {
-    my ($s) = @_;
-    my $line = _resp_line($s);
-    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
-    return $v if $t eq '+' || $t eq ':';
-    die "redis error: $v\n" if $t eq '-';
-    if ($t eq '$') {
-        return undef if $v < 0;
-        my $data = '';
-        while (length $data < $v + 2) {
-            my $n = read($s, $data, $v + 2 - length $data, length $data);
-            die "redis: short read\n" unless $n;
-        }
-        return substr($data, 0, $v);
-    }
-    if ($t eq '*') {
-        return undef if $v < 0;
-        return [map { _resp_read($s) } 1 .. $v];
-    }
-    die "redis: unexpected reply '$line'\n";
-}
+# The private Redis, over Test::AIGW's RESP client (exact bytes, no redis-cli parsing).
+sub redis_q { return redis_query($ENV{TEST_NGINX_REDIS_PORT}, @_) }
 
 # The stream's entries as [id, [field, value, ...]].
 sub usage_entries { return @{ redis_q('XRANGE', 'aigw:usage', '-', '+') || [] } }

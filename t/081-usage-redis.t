@@ -71,40 +71,7 @@ sub slurp {
 # ---- Redis ----
 
 # One command over its own connection, RESP both ways; dies when Redis does not answer.
-sub redis_q {
-    my (@args) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $RedisPort, Proto => 'tcp',
-                                  Timeout => 3) or die "cannot connect to redis: $!\n";
-    binmode $s;
-    print {$s} '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
-    my $reply = resp_read($s);
-    close $s;
-    return $reply;
-}
-
-sub resp_read {
-    my ($s) = @_;
-    my $line = do { local $/ = "\r\n"; <$s> };
-    die "redis: connection closed\n" unless defined $line;
-    $line =~ s/\r\n\z//;
-    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
-    return $v if $t eq '+' || $t eq ':';
-    die "redis error: $v\n" if $t eq '-';
-    if ($t eq '$') {
-        return undef if $v < 0;
-        my $data = '';
-        while (length $data < $v + 2) {
-            my $n = read($s, $data, $v + 2 - length $data, length $data);
-            die "redis: short read\n" unless $n;
-        }
-        return substr($data, 0, $v);
-    }
-    if ($t eq '*') {
-        return undef if $v < 0;
-        return [map { resp_read($s) } 1 .. $v];
-    }
-    die "redis: unexpected reply '$line'\n";
-}
+sub redis_q { return redis_query($RedisPort, @_) }
 
 sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
 

@@ -23,6 +23,7 @@ use Test::AIGW::Socket ();
 
 use Digest::SHA qw(sha256_hex);
 use File::Spec;
+use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
@@ -34,6 +35,7 @@ my $ErrorLog = "$ServRoot/logs/error.log";
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
 my $Owner = $$;
 my $Http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+my $Tmp = tempdir('aigw-billing-XXXXXX', TMPDIR => 1, CLEANUP => 1);  # not in the servroot
 
 sub slurp {
     my ($f) = @_;
@@ -460,7 +462,7 @@ start_gateway();
 
 # 5. Alerts: one message per threshold crossing, one warn line each.
 {
-    my $subfile = "$ServRoot/alerts.txt";
+    my $subfile = "$Tmp/alerts.txt";
     my $sub = fork // die "fork: $!";
     if (!$sub) {
         # A raw RESP subscriber that writes what it reads at once.
@@ -562,7 +564,7 @@ my $log = stop_gateway('billing');
 {
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my $module = $ENV{TEST_NGINX_AIGW_MODULE};
-    my $dir = "$ServRoot/conf-check";
+    my $dir = "$Tmp/conf-check";
     mkdir $dir;
     mkdir "$dir/logs";
     my @cases = (

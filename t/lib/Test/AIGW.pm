@@ -50,8 +50,9 @@ my (%Standalone, @StandaloneOrder);
 my $DefaultEchoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 my $DefaultRedisServer = '/usr/bin/redis-server';
 
-our @EXPORT_HELPERS = qw(redis_cmd redis_server_down redis_server_up aigw_nginx_start
-                         aigw_nginx_stop aigw_nginx_stop_clean aigw_load_modules);
+our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
+                         aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
+                         aigw_load_modules);
 
 sub import {
     my ($class, @opts) = @_;
@@ -217,6 +218,45 @@ sub start_redis {
     }
     my $log = do { local (@ARGV, $/) = ("$RedisDir/redis.log"); eval { <> } } || '';
     die "Test::AIGW: redis-server did not answer PING\n$log";
+}
+
+# One command to the Redis on 127.0.0.1:$port over a connection of its own, RESP both ways
+# (exact bytes, no redis-cli parsing): a status or integer as a string, a bulk string, undef
+# for nil, an array as an array ref. Dies on an error reply or when Redis does not answer.
+sub redis_query {
+    my ($port, @args) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp',
+                                  Timeout => 3)
+        or die "cannot connect to redis on port $port: $!\n";
+    binmode $s;
+    print {$s} '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+    my $reply = _resp_read($s);
+    close $s;
+    return $reply;
+}
+
+sub _resp_read {
+    my ($s) = @_;
+    my $line = do { local $/ = "\r\n"; <$s> };
+    die "redis: connection closed\n" unless defined $line;
+    $line =~ s/\r\n\z//;
+    my ($t, $v) = (substr($line, 0, 1), substr($line, 1));
+    return $v if $t eq '+' || $t eq ':';
+    die "redis error: $v\n" if $t eq '-';
+    if ($t eq '$') {
+        return undef if $v < 0;
+        my $data = '';
+        while (length $data < $v + 2) {
+            my $n = read($s, $data, $v + 2 - length $data, length $data);
+            die "redis: short read\n" unless $n;
+        }
+        return substr($data, 0, $v);
+    }
+    if ($t eq '*') {
+        return undef if $v < 0;
+        return [map { _resp_read($s) } 1 .. $v];
+    }
+    die "redis: unexpected reply '$line'\n";
 }
 
 # Stops the test Redis (redis_server_down) and starts it again on the same port
