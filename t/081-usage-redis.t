@@ -287,14 +287,7 @@ sub parse_response {
     my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
     $rest //= '';
     if (($head // '') =~ /^Transfer-Encoding:\s*chunked/mi) {
-        my $out = '';
-        while ($rest =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
-            my $len = hex $1;
-            last if $len == 0;
-            $out .= substr($rest, 0, $len, '');
-            $rest =~ s/\A\r\n//;
-        }
-        $rest = $out;
+        $rest = http_dechunk($rest);
     }
     return ($status // 0, $rest);
 }

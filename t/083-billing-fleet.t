@@ -130,14 +130,7 @@ sub parse_response {
     }
     $rest //= '';
     if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
-        my $out = '';
-        while ($rest =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
-            my $len = hex $1;
-            last if $len == 0;
-            $out .= substr($rest, 0, $len, '');
-            $rest =~ s/\A\r\n//;
-        }
-        $rest = $out;
+        $rest = http_dechunk($rest);
     }
     my $json = eval { JSON::PP::decode_json($rest) };
     return { status => $status // 0, h => \%h, body => $rest, json => $json };

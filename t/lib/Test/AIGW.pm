@@ -52,7 +52,7 @@ my $DefaultRedisServer = '/usr/bin/redis-server';
 
 our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
                          aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
-                         aigw_load_modules);
+                         aigw_load_modules http_dechunk);
 
 sub import {
     my ($class, @opts) = @_;
@@ -396,6 +396,20 @@ sub aigw_nginx_stop_clean {
     Test::More::unlike($log, $bad, "$what: no [alert], [crit], [emerg] or crash in error.log")
         or Test::More::diag(join '', grep { /$bad/ } split /^/m, $log);
     return $log;
+}
+
+# The body of a chunked HTTP/1.1 response (what follows the blank line), without its framing;
+# a body cut short gives what arrived.
+sub http_dechunk {
+    my ($rest) = @_;
+    my $out = '';
+    while ($rest =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+        my $len = hex $1;
+        last if $len == 0;
+        $out .= substr($rest, 0, $len, '');
+        $rest =~ s/\A\r\n//;
+    }
+    return $out;
 }
 
 END {
