@@ -6,7 +6,7 @@
 #
 #     prove -I t/lib t/061-keys-redis.t
 #
-# Plain Test::More: one redis-server of our own on a free port, stopped and restarted on that
+# Plain Test::More: Test::AIGW's redis-server (DEBUG on) on a free port, stopped and restarted on that
 # same port, and NGINX (master and one worker) started per scenario with aigw_nginx_start.
 # AIGW_BUILD picks where scripts/aigw-keys builds the CLI (default build/).
 
@@ -14,7 +14,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
-use Test::AIGW 'plain';
+use Test::AIGW 'plain', 'redis-debug';
 
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha256_hex);
@@ -41,13 +41,12 @@ sub which {
     return;
 }
 
-my $RedisServer = -x '/usr/bin/redis-server' ? '/usr/bin/redis-server' : which('redis-server');
-plan skip_all => 'redis-server and redis-cli are needed' unless $RedisServer && which('redis-cli');
+plan skip_all => 'redis-cli is needed' unless which('redis-cli');
 delete @ENV{qw(AIGW_REDIS AIGW_REDIS_PASSWORD)};
 
 my $Owner = $$;
 my $Tmp = tempdir('aigw-keys-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my ($RedisPid, @Background);
+my @Background;
 
 sub free_port {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
@@ -57,7 +56,7 @@ sub free_port {
     return $port;
 }
 
-my $RedisPort = free_port();
+my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
 my $GwPort    = free_port();
 my $MockPort  = free_port();
 $MockPort = free_port() while $MockPort == $GwPort;
@@ -81,53 +80,6 @@ sub redis_ping {
     sysread($s, $reply, 64) if IO::Select->new($s)->can_read($wait // 1);
     close $s;
     return $reply =~ /^\+PONG/ ? 1 : 0;
-}
-
-sub start_redis {
-    die "redis already running" if $RedisPid;
-    for my $attempt (1 .. 50) {   # the port may linger a moment after a stop
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            open STDIN, '<', '/dev/null';
-            open STDOUT, '>>', "$Tmp/redis.log";
-            open STDERR, '>&', \*STDOUT;
-            { no warnings 'exec';
-              exec $RedisServer, '--port', $RedisPort, '--bind', '127.0.0.1', '--save', '',
-                   '--appendonly', 'no', '--dir', $Tmp, '--daemonize', 'no',
-                   '--enable-debug-command', 'local'; }
-            POSIX::_exit(127);
-        }
-        my $deadline = time + 5;
-        while (time < $deadline) {
-            if (waitpid($pid, WNOHANG) == $pid) { $pid = 0; last }   # port taken: retry
-            if (redis_ping()) { $RedisPid = $pid; return }
-            sleep 0.02;
-        }
-        if ($pid) { kill 'KILL', $pid; waitpid($pid, 0) }
-        sleep 0.1;
-    }
-    BAIL_OUT("redis-server did not start on port $RedisPort:\n" . slurp("$Tmp/redis.log"));
-}
-
-sub stop_redis {
-    return unless $RedisPid;
-    kill 'TERM', $RedisPid;
-    for (1 .. 200) {
-        if (waitpid($RedisPid, WNOHANG) == $RedisPid) { undef $RedisPid; last }
-        sleep 0.025;
-    }
-    if ($RedisPid) { kill 'KILL', $RedisPid; waitpid($RedisPid, 0); undef $RedisPid }
-    my $deadline = time + 5;
-    sleep 0.02 while redis_ping(0.2) && time < $deadline;
-}
-
-END {
-    if ($$ == $Owner) {
-        local $?;
-        aigw_nginx_stop();
-        for my $pid (@Background) { kill 'KILL', $pid; waitpid($pid, 0) }
-        stop_redis();
-    }
 }
 
 # Runs a program with a time bound; returns (exit code, stdout+stderr). A leading
@@ -424,7 +376,6 @@ sub redis_errors {
 
 # ===========================================================================
 
-start_redis();
 seed_keys();
 {
     # Builds the CLI now, so later timings measure only its run.
@@ -535,7 +486,7 @@ seed_keys();
     is(status_of($Active), 200, "$what: a key works and is cached");
     new_log();
 
-    stop_redis();
+    redis_server_down();
     my $t0 = time;
     my ($status, $body) = http($Cold[0]);
     is($status, 503, "$what: Redis down: a key not in the cache is 503");
@@ -554,7 +505,7 @@ seed_keys();
     my @other = grep { /\[error\]/ && !/$RedisErrorRe/ } split /^/m, $log;
     is(scalar @other, 0, "$what: no other [error] lines") or diag(@other);
 
-    start_redis();
+    redis_server_up();
     my $t1 = time;
     seed_keys();
     $took = defined(poll_status($Cold[0], 200, 5, interval => 0.02)) ? time - $t1 : undef;
@@ -574,7 +525,7 @@ seed_keys();
     is(status_of($Active), 200, "$what: a key works and is cached");
     new_log();
     my $t_stop = time;
-    stop_redis();
+    redis_server_down();
     is(status_of($Active), 200, "$what: Redis down: the cached key works");
     my ($status, $body) = http($Cold[1]);
     is($status, 503, "$what: a key not in the cache is 503");
@@ -591,7 +542,7 @@ seed_keys();
     # Reconnects are tried 0.1, 0.3, 0.7, 1.5 and 3.1s after the loss, then every 2s (5.1s);
     # doubling without the cap would wait until 6.3s. Redis comes back at 3.5s.
     sleep 0.02 while time - $t_stop < 3.5;
-    start_redis();
+    redis_server_up();
     my $t1 = time;
     seed_keys();
     $took = defined(poll_status($Cold[1], 200, 5, interval => 0.02)) ? time - $t1 : undef;
@@ -779,14 +730,14 @@ sub reload_gateway {
 
     # Redis stopped: the new worker has only the shared cache to go by.
     is(status_of($Active), 200, "$what: the key is cached");
-    stop_redis();
+    redis_server_down();
     is(status_of($Active), 200, "$what: Redis stopped: the cached key works");
     reload_gateway("$what with Redis down");
     is(status_of($Active), 200, "$what: after the reload, Redis still down, the cached key works");
     my ($status, $body) = http($Cold[6]);
     is($status, 503, "$what: while a key that was not cached is 503 (Redis really is down)");
 
-    start_redis();
+    redis_server_up();
     seed_keys();
     my $took = poll_status($Cold[6], 200, 5, interval => 0.02);
     ok(defined $took, "$what: Redis back: the new worker connects");
@@ -831,5 +782,5 @@ sub reload_gateway {
     undef $RedisPassword;
 }
 
-stop_redis();
+redis_server_down();
 done_testing();

@@ -8,7 +8,7 @@
 #
 #     prove -I t/lib t/081-usage-redis.t
 #
-# Plain Test::More: one redis-server of our own on a free loopback port, stopped and restarted
+# Plain Test::More: Test::AIGW's redis-server on a free loopback port, stopped and restarted
 # on that same port; NGINX started per scenario with aigw_nginx_start. Fixed loopback ports:
 #   22990  the gateway
 #   22991  the mock upstream (NGINX + echo, same NGINX)
@@ -20,12 +20,11 @@ use strict;
 use warnings;
 
 use lib 't/lib';
-use Test::AIGW 'plain';
+use Test::AIGW 'plain', 'redis';
 use Test::AIGW::Socket ();
 
 use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 use File::Spec;
-use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
@@ -36,29 +35,10 @@ my ($GwPort, $MockPort, $SplitPort, $ClosedPort) = (22990, 22991, 22992, 22993);
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
 
-sub which {
-    my ($name) = @_;
-    for my $dir (split /:/, $ENV{PATH} // '') {
-        return "$dir/$name" if -x "$dir/$name";
-    }
-    return;
-}
-
-my $RedisServer = which('redis-server');
-plan skip_all => 'redis-server is needed' unless $RedisServer;
-
 my $Owner = $$;
-my $Tmp = tempdir('aigw-usage-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my ($RedisPid, $SplitPid);
+my $SplitPid;
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
-                                  ReuseAddr => 1) or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-my $RedisPort = free_port();
+my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
 
 sub slurp {
     my ($f) = @_;
@@ -74,43 +54,6 @@ sub slurp {
 sub redis_q { return redis_query($RedisPort, @_) }
 
 sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
-
-sub start_redis {
-    die "redis already running" if $RedisPid;
-    for my $attempt (1 .. 50) {   # the port may linger a moment after a stop
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            open STDIN, '<', '/dev/null';
-            open STDOUT, '>>', "$Tmp/redis.log";
-            open STDERR, '>&', \*STDOUT;
-            { no warnings 'exec';
-              exec $RedisServer, '--port', $RedisPort, '--bind', '127.0.0.1', '--save', '',
-                   '--appendonly', 'no', '--dir', $Tmp, '--daemonize', 'no'; }
-            POSIX::_exit(127);
-        }
-        my $deadline = time + 5;
-        while (time < $deadline) {
-            if (waitpid($pid, WNOHANG) == $pid) { $pid = 0; last }
-            if (redis_up()) { $RedisPid = $pid; return }
-            sleep 0.02;
-        }
-        if ($pid) { kill 'KILL', $pid; waitpid($pid, 0) }
-        sleep 0.1;
-    }
-    BAIL_OUT("redis-server did not start on port $RedisPort:\n" . slurp("$Tmp/redis.log"));
-}
-
-sub stop_redis {
-    return unless $RedisPid;
-    kill 'TERM', $RedisPid;
-    for (1 .. 200) {
-        if (waitpid($RedisPid, WNOHANG) == $RedisPid) { undef $RedisPid; last }
-        sleep 0.025;
-    }
-    if ($RedisPid) { kill 'KILL', $RedisPid; waitpid($RedisPid, 0); undef $RedisPid }
-    my $deadline = time + 5;
-    sleep 0.02 while redis_up() && time < $deadline;
-}
 
 sub stop_split_mock {
     return unless $SplitPid;
@@ -129,7 +72,6 @@ END {
         local $?;
         aigw_nginx_stop();
         stop_split_mock();
-        stop_redis();
     }
 }
 
@@ -454,7 +396,6 @@ sub record_diff {
 
 # ===========================================================================
 
-start_redis();
 $SplitPid = start_split_mock();
 
 # ---- a. a stream split at every byte: the same record and the same client bytes for every k ----
@@ -595,13 +536,13 @@ $SplitPid = start_split_mock();
     my $what = 'redis down';
     start_gateway();
     redis_q('DEL', 'aigw:usage');
-    stop_redis();
+    redis_server_down();
     my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "down-$_" },
                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 50);
     my @codes = map { (parse_response($_))[0] } @resp;
     is(scalar(grep { $_ != 200 } @codes), 0, "$what: all 50 requests answered 200 while Redis is down");
     sleep 0.5;
-    start_redis();
+    redis_server_up();
     my $t_back = time;
     my $len = wait_xlen(50, 15);
     my $took = time - $t_back;
@@ -627,7 +568,7 @@ $SplitPid = start_split_mock();
     my $what = 'queue=5';
     start_gateway(usage => 'redis queue=5');
     redis_q('DEL', 'aigw:usage');
-    stop_redis();
+    redis_server_down();
     new_log();
     my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "q-$_" },
                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 20);
@@ -637,7 +578,7 @@ $SplitPid = start_split_mock();
     is_deeply([@full[0 .. 2]], [5, 1, 1], "$what: the first lost record is logged at once: "
               . "\"queue full (5 records waiting for redis): 1 records lost, 1 in total\"")
         or diag($log);
-    start_redis();
+    redis_server_up();
     is(wait_xlen(5, 15), 5, "$what: Redis back: the 5 queued records arrive");
     sleep 1.2;
     my @recs = take_records();
@@ -829,7 +770,7 @@ sub quit_gateway {
 
     $what = 'quit, redis down';
     start_gateway(master => 1);
-    stop_redis();
+    redis_server_down();
     run_requests(1, map { request_text(headers => { 'X-Request-Id' => "gone-$_" },
                                        body => '{"model":"gpt-4o","messages":[]}') } 1 .. 3);
     $took = quit_gateway();
@@ -838,7 +779,7 @@ sub quit_gateway {
     $log = stop_gateway($what);
     like($log, qr/\[error\] [^\n]*aigw: worker exits with 3 usage records redis did not take/,
          "$what: the records it could not send are counted in error.log");
-    start_redis();
+    redis_server_up();
 
     # Redis stalls past the 200 ms timeout just as the worker starts to exit, and answers
     # again 0.4 s later, well within the 5 s the worker keeps trying: the worker reconnects
@@ -860,5 +801,5 @@ sub quit_gateway {
 }
 
 stop_split_mock();
-stop_redis();
+redis_server_down();
 done_testing();

@@ -15,7 +15,8 @@ package Test::AIGW;
 # and echo modules into every block and makes every block assert a clean
 # error.log unless it says otherwise.
 #
-#     use Test::AIGW 'redis';      # a private redis-server for this file;
+#     use Test::AIGW 'redis';      # a private redis-server for this file
+#                                  # ('redis-debug': with DEBUG enabled);
 #                                  # $TEST_NGINX_REDIS_PORT and redis_cmd();
 #                                  # redis_server_down()/redis_server_up() stop
 #                                  # it and start it again on the same port
@@ -43,6 +44,7 @@ our $RedisPort;
 
 my $Owner = $$;     # forked children must not stop what this process started
 my ($RedisPid, $RedisDir);
+my @RedisExtraArgs;
 # The NGINX instances aigw_nginx_start started and that still run: servroot => pid, and the
 # servroots in the order they started.
 my (%Standalone, @StandaloneOrder);
@@ -59,7 +61,8 @@ sub import {
     my $caller = caller;
     my %opt;
     for my $o (@opts) {
-        die "Test::AIGW: unknown option '$o' (known: redis, plain)\n" unless $o =~ /^(?:redis|plain)$/;
+        die "Test::AIGW: unknown option '$o' (known: redis, redis-debug, plain)\n"
+            unless $o =~ /^(?:redis|redis-debug|plain)$/;
         $opt{$o} = 1;
     }
 
@@ -71,7 +74,9 @@ sub import {
     $ENV{TEST_NGINX_HTML_DIR} = "$root/html" unless defined $ENV{TEST_NGINX_HTML_DIR};
 
     aigw_load_modules();    # a missing module fails the file now, clearly
-    start_redis() if $opt{redis};
+    # redis-debug: the same, with DEBUG enabled (DEBUG SLEEP stalls it for timeout tests).
+    @RedisExtraArgs = ('--enable-debug-command', 'local') if $opt{'redis-debug'};
+    start_redis() if $opt{redis} || $opt{'redis-debug'};
 
     if ($opt{plain}) {
         _eval_in($caller, 'use Test::More;');
@@ -182,7 +187,7 @@ sub _spawn_redis {
         open STDERR, '>&', \*STDOUT;
         { no warnings 'exec';
           exec $bin, '--port', $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-                     '--dir', $RedisDir, '--daemonize', 'no'; }
+                     '--dir', $RedisDir, '--daemonize', 'no', @RedisExtraArgs; }
         print STDERR "cannot run $bin: $!\n";
         POSIX::_exit(127);
     }
@@ -259,17 +264,25 @@ sub _resp_read {
     die "redis: unexpected reply '$line'\n";
 }
 
-# Stops the test Redis (redis_server_down) and starts it again on the same port
-# (redis_server_up; it loads what a SAVE left), for tests of what the gateway does while
-# Redis is away.
-sub redis_server_down { stop_redis(); return }
+# Stops the test Redis (redis_server_down: it no longer answers on its port when this returns)
+# and starts it again on the same port (redis_server_up; it loads what a SAVE left), for tests
+# of what the gateway does while Redis is away.
+sub redis_server_down {
+    stop_redis();
+    my $deadline = time + 5;
+    sleep 0.02 while $RedisPort && _redis_ping($RedisPort) && time < $deadline;
+    return;
+}
 
 sub redis_server_up {
     die "redis_server_up: no test Redis; use Test::AIGW 'redis'\n" unless $RedisPort;
     return if $RedisPid;
-    $RedisPid = _spawn_redis(_redis_bin(), $RedisPort)
-        or die "Test::AIGW: redis-server did not come back on port $RedisPort\n";
-    return;
+    for my $attempt (1 .. 50) {   # the port may linger a moment after a stop
+        $RedisPid = _spawn_redis(_redis_bin(), $RedisPort) and return;
+        sleep 0.1;
+    }
+    my $log = do { local (@ARGV, $/) = ("$RedisDir/redis.log"); eval { <> } } || '';
+    die "Test::AIGW: redis-server did not come back on port $RedisPort\n$log";
 }
 
 sub stop_redis {
