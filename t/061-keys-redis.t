@@ -320,21 +320,7 @@ sub new_log {
     return $new;
 }
 
-sub master_pid {
-    my $pid = slurp("$ServRoot/logs/nginx.pid");
-    $pid =~ s/\s+//g;
-    return $pid;
-}
-
-sub worker_pids {
-    my $master = master_pid() or return ();
-    my @w;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        my $s = slurp($stat);
-        push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
-    }
-    return sort @w;
-}
+sub worker_pids { return aigw_worker_pids($ServRoot) }
 
 # Waits until the worker's connections are named in CLIENT LIST.
 sub wait_connected {

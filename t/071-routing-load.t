@@ -355,21 +355,7 @@ $preamble
 _EOC_
 }
 
-sub master_pid {
-    my $pid = slurp("$ServRoot/logs/nginx.pid");
-    $pid =~ s/\s+//g;
-    return $pid;
-}
-
-sub worker_pids {
-    my $master = master_pid() or return ();
-    my @w;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        my $s = slurp($stat);
-        push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
-    }
-    return sort @w;
-}
+sub worker_pids { return aigw_worker_pids($ServRoot) }
 
 sub describe { my ($h) = @_; return join ', ', map { "$_=$h->{$_}" } sort keys %$h }
 

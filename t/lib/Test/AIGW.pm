@@ -54,7 +54,7 @@ my $DefaultRedisServer = '/usr/bin/redis-server';
 
 our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
                          aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
-                         aigw_load_modules http_dechunk);
+                         aigw_load_modules http_dechunk aigw_worker_pids);
 
 sub import {
     my ($class, @opts) = @_;
@@ -409,6 +409,22 @@ sub aigw_nginx_stop_clean {
     Test::More::unlike($log, $bad, "$what: no [alert], [crit], [emerg] or crash in error.log")
         or Test::More::diag(join '', grep { /$bad/ } split /^/m, $log);
     return $log;
+}
+
+# The worker processes of the NGINX master whose pid file is in $servroot/logs, sorted
+# (found in /proc by their parent); () when it is not running.
+sub aigw_worker_pids {
+    my ($servroot) = @_;
+    require Test::AIGW::Socket;
+    my $master = Test::AIGW::Socket::slurp("$servroot/logs/nginx.pid");
+    $master =~ s/\s+//g;
+    return () unless $master;
+    my @w;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $s = Test::AIGW::Socket::slurp($stat);
+        push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
+    }
+    return sort @w;
 }
 
 # The body of a chunked HTTP/1.1 response (what follows the blank line), without its framing;
