@@ -31,8 +31,8 @@ use warnings;
 use lib 't/lib';
 use Test::AIGW qw(plain redis);
 use Test::AIGW::Socket ();
+use Test::AIGW::Fleet;
 
-use Digest::SHA qw(sha256_hex);
 use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 use File::Temp qw(tempdir);
 use IO::Select;
@@ -44,7 +44,6 @@ use Time::HiRes qw(sleep time);
 
 my ($PortA, $PortB, $MockPort) = (23980, 23981, 23982);
 my @Nodes = ($PortA, $PortB);
-my $RedisPort = $Test::AIGW::RedisPort;
 my $Owner = $$;
 my $Tmp = tempdir('aigw-fleet-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my %Root = (A => "$Tmp/a", B => "$Tmp/b", mock => "$Tmp/mock");
@@ -64,221 +63,16 @@ my $ChatBody = '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}';
 # still takes the per-request count from the records rather than from this reasoning.
 my $TpmBody = qq({"model":"gpt-4o","max_tokens":$Completion,"messages":[{"role":"user","content":"hi"}]});
 
-# ---- Redis: one command over its own connection, RESP both ways (Test::AIGW) ----
-
-sub redis_q { return redis_query($RedisPort, @_) }
-
-sub hgetall {
-    my ($key) = @_;
-    my %h = @{ redis_q('HGETALL', $key) || [] };
-    return \%h;
-}
-
-# Redis TIME in milliseconds.
-sub redis_ms {
-    my $t = redis_q('TIME');
-    return $t->[0] * 1000 + int($t->[1] / 1000);
-}
-
-# Every usage record so far, as hashes (read once each: the stream is long by the end).
-my (@Records, $LastId);
-sub records {
-    my $entries = redis_q('XRANGE', 'aigw:usage', defined $LastId ? "($LastId" : '-', '+') || [];
-    for my $e (@$entries) {
-        push @Records, { @{ $e->[1] } };
-        $LastId = $e->[0];
-    }
-    return @Records;
-}
-
-# ---- keys ----
-
-my @B62 = ('0' .. '9', 'A' .. 'Z', 'a' .. 'z');
-sub rand62 { return join '', map { $B62[int rand 62] } 1 .. $_[0] }
-
-# A client key written straight into Redis; extra fields (quota, rpm, tpm) as given.
-sub new_key {
-    my (%f) = @_;
-    my $raw = 'sk-aigw-' . rand62(48);
-    my $hex = sha256_hex($raw);
-    my $id = 'key_' . rand62(16);
-    redis_q('HSET', "aigw:key:{$hex}", id => $id, status => 'active', models => '*',
-            owner => 'fleet-test', group => 'fleet', %f);
-    return { raw => $raw, hex => $hex, id => $id, hash => "aigw:key:{$hex}",
-             lease => "aigw:lease:{$hex}" };
-}
-
-# ---- HTTP ----
-
-sub request_text {
-    my ($key, $rid, $body) = @_;
-    $body //= $ChatBody;
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-         . "Authorization: Bearer $key->{raw}\r\nX-Request-Id: $rid\r\n"
-         . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
-}
-
-# {status, h => {lowercase name => value}, body, json} of a whole response.
-sub parse_response {
-    my ($raw) = @_;
-    my ($head, $rest) = split /\r\n\r\n/, $raw // '', 2;
-    $head //= '';
-    my ($status) = $head =~ m{^HTTP/1\.[01] (\d{3})};
-    my %h;
-    for my $line (split /\r\n/, $head) {
-        $h{ lc $1 } = $2 if $line =~ /^([^:\s]+):[ \t]*(.*?)[ \t]*$/;
-    }
-    $rest //= '';
-    if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
-        $rest = http_dechunk($rest);
-    }
-    my $json = eval { JSON::PP::decode_json($rest) };
-    return { status => $status // 0, h => \%h, body => $rest, json => $json };
-}
-
-# All requests at once, each on its own connection: every connection made, then every request
-# written, then the answers read. @reqs: [port, request text]. Returns the parsed responses in
-# the same order (status 0: no answer).
-sub burst {
-    my (@reqs) = @_;
-    my @socks = map {
-        IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_->[0], Proto => 'tcp', Timeout => 5)
-    } @reqs;
-    my (%conn, @raw);
-    my $sel = IO::Select->new;
-    for my $i (0 .. $#reqs) {
-        my $s = $socks[$i] or next;
-        syswrite $s, $reqs[$i][1];
-        $s->blocking(0);
-        $conn{ fileno $s } = { sock => $s, i => $i };
-        $sel->add($s);
-    }
-    my $deadline = time + 30;
-    while (%conn && time < $deadline) {
-        for my $s ($sel->can_read(1)) {
-            my $c = $conn{ fileno $s };
-            my $n = sysread($s, my $chunk, 65536);
-            next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR);
-            if ($n) { $raw[ $c->{i} ] .= $chunk; next }
-            $sel->remove($s);
-            delete $conn{ fileno $s };
-            close $s;
-        }
-    }
-    close $_->{sock} for values %conn;
-    return map { parse_response($raw[$_]) } 0 .. $#reqs;
-}
-
-sub one_request {
-    my ($port, $key, $rid, $body) = @_;
-    return (burst([$port, request_text($key, $rid, $body)]))[0];
-}
-
-sub statuses {
-    my %n;
-    $n{ $_->{status} }++ for @_;
-    return join ', ', map { "$_: $n{$_}" } sort keys %n;
-}
-
-# OpenAI's error shape, with a type and code.
-sub error_shape_ok {
-    my ($r, $type, $code) = @_;
-    my $e = ref $r->{json} eq 'HASH' && ref $r->{json}{error} eq 'HASH' ? $r->{json}{error} : undef;
-    return $e && ($e->{type} // '') eq $type && ($e->{code} // '') eq $code
-        && defined $e->{message} && length $e->{message} && exists $e->{param}
-        && ($r->{h}{'content-type'} // '') =~ m{^application/json};
-}
-
 # ---- NGINX ----
 
-my $MockJson = '{"id":"chatcmpl-AIGWfleet0001","object":"chat.completion","created":1733000011,'
-    . '"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant",'
-    . '"content":"Hi there!","refusal":null},"logprobs":null,"finish_reason":"stop"}],'
-    . qq("usage":{"prompt_tokens":$Prompt,"completion_tokens":$Completion,)
-    . '"total_tokens":' . ($Prompt + $Completion) . '},"system_fingerprint":"fp_aigwmock01"}';
+my $MockJson = fleet_chat_json($Prompt, $Completion);
 
-sub mock_conf {
-    return <<"_EOC_";
-server {
-    listen 127.0.0.1:$MockPort backlog=1024;
-    access_log off;
-    default_type application/json;
-    location = /v1/chat/completions {
-        return 200 '$MockJson';
-    }
-}
-_EOC_
-}
+sub mock_conf { return fleet_mock_conf($MockPort, $MockJson) }
 
 sub gateway_conf {
     my ($name, $port) = @_;
-    my $root = $Root{$name};
-    my $preamble = Test::AIGW::Socket::http_preamble($root, '');
-    my $user = $> == 0 ? 'user root;' : '';
-    # A generous Redis timeout: a settlement that timed out under load would let requests in
-    # without a limit (aigw_redis_fail cached), which is not what this file measures.
-    return <<"_EOC_";
-master_process on;
-worker_processes 2;
-$user
-
-http {
-$preamble
-    aigw_redis 127.0.0.1:$RedisPort timeout=2s;
-    aigw_key_cache zone=keys:1m;
-    aigw_price gpt-4o request=0.01;
-    aigw_channel up location=/_up;
-
-    server {
-        listen 127.0.0.1:$port backlog=1024;
-        location /v1/ {
-            aigw on;
-            aigw_model gpt-4o up;
-        }
-        location /_up/ {
-            internal;
-            proxy_pass http://127.0.0.1:$MockPort/;
-        }
-    }
-}
-
-events {
-    worker_connections 2048;
-}
-_EOC_
-}
-
-# ---- settling ----
-
-# Waits until the gateways have settled these accounts: no worker holds a money lease on any of
-# them (an idle worker gives its lease back, settling what it spent in the same script), the
-# stream has a record for each of the $records requests, and `used` has not moved for longer
-# than a flush interval. Returns whether it did within $bound seconds.
-sub settle {
-    my ($accounts, $records, $ids, $bound) = @_;
-    my %ids = map { $_ => 1 } @$ids;
-    my $deadline = time + ($bound // 15);
-    my ($last, $since) = ('', time);
-    sleep 1;
-    while (time < $deadline) {
-        my $held = grep { /^m:/ } map { keys %{ hgetall($_->{lease}) } } @$accounts;
-        my $used = join ',', map { redis_q('HGET', $_->{hash}, 'used') // 0 } @$accounts;
-        my %seen;
-        $seen{ $_->{request_id} }++ for grep { $ids{ $_->{key_id} // '' } } records();
-        ($last, $since) = ($used, time) if $used ne $last;
-        return 1 if !$held && keys %seen >= $records && time - $since >= 1.5;
-        sleep 0.25;
-    }
-    return 0;
-}
-
-# The records of these key ids, one per request_id (delivery is at least once).
-sub key_records {
-    my (@ids) = @_;
-    my %ids = map { $_ => 1 } @ids;
-    my %by;
-    $by{ $_->{request_id} } //= $_ for grep { $ids{ $_->{key_id} // '' } } records();
-    return values %by;
+    return fleet_gateway_conf(root => $Root{$name}, port => $port, mock_port => $MockPort,
+                              price => 'gpt-4o request=0.01');
 }
 
 # ---- the window drivers (tests 4 and 5) ----
@@ -431,7 +225,7 @@ sub quota_burst {
     my ($what, $account, $keys, $plan) = @o{qw(what account keys plan)};
     my $quota = $o{quota_n} * $Cost;
     my @rids = map { "$o{prefix}-$_" } 0 .. $#$plan;
-    my @resp = burst(map { [$plan->[$_][0], request_text($plan->[$_][1], $rids[$_])] } 0 .. $#$plan);
+    my @resp = burst(map { [$plan->[$_][0], request_text($plan->[$_][1], $rids[$_], $ChatBody)] } 0 .. $#$plan);
     my @ok = grep { $_->{status} == 200 } @resp;
     my @refused = grep { $_->{status} != 200 } @resp;
     my $admitted = @ok;
@@ -477,7 +271,7 @@ sub quota_burst {
     # Once the leases are back, what is left of the quota is Redis's to give: one more request
     # fits if one did not before, and none does once used == quota.
     my $port = $plan->[0][0];
-    my $r = one_request($port, $plan->[0][1], "$o{prefix}-after");
+    my $r = one_request($port, $plan->[0][1], "$o{prefix}-after", $ChatBody);
     my $fits = $quota - $used >= $Cost;
     is($r->{status}, $fits ? 200 : 402,
        "$what: afterwards one more request " . ($fits ? 'fits in what is left' : 'is refused: nothing left'));
@@ -644,7 +438,7 @@ my %WinRecords = map { $_->{request_id} => $_ } key_records(map { $_->{id} } @Wi
     my $what = 'graceful stop';
     my $k = new_key(quota => 100 * $Cost);
     my $n = 10;
-    my @resp = map { one_request($Nodes[ $_ % 2 ], $k, "t6-$_") } 1 .. $n;
+    my @resp = map { one_request($Nodes[ $_ % 2 ], $k, "t6-$_", $ChatBody) } 1 .. $n;
     is(scalar(grep { $_->{status} == 200 } @resp), $n, "$what: $n requests admitted on both nodes");
     # Both masters get QUIT at once, right after the last answer: within a flush interval.
     kill 'QUIT', map { my $p = Test::AIGW::Socket::slurp("$Root{$_}/logs/nginx.pid"); $p =~ s/\s+//g; $p } qw(A B);

@@ -58,7 +58,7 @@ struct account {
     bool inflight = false;           // a settlement is on its way
     bool resend = false;             // the last one failed: send it again, same number
     bool releasing = false;          // the one in flight gives headroom back
-    std::uint64_t seq = 0;           // number of the last settlement built
+    std::uint64_t seq = 0;           // number of the last settlement built (from the holder)
     std::int64_t reply_at = 0;       // local ms of the last reply
     std::int64_t valid_until = 0;    // the leases are ours until then (local ms)
     std::int64_t reset_at = 0;       // when the rate-limit window ends (local ms)
@@ -108,10 +108,13 @@ struct settlement {
 
 // Starts a settlement (the account must have none in flight): the pending spend moves to
 // `sending`, unless the previous one failed, which is sent again as it was (same number, same
-// spend: the script applies a number once). `waiting_first`/`waiting_rest` are the needs of
+// spend: the script applies a number once). A new number is taken from `holder_seq`, the
+// holder's one counter for all its accounts: Redis remembers the last number it applied per
+// holder and account for a day, so an account entry dropped and made again must go on above
+// every number this holder ever sent, or its spend would be ignored as a repeat. `waiting_first`/`waiting_rest` are the needs of
 // requests waiting on this account; `releasing` asks for no headroom (idle or exiting).
 // Headroom is about a flush interval's worth of recent bookings, at least the largest one.
-settlement begin_settlement(account& a, const amounts& waiting_first,
+settlement begin_settlement(account& a, std::uint64_t& holder_seq, const amounts& waiting_first,
                             const amounts& waiting_rest, bool releasing, std::int64_t now,
                             const timing& t);
 

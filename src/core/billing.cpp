@@ -86,7 +86,7 @@ void finish(account& a, const amounts& booked, const amounts& actual) {
     }
 }
 
-settlement begin_settlement(account& a, const amounts& waiting_first,
+settlement begin_settlement(account& a, std::uint64_t& holder_seq, const amounts& waiting_first,
                             const amounts& waiting_rest, bool releasing, std::int64_t now,
                             const timing& t) {
     settlement st;
@@ -96,7 +96,7 @@ settlement begin_settlement(account& a, const amounts& waiting_first,
     std::int64_t elapsed = std::max(now - a.settled_at, std::max<std::int64_t>(t.flush_ms / 10, 1));
     a.settled_at = now;
     if (!a.resend) {
-        a.seq++;
+        a.seq = ++holder_seq;
         for (counter_state& s : a.c) {
             s.sending = s.pending;
             s.pending = 0;

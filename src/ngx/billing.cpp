@@ -75,7 +75,8 @@ struct worker_state {
     ngx_uint_t redis_fail = 0;
     b::timing timing;
     std::unordered_map<std::string, std::unique_ptr<account_entry>> accounts;
-    std::string holder;
+    std::string holder;                // this worker's name in the lease hashes
+    std::uint64_t seq = 0;             // its settlement numbers, for all its accounts
     std::string sha;
     std::string ttl, window, rpm, tpm, alerts;
     ngx_event_t timer{};
@@ -156,8 +157,8 @@ void kick(account_entry* e, bool releasing) {
     // A request that waits for other workers' headroom: this worker gives its own back too
     // while it asks, or two workers each holding part of what one request needs would wait
     // for each other.
-    e->sent = b::begin_settlement(e->acct, first, rest, (releasing && !any) || starved, now_ms(),
-                                  state->timing);
+    e->sent = b::begin_settlement(e->acct, state->seq, first, rest,
+                                  (releasing && !any) || starved, now_ms(), state->timing);
     send(e);
 }
 

@@ -31,10 +31,11 @@ b::reply money_reply(int64_t grant, int64_t quota, int64_t free) {
 }
 
 void unknown_account_asks_redis(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
     assert_int_equal(static_cast<int>(b::check(a, {10, 1, 100}, 0, t)),
                      static_cast<int>(b::verdict::refresh));
-    b::settlement s = b::begin_settlement(a, {10, 1, 100}, {5, 1, 50}, false, 0, t);
+    b::settlement s = b::begin_settlement(a, hs, {10, 1, 100}, {5, 1, 50}, false, 0, t);
     assert_int_equal(s.seq, 1);
     assert_int_equal(s.need[0], 10);
     assert_int_equal(s.more[0], 5);
@@ -43,8 +44,9 @@ void unknown_account_asks_redis(void**) {
 }
 
 void spends_a_lease_in_memory(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10, 1, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10, 1, 0}, {}, false, 0, t);
     b::settled(a, money_reply(100, 1000, 900), 0, t);
     for (int i = 0; i < 10; i++) {
         assert_int_equal(static_cast<int>(b::check(a, {10, 1, 0}, 1, t)),
@@ -65,15 +67,16 @@ void spends_a_lease_in_memory(void**) {
 }
 
 void settlement_moves_spend_and_keeps_the_unspent_lease(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(100, 1000, 900), 0, t);
     b::book(a, {10, 0, 0}, 1);
     b::book(a, {10, 0, 0}, 1);
     b::finish(a, {10, 0, 0}, {7, 0, 0});
     assert_false(b::wants_settlement(a, 2, t));    // spend waits for the flush interval
     assert_true(b::wants_settlement(a, 1000, t));
-    b::settlement s = b::begin_settlement(a, {}, {}, false, 1000, t);
+    b::settlement s = b::begin_settlement(a, hs, {}, {}, false, 1000, t);
     assert_int_equal(s.seq, 2);
     assert_int_equal(s.spent[0], 7);
     // Redis will see 100 - 7 = 93 unspent; requests may be booking against it meanwhile.
@@ -91,13 +94,14 @@ void settlement_moves_spend_and_keeps_the_unspent_lease(void**) {
 }
 
 void releasing_gives_back_headroom_and_waits(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(100, 1000, 900), 0, t);
     b::book(a, {10, 0, 0}, 0);
     // Idle for a flush interval with headroom: give it back, keeping the reservation.
     assert_true(b::wants_settlement(a, 1500, t));
-    b::settlement s = b::begin_settlement(a, {}, {}, true, 0, t);
+    b::settlement s = b::begin_settlement(a, hs, {}, {}, true, 0, t);
     assert_int_equal(s.keep[0], 10);
     assert_int_equal(s.extra[0], 0);
     // While it travels nothing is booked against the lease being given back.
@@ -108,31 +112,33 @@ void releasing_gives_back_headroom_and_waits(void**) {
 }
 
 void failed_settlement_is_sent_again_unchanged(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(100, 1000, 900), 0, t);
     b::book(a, {10, 0, 0}, 1);
     b::finish(a, {10, 0, 0}, {9, 0, 0});
-    b::settlement s1 = b::begin_settlement(a, {}, {}, false, 0, t);
+    b::settlement s1 = b::begin_settlement(a, hs, {}, {}, false, 0, t);
     b::settlement_failed(a);
     assert_false(b::wants_settlement(a, 2, t));     // sent again a flush interval later
     assert_true(b::wants_settlement(a, 1000, t));
     b::book(a, {10, 0, 0}, 2);
     b::finish(a, {10, 0, 0}, {3, 0, 0});
-    b::settlement s2 = b::begin_settlement(a, {}, {}, false, 0, t);
+    b::settlement s2 = b::begin_settlement(a, hs, {}, {}, false, 0, t);
     assert_int_equal(s2.seq, s1.seq);       // the script applies a number once
     assert_int_equal(s2.spent[0], 9);       // the same spend, not the new one
     assert_int_equal(a.c[b::money].pending, 3);
     assert_int_equal(s2.keep[0], 91);       // the new spend is still covered
     b::settled(a, money_reply(91, 1000, 900), 3, t);
-    b::settlement s3 = b::begin_settlement(a, {}, {}, false, 0, t);
+    b::settlement s3 = b::begin_settlement(a, hs, {}, {}, false, 0, t);
     assert_int_equal(s3.seq, s1.seq + 1);
     assert_int_equal(s3.spent[0], 3);
 }
 
 void refuses_without_asking_only_on_a_fresh_no(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(0, 1000, 5), 0, t);  // 5 free fleet-wide, nothing granted
     assert_int_equal(static_cast<int>(b::check(a, {10, 0, 0}, 10, t)),
                      static_cast<int>(b::verdict::no_quota));
@@ -159,34 +165,36 @@ void refuses_without_asking_only_on_a_fresh_no(void**) {
 }
 
 void spare_lease_counts_toward_what_is_asked(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {10000, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {10000, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(17500, 100000, 0), 0, t);
     b::book(a, {10000, 0, 0}, 1);
     b::finish(a, {10000, 0, 0}, {10000, 0, 0});
-    b::begin_settlement(a, {}, {}, false, 2, t);
+    b::begin_settlement(a, hs, {}, {}, false, 2, t);
     b::settled(a, money_reply(7500, 100000, 2500), 2, t);  // 7500 unspent, 2500 free
     // A request of 10000: 7500 is in hand, so Redis is asked for 2500 more, not 10000.
-    b::settlement s = b::begin_settlement(a, {10000, 0, 0}, {10000, 0, 0}, false, 3, t);
+    b::settlement s = b::begin_settlement(a, hs, {10000, 0, 0}, {10000, 0, 0}, false, 3, t);
     assert_int_equal(s.keep[0], 7500);
     assert_int_equal(s.need[0], 2500);
     assert_int_equal(s.more[0], 10000);
     b::account c;
-    b::begin_settlement(c, {0, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(c, hs, {0, 0, 0}, {}, false, 0, t);
     b::settled(c, money_reply(30000, 100000, 0), 0, t);
-    s = b::begin_settlement(c, {10000, 0, 0}, {10000, 0, 0}, false, 1, t);
+    s = b::begin_settlement(c, hs, {10000, 0, 0}, {10000, 0, 0}, false, 1, t);
     assert_int_equal(s.need[0], 0);   // both fit in the lease already held
     assert_int_equal(s.more[0], 0);
 }
 
 void windows_count_at_booking_and_true_up(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
     b::reply r;
     r.grant = {0, 3, 300};
     r.limit = {b::unlimited, 10, 1000};
     r.free = {0, 0, 0};
     r.reset_ms = 20000;
-    b::begin_settlement(a, {0, 1, 100}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {0, 1, 100}, {}, false, 0, t);
     b::settled(a, r, 0, t);
     b::book(a, {0, 1, 100}, 1);
     b::book(a, {0, 1, 100}, 1);
@@ -206,8 +214,9 @@ void windows_count_at_booking_and_true_up(void**) {
 }
 
 void unlimited_counters_never_wait(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {1, 1, 1}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {1, 1, 1}, {}, false, 0, t);
     b::reply r;  // all unlimited, nothing granted
     r.reset_ms = 1000;
     b::settled(a, r, 0, t);
@@ -222,17 +231,48 @@ void unlimited_counters_never_wait(void**) {
 }
 
 void idle_entries_go_only_when_settled(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
     b::account a;
-    b::begin_settlement(a, {1, 0, 0}, {}, false, 0, t);
+    b::begin_settlement(a, hs, {1, 0, 0}, {}, false, 0, t);
     b::settled(a, money_reply(1, 10, 9), 0, t);
     b::book(a, {1, 0, 0}, 90000);
     b::finish(a, {1, 0, 0}, {1, 0, 0});
     assert_false(b::evictable(a, 200000, t));   // spend not settled yet
-    b::begin_settlement(a, {}, {}, true, 0, t);
+    b::begin_settlement(a, hs, {}, {}, true, 0, t);
     assert_false(b::evictable(a, 200000, t));   // settlement in flight
     b::settled(a, money_reply(0, 10, 9), 100000, t);
     assert_false(b::evictable(a, 100000, t));   // used less than two lease lifetimes ago
     assert_true(b::evictable(a, 150000, t));
+}
+
+// An account entry dropped when idle and made again (or one a worker made only to refuse
+// requests) goes on numbering above what its holder sent before: Redis ignores a number it
+// has applied, so a restart at 1 would drop the new spend.
+void recreated_entries_never_reuse_a_number(void**) {
+    std::uint64_t hs = 0;  // the holder's settlement numbers
+    std::uint64_t seen = 0;  // the highest number Redis applied for this holder and account
+    int64_t applied = 0;
+    for (int round = 0; round < 3; round++) {
+        b::account a;  // made again each round, as after eviction
+        for (int i = 0; i < 4; i++) {
+            b::settlement s = b::begin_settlement(a, hs, {1, 0, 0}, {}, false, i * 1000, t);
+            if (s.seq > seen) {  // what the script does with a number
+                seen = s.seq;
+                applied += s.spent[0];
+            }
+            b::settled(a, money_reply(10, 1000000, 1000), i * 1000, t);
+            b::book(a, {1, 0, 0}, i * 1000 + 1);
+            b::finish(a, {1, 0, 0}, {7, 0, 0});
+        }
+        b::settlement last = b::begin_settlement(a, hs, {}, {}, true, 5000, t);
+        assert_true(last.seq > seen);
+        seen = last.seq;
+        applied += last.spent[0];
+    }
+    assert_int_equal(applied, 3 * 4 * 7);  // every request's spend counted once
+    // Another account of the same holder shares the counter, so numbers stay unique too.
+    b::account other;
+    assert_true(b::begin_settlement(other, hs, {}, {}, false, 0, t).seq > seen);
 }
 
 void parses_the_script_reply(void**) {
@@ -284,6 +324,7 @@ int main() {
         cmocka_unit_test(windows_count_at_booking_and_true_up),
         cmocka_unit_test(unlimited_counters_never_wait),
         cmocka_unit_test(idle_entries_go_only_when_settled),
+        cmocka_unit_test(recreated_entries_never_reuse_a_number),
         cmocka_unit_test(parses_the_script_reply),
         cmocka_unit_test(formats_resets_as_openai_does),
         cmocka_unit_test(script_names_its_arguments),
