@@ -689,6 +689,26 @@ sub usage_of {
          'usage with an unreadable record: says so');
 }
 
+# Clients that send one X-Request-Id with many requests: each record has its own record_id,
+# and that is what a repeat delivery is told by.
+{
+    my ($rc, $out, $err) = cli(@Redis, 'create', '--name', 'same-rid', '--owner', 'o',
+                               '--group', 'rid');
+    is($rc, 0, 'create for the record_id test: exit 0') or diag($err);
+    my ($id5) = $out =~ /^id:\s+(\S+)$/m;
+    $id5 //= 'missing';
+    my $t = int(time * 1000);
+    for my $i (0 .. 5) {
+        # record ids rec-0 .. rec-4; rec-4 delivered twice
+        my $rec = 'rec-' . ($i < 5 ? $i : 4);
+        rcli('XADD', 'aigw:usage', '*', request_id => 'client-id', record_id => $rec,
+             key_id => $id5, cost => 100, charged => 1, total_tokens => 3, ts => $t);
+    }
+    my $u = usage_of('usage', $id5);
+    is_deeply([@$u{qw(requests cost duplicates)}], [5, '0.0005', 1],
+              'usage: one client request id on five requests counts five; a repeated record_id once');
+}
+
 # ---- bad arguments: exit 2 with usage, and nothing written ----
 
 {

@@ -79,14 +79,21 @@ sub redis_dump {
 
 # ---- the record ----
 
-our @Fields = qw(ts request_id key_id owner group endpoint model upstream_model channel status
-                 http_status error_code stream prompt_tokens completion_tokens total_tokens
+our @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel
+                 status http_status error_code stream prompt_tokens completion_tokens total_tokens
                  cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
 
 # An expected record: a successful chat completion through aigw_pass, no key, unless told.
 sub rec {
     my (%o) = @_;
-    return { ts => qr/^\d{13}$/, key_id => '', owner => '', group => '',
+    # record_id: the gateway's request id when it made one, else (the client sent its own) a
+    # fresh id of the same shape.
+    my $record_id = sub {
+        my ($id, $r) = @_;
+        return $id =~ /^req_[0-9a-f]{32}$/
+            && ($r->{request_id} !~ /^req_[0-9a-f]{32}$/ || $id eq $r->{request_id});
+    };
+    return { ts => qr/^\d{13}$/, record_id => $record_id, key_id => '', owner => '', group => '',
              endpoint => '/v1/chat/completions', model => 'gpt-4o', upstream_model => 'gpt-4o',
              channel => '', status => 'ok', http_status => 200, error_code => '', stream => 0,
              prompt_tokens => 0, completion_tokens => 0, total_tokens => 0, cached_tokens => 0,

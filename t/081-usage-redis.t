@@ -109,7 +109,7 @@ sub redis_stat {
 }
 
 # The record's fields, in order.
-my @Fields = qw(ts request_id key_id owner group endpoint model upstream_model channel status
+my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel status
                 http_status error_code stream prompt_tokens completion_tokens total_tokens
                 cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
 
@@ -462,7 +462,7 @@ $SplitPid = start_split_mock();
         }
         is(scalar @missing, 0, "$what/$name: a record for every k") or diag("missing: " . join(' ', first10(@missing)));
         my ($any) = map { @$_ } grep { defined } $by_id{"$name-1"};
-        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 24 fields, in order");
+        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 25 fields, in order");
         is(scalar @dup, 0, "$what/$name: no k recorded twice");
         is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
             or diag(join "\n", first10(@differ));

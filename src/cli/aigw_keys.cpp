@@ -1122,7 +1122,9 @@ std::int64_t add_capped(std::int64_t a, std::int64_t b) {
 
 // Reads the usage stream from `start` (an XRANGE start; "" for the beginning) to its end, in
 // pages, and sums the records whose field `match_field` is `match_value`. Delivery to the
-// stream is at least once, so a request_id seen before is a repeat and not counted again.
+// stream is at least once, so a record_id seen before is a repeat and not counted again (not
+// the request_id: clients may send the same X-Request-Id with many requests). Records written
+// before record_id existed fall back to their request_id.
 usage_sums sum_usage(redis_client& redis, const std::string& start, std::string_view match_field,
                      const std::string& match_value) {
     constexpr std::size_t page_size = 1000;
@@ -1141,8 +1143,9 @@ usage_sums sum_usage(redis_client& redis, const std::string& start, std::string_
             }
             const field_list fields = hash_fields(entry->element[1]);
             if (field_value(fields, match_field) != std::string_view(match_value)) continue;
-            std::string_view request_id = field_value(fields, "request_id").value_or("");
-            if (!request_id.empty() && !seen.emplace(request_id).second) {
+            std::string_view record_id = field_value(fields, "record_id")
+                                             .value_or(field_value(fields, "request_id").value_or(""));
+            if (!record_id.empty() && !seen.emplace(record_id).second) {
                 ++s.duplicates;
                 continue;
             }

@@ -142,6 +142,7 @@ struct ngx_http_aigw_ctx_t {
     unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
     unsigned in_content:1;                   // the content handler ran: the request gets a record
     unsigned ratelimit_headers:1;            // ours are set: the upstream's are not forwarded
+    unsigned client_request_id:1;            // request_id is the client's X-Request-Id
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,

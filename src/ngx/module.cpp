@@ -118,6 +118,7 @@ ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r) {
         return true;
     });
     if (ctx->request_id.len) {
+        ctx->client_request_id = 1;
         return &ctx->request_id;
     }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aigw/keys.hpp"
+#include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
@@ -247,7 +248,7 @@ std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 }
 
 // The record's fields, in order; build() writes exactly these.
-constexpr size_t record_fields = 24;
+constexpr size_t record_fields = 25;
 
 record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
     ngx_http_aigw_usage_final(ctx);
@@ -258,12 +259,23 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     std::string_view key_id = ctx->key ? std::string_view(ctx->key->id) : none;
     std::string_view owner = ctx->key ? std::string_view(ctx->key->owner) : none;
     std::string_view group = ctx->key ? std::string_view(ctx->key->group) : none;
-    // Framing (52 elements, at most 8 bytes each), the field names and the fixed-size values
+    // The record's own id: unique per request, where the client's X-Request-Id may repeat.
+    // A gateway-made request id already is one.
+    char made_id[aigw::request_id_len];
+    std::string_view record_id = aigw::ngx::view(ctx->request_id);
+    if (ctx->client_request_id || record_id.size() != aigw::request_id_len) {
+        if (!aigw::make_request_id(made_id)) {
+            throw std::runtime_error("no randomness for a record id");
+        }
+        record_id = {made_id, sizeof(made_id)};
+    }
+    // Framing (56 elements, at most 8 bytes each), the field names and the fixed-size values
     // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
     // strings is a safe bound.
-    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + key_id.size() + owner.size() +
-                   group.size() + ctx->model.len + ctx->upstream_model.len +
-                   (ctx->channel ? ctx->channel->name.len : 0) + ctx->error_code.len;
+    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() +
+                   key_id.size() + owner.size() + group.size() + ctx->model.len +
+                   ctx->upstream_model.len + (ctx->channel ? ctx->channel->name.len : 0) +
+                   ctx->error_code.len;
     record rec;
     rec.resize(bound);
     resp_writer w(rec.data());
@@ -282,6 +294,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     };
     field("ts", static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec));
     field("request_id", aigw::ngx::view(ctx->request_id));
+    field("record_id", record_id);
     field("key_id", key_id);
     field("owner", owner);
     field("group", group);

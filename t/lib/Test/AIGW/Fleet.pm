@@ -137,6 +137,7 @@ sub new_key {
     my $id = 'key_' . rand62(16);
     redis_q('HSET', "aigw:key:{$hex}", id => $id, status => 'active', models => '*',
             owner => 'fleet-test', group => 'fleet', %f);
+    redis_q('SET', "aigw:keyid:$id", $hex);   # how aigw-keys finds it by id
     return { raw => $raw, hex => $hex, id => $id, hash => "aigw:key:{$hex}",
              lease => "aigw:lease:{$hex}" };
 }
