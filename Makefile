@@ -35,13 +35,16 @@ module: $(MODULE)
 deps:
 	@scripts/install-deps
 
-$(BUILD)/nginx/Makefile: config $(NGX_SRC)/conf_flags
+# configure writes objs/Makefile (Debian's tree has no top-level Makefile to write), so that is
+# the target: a second `make` finds it newer than config and does not configure again.
+$(BUILD)/nginx/objs/Makefile: config $(NGX_SRC)/conf_flags
 	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(BUILD)/nginx
 	cd $(BUILD)/nginx && source ./conf_flags && \
 	  ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
 	  --add-dynamic-module="$(CURDIR)" > configure.log 2>&1 || { tail -40 configure.log; exit 1; }
 
-$(MODULE): $(BUILD)/nginx/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS)
+# NGINX's own objs/Makefile recompiles only the objects whose source or headers changed.
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 
 # Core unit tests (cmocka), built with sanitizers; no NGINX involved.
