@@ -1289,6 +1289,27 @@ aigw: no aigw_price for model "local-llama" (aigw_price_missing deny)
 
 
 
+=== TEST 37b: with prices and a model table, a model no route serves is a 404 model_not_found (not a missing price), logged below error
+--- http_config eval: $::Prices . $::Http . $::Channels
+--- config eval: ::routed('/json')
+--- request
+POST /v1/chat/completions
+{"model":"gpt-5-turbo","messages":[{"role":"user","content":"Say hello"}]}
+--- more_headers
+X-Request-Id: usage-p7a
+--- error_code: 404
+--- response_body chomp
+{"error":{"message":"The model `gpt-5-turbo` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}
+--- usage eval
+::rec(request_id => 'usage-p7a', model => 'gpt-5-turbo', upstream_model => '', status => 'error',
+      http_status => 404, error_code => 'model_not_found', ttft_ms => '', attempts => 0)
+--- log_cost eval: ''
+--- no_error_log
+[error]
+aigw_price_missing
+
+
+
 === TEST 38: with prices set, a request without a model (GET /v1/models) is served, cost 0
 --- http_config eval: $::Prices . $::Http
 --- config eval: ::gw('/json')

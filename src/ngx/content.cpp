@@ -273,24 +273,6 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
-            ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
-        if (f.has_model && ngx_http_aigw_price_find(&amcf->prices, f.model, &ctx->price_value)) {
-            ctx->price = &ctx->price_value;
-        }
-        // Pricing is on once any aigw_price is configured; a model without one is then
-        // refused or free, as aigw_price_missing says.
-        if (f.has_model && ctx->price == nullptr && amcf->prices.table != nullptr) {
-            if (amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "aigw: no aigw_price for model \"%V\" (aigw_price_missing deny)",
-                              &ctx->model);
-                ngx_http_finalize_request(
-                    r, ngx_http_aigw_send_error(r, aigw::model_price_missing_error(f.model)));
-                return;
-            }
-        }
-
         ctx->client_body = data;
         ctx->client_body_len = len;
         ctx->model_token_begin = f.model_token_begin;
@@ -320,6 +302,26 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             }
             for (size_t i = 0; i < ctx->ncandidates; i++) {
                 ctx->candidates[i] = entry->targets[i].channel;
+            }
+        }
+
+        auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
+            ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+        if (f.has_model && ngx_http_aigw_price_find(&amcf->prices, f.model, &ctx->price_value)) {
+            ctx->price = &ctx->price_value;
+        }
+        // Pricing is on once any aigw_price is configured; a model without one is then
+        // refused or free, as aigw_price_missing says. After routing: a model no route serves
+        // is the client's mistake (404), not a missing price (500).
+        if (f.has_model && ctx->price == nullptr && amcf->prices.table != nullptr) {
+            if (amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "aigw: no aigw_price for model \"%V\" (aigw_price_missing deny)",
+                              &ctx->model);
+                ctx->upstream_model = ngx_null_string;  // nothing goes upstream
+                ngx_http_finalize_request(
+                    r, ngx_http_aigw_send_error(r, aigw::model_price_missing_error(f.model)));
+                return;
             }
         }
 
