@@ -533,7 +533,7 @@ not a model list
 
 
 
-=== TEST 29: a value that is not an aigw key is refused as invalid_api_key; its tail is shown only when safe
+=== TEST 29: a value that is not an aigw key is refused as invalid_api_key, said to be malformed, with what a key looks like; its tail is shown only when safe
 --- request eval
 [("POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"messages\":[]}") x 5]
 --- more_headers eval
@@ -545,11 +545,11 @@ not a model list
 --- error_code eval
 [401, 401, 401, 401, 401]
 --- response_body eval
-[qq({"error":{"message":"Incorrect API key provided: \x{e2}\x{80}\x{a6}WXYZ. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
- qq({"error":{"message":"Incorrect API key provided: sk-aigw-\x{e2}\x{80}\x{a6}. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
- qq({"error":{"message":"Incorrect API key provided: sk-aigw-\x{e2}\x{80}\x{a6}T39c. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
- qq({"error":{"message":"Incorrect API key provided: sk-aigw-\x{e2}\x{80}\x{a6}L129. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
- qq({"error":{"message":"Incorrect API key provided: sk-aigw-\x{e2}\x{80}\x{a6}. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}})]
+[qq({"error":{"message":"Malformed API key provided: \x{e2}\x{80}\x{a6}WXYZ. Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
+ qq({"error":{"message":"Malformed API key provided. Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
+ qq({"error":{"message":"Malformed API key provided: sk-aigw-\x{e2}\x{80}\x{a6}T39c. Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
+ qq({"error":{"message":"Malformed API key provided: sk-aigw-\x{e2}\x{80}\x{a6}L129. Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}}),
+ qq({"error":{"message":"Malformed API key provided. Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. Ask the administrator of this gateway for a valid key.","type":"authentication_error","param":null,"code":"invalid_api_key"}})]
 --- error_log
 rejected: not an aigw key
 

@@ -57,6 +57,9 @@ std::string error_sse_event(const api_error& e);
 // Client key checks in the access phase (see keys.hpp). Messages name the key only masked.
 api_error missing_api_key_error();                      // 401, no key in any header
 api_error invalid_api_key_error(std::string_view masked);  // 401, unknown key
+// 401 invalid_api_key for a value that cannot be a key of this gateway (wrong prefix, length or
+// characters): says so, and what a key looks like; the masked form only when it shows a tail.
+api_error malformed_api_key_error(std::string_view masked);
 api_error key_disabled_error();                         // 401
 api_error key_expired_error();                          // 401
 api_error ip_not_allowed_error();                       // 403, client address not in ip_allow

@@ -290,6 +290,20 @@ api_error invalid_api_key_error(std::string_view masked) {
     return make(401, "authentication_error", "invalid_api_key", std::move(msg));
 }
 
+api_error malformed_api_key_error(std::string_view masked) {
+    std::string msg = "Malformed API key provided";
+    // A mask without a tail ("sk-aigw-…") tells the client nothing; leave it out.
+    static constexpr std::string_view ellipsis = "\xE2\x80\xA6";
+    if (masked.size() > ellipsis.size() &&
+        masked.substr(masked.size() - ellipsis.size()) != ellipsis) {
+        msg += ": ";
+        msg += masked;
+    }
+    msg += ". Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. "
+           "Ask the administrator of this gateway for a valid key.";
+    return make(401, "authentication_error", "invalid_api_key", std::move(msg));
+}
+
 api_error key_disabled_error() {
     return make(401, "authentication_error", "key_disabled",
                 "The API key provided has been disabled.");

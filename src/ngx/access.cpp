@@ -267,7 +267,7 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 
     if (!aigw::key_format_ok(presented.key)) {
         // Not one of ours: no need to ask Redis.
-        return reject(r, ctx, aigw::invalid_api_key_error(masked), "not an aigw key");
+        return reject(r, ctx, aigw::malformed_api_key_error(masked), "not an aigw key");
     }
 
     if (!aigw::sha256(presented.key, ctx->key_digest)) {

@@ -812,6 +812,18 @@ void error_factories(void**) {
     assert_sv_equal(masked, "sk-aigw-\xE2\x80\xA6" "abcd");
     assert_true(e.message.find("zzzz") == std::string::npos);
 
+    // A value that cannot be a key: said to be malformed, with what a key looks like; a mask
+    // without a tail is left out rather than shown empty.
+    e = aigw::malformed_api_key_error(aigw::mask_key("sk-aigw-short"));
+    assert_int_equal(e.status, 401);
+    assert_sv_equal(e.code, "invalid_api_key");
+    assert_sv_equal(e.message, "Malformed API key provided. Keys of this gateway are `sk-aigw-` "
+                               "followed by 40 to 128 letters and digits. Ask the administrator "
+                               "of this gateway for a valid key.");
+    e = aigw::malformed_api_key_error(aigw::mask_key("sk-proj-" + std::string(40, 'q') + "WXYZ"));
+    assert_true(starts_with(e.message, "Malformed API key provided: \xE2\x80\xA6WXYZ. Keys of"));
+    assert_true(e.message.find("qqqq") == std::string::npos);
+
     e = aigw::key_disabled_error();
     assert_int_equal(e.status, 401);
     assert_sv_equal(e.type, "authentication_error");
