@@ -2,13 +2,15 @@
 # a 9 MiB model name (refused with a small 400 before any check, price or log sees it; its
 # record, access-log line and error.log lines stay small); a duplicated "model" that would slip
 # past the key's model allow-list, and every other member the gateway reads or rewrites given
-# twice (400, the upstream never called).
+# twice (400, the upstream never called); and a usage record whose XADD Redis keeps taking too
+# long to answer (sent a bounded number of times, then dropped and counted, not resent forever).
 #
 #     prove -I t/lib t/085-hostile-input.t
 #
 # Plain Test::More: Test::AIGW's redis-server on a free loopback port; NGINX started per scenario with aigw_nginx_start. Fixed loopback ports:
 #   22850  the gateway
 #   22851  the mock upstream (same NGINX); every request it gets is a line of logs/mock.log
+#   22852  a proxy in front of Redis that holds Redis's replies back (forked from this file)
 
 use strict;
 use warnings;
@@ -24,7 +26,7 @@ use IO::Socket::INET;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
-my ($GwPort, $MockPort) = (22850, 22851);
+my ($GwPort, $MockPort, $ProxyPort) = (22850, 22851, 22852);
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
 my $Owner = $$;
@@ -311,6 +313,81 @@ sub error_json {
     is(wait_xlen(10, 5), 10, "$what: a record for each of the 10 requests");
     redis_q('DEL', 'aigw:usage');
     stop_clean($what);
+}
+
+# ---- d. Redis takes each XADD but its answer comes too late, again and again (a slow disk
+#         under appendfsync always): each send may add a copy, so the record is sent a bounded
+#         number of times, then dropped and counted ----
+# A proxy in front of Redis: commands go through at once, replies come 500 ms late, past the
+# gateway's 200 ms timeout.
+sub start_late_proxy {
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ProxyPort, Listen => 16,
+                                       ReuseAddr => 1, Proto => 'tcp')
+        or die "cannot listen on 127.0.0.1:$ProxyPort: $!\n";
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        close $listen;
+        return $pid;
+    }
+    $SIG{CHLD} = 'IGNORE';
+    $SIG{TERM} = sub { kill 'TERM', -$$; POSIX::_exit(0) };
+    setpgrp(0, 0);
+    my $sel = IO::Select->new($listen);
+    while (1) {
+        POSIX::_exit(0) if getppid() != $Owner;
+        next unless $sel->can_read(0.5);
+        my $c = $listen->accept or next;
+        my $kid = fork;
+        if (defined $kid && $kid == 0) {
+            close $listen;
+            my $r = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $RedisPort, Proto => 'tcp')
+                or POSIX::_exit(1);
+            my @late;   # [due time, bytes] for the client
+            my $io = IO::Select->new($c, $r);
+            while (1) {
+                my $wait = @late ? $late[0][0] - time : 0.5;
+                $wait = 0 if $wait < 0;
+                for my $h ($io->can_read($wait)) {
+                    my $n = sysread($h, my $buf, 65536);
+                    POSIX::_exit(0) unless $n;   # either side closed: the other goes with it
+                    if ($h == $c) { syswrite $r, $buf } else { push @late, [time + 0.5, $buf] }
+                }
+                while (@late && $late[0][0] <= time) { syswrite $c, (shift @late)->[1] }
+            }
+        }
+        close $c;
+    }
+}
+
+{
+    my $what = 'unanswered record';
+    my $proxy = start_late_proxy();
+    aigw_nginx_start(gateway_conf(timeout => '200ms', redis_port => $ProxyPort), port => $GwPort,
+                     log_level => 'info');
+    new_in('error.log');
+    redis_q('DEL', 'aigw:usage');
+    redis_q('CONFIG', 'RESETSTAT');
+    my ($status) = http_post(headers => { 'X-Request-Id' => 'unanswered-1' },
+                             body => '{"model":"gpt-4o-mini","messages":[]}');
+    is($status, 200, "$what: the request is served");
+    # Time for 5 sends at the gateway's pace (one a second after a failure).
+    sleep 6;
+    kill 'TERM', $proxy;
+    waitpid($proxy, 0);
+    sleep 0.5;
+    my @copies = grep { $_->{request_id} eq 'unanswered-1' } take_records();
+    my ($xadd) = redis_q('INFO', 'commandstats') =~ /^cmdstat_xadd:calls=(\d+)/m;
+    $xadd //= 0;
+    cmp_ok(scalar @copies, '>=', 1, "$what: Redis took the record");
+    cmp_ok(scalar @copies, '<=', 3, "$what: ... at most 3 times (" . scalar(@copies) . " copies)");
+    cmp_ok($xadd, '<=', 3, "$what: at most 3 XADDs reached Redis ($xadd)");
+    my $log = new_in('error.log');
+    like($log, qr/\[error\] [^\n]*aigw: redis did not answer a usage record sent 3 times; it is dropped, not sent again \(it may have been written\): 1 so far/,
+         "$what: the drop is logged") or diag($log);
+    my $n = () = $log =~ /did not answer a usage record/g;
+    is($n, 1, "$what: once");
+    my $log_all = stop_clean($what, errors_ok => 1);
+    unlike($log_all, qr/usage records redis did not take/, "$what: nothing left when the worker exits");
 }
 
 redis_server_down();
