@@ -77,7 +77,7 @@ FUZZ_CXX      ?= clang++
 FUZZ_TIME     ?= 20
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS     := t/unit/fuzz_sse_framer.cpp src/core/sse_framer.cpp src/core/sse.cpp src/core/usage.cpp src/core/token_estimate.cpp \
-                 src/core/response_model.cpp src/core/json.cpp src/core/json_splice.cpp
+                 src/core/response_model.cpp src/core/json.cpp src/core/json_splice.cpp src/core/log_value.cpp
 
 $(BUILD)/fuzz/fuzz_sse_framer: $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)

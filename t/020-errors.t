@@ -374,3 +374,40 @@ reached a gateway location; check that aigw_pass names an existing location
     }
 --- error_code: 400
 --- response_body_like: "code":"invalid_json"
+
+
+
+=== TEST 22: a model given twice is 400 duplicate_parameter, not forwarded
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","model":"gpt-4o-mini","messages":[]}
+--- error_code: 400
+--- response_body chomp
+{"error":{"message":"Duplicate parameter 'model': the request body gives it more than once. Send each parameter once.","type":"invalid_request_error","param":"model","code":"duplicate_parameter"}}
+
+
+
+=== TEST 23: include_usage given twice inside stream_options is 400 duplicate_parameter
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":false,"include_usage":true},"messages":[]}
+--- error_code: 400
+--- response_body_like: "param":"stream_options.include_usage","code":"duplicate_parameter"
+
+
+
+=== TEST 24: a model of 257 bytes is 400 string_above_max_length, the value not echoed
+--- request eval
+"POST /v1/chat/completions\n" . '{"model":"' . ("m" x 257) . '","messages":[]}'
+--- error_code: 400
+--- response_body chomp
+{"error":{"message":"Invalid 'model': string too long. Expected a string with maximum length 256, but got a string with length 257 instead.","type":"invalid_request_error","param":"model","code":"string_above_max_length"}}
+
+
+
+=== TEST 25: a model of exactly 256 bytes is forwarded
+--- request eval
+"POST /v1/chat/completions\n" . '{"model":"' . ("m" x 256) . '","messages":[]}'
+--- error_code: 200
+--- response_body
+{"ok":true}

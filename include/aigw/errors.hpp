@@ -2,6 +2,7 @@
 // meet is built here, so the wording and the type/code pairs live in one place.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@ api_error not_an_object_error();
 api_error missing_model_error();
 api_error invalid_type_error(std::string_view param, std::string_view expected,
                              std::string_view got_phrase);
+// OpenAI's answer to a string parameter over its bound ("string_above_max_length"); the value
+// itself is not quoted.
+api_error string_too_long_error(std::string_view param, std::size_t max, std::size_t got);
+// A member the gateway reads or rewrites was given more than once.
+api_error duplicate_member_error(std::string_view member);
 api_error unknown_endpoint_error(std::string_view method, std::string_view path);
 api_error method_not_allowed_error(std::string_view method, std::string_view path);
 

@@ -121,6 +121,26 @@ api_error invalid_type_error(std::string_view param, std::string_view expected,
     return make(400, "invalid_request_error", "invalid_type", std::move(msg), std::string(param));
 }
 
+api_error string_too_long_error(std::string_view param, std::size_t max, std::size_t got) {
+    std::string msg = "Invalid '";
+    msg += param;
+    msg += "': string too long. Expected a string with maximum length ";
+    msg += std::to_string(max);
+    msg += ", but got a string with length ";
+    msg += std::to_string(got);
+    msg += " instead.";
+    return make(400, "invalid_request_error", "string_above_max_length", std::move(msg),
+                std::string(param));
+}
+
+api_error duplicate_member_error(std::string_view member) {
+    std::string msg = "Duplicate parameter '";
+    msg += member;
+    msg += "': the request body gives it more than once. Send each parameter once.";
+    return make(400, "invalid_request_error", "duplicate_parameter", std::move(msg),
+                std::string(member));
+}
+
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
     msg += method;

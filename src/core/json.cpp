@@ -1,7 +1,10 @@
 #include "aigw/json.hpp"
 
+#include <iterator>
+
 #include <simdjson.h>
 
+#include "aigw/log_value.hpp"
 #include "json_walk.hpp"
 
 namespace aigw {
@@ -187,6 +190,18 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
     bool model_seen = false;
     od::json_type stream_type = od::json_type::null;
     bool stream_seen = false;
+    bool model_too_long = false;
+    // The members read or rewritten, each allowed once.
+    static constexpr std::string_view once[] = {
+        "model", "stream", "stream_options", "max_tokens", "max_completion_tokens",
+        "max_output_tokens", "n",
+    };
+    bool seen[std::size(once)] = {};
+    auto duplicate = [&f](std::string_view name) {
+        f.status = request_parse_status::duplicate_member;
+        f.duplicate = name;
+        return f;
+    };
 
     for (auto field : obj) {
         std::string_view key;
@@ -194,16 +209,27 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         od::value v;
         if (auto err = field.value().get(v)) return invalid(err);
 
+        for (std::size_t i = 0; i < std::size(once); ++i) {
+            if (key == once[i]) {
+                if (seen[i]) return duplicate(once[i]);
+                seen[i] = true;
+                break;
+            }
+        }
+
         if (key == "model") {
-            // Duplicate keys: the last one wins, as in the upstream's own parser.
             model_seen = true;
-            f.model.clear();  // an earlier string value must not survive a later non-string
-            f.model_token_begin = f.model_token_end = 0;
             if (auto err = v.type().get(model_type)) return invalid(err);
             if (model_type == od::json_type::string) {
                 std::string_view token = v.raw_json_token();
                 std::string_view s;
                 if (auto err = v.get_string().get(s)) return invalid(err);
+                if (s.size() > model_name_max) {
+                    // Only a bounded prefix is kept: nothing downstream sees the whole value.
+                    model_too_long = true;
+                    f.model_size = s.size();
+                    s = s.substr(0, utf8_prefix_length(s, model_name_max));
+                }
                 f.model.assign(s.data(), s.size());
                 f.model_token_begin = static_cast<std::size_t>(token.data() - data);
                 f.model_token_end = f.model_token_begin + token_end(token);
@@ -212,6 +238,26 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         } else if (key == "stream_options") {
             f.has_stream_options = true;
             f.stream_options_begin = static_cast<std::size_t>(v.raw_json_token().data() - data);
+            od::json_type t;
+            if (auto err = v.type().get(t)) return invalid(err);
+            if (t == od::json_type::object) {
+                // include_usage is spliced into this object: it must be there at most once.
+                od::object so;
+                if (auto err = v.get_object().get(so)) return invalid(err);
+                bool include_usage = false;
+                for (auto inner : so) {
+                    std::string_view inner_key;
+                    if (auto err = inner.unescaped_key().get(inner_key)) return invalid(err);
+                    od::value iv;
+                    if (auto err = inner.value().get(iv)) return invalid(err);
+                    if (inner_key == "include_usage") {
+                        if (include_usage) return duplicate("stream_options.include_usage");
+                        include_usage = true;
+                    }
+                    if (auto err = consume(iv, 2)) return invalid(err);
+                }
+                continue;
+            }
         } else if (key == "max_tokens" || key == "max_completion_tokens" ||
                    key == "max_output_tokens" || key == "n") {
             // For reserving quota only: a value of another type is the upstream's to refuse.
@@ -243,6 +289,10 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         return f;
     }
 
+    if (model_too_long) {
+        f.status = request_parse_status::model_too_long;
+        return f;
+    }
     if (stream_seen && stream_type != od::json_type::boolean && stream_type != od::json_type::null) {
         f.status = request_parse_status::stream_not_bool;
         f.wrong_type = type_phrase(stream_type);

@@ -34,9 +34,10 @@ static const std::string_view ngx_http_aigw_dropped_headers[] = {
 
 static ngx_int_t ngx_http_aigw_reject_model(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                              std::string_view model) {
+    aigw::ngx::log_value m(model);
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "aigw: key %V rejected: model_not_allowed (\"%*s\")", &ctx->key_masked,
-                  model.size(), model.data());
+                  "aigw: key %V rejected: model_not_allowed (\"%*s\")", &ctx->key_masked, m.len,
+                  m.data);
     return ngx_http_aigw_send_error(r, aigw::model_not_allowed_error(model));
 }
 
@@ -86,10 +87,11 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
         if (r != r->main) {
             // A subrequest landed in a gateway location: aigw_pass names a location that
             // does not exist, so the prefix fell through to this one.
+            aigw::ngx::log_value uri(r->uri);
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "aigw: subrequest \"%V\" reached a gateway location; "
+                          "aigw: subrequest \"%*s\" reached a gateway location; "
                           "check that aigw_pass names an existing location",
-                          &r->uri);
+                          uri.len, uri.data);
             return NGX_HTTP_NOT_FOUND;
         }
         ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
@@ -250,8 +252,23 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         case aigw::request_parse_status::stream_not_bool:
             err = aigw::invalid_type_error("stream", "a boolean", f.wrong_type);
             break;
+        case aigw::request_parse_status::model_too_long: {
+            err = aigw::string_too_long_error("model", aigw::model_name_max, f.model_size);
+            // The record and $aigw_model show what was refused, bounded and marked as cut.
+            aigw::ngx::log_value shown(f.model, f.model_size);
+            ctx->model.data = static_cast<u_char*>(ngx_pnalloc(r->pool, shown.len));
+            if (ctx->model.data != nullptr) {
+                ngx_memcpy(ctx->model.data, shown.data, shown.len);
+                ctx->model.len = shown.len;
+            }
+            break;
+        }
+        case aigw::request_parse_status::duplicate_member:
+            err = aigw::duplicate_member_error(f.duplicate);
+            break;
         }
         if (bad) {
+            // Messages of the parse errors quote no client bytes.
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %s",
                           err.message.c_str());
             ngx_http_finalize_request(r, ngx_http_aigw_send_error(r, err));
@@ -286,8 +303,9 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         } else {
             const aigw::model_entry* entry = alcf->models->find(f.model);
             if (!f.has_model || entry == nullptr) {
+                aigw::ngx::log_value m(ctx->model);
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                              "aigw: no aigw_model serves model \"%V\"", &ctx->model);
+                              "aigw: no aigw_model serves model \"%*s\"", m.len, m.data);
                 ngx_http_finalize_request(
                     r, ngx_http_aigw_send_error(r, aigw::model_not_found_error(f.model)));
                 return;
@@ -315,9 +333,10 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         // is the client's mistake (404), not a missing price (500).
         if (f.has_model && ctx->price == nullptr && amcf->prices.table != nullptr) {
             if (amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
+                aigw::ngx::log_value m(ctx->model);
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "aigw: no aigw_price for model \"%V\" (aigw_price_missing deny)",
-                              &ctx->model);
+                              "aigw: no aigw_price for model \"%*s\" (aigw_price_missing deny)",
+                              m.len, m.data);
                 ctx->upstream_model = ngx_null_string;  // nothing goes upstream
                 ngx_http_finalize_request(
                     r, ngx_http_aigw_send_error(r, aigw::model_price_missing_error(f.model)));
@@ -435,9 +454,10 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
     }
     if (ctx->attempts && alcf->fallback_timeout &&
         ngx_current_msec - ctx->started >= alcf->fallback_timeout) {
+        aigw::ngx::log_value m(ctx->model);
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: aigw_fallback_timeout passed for model \"%V\" after %ui attempts",
-                      &ctx->model, ctx->attempts);
+                      "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui attempts",
+                      m.len, m.data, ctx->attempts);
         return NGX_DECLINED;
     }
     aigw::pick_result pick = ngx_http_aigw_channels_pick(&amcf->channels, ctx->candidates,
@@ -461,9 +481,10 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
     }
     ctx->rename_model = renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
     if (pick.forced) {
+        aigw::ngx::log_value m(ctx->model);
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: every channel for model \"%V\" is set aside; trying \"%V\" anyway",
-                      &ctx->model, &ctx->channel->name);
+                      "aigw: every channel for model \"%*s\" is set aside; trying \"%V\" anyway",
+                      m.len, m.data, &ctx->channel->name);
     }
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts + 1,
@@ -642,10 +663,11 @@ static aigw::api_error ngx_http_aigw_attempt_error(ngx_http_request_t* r,
         return aigw::upstream_timeout_error();
     }
     if (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK) {
+        aigw::ngx::log_value uri(r->uri);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "aigw: the channel location for \"%V\" produced no upstream response "
+                      "aigw: the channel location for \"%*s\" produced no upstream response "
                       "(rc %i); check aigw_pass and the location's proxy_pass",
-                      &r->uri, ctx->sr_rc);
+                      uri.len, uri.data, ctx->sr_rc);
     }
     return aigw::upstream_unreachable_error();
 }
@@ -715,16 +737,17 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
     const char* what = failure == aigw::attempt_failure::timeout       ? "timed out"
                        : failure == aigw::attempt_failure::unreachable ? "could not be reached"
                                                                        : "answered";
+    aigw::ngx::log_value m(ctx->model);
     if (failure == aigw::attempt_failure::status) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: channel \"%V\" %s HTTP %ui for model \"%V\" (attempt %ui, "
+                      "aigw: channel \"%V\" %s HTTP %ui for model \"%*s\" (attempt %ui, "
                       "retry after %uLms)",
-                      &ctx->channel->name, what, ctx->upstream_status, &ctx->model, ctx->attempts,
-                      ctx->retry_after_ms);
+                      &ctx->channel->name, what, ctx->upstream_status, m.len, m.data,
+                      ctx->attempts, ctx->retry_after_ms);
     } else {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: channel \"%V\" %s for model \"%V\" (attempt %ui, rc %i)",
-                      &ctx->channel->name, what, &ctx->model, ctx->attempts, ctx->sr_rc);
+                      "aigw: channel \"%V\" %s for model \"%*s\" (attempt %ui, rc %i)",
+                      &ctx->channel->name, what, m.len, m.data, ctx->attempts, ctx->sr_rc);
     }
     ngx_int_t rc = ngx_http_aigw_next_attempt(r, ctx);
     if (rc == NGX_OK) {
@@ -740,9 +763,10 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
 // Every attempt failed: the client gets the last one's status class, no channel names.
 static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                           aigw::attempt_failure failure) {
+    aigw::ngx::log_value m(ctx->model);
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "aigw: all %ui attempts for model \"%V\" failed; the last was channel \"%V\"",
-                  ctx->attempts, &ctx->model, &ctx->channel->name);
+                  "aigw: all %ui attempts for model \"%*s\" failed; the last was channel \"%V\"",
+                  ctx->attempts, m.len, m.data, &ctx->channel->name);
     aigw::api_error e = aigw::all_channels_failed_error(
         aigw::ngx::view(ctx->model), static_cast<unsigned>(ctx->attempts), failure,
         static_cast<int>(ctx->upstream_status));
@@ -809,9 +833,10 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
 
         if (!ctx->upstream_complete || ctx->sr_rc == NGX_ERROR ||
             ctx->sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            aigw::ngx::log_value uri(r->uri);
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "aigw: upstream response for \"%V\" was interrupted (rc %i)", &r->uri,
-                          ctx->sr_rc);
+                          "aigw: upstream response for \"%*s\" was interrupted (rc %i)",
+                          uri.len, uri.data, ctx->sr_rc);
             if (!ctx->sse) {
                 // A truncated JSON body cannot be repaired: close so the client notices.
                 r->keepalive = 0;

@@ -65,10 +65,12 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     if (status >= NGX_HTTP_BAD_REQUEST && !json) {
         // An HTML or empty error page from the upstream (or a proxy before it): the client
         // gets our JSON error instead, from ngx_http_aigw_resume. Stop reading the body.
+        aigw::ngx::log_value uri(sr->uri);
+        aigw::ngx::log_value type(ct);
         ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
-                      "aigw: upstream answered \"%V\" with HTTP %ui and content type \"%V\", "
+                      "aigw: upstream answered \"%*s\" with HTTP %ui and content type \"%*s\", "
                       "not a JSON error",
-                      &sr->uri, status, &ct);
+                      uri.len, uri.data, status, type.len, type.data);
         ctx->swallow = 1;
         ctx->swallowed_status = status;
         sr->header_only = 1;
@@ -366,10 +368,11 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         st->pos += size;
         st->events.clear();
         if (st->framer.feed(bytes, st->events) != aigw::sse_status::ok) {
+            aigw::ngx::log_value uri(sr->uri);
             ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                          "aigw: a line of over %uz bytes in the stream of \"%V\"; passing bytes "
+                          "aigw: a line of over %uz bytes in the stream of \"%*s\"; passing bytes "
                           "on without reading events",
-                          aigw::sse_limits{}.max_line, &sr->uri);
+                          aigw::sse_limits{}.max_line, uri.len, uri.data);
             st->framing_failed = true;
             ctx->sse_passthrough = 1;
             if (!emit_hold() || !emit(cl)) {
@@ -380,10 +383,11 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         if (st->events.empty()) {
             size_t have = held().size();
             if (have + size > ngx_http_aigw_sse_hold_max) {
+                aigw::ngx::log_value uri(sr->uri);
                 ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                              "aigw: an event of over %uz bytes in the stream of \"%V\"; "
+                              "aigw: an event of over %uz bytes in the stream of \"%*s\"; "
                               "passing bytes on without waiting for event ends",
-                              ngx_http_aigw_sse_hold_max, &sr->uri);
+                              ngx_http_aigw_sse_hold_max, uri.len, uri.data);
                 ctx->sse_passthrough = 1;
                 if (!emit_hold() || !emit(cl)) {
                     return NGX_ERROR;
@@ -530,10 +534,11 @@ static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw
         if (size && !st->json_overflow) {
             if (st->json.size() + size > ngx_http_aigw_json_keep_max) {
                 st->json_overflow = true;
+                aigw::ngx::log_value uri(sr->uri);
                 ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                              "aigw: response of \"%V\" is larger than %uz bytes: its usage is "
+                              "aigw: response of \"%*s\" is larger than %uz bytes: its usage is "
                               "not read%s",
-                              &sr->uri, ngx_http_aigw_json_keep_max,
+                              uri.len, uri.data, ngx_http_aigw_json_keep_max,
                               ctx->json_rename ? " and its model not renamed" : "");
                 if (ctx->json_rename) {
                     ctx->json_rename = 0;
@@ -613,10 +618,11 @@ static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_ai
     std::optional<std::string> filtered = aigw::filter_model_list(
         list, [ctx](std::string_view id) { return ngx_http_aigw_model_allowed(ctx, id); });
     if (!filtered) {
+        aigw::ngx::log_value uri(sr->uri);
         ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
-                      "aigw: the upstream's answer to \"%V\" is not a model list; "
+                      "aigw: the upstream's answer to \"%*s\" is not a model list; "
                       "the client gets an empty one",
-                      &sr->uri);
+                      uri.len, uri.data);
         filtered = R"({"object":"list","data":[]})";
     }
     return ngx_http_aigw_send_whole(sr, *filtered, last);

@@ -9,6 +9,8 @@ extern "C" {
 
 #include <string_view>
 
+#include "aigw/log_value.hpp"
+
 namespace aigw::ngx {
 
 inline std::string_view view(const ngx_str_t& s) {
@@ -19,6 +21,17 @@ inline bool name_is(const ngx_str_t& name, std::string_view lower) {
     return name.len == lower.size() &&
            ngx_strncasecmp(name.data, (u_char*)lower.data(), lower.size()) == 0;
 }
+
+// A client value (model, URI, header) fit for an error_log line: escaped and bounded as
+// aigw/log_value.hpp says. Log it with "%*s", v.len, v.data.
+struct log_value {
+    explicit log_value(std::string_view v, size_t whole_size = 0) noexcept {
+        len = aigw::write_log_value(v, data, whole_size);
+    }
+    explicit log_value(const ngx_str_t& v) noexcept : log_value(view(v)) {}
+    size_t len;
+    char data[aigw::log_value_capacity];
+};
 
 // A directive's "name=value" argument: true and *value set when `arg` starts with `name`
 // (which includes the '=').

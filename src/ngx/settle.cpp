@@ -1,6 +1,8 @@
 // The usage record and its queue; see settle.hpp.
 #include "ngx/settle.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <new>
@@ -22,8 +24,17 @@ constexpr ngx_msec_t retry_delay = 1000;      // after Redis failed a batch
 constexpr ngx_msec_t exit_grace = 5000;       // an exiting worker keeps trying this long
 constexpr ngx_msec_t log_interval = 10000;    // for repeated warnings
 
+// A record Redis did not answer may still have been written (Redis took the XADD, then was
+// too slow to reply in time): each such send may add a copy, so a record is sent at most this
+// many times without an answer, then dropped and counted as lost.
+constexpr unsigned unanswered_max = 3;
+
 // One record: its whole XADD command in RESP form, built once in the log phase.
-using record = std::string;
+struct record {
+    std::string command;
+    unsigned unanswered = 0;  // sends Redis did not answer (timeout, connection lost)
+    bool done = false;        // in the batch now in flight: answered, to leave the queue
+};
 
 // Writes a RESP array of bulk strings into a buffer sized beforehand (the caller bounds the
 // length: at most 8 bytes of framing per element plus the elements' bytes).
@@ -79,13 +90,17 @@ struct usage_queue {
     std::deque<record> records;
     std::string maxlen;
     size_t inflight = 0;            // XADDs sent, not answered
-    bool batch_failed = false;      // Redis failed one of them: the rest wait for a retry
+    size_t batch = 0;               // records[0, batch) are the batch in flight
+    size_t replies = 0;             // replies of that batch so far, in the order sent
+    bool batch_failed = false;      // a record of the batch is to be sent again
     ngx_event_t timer{};
     ngx_uint_t dropped = 0;         // queue full: records lost since the last warning
     ngx_uint_t dropped_total = 0;
     ngx_uint_t rejected = 0;        // Redis refused the XADD (error reply)
+    ngx_uint_t unanswered_lost = 0; // sent unanswered_max times without an answer
     ngx_msec_t last_drop_log = 0;
     ngx_msec_t last_refusal_log = 0;
+    ngx_msec_t last_unanswered_log = 0;
     ngx_msec_t exiting_since = 0;
     ngx_log_t* log = nullptr;
 };
@@ -140,31 +155,60 @@ void log_refusal(usage_queue* q, std::string_view err, bool dropped) {
     }
 }
 
+// The batch is over: answered records leave the queue; one sent unanswered_max times without
+// an answer is dropped rather than risk yet another copy in the stream.
+void settle_batch(usage_queue* q) {
+    size_t n = q->batch < q->records.size() ? q->batch : q->records.size();
+    auto end = q->records.begin() + static_cast<std::ptrdiff_t>(n);
+    ngx_uint_t lost = 0;
+    auto kept = std::remove_if(q->records.begin(), end, [&lost](const record& rec) {
+        if (rec.unanswered >= unanswered_max && !rec.done) {
+            lost++;
+        }
+        return rec.done || rec.unanswered >= unanswered_max;
+    });
+    q->records.erase(kept, end);
+    q->batch = 0;
+    if (lost) {
+        q->unanswered_lost += lost;
+        if (!q->last_unanswered_log || ngx_current_msec - q->last_unanswered_log >= log_interval) {
+            q->last_unanswered_log = ngx_current_msec ? ngx_current_msec : 1;
+            ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                          "aigw: redis did not answer a usage record sent %ud times; it is "
+                          "dropped, not sent again (it may have been written): %ui so far",
+                          unanswered_max, q->unanswered_lost);
+        }
+    }
+}
+
 void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) {
     auto* q = static_cast<usage_queue*>(owner);
     q->inflight--;
-    if (!q->batch_failed) {
-        if (status == ngx_http_aigw_redis_status::ok) {
-            // Replies come in the order the commands went: this one is the oldest record.
-            if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-                std::string_view err(reply->str, reply->len);
-                if (transient_error(err)) {
-                    // Out of memory, loading, a replica after a failover ...: sent again later.
-                    q->batch_failed = true;
-                    log_refusal(q, err, false);
-                } else {
-                    q->rejected++;
-                    log_refusal(q, err, true);
-                    q->records.pop_front();
-                }
-            } else if (!q->records.empty()) {
-                q->records.pop_front();
+    // Replies come in the order the commands went.
+    size_t i = q->replies++;
+    record* rec = i < q->batch && i < q->records.size() ? &q->records[i] : nullptr;
+    if (rec != nullptr) {
+        if (status != ngx_http_aigw_redis_status::ok) {
+            rec->unanswered++;  // written or not, nobody knows: sent again, a bounded number of times
+            q->batch_failed = true;
+        } else if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
+            std::string_view err(reply->str, reply->len);
+            if (transient_error(err)) {
+                // Out of memory, loading, a replica after a failover ...: not written, sent
+                // again later.
+                q->batch_failed = true;
+                log_refusal(q, err, false);
+            } else {
+                q->rejected++;
+                log_refusal(q, err, true);
+                rec->done = true;
             }
         } else {
-            q->batch_failed = true;  // kept, sent again later: at least once
+            rec->done = true;
         }
     }
     if (q->inflight == 0) {
+        settle_batch(q);
         if (!q->batch_failed && q->records.empty() && q->dropped) {
             // Redis took everything left: say how many the full queue could not keep.
             ngx_log_error(NGX_LOG_ERR, q->log, 0,
@@ -185,15 +229,19 @@ void flush(usage_queue* q) {
         return;
     }
     q->batch_failed = false;
+    q->replies = 0;
     size_t n = q->records.size() < batch_max ? q->records.size() : batch_max;
     for (size_t i = 0; i < n; i++) {
-        const record& rec = q->records[i];
-        if (ngx_http_aigw_redis_formatted(rec.data(), rec.size(), on_reply, q) == nullptr) {
+        record& rec = q->records[i];
+        rec.done = false;
+        if (ngx_http_aigw_redis_formatted(rec.command.data(), rec.command.size(), on_reply, q) ==
+            nullptr) {
             q->batch_failed = true;
             break;
         }
         q->inflight++;
     }
+    q->batch = q->inflight;
     if (q->inflight == 0) {
         arm(q, retry_delay);  // not connected: Redis's own reconnect runs meanwhile
     }
@@ -277,8 +325,8 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
                    ctx->upstream_model.len + (ctx->channel ? ctx->channel->name.len : 0) +
                    ctx->error_code.len;
     record rec;
-    rec.resize(bound);
-    resp_writer w(rec.data());
+    rec.command.resize(bound);
+    resp_writer w(rec.command.data());
     w.header(6 + 2 * record_fields);
     w.bulk("XADD");
     w.bulk(aigw::usage_stream());
@@ -324,7 +372,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     if (written != record_fields) {  // the array header would not match: Redis would choke
         throw std::logic_error("usage record field count");
     }
-    rec.resize(static_cast<size_t>(w.pos() - rec.data()));
+    rec.command.resize(static_cast<size_t>(w.pos() - rec.command.data()));
     return rec;
 }
 

@@ -256,6 +256,24 @@ void missing_model(void**) {
     assert_true(contains(e.message, "model"));
 }
 
+void string_too_long(void**) {
+    // OpenAI's own wording for a string parameter over its bound; the value is not quoted.
+    api_error e = aigw::string_too_long_error("model", 256, 9437184);
+    check_error(e, 400, "invalid_request_error", "string_above_max_length", "model");
+    assert_sv_equal(e.message,
+                    "Invalid 'model': string too long. Expected a string with maximum length "
+                    "256, but got a string with length 9437184 instead.");
+}
+
+void duplicate_member(void**) {
+    api_error e = aigw::duplicate_member_error("model");
+    check_error(e, 400, "invalid_request_error", "duplicate_parameter", "model");
+    assert_true(contains(e.message, "'model'"));
+    e = aigw::duplicate_member_error("stream_options.include_usage");
+    check_error(e, 400, "invalid_request_error", "duplicate_parameter",
+                "stream_options.include_usage");
+}
+
 void invalid_type(void**) {
     api_error e = aigw::invalid_type_error("stream", "a boolean", "a string");
     check_error(e, 400, "invalid_request_error", "invalid_type", "stream");
@@ -447,6 +465,8 @@ int main() {
         cmocka_unit_test(for_status_table),
         cmocka_unit_test(every_status_gives_an_error_body),
         cmocka_unit_test(sse_event_framing),
+        cmocka_unit_test(string_too_long),
+        cmocka_unit_test(duplicate_member),
         cmocka_unit_test(sse_event_for_every_factory),
     };
     return cmocka_run_group_tests_name("errors", tests, nullptr, nullptr);

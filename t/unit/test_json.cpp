@@ -232,28 +232,91 @@ void escaped_model_key(void**) {
     assert_ok_model(body, "gpt-4o", R"("gpt-4o")");
 }
 
-void duplicate_model_last_wins(void**) {
-    const std::string_view body = R"({"model":"first","messages":[],"model":"second"})";
+void assert_duplicate(std::string_view body, std::string_view member) {
     request_fields f = parse(body);
+    assert_status(f, status::duplicate_member);
+    assert_sv_equal(f.duplicate, member);
+}
+
+void duplicate_members_refused(void**) {
+    // Parsers differ on which duplicate wins: a gateway that checked one model while the
+    // provider served the other would bypass the key's allow-list and the price.
+    assert_duplicate(R"({"model":"gpt-4o","model":"gpt-4o-mini","messages":[]})", "model");
+    assert_duplicate(R"({"model":"first","messages":[],"model":"second"})", "model");
+    assert_duplicate(R"({"model":1,"model":"b"})", "model");
+    assert_duplicate(R"({"model":"a","model":null})", "model");
+    // Keys compare unescaped, as the provider's parser reads them.
+    assert_duplicate(R"({"model":"gpt-4o","mod\u0065l":"gpt-4o-mini"})", "model");
+    assert_duplicate(R"({"model":"m","stream":false,"stream":true})", "stream");
+    assert_duplicate(R"({"model":"m","stream_options":null,"stream_options":{}})",
+                     "stream_options");
+    assert_duplicate(R"({"model":"m","max_tokens":1,"max_tokens":100000})", "max_tokens");
+    assert_duplicate(R"({"model":"m","max_completion_tokens":1,"max_completion_tokens":9})",
+                     "max_completion_tokens");
+    assert_duplicate(R"({"model":"m","max_output_tokens":1,"max_output_tokens":9})",
+                     "max_output_tokens");
+    assert_duplicate(R"({"model":"m","n":1,"n":128})", "n");
+    // include_usage is spliced into stream_options: twice there is refused too.
+    assert_duplicate(
+        R"({"model":"m","stream":true,"stream_options":{"include_usage":false,"include_usage":true}})",
+        "stream_options.include_usage");
+    assert_duplicate(
+        R"({"model":"m","stream_options":{"include_usage":true,"x":1,"include_\u0075sage":true}})",
+        "stream_options.include_usage");
+
+    // Members the gateway neither reads nor rewrites are the provider's business; and the
+    // same name in a nested object is another member.
+    request_fields f = parse(R"({"model":"m","temperature":1,"temperature":0,"messages":[]})");
     assert_status(f, status::ok);
-    assert_sv_equal(f.model, "second");
-    assert_int_equal(f.model_token_begin, body.rfind("\"second\""));
-    assert_model_token(body, f, R"("second")");
-
-    const std::string_view num_then_string = R"({"model":1,"model":"b"})";
-    f = parse(num_then_string);
+    f = parse(R"({"model":"m","messages":[{"model":"x","n":1},{"model":"y","n":2}],)"
+              R"("metadata":{"stream":true},"stream_options":{"include_usage":true,"x":{"include_usage":1}}})");
     assert_status(f, status::ok);
-    assert_sv_equal(f.model, "b");
-    assert_model_token(num_then_string, f, R"("b")");
+    assert_sv_equal(f.model, "m");
+    assert_true(f.has_stream_options);
+    // One of each is fine, whatever the order.
+    f = parse(R"({"n":2,"stream_options":{"include_usage":true},"max_tokens":5,"stream":true,)"
+              R"("max_completion_tokens":7,"max_output_tokens":3,"model":"m"})");
+    assert_status(f, status::ok);
+    assert_int_equal(f.max_tokens, 7);
+    assert_int_equal(f.choices, 2);
+}
 
-    f = parse(R"({"model":"a","model":2})");
-    assert_status(f, status::model_not_string);
-    assert_sv_equal(f.wrong_type, "a number");
-    assert_true(f.model.empty());
-    assert_int_equal(f.model_token_end, 0);
+void model_length_bounded(void**) {
+    // At the bound: accepted.
+    std::string at(aigw::model_name_max, 'm');
+    request_fields f = parse(R"({"model":")" + at + R"("})");
+    assert_status(f, status::ok);
+    assert_int_equal(f.model.size(), aigw::model_name_max);
 
-    f = parse(R"({"model":"a","model":null})");
-    assert_status(f, status::model_missing);
+    // One byte more: refused, and only a bounded prefix is kept.
+    std::string over(aigw::model_name_max + 1, 'm');
+    f = parse(R"({"model":")" + over + R"("})");
+    assert_status(f, status::model_too_long);
+    assert_int_equal(f.model_size, aigw::model_name_max + 1);
+    assert_int_equal(f.model.size(), aigw::model_name_max);
+    assert_false(f.has_model);
+
+    // The bound is on the unescaped value: 200 escapes of 6 bytes are 200 bytes.
+    std::string escaped;
+    for (int i = 0; i < 200; ++i) escaped += "\\u0041";
+    f = parse(R"({"model":")" + escaped + R"("})");
+    assert_status(f, status::ok);
+    assert_int_equal(f.model.size(), 200);
+
+    // 9 MiB, with a forged log line in it: the prefix stops at the bound, never inside a
+    // UTF-8 character (255 ASCII bytes, then a 3-byte character across the bound).
+    std::string huge(255, 'x');
+    huge += "\xe6\x97\xa5";
+    huge += "\\n2026/12/04 21:00:00 [alert] 1#1: forged";
+    huge.append(9u << 20, 'y');
+    f = parse(R"({"model":")" + huge + R"(","messages":[]})");
+    assert_status(f, status::model_too_long);
+    assert_int_equal(f.model.size(), 255);
+    assert_true(f.model_size > (9u << 20));
+
+    // Invalid JSON after a long model is still invalid JSON.
+    f = parse(R"({"model":")" + over + R"(",})");
+    assert_status(f, status::invalid_json);
 }
 
 void nested_model_keys_ignored(void**) {
@@ -291,17 +354,11 @@ void stream_values(void**) {
     assert_status(f, status::ok);
     assert_false(f.stream);
 
+    // Given twice, stream is refused (duplicate_members_refused), whatever the values.
     f = parse(R"({"model":"m","stream":true,"stream":false})");
-    assert_status(f, status::ok);
-    assert_false(f.stream);
-
-    f = parse(R"({"model":"m","stream":false,"stream":true})");
-    assert_status(f, status::ok);
-    assert_true(f.stream);
-
+    assert_status(f, status::duplicate_member);
     f = parse(R"({"model":"m","stream":true,"stream":null})");
-    assert_status(f, status::ok);
-    assert_false(f.stream);
+    assert_status(f, status::duplicate_member);
 
     // Only the top-level key counts.
     f = parse(R"({"model":"m","stream_options":{"stream":true},"x":{"stream":true}})");
@@ -586,7 +643,6 @@ void stream_wrong_types(void**) {
         {R"({"model":"m","stream":{}})", "an object"},
         {R"({"model":"m","stream":[true]})", "an array"},
         {R"({"stream":"yes"})", "a string"},
-        {R"({"model":"m","stream":true,"stream":"x"})", "a string"},
     };
     for (const auto& c : cases) {
         request_fields f = parse(c.body, false);
@@ -627,13 +683,9 @@ void model_optional(void**) {
     assert_sv_equal(f.model, "text-embedding-3-small");
     assert_model_token(body, f, R"("text-embedding-3-small")");
 
-    // The last model is null: nothing of the earlier string may remain for a later splice.
+    // A model given twice is refused even where model is optional.
     f = parse(R"({"model":"a","model":null})", false);
-    assert_status(f, status::ok);
-    assert_false(f.has_model);
-    assert_true(f.model.empty());
-    assert_int_equal(f.model_token_begin, 0);
-    assert_int_equal(f.model_token_end, 0);
+    assert_status(f, status::duplicate_member);
 
     // The same bodies with model required.
     assert_status(parse(R"({"input":"hello"})"), status::model_missing);
@@ -749,7 +801,8 @@ int main() {
         cmocka_unit_test(model_escapes),
         cmocka_unit_test(model_escaped_nul),
         cmocka_unit_test(escaped_model_key),
-        cmocka_unit_test(duplicate_model_last_wins),
+        cmocka_unit_test(duplicate_members_refused),
+        cmocka_unit_test(model_length_bounded),
         cmocka_unit_test(nested_model_keys_ignored),
         cmocka_unit_test(stream_values),
         cmocka_unit_test(all_value_kinds_accepted),
