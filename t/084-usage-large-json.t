@@ -2,7 +2,8 @@
 # completion of 17 MB and one of 100 MB (logprobs with top_logprobs make them), usage at the end
 # or at the start, reach the client whole and are billed exactly: the upstream's prompt and
 # completion tokens, estimated 0, the cost aigw_price gives them. A renamed model over the bound
-# goes on unrenamed with a warning, still billed exactly.
+# goes on unrenamed with a warning, still billed exactly. Without a usage, such an answer is
+# estimated on its prompt alone (its text is not collected past the bound).
 #
 #     prove -I t/lib t/084-usage-large-json.t
 #
@@ -36,22 +37,25 @@ our $Entry = '{"token":" the","logprob":-0.0001,"bytes":[32,116,104,101],"top_lo
                   '{"token":"\"usage\":{","logprob":-9.5,"bytes":[34,117,115,97,103,101,34,58,123]}',
                   '{"token":"\\\\","logprob":-12.25,"bytes":[92]}') . ']}';
 
+# $where: 'first', 'last' or 'none'.
 sub chat_body {
-    my ($size, $usage_first) = @_;
+    my ($size, $where) = @_;
+    my $usage_first = $where eq 'first';
     my $head = '{"id":"chatcmpl-AIGWlarge0001","object":"chat.completion","created":1733000001,'
              . '"model":"gpt-4o-2024-08-06",' . ($usage_first ? "$Usage," : '')
              . '"choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},'
              . '"usage":{"prompt_tokens":1,"completion_tokens":1},"logprobs":{"content":[';
-    my $tail = ']},"finish_reason":"stop"}]' . ($usage_first ? '' : ",$Usage")
+    my $tail = ']},"finish_reason":"stop"}]' . ($where eq 'last' ? ",$Usage" : '')
              . ',"service_tier":"default","system_fingerprint":"fp_aigwmock01"}';
     my $n = int(($size - length($head) - length($tail)) / (length($Entry) + 1)) + 1;
     return $head . join(',', ($Entry) x $n) . $tail;
 }
 
 our %Body;    # name => [length, sha256]
-for my $b (['last17', 17_000_000, 0], ['first17', 17_000_000, 1], ['last100', 100_000_000, 0]) {
-    my ($name, $size, $first) = @$b;
-    my $body = chat_body($size, $first);
+for my $b (['last17', 17_000_000, 'last'], ['first17', 17_000_000, 'first'],
+           ['last100', 100_000_000, 'last'], ['none17', 17_000_000, 'none']) {
+    my ($name, $size, $where) = @$b;
+    my $body = chat_body($size, $where);
     open my $fh, '>', "$Tmp/$name.json" or die "$Tmp/$name.json: $!";
     print {$fh} $body;
     close $fh or die $!;
@@ -205,3 +209,16 @@ is larger than 16777216 bytes: its model is not renamed
 [error]
 [alert]
 [emerg]
+
+
+
+=== TEST 5: 17 MB without a usage (only the one inside its choice): estimated on the prompt, as documented
+--- config eval: ::gw('none17')
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","logprobs":true,"top_logprobs":20,"messages":[{"role":"user","content":"Say hello"}]}
+--- body_of: none17
+--- record eval
+# The prompt estimate: 3 for the message, 1 for "user", 3 for "Say hello", 3 for the reply; at 2.5.
+::exact(model => 'gpt-4o', prompt_tokens => 10, completion_tokens => 0, total_tokens => 10,
+        estimated => 1, cost => 25)
