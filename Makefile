@@ -71,21 +71,26 @@ cli: $(CLI)
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 
-# The SSE framer under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. The corpus
-# stays in $(BUILD)/fuzz/corpus, so a second run starts where the first stopped.
+# A core parser under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. FUZZ_TARGET is
+# t/unit/fuzz_$(FUZZ_TARGET).cpp: sse_framer (what `make test` runs) or usage_scanner. The corpus
+# stays in $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where
+# the first stopped.
 FUZZ_CXX      ?= clang++
 FUZZ_TIME     ?= 20
+FUZZ_TARGET   ?= sse_framer
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     := t/unit/fuzz_sse_framer.cpp src/core/sse_framer.cpp src/core/sse.cpp src/core/usage.cpp src/core/token_estimate.cpp \
-                 src/core/response_model.cpp src/core/json.cpp src/core/json_splice.cpp src/core/log_value.cpp
+FUZZ_SRCS     := src/core/sse_framer.cpp src/core/sse.cpp src/core/usage.cpp src/core/token_estimate.cpp \
+                 src/core/response_model.cpp src/core/json.cpp src/core/json_splice.cpp src/core/usage_scanner.cpp \
+                 src/core/log_value.cpp
+FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_sse_framer: $(FUZZ_SRCS) $(HEADERS)
+$(BUILD)/fuzz/fuzz_%: t/unit/fuzz_%.cpp $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SRCS) -lsimdjson -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $< $(FUZZ_SRCS) -lsimdjson -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_sse_framer
-	@mkdir -p $(BUILD)/fuzz/corpus
-	cd $(BUILD)/fuzz && ./fuzz_sse_framer -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 corpus
+fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
+	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)
+	cd $(BUILD)/fuzz && ./fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 $(FUZZ_CORPUS)
 
 integration: module
 	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" prove -I t/lib -r t/

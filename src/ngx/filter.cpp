@@ -521,42 +521,38 @@ static ngx_int_t ngx_http_aigw_send_whole(ngx_http_request_t* sr, const std::str
     return ngx_http_next_body_filter(sr, out);
 }
 
-// A JSON response: kept (bounded) as it passes, to read its usage at the end. When the
-// model is renamed it is held whole instead and sent renamed at the end; one too large to
-// hold goes on unrenamed.
+// A JSON response: kept (bounded) as it passes, to read its usage at the end; past the bound
+// its usage is read by the usage scanner instead. When the model is renamed the body is held
+// whole and sent renamed at the end; one too large to hold goes on unrenamed (its usage still
+// read).
 static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                            ngx_chain_t* in) {
     ngx_http_aigw_body_t* st = ctx->body;
     ngx_chain_t* last = nullptr;
+    ngx_chain_t* out = in;  // what goes on now when the body is not held
     for (ngx_chain_t* cl = in; cl; cl = cl->next) {
         ngx_buf_t* b = cl->buf;
         size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
-        if (size && !st->json_overflow) {
-            if (st->json.size() + size > ngx_http_aigw_json_keep_max) {
-                st->json_overflow = true;
-                aigw::ngx::log_value uri(sr->uri);
-                ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                              "aigw: response of \"%*s\" is larger than %uz bytes: its usage is "
-                              "not read%s",
-                              uri.len, uri.data, ngx_http_aigw_json_keep_max,
-                              ctx->json_rename ? " and its model not renamed" : "");
-                if (ctx->json_rename) {
-                    ctx->json_rename = 0;
-                    ngx_chain_t* own =
-                        ngx_http_aigw_own_buf(sr, ctx, st->json.data(), st->json.size());
-                    if (own == nullptr) {
-                        return NGX_ERROR;
-                    }
-                    own->next = cl;  // the links before cl were consumed into st->json
-                    st->json.clear();
-                    st->json.shrink_to_fit();
-                    return ngx_http_next_body_filter(sr, own);
+        if (ctx->json_rename && st->json.size() + size > ngx_http_aigw_json_keep_max) {
+            aigw::ngx::log_value uri(sr->uri);
+            ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                          "aigw: response of \"%*s\" is larger than %uz bytes: its model is not "
+                          "renamed",
+                          uri.len, uri.data, ngx_http_aigw_json_keep_max);
+            ctx->json_rename = 0;
+            // What was held goes first (the links before cl were consumed into it), then
+            // the rest as it comes.
+            out = cl;
+            if (!st->json.empty()) {
+                out = ngx_http_aigw_own_buf(sr, ctx, st->json.data(), st->json.size());
+                if (out == nullptr) {
+                    return NGX_ERROR;
                 }
-                st->json.clear();
-                st->json.shrink_to_fit();
-            } else {
-                st->json.append(reinterpret_cast<const char*>(b->pos), size);
+                out->next = cl;
             }
+        }
+        if (size) {
+            ngx_http_aigw_json_bytes(st, b->pos, size);
         }
         if (ctx->json_rename) {
             b->pos = b->last;
@@ -569,7 +565,7 @@ static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw
         ngx_http_aigw_account_json(ctx, st);
     }
     if (!ctx->json_rename) {
-        return ngx_http_next_body_filter(sr, in);
+        return ngx_http_next_body_filter(sr, out);
     }
     if (last == nullptr) {
         return NGX_OK;

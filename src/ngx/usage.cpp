@@ -93,8 +93,26 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     return changed ? ngx_http_aigw_event_action::replace : ngx_http_aigw_event_action::pass;
 }
 
+void ngx_http_aigw_json_bytes(ngx_http_aigw_body_t* st, const u_char* p, size_t n) {
+    const char* bytes = reinterpret_cast<const char*>(p);
+    if (!st->json_overflow && st->json.size() + n <= ngx_http_aigw_json_keep_max) {
+        st->json.append(bytes, n);
+        return;
+    }
+    if (!st->json_overflow) {
+        // Past the bound: what was kept is scanned first, and no longer kept.
+        st->json_overflow = true;
+        st->json_scan.feed(st->json);
+        std::string().swap(st->json);
+    }
+    st->json_scan.feed({bytes, n});
+}
+
 void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
     if (st->json_overflow) {
+        // No generated text is collected past the bound: without usage the completion
+        // estimate is 0.
+        ngx_http_aigw_take_usage(st, st->json_scan.finish(aigw::openai_usage_parser()));
         return;
     }
     st->text.clear();

@@ -1,5 +1,6 @@
 // Usage accounting of one response, as its bytes pass the body filters: the SSE framer and
-// the usage reader for streams, the kept body for JSON. The per-request state is C++ (strings,
+// the usage reader for streams, the kept body for JSON (the usage scanner past the keep bound).
+// The per-request state is C++ (strings,
 // vectors) and lives behind a pointer in the context, deleted by a request pool cleanup.
 #pragma once
 
@@ -10,11 +11,14 @@
 #include "aigw/sse_framer.hpp"
 #include "aigw/token_estimate.hpp"
 #include "aigw/usage.hpp"
+#include "aigw/usage_scanner.hpp"
 #include "ngx/ngx.hpp"
 
 struct ngx_http_aigw_ctx_t;
 
-// The most of a JSON response kept for reading its usage (and renaming its model).
+// The most of a JSON response kept whole for reading its usage (and the generated text, for an
+// estimate when there is none) and for renaming its model. A larger one is read by the usage
+// scanner as it passes, so its usage is still exact.
 inline constexpr size_t ngx_http_aigw_json_keep_max = 16 * 1024 * 1024;
 
 struct ngx_http_aigw_body_t {
@@ -28,9 +32,10 @@ struct ngx_http_aigw_body_t {
     aigw::token_counter completion;  // estimate of the streamed output
     bool framing_failed = false;
 
-    // JSON responses.
+    // JSON responses: kept whole up to the bound, then scanned.
     std::string json;
     bool json_overflow = false;
+    aigw::usage_scanner json_scan;
 
     aigw::usage reported;    // the upstream's own counts, when it gave them
 };
@@ -48,7 +53,10 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        const aigw::sse_event& e,
                                                        std::string_view raw);
 
-// A whole JSON response was kept: reads its usage.
+// The next bytes of a JSON response: kept while it fits the bound, scanned past it.
+void ngx_http_aigw_json_bytes(ngx_http_aigw_body_t* st, const u_char* p, size_t n);
+
+// A JSON response ended: reads its usage (from the kept body, or from the scanner).
 void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st);
 
 // The client got a response to bill: the upstream's answer, whole or until either side broke
