@@ -981,7 +981,7 @@ X-Request-Id: usage-t21
 
 
 
-=== TEST 23: routed, every channel failed before answering (unreachable; a 500): status error, all_channels_failed, nothing charged
+=== TEST 23: routed, every channel failed before answering (unreachable; a 500): status error, all_channels_failed, nothing charged (requests over a second apart: a channel's repeated failures are logged once a second)
 --- http_config eval: $::Http . $::Channels
 --- config eval: ::routed('/json')
 --- request eval
@@ -999,6 +999,7 @@ X-Request-Id: usage-t21
  ::rec(request_id => 'usage-t22b', model => 'flaky-model', upstream_model => 'flaky-model',
        channel => 'flaky', status => 'error', http_status => 502, error_code => 'all_channels_failed',
        ttft_ms => '')]
+--- wait: 1.1
 --- error_log eval
 qr/aigw: all 1 attempts for model "(?:dead|flaky)-model" failed/
 

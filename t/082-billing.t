@@ -190,12 +190,19 @@ my $Json = '{"id":"chatcmpl-AIGWbill0002","object":"chat.completion","created":1
          . '"content":"Hi there!","refusal":null},"logprobs":null,"finish_reason":"stop"}],'
          . qq("usage":$JsonUsage,"system_fingerprint":"fp_aigwmock01"});
 my $JsonCost = 7250;
+# A short answer: 8 prompt tokens and 12 completion tokens, 8 * 2.5 + 12 * 10 = 140 micro-USD.
+my $ShortJson = '{"id":"chatcmpl-AIGWbill0003","object":"chat.completion","created":1733000022,'
+              . '"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant",'
+              . '"content":"Hi!"},"logprobs":null,"finish_reason":"stop"}],'
+              . '"usage":{"prompt_tokens":8,"completion_tokens":12,"total_tokens":20}}';
+my $ShortCost = 140;
 my $StreamCost = 100 * 2.5 + 20 * 10;   # 450
 
 sub gateway_conf {
     my (%o) = @_;
     my $fail = $o{fail} ? "aigw_redis_fail $o{fail};" : '';
     my $billing = $o{billing} // 'aigw_billing on flush=100ms lease=2s;';
+    my $reserve = $o{reserve} // '';
     my $ttl = $o{key_ttl} // '100ms';
     my $master = $o{master} ? "master_process on;\nworker_processes 1;\n" . ($> == 0 ? "user root;\n" : '') : '';
     my $sse = join '', map { "            echo 'data: $_';\n            echo;\n" } @Sse;
@@ -208,6 +215,7 @@ $preamble
     $fail
     aigw_key_cache zone=keys:1m ttl=$ttl;
     $billing
+    $reserve
     aigw_rpm $o{rpm};
     aigw_price gpt-4o* input=2.5 output=10 cached_input=1.25;
     aigw_price per-request request=0.01;
@@ -216,6 +224,7 @@ $preamble
     aigw_channel bad location=/_bad;
     aigw_channel sse location=/_sse;
     aigw_channel cut location=/_cut;
+    aigw_channel short location=/_short;
 
     server {
         listen 127.0.0.1:$GwPort;
@@ -226,11 +235,13 @@ $preamble
             aigw_model gpt-4o-cut cut;
             aigw_model gpt-4o-fallback bad ok;
             aigw_model per-request ok;
+            aigw_model gpt-4o-short short;
         }
         location /_ok/ { internal; proxy_pass http://127.0.0.1:$MockPort/ok/; }
         location /_bad/ { internal; proxy_pass http://127.0.0.1:$MockPort/bad/; }
         location /_sse/ { internal; proxy_pass http://127.0.0.1:$MockPort/sse/; }
         location /_cut/ { internal; proxy_pass http://127.0.0.1:$CutPort/; proxy_read_timeout 5s; }
+        location /_short/ { internal; proxy_pass http://127.0.0.1:$MockPort/short/; }
     }
 
     server {
@@ -242,6 +253,12 @@ $preamble
         }
         location /bad/ {
             return 500 '{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}';
+        }
+        # A short answer that takes a while, so a burst of requests is in flight at once.
+        location /short/ {
+            echo_read_request_body;
+            echo_sleep 0.5;
+            echo '$ShortJson';
         }
         location /sse/ {
             echo_read_request_body;
@@ -411,6 +428,38 @@ start_gateway();
     is(sum_cost(@recs), key_field($k, 'used'), 'used == the sum of the records');
 }
 
+# 2b. Reservations without max_tokens are sized by what the model answered lately, not by
+# aigw_reserve_tokens: 40 concurrent requests on a quota of 20000 micro-USD. Reserving 1024
+# output tokens (10240 micro-USD) each, at most one would fit at a time; the model answers in
+# 12 tokens, so each now reserves the floor of 16 (160 plus the prompt) and all fit.
+{
+    my ($warm) = make_key();
+    is(chat($warm, 'gpt-4o-short')->{status}, 200, 'reserve: a first answer of the model (12 tokens)');
+    my ($k, $id) = make_key(quota => 20000);
+    my $n = 40;
+    my @pids;
+    for my $i (1 .. $n) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $r = chat($k, 'gpt-4o-short');
+            POSIX::_exit($r->{status} == 200 ? 0 : $r->{status} == 402 ? 2 : 3);
+        }
+        push @pids, $pid;
+    }
+    my %by;
+    for my $pid (@pids) {
+        waitpid $pid, 0;
+        $by{ $? >> 8 }++;
+    }
+    note("reserve: " . ($by{0} // 0) . " of $n admitted, " . ($by{2} // 0) . ' refused with 402');
+    is($by{0} // 0, $n, "reserve: all $n concurrent requests admitted (each reserves about 180, not 10260)");
+    my $want = $n * $ShortCost;
+    is(wait_field($k, 'used', $want), $want, "reserve: used is $n x $ShortCost, what they cost");
+    my @recs = records_of($id, $n);
+    is(scalar @recs, $n, 'reserve: one record each');
+    is(sum_cost(@recs), key_field($k, 'used'), 'reserve: used == the sum of the records\' costs');
+}
+
 # 3. A group's quota binds its keys; the key's own stays untouched where it has none.
 {
     redis_cmd('HSET', 'aigw:group:{gq}', 'quota', 20000);
@@ -576,7 +625,8 @@ my $log = stop_gateway('billing');
         ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 0;", qr/invalid "aigw_quota_alerts" threshold "0"/],
         ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 80 101%;", qr/invalid "aigw_quota_alerts" threshold "101%"/],
         ["aigw_redis 127.0.0.1:$RedisPort; aigw_rpm -5;", qr/"aigw_rpm" directive invalid number/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens lots;", qr/"aigw_reserve_tokens" directive invalid number/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens lots;", qr/invalid "aigw_reserve_tokens" value "lots"/],
+        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens 1024 sometimes;", qr/invalid "aigw_reserve_tokens" parameter "sometimes"/],
     );
     for my $c (@cases) {
         my ($http, $want) = @$c;

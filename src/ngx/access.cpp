@@ -5,10 +5,12 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "aigw/keys.hpp"
+#include "aigw/query_credentials.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
 
@@ -250,6 +252,49 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
     ngx_post_event(r->connection->write, &ngx_posted_events);
 }
 
+bool pool_copy(ngx_http_request_t* r, const std::string& from, ngx_str_t* to) {
+    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, from.size()));
+    if (p == nullptr && !from.empty()) {
+        return false;
+    }
+    if (!from.empty()) {
+        ngx_memcpy(p, from.data(), from.size());
+    }
+    to->data = p;
+    to->len = from.size();
+    return true;
+}
+
+// A credential in the query (?key=...) never goes upstream (the channel's subrequest takes
+// r->args) and never reaches a log: $args, $arg_key and $query_string lose it, $request,
+// $request_uri and error_log's "request:" show it masked. Lines NGINX wrote while reading the
+// headers (at info) still have it; README says which error_log level keeps them out.
+bool hide_query_credentials(ngx_http_request_t* r) {
+    if (r->args.len == 0) {
+        return true;
+    }
+    std::optional<std::string> args = aigw::strip_credential_params(aigw::ngx::view(r->args));
+    if (!args) {
+        return true;
+    }
+    if (!pool_copy(r, *args, &r->args)) {
+        return false;
+    }
+    if (std::optional<std::string> line = aigw::mask_credential_params(aigw::ngx::view(r->request_line))) {
+        if (!pool_copy(r, *line, &r->request_line)) {
+            return false;
+        }
+    }
+    if (std::optional<std::string> uri = aigw::mask_credential_params(aigw::ngx::view(r->unparsed_uri))) {
+        if (!pool_copy(r, *uri, &r->unparsed_uri)) {
+            return false;
+        }
+    }
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "aigw: a credential in the query string is not forwarded");
+    return true;
+}
+
 ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     key_headers k = find_key_headers(r);
     aigw::presented_key presented =
@@ -308,6 +353,23 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 }
 
 }  // namespace
+
+// The rewrite phase: before limit_req and other preaccess modules may log the request.
+ngx_int_t ngx_http_aigw_rewrite_handler(ngx_http_request_t* r) noexcept {
+    try {
+        if (r != r->main) {
+            return NGX_DECLINED;
+        }
+        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
+            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+        if (!alcf->enable) {
+            return NGX_DECLINED;
+        }
+        return hide_query_credentials(r) ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    } catch (...) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
 
 ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept {
     try {

@@ -157,6 +157,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept;
 
 // access.cpp
 ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept;
+ngx_int_t ngx_http_aigw_rewrite_handler(ngx_http_request_t* r) noexcept;
 void ngx_http_aigw_key_invalidated(const char* data, size_t len);
 // For the content phase: 403 unless the key (if any) may use the model.
 bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -13,10 +14,12 @@
 #include "aigw/billing.hpp"
 #include "aigw/errors.hpp"
 #include "aigw/keys.hpp"
+#include "aigw/output_reserve.hpp"
 #include "aigw/pricing.hpp"
 #include "aigw/schema.hpp"
 #include "aigw/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/usage.hpp"
 
 namespace b = aigw::billing;
 
@@ -34,6 +37,8 @@ struct ngx_http_aigw_billing_t {
     account_entry* acct[2];          // the key's account, the group's (nullptr: none)
     ngx_queue_t link[2];             // in the account's queue while waiting on it
     b::amounts need;                 // what the request reserves
+    int64_t max_tokens;              // the client's output cap, -1: none
+    int64_t choices;                 // n
     int64_t retry_ms;                // for a 429
     int64_t later_since;             // when it first waited for other workers' headroom
     ngx_http_aigw_billing_outcome outcome;
@@ -55,7 +60,7 @@ constexpr ngx_msec_t exit_grace = 5000;
 constexpr ngx_msec_t exit_tick = 50;
 constexpr ngx_msec_t max_tick = 250;   // how soon a graceful shutdown is noticed
 constexpr int64_t window_ms = 60000;   // rpm and tpm: per minute
-constexpr int64_t max_output_reserve = 1000000000;
+constexpr size_t max_output_models = 1024;  // models whose completions a worker remembers
 
 struct account_entry {
     b::account acct;
@@ -83,6 +88,8 @@ struct worker_state {
     ngx_msec_t exiting_since = 0;
     ngx_msec_t last_error_log = 0;
     ngx_log_t* log = nullptr;
+    // Recent completions per public model: what requests without max_tokens reserve.
+    std::map<std::string, aigw::output_history, std::less<>> outputs;
 };
 
 worker_state* state;
@@ -584,11 +591,17 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
         prompt = aigw::estimate_prompt_tokens(
             {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
     }
+    bl->max_tokens = max_tokens;
+    bl->choices = std::clamp<int64_t>(choices, 1, 128);
     int64_t output = 0;
     if (ctx->endpoint->streamable) {
-        output = max_tokens >= 0 ? max_tokens
-                                 : static_cast<int64_t>(state->conf->reserve_tokens);
-        output = std::min(output, max_output_reserve) * std::clamp<int64_t>(choices, 1, 128);
+        const aigw::output_history* history = nullptr;
+        if (state->conf->reserve_learn) {
+            auto it = state->outputs.find(aigw::ngx::view(ctx->model));
+            history = it == state->outputs.end() ? nullptr : &it->second;
+        }
+        output = aigw::output_reserve(max_tokens, choices,
+                                      static_cast<int64_t>(state->conf->reserve_tokens), history);
     }
     bl->need[b::money] = ctx->price ? aigw::reserve_cost(*ctx->price, prompt, output) : 0;
     bl->need[b::requests] = 1;
@@ -617,6 +630,35 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     conclude(r, ctx, bl);
 }
 
+namespace {
+
+// A completed answer sizes the next reservations of its model (on this worker).
+void learn_output(ngx_http_aigw_ctx_t* ctx, const ngx_http_aigw_billing_t* bl) noexcept {
+    if (!state->conf->reserve_learn || !ctx->endpoint->streamable ||
+        !ngx_http_aigw_billable(ctx)) {
+        return;
+    }
+    int64_t per_choice = (ctx->completion_tokens + bl->choices - 1) / bl->choices;
+    if (!aigw::output_worth_learning(bl->max_tokens, per_choice)) {
+        return;
+    }
+    try {
+        std::string_view model = aigw::ngx::view(ctx->model);
+        auto it = state->outputs.find(model);
+        if (it == state->outputs.end()) {
+            if (state->outputs.size() >= max_output_models) {
+                return;  // wildcard routes: names are the clients'; keep memory bounded
+            }
+            it = state->outputs.emplace(std::string(model), aigw::output_history{}).first;
+        }
+        it->second.observe(per_choice);
+    } catch (const std::exception&) {
+        // Out of memory: the next requests reserve aigw_reserve_tokens, as if unlearned.
+    }
+}
+
+}  // namespace
+
 void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
     ngx_http_aigw_billing_t* bl = ctx->billing;
     if (bl == nullptr || bl->finished || state == nullptr) {
@@ -631,6 +673,9 @@ void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
     }
     // What the usage record says it cost is what is settled: the two always agree.
     b::amounts actual{ctx->cost, 1, ctx->total_tokens};
+    if (bl->booked) {
+        learn_output(ctx, bl);
+    }
     for (account_entry* e : bl->acct) {
         if (e == nullptr) {
             continue;
@@ -712,6 +757,33 @@ void ngx_http_aigw_billing_create(ngx_http_aigw_billing_conf_t* conf) {
     conf->rpm = NGX_CONF_UNSET_UINT;
     conf->tpm = NGX_CONF_UNSET_UINT;
     conf->reserve_tokens = NGX_CONF_UNSET_UINT;
+    conf->reserve_learn = NGX_CONF_UNSET;
+}
+
+char* ngx_http_aigw_reserve_tokens_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf) {
+    if (conf->reserve_tokens != NGX_CONF_UNSET_UINT) {
+        return const_cast<char*>("is duplicate");
+    }
+    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+    ngx_int_t n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"aigw_reserve_tokens\" value \"%V\": a number of tokens",
+                           &value[1]);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    conf->reserve_tokens = static_cast<ngx_uint_t>(n);
+    conf->reserve_learn = 1;
+    if (cf->args->nelts == 3) {
+        if (ngx_strcmp(value[2].data, "fixed") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"aigw_reserve_tokens\" parameter \"%V\": \"fixed\"",
+                               &value[2]);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+        conf->reserve_learn = 0;
+    }
+    return NGX_CONF_OK;
 }
 
 char* ngx_http_aigw_billing_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf) {
@@ -799,6 +871,7 @@ char* ngx_http_aigw_billing_init(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* c
     ngx_conf_init_uint_value(conf->rpm, 0);
     ngx_conf_init_uint_value(conf->tpm, 0);
     ngx_conf_init_uint_value(conf->reserve_tokens, 1024);
+    ngx_conf_init_value(conf->reserve_learn, 1);
     if (!conf->alerts_set) {
         ngx_str_set(&conf->alerts, "80,100");
     }

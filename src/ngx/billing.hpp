@@ -16,6 +16,7 @@ struct ngx_http_aigw_billing_conf_t {
     ngx_uint_t rpm;              // aigw_rpm: keys without their own rpm; 0: none
     ngx_uint_t tpm;              // aigw_tpm
     ngx_uint_t reserve_tokens;   // aigw_reserve_tokens: output reserved without max_tokens
+    ngx_flag_t reserve_learn;    // off with `fixed`: reservations not sized by past completions
     ngx_str_t alerts;            // aigw_quota_alerts: "80,100"; empty: off
     unsigned alerts_set:1;
 };
@@ -31,6 +32,8 @@ typedef void (*ngx_http_aigw_admitted_pt)(ngx_http_request_t* r, bool go, ngx_in
 char* ngx_http_aigw_billing_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
 // aigw_quota_alerts PERCENT ... | off;
 char* ngx_http_aigw_quota_alerts_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
+// aigw_reserve_tokens N [fixed];
+char* ngx_http_aigw_reserve_tokens_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
 void ngx_http_aigw_billing_create(ngx_http_aigw_billing_conf_t* conf);
 char* ngx_http_aigw_billing_init(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf,
                                  bool have_redis);

@@ -11,6 +11,7 @@
 #include "aigw/pricing.hpp"
 #include "aigw/router.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/log_limit.hpp"
 #include "ngx/usage.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
@@ -455,9 +456,11 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
     if (ctx->attempts && alcf->fallback_timeout &&
         ngx_current_msec - ctx->started >= alcf->fallback_timeout) {
         aigw::ngx::log_value m(ctx->model);
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui attempts",
-                      m.len, m.data, ctx->attempts);
+        ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log,
+                                  ngx_http_aigw_log_kind("fallback_timeout", ctx->channel->name),
+                                  "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui "
+                                  "attempts",
+                                  m.len, m.data, ctx->attempts);
         return NGX_DECLINED;
     }
     aigw::pick_result pick = ngx_http_aigw_channels_pick(&amcf->channels, ctx->candidates,
@@ -482,9 +485,11 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
     ctx->rename_model = renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
     if (pick.forced) {
         aigw::ngx::log_value m(ctx->model);
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: every channel for model \"%*s\" is set aside; trying \"%V\" anyway",
-                      m.len, m.data, &ctx->channel->name);
+        ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log,
+                                  ngx_http_aigw_log_kind("set_aside", ctx->channel->name),
+                                  "aigw: every channel for model \"%*s\" is set aside; trying "
+                                  "\"%V\" anyway",
+                                  m.len, m.data, &ctx->channel->name);
     }
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts + 1,
@@ -737,17 +742,22 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
     const char* what = failure == aigw::attempt_failure::timeout       ? "timed out"
                        : failure == aigw::attempt_failure::unreachable ? "could not be reached"
                                                                        : "answered";
+    // One line a second per channel and failure class, with the count of the others.
+    std::string kind = ngx_http_aigw_log_kind(what, ctx->channel->name);
     aigw::ngx::log_value m(ctx->model);
     if (failure == aigw::attempt_failure::status) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: channel \"%V\" %s HTTP %ui for model \"%*s\" (attempt %ui, "
-                      "retry after %uLms)",
-                      &ctx->channel->name, what, ctx->upstream_status, m.len, m.data,
-                      ctx->attempts, ctx->retry_after_ms);
+        kind += '|' + std::to_string(ctx->upstream_status);
+        ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log, kind,
+                                  "aigw: channel \"%V\" %s HTTP %ui for model \"%*s\" (attempt "
+                                  "%ui, retry after %uLms)",
+                                  &ctx->channel->name, what, ctx->upstream_status, m.len, m.data,
+                                  ctx->attempts, ctx->retry_after_ms);
     } else {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "aigw: channel \"%V\" %s for model \"%*s\" (attempt %ui, rc %i)",
-                      &ctx->channel->name, what, m.len, m.data, ctx->attempts, ctx->sr_rc);
+        ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log, kind,
+                                  "aigw: channel \"%V\" %s for model \"%*s\" (attempt %ui, rc "
+                                  "%i)",
+                                  &ctx->channel->name, what, m.len, m.data, ctx->attempts,
+                                  ctx->sr_rc);
     }
     ngx_int_t rc = ngx_http_aigw_next_attempt(r, ctx);
     if (rc == NGX_OK) {
@@ -764,9 +774,11 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
 static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                           aigw::attempt_failure failure) {
     aigw::ngx::log_value m(ctx->model);
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "aigw: all %ui attempts for model \"%*s\" failed; the last was channel \"%V\"",
-                  ctx->attempts, m.len, m.data, &ctx->channel->name);
+    ngx_http_aigw_log_limited(NGX_LOG_ERR, r->connection->log,
+                              ngx_http_aigw_log_kind("all_failed", ctx->channel->name),
+                              "aigw: all %ui attempts for model \"%*s\" failed; the last was "
+                              "channel \"%V\"",
+                              ctx->attempts, m.len, m.data, &ctx->channel->name);
     aigw::api_error e = aigw::all_channels_failed_error(
         aigw::ngx::view(ctx->model), static_cast<unsigned>(ctx->attempts), failure,
         static_cast<int>(ctx->upstream_status));
@@ -810,10 +822,12 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
                                                               : aigw::attempt_failure::unreachable;
                 if (failure == aigw::attempt_failure::unreachable &&
                     (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK)) {
-                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                                  "aigw: channel \"%V\" (location \"%V\") produced no upstream "
-                                  "response (rc %i); check the location and its proxy_pass",
-                                  &ctx->channel->name, &ctx->channel->location, ctx->sr_rc);
+                    ngx_http_aigw_log_limited(
+                        NGX_LOG_ERR, r->connection->log,
+                        ngx_http_aigw_log_kind("no_response", ctx->channel->name),
+                        "aigw: channel \"%V\" (location \"%V\") produced no upstream "
+                        "response (rc %i); check the location and its proxy_pass",
+                        &ctx->channel->name, &ctx->channel->location, ctx->sr_rc);
                 }
                 ngx_int_t rc = ngx_http_aigw_fallback(r, ctx, failure);
                 if (rc == NGX_OK) {

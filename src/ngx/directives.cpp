@@ -15,6 +15,7 @@ static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
 static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_billing(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_quota_alerts(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+static char* ngx_http_aigw_reserve_tokens(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 
 static ngx_conf_enum_t ngx_http_aigw_price_missing_modes[] = {
@@ -98,9 +99,8 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_tpm"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_num_slot,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(ngx_http_aigw_main_conf_t, billing.tpm), nullptr},
 
-    {ngx_string("aigw_reserve_tokens"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET,
-     offsetof(ngx_http_aigw_main_conf_t, billing.reserve_tokens), nullptr},
+    {ngx_string("aigw_reserve_tokens"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12,
+     ngx_http_aigw_reserve_tokens, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
     {ngx_string("aigw_quota_alerts"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE,
      ngx_http_aigw_quota_alerts, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
@@ -510,5 +510,11 @@ static char* ngx_http_aigw_billing(ngx_conf_t* cf, ngx_command_t*, void* conf) n
 // aigw_quota_alerts 80 100 | off;
 static char* ngx_http_aigw_quota_alerts(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
     return ngx_http_aigw_quota_alerts_directive(
+        cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->billing);
+}
+
+// aigw_reserve_tokens N [fixed];
+static char* ngx_http_aigw_reserve_tokens(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
+    return ngx_http_aigw_reserve_tokens_directive(
         cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->billing);
 }

@@ -1,6 +1,7 @@
 // Module object, per-request context and the request id.
 #include "aigw/request_id.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/log_limit.hpp"
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;
@@ -46,6 +47,12 @@ static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
     }
     *h = ngx_http_aigw_access_handler;
     h = static_cast<ngx_http_handler_pt*>(
+        ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers));
+    if (h == nullptr) {
+        return NGX_ERROR;
+    }
+    *h = ngx_http_aigw_rewrite_handler;
+    h = static_cast<ngx_http_handler_pt*>(
         ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers));
     if (h == nullptr) {
         return NGX_ERROR;
@@ -79,6 +86,7 @@ static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
     ngx_http_aigw_usage_log_exit_process(cycle);
     ngx_http_aigw_billing_exit_process(cycle);
     ngx_http_aigw_prices_exit_process();
+    ngx_http_aigw_log_limit_exit_process();
 }
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
