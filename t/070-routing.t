@@ -310,7 +310,7 @@ my $b = qq(\n { "messages" : [ {"role":"user","content":"x"} ] ,\n\t"temperature
 
 
 
-=== TEST 3: an escaped model value is looked up unescaped and replaced whole; an escaped key counts; the last "model" wins
+=== TEST 3: an escaped model value is looked up unescaped and replaced whole; an escaped key counts; a second "model" (escaped or not) is refused, never routed
 --- http_config
     aigw_channel a location=/_aigw/echo1;
     aigw_model gpt-4o a:gpt-4o-2024-08-06;
@@ -321,11 +321,15 @@ my $b = qq(\n { "messages" : [ {"role":"user","content":"x"} ] ,\n\t"temperature
 --- request eval
 ["POST /v1/chat/completions\n" . q({"model":"gpt\u002d4\u006f","messages":[]}),
  "POST /v1/chat/completions\n" . q({"mod\u0065l":"gpt-4o","messages":[]}),
- "POST /v1/chat/completions\n" . q({"model":"unknown","messages":[],"model":"gpt-4o"})]
+ "POST /v1/chat/completions\n" . q({"model":"unknown","messages":[],"model":"gpt-4o"}),
+ "POST /v1/chat/completions\n" . q({"model":"unknown","messages":[],"mod\u0065l":"gpt-4o"})]
+--- error_code eval
+[200, 200, 400, 400]
 --- response_body eval
 ["echo1 POST /v1/chat/completions\n" . q({"model":"gpt-4o-2024-08-06","messages":[]}),
  "echo1 POST /v1/chat/completions\n" . q({"mod\u0065l":"gpt-4o-2024-08-06","messages":[]}),
- "echo1 POST /v1/chat/completions\n" . q({"model":"unknown","messages":[],"model":"gpt-4o-2024-08-06"})]
+ q({"error":{"message":"Duplicate parameter 'model': the request body gives it more than once. Send each parameter once.","type":"invalid_request_error","param":"model","code":"duplicate_parameter"}}),
+ q({"error":{"message":"Duplicate parameter 'model': the request body gives it more than once. Send each parameter once.","type":"invalid_request_error","param":"model","code":"duplicate_parameter"}})]
 
 
 
