@@ -89,19 +89,6 @@ sub take_records {
     return @out;
 }
 
-# Waits until the stream holds at least $n entries; returns its length.
-sub wait_xlen {
-    my ($n, $bound) = @_;
-    my $deadline = time + $bound;
-    my $len = 0;
-    while (time < $deadline) {
-        $len = eval { redis_q('XLEN', 'aigw:usage') } // 0;
-        last if $len >= $n;
-        sleep 0.05;
-    }
-    return $len;
-}
-
 sub redis_stat {
     my ($section, $re) = @_;
     my $info = redis_q('INFO', $section);
@@ -449,7 +436,7 @@ $SplitPid = start_split_mock();
         is(scalar @bad_bytes, 0, "$what/$name: the client's bytes are the expected stream for every k")
             or diag("first splits that differ: " . join(' ', first10(@bad_bytes)));
 
-        is(wait_xlen(scalar @ks, 10), scalar @ks, "$what/$name: one record per request");
+        is(usage_wait_xlen(scalar @ks, 10), scalar @ks, "$what/$name: one record per request");
         my %by_id;
         push @{ $by_id{ $_->{request_id} } }, $_ for take_records();
         my (@missing, @dup, @differ);
@@ -491,7 +478,7 @@ $SplitPid = start_split_mock();
     like($buf, qr/\AHTTP\/1\.1 200 .*\Q$first\E/s, "$what: the client got the first event");
     close $s;
 
-    is(wait_xlen(1, 5), 1, "$what: one record");
+    is(usage_wait_xlen(1, 5), 1, "$what: one record");
     my ($r) = take_records();
     my @d = record_diff($r // {}, {
         request_id => 'leaver-1', status => 'client_closed', stream => 1, error_code => '',
@@ -520,7 +507,7 @@ $SplitPid = start_split_mock();
     syswrite $s, request_text(path => '/stall/v1/chat/completions', headers => { 'X-Request-Id' => 'leaver-2' });
     sleep 0.2;
     close $s;
-    is(wait_xlen(1, 5), 1, "$what: one record");
+    is(usage_wait_xlen(1, 5), 1, "$what: one record");
     my ($r) = take_records();
     my @d = record_diff($r // {}, {
         request_id => 'leaver-2', status => 'client_closed', http_status => 499, stream => 1, prompt_tokens => 0,
@@ -544,7 +531,7 @@ $SplitPid = start_split_mock();
     sleep 0.5;
     redis_server_up();
     my $t_back = time;
-    my $len = wait_xlen(50, 15);
+    my $len = usage_wait_xlen(50, 15);
     my $took = time - $t_back;
     is($len, 50, "$what: Redis back: all 50 records arrive" . sprintf(' (%.1fs)', $took));
     sleep 1.2;   # a retry after the answer must not add duplicates
@@ -579,7 +566,7 @@ $SplitPid = start_split_mock();
               . "\"queue full (5 records waiting for redis): 1 records lost, 1 in total\"")
         or diag($log);
     redis_server_up();
-    is(wait_xlen(5, 15), 5, "$what: Redis back: the 5 queued records arrive");
+    is(usage_wait_xlen(5, 15), 5, "$what: Redis back: the 5 queued records arrive");
     sleep 1.2;
     my @recs = take_records();
     is_deeply([map { $_->{request_id} } @recs], [map { "q-$_" } 1 .. 5],
@@ -612,7 +599,7 @@ $SplitPid = start_split_mock();
     is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0,
        "$what: 500 requests, 20 at a time, all 200" . sprintf(' (%.1fs)', $took));
     sleep 0.3;
-    is(wait_xlen(500, 10), 500, "$what: 500 records");
+    is(usage_wait_xlen(500, 10), 500, "$what: 500 records");
     my $reads = redis_stat('stats', qr/^total_reads_processed:(\d+)/m);
     my $xadd = redis_stat('commandstats', qr/^cmdstat_xadd:calls=(\d+)/m);
     my @recs = take_records();
@@ -681,7 +668,7 @@ sub served {
     redis_q('DEL', 'aigw:usage');
     # Records go in order: once this one is in, every refused one was answered.
     is(served('refused-after', 1), 1, "$what: a request after the key is gone is served");
-    is(wait_xlen(1, 5), 1, "$what: once the key is a stream again, records arrive");
+    is(usage_wait_xlen(1, 5), 1, "$what: once the key is a stream again, records arrive");
     sleep 0.2;
     is_deeply([map { $_->{request_id} } take_records()], ['refused-after-1'],
               "$what: refused records are dropped, not sent again");
@@ -717,7 +704,7 @@ sub served {
     is($n, 1, "$what: tried again and refused again, still one line (at most one per 10 s)") or diag($log);
     is(redis_q('EXISTS', 'aigw:usage'), 0, "$what: nothing in the stream while Redis refuses");
     redis_q('CONFIG', 'SET', 'maxmemory', '0');
-    is(wait_xlen(3, 3), 3, "$what: Redis has memory again: the 3 records arrive");
+    is(usage_wait_xlen(3, 3), 3, "$what: Redis has memory again: the 3 records arrive");
     sleep 0.2;
     is_deeply([map { $_->{request_id} } take_records()], [map { "oom-$_" } 1 .. 3],
               "$what: each once, in order");
@@ -728,7 +715,7 @@ sub served {
     sleep 0.5;
     is(redis_q('EXISTS', 'aigw:usage'), 0, "$what: nothing in the stream while Redis is read-only");
     redis_q('REPLICAOF', 'NO', 'ONE');
-    is(wait_xlen(2, 3), 2, "$what: Redis writable again: the 2 records arrive");
+    is(usage_wait_xlen(2, 3), 2, "$what: Redis writable again: the 2 records arrive");
     sleep 0.2;
     is_deeply([map { $_->{request_id} } take_records()], ['ro-1', 'ro-2'], "$what: each once, in order");
     $log .= new_log();

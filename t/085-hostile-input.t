@@ -33,14 +33,6 @@ my $Owner = $$;
 
 sub redis_q { return redis_query($RedisPort, @_) }
 
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    my $s = <$fh>;
-    return $s // '';
-}
-
 END {
     if ($$ == $Owner) {
         local $?;
@@ -142,18 +134,6 @@ sub take_records {
     return map { +{ @{ $_->[1] } } } @$entries;
 }
 
-sub wait_xlen {
-    my ($n, $bound) = @_;
-    my $deadline = time + $bound;
-    my $len = 0;
-    while (time < $deadline) {
-        $len = eval { redis_q('XLEN', 'aigw:usage') } // 0;
-        last if $len >= $n;
-        sleep 0.05;
-    }
-    return $len;
-}
-
 sub start_gateway {
     aigw_nginx_start(gateway_conf(@_), port => $GwPort, log_level => 'info');
     my $deadline = time + 5;
@@ -164,7 +144,7 @@ my %Pos;
 # What a log file got since the last call for it.
 sub new_in {
     my ($name) = @_;
-    my $text = slurp("$ServRoot/logs/$name");
+    my $text = Test::AIGW::Socket::slurp("$ServRoot/logs/$name");
     $Pos{$name} = 0 if length $text < ($Pos{$name} // 0);
     my $new = substr($text, $Pos{$name} // 0);
     $Pos{$name} = length $text;
@@ -214,7 +194,7 @@ sub error_json {
          "$what: the model is in the key's rejection line, escaped (\\n, \\r, \\x00), on one line")
         or diag($log);
     is(new_in('mock.log'), '', "$what: the upstream is not called");
-    is(wait_xlen(1, 5), 1, "$what: the request's record is written");
+    is(usage_wait_xlen(1, 5), 1, "$what: the request's record is written");
     my ($r) = take_records();
     is($r->{model}, $forged, "$what: the record keeps the model as sent (RESP is binary-safe)");
     stop_clean($what);
@@ -239,7 +219,7 @@ sub error_json {
     is(new_in('mock.log'), '', "$what: the upstream is not called");
 
     my $shown = '\n[alert] ' . ('m' x 247) . "...($size bytes)";
-    is(wait_xlen(1, 5), 1, "$what: one usage record");
+    is(usage_wait_xlen(1, 5), 1, "$what: one usage record");
     my ($r) = take_records();
     is($r->{model}, $shown, "$what: the record's model is the first 256 bytes, escaped, and the length");
     is($r->{http_status}, 400, "$what: the record says 400");
@@ -310,7 +290,7 @@ sub error_json {
         body => qq({"model":"gpt-4o-mini","stream":false,"max_tokens":5,"n":1,$msgs}));
     is($status, 200, "$what: each member once: 200");
     is(scalar(() = new_in('mock.log') =~ /\n/g), 1, "$what: ... and the upstream called once");
-    is(wait_xlen(10, 5), 10, "$what: a record for each of the 10 requests");
+    is(usage_wait_xlen(10, 5), 10, "$what: a record for each of the 10 requests");
     redis_q('DEL', 'aigw:usage');
     stop_clean($what);
 }

@@ -54,7 +54,7 @@ my $DefaultRedisServer = '/usr/bin/redis-server';
 
 our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
                          aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
-                         aigw_load_modules http_dechunk aigw_worker_pids);
+                         aigw_load_modules http_dechunk aigw_worker_pids usage_wait_xlen);
 
 sub import {
     my ($class, @opts) = @_;
@@ -425,6 +425,20 @@ sub aigw_worker_pids {
         push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
     }
     return sort @w;
+}
+
+# Waits up to $bound seconds until the usage stream in this file's Redis holds at least $n
+# entries; returns its length.
+sub usage_wait_xlen {
+    my ($n, $bound) = @_;
+    my $deadline = time + $bound;
+    my $len = 0;
+    while (time < $deadline) {
+        $len = eval { redis_query($RedisPort, 'XLEN', 'aigw:usage') } // 0;
+        last if $len >= $n;
+        sleep 0.05;
+    }
+    return $len;
 }
 
 # The body of a chunked HTTP/1.1 response (what follows the blank line), without its framing;
