@@ -15,6 +15,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::api_error;
 using aigw::error_json;
@@ -30,15 +31,6 @@ struct parsed_error {
     bool code_null = true;
     std::string code;
 };
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s] (%zu bytes), expected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(got.size()), got.data(), got.size(),
-                    static_cast<int>(expected.size()), expected.data(), expected.size());
-    }
-    assert_true(got == expected);
-}
 
 // Reads one member that must be a string, or a string or null when `nullable`.
 void read_member(simdjson::dom::element v, bool nullable, bool* is_null, std::string* out) {

@@ -14,6 +14,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::json_padding;
 using aigw::parse_request;
@@ -72,15 +73,6 @@ void assert_status(const request_fields& f, status expected) {
                     static_cast<int>(expected), f.error_detail.c_str());
     }
     assert_int_equal(static_cast<int>(f.status), static_cast<int>(expected));
-}
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s] (%zu bytes), expected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(got.size()), got.data(), got.size(),
-                    static_cast<int>(expected.size()), expected.data(), expected.size());
-    }
-    assert_true(got == expected);
 }
 
 // The model's token range must cover exactly `token` (quotes included) at its place in `body`.

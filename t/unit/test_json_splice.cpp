@@ -17,6 +17,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::request_fields;
 using aigw::rewritten_request;
@@ -27,16 +28,6 @@ request_fields parse(std::string_view body) {
     std::unique_ptr<char[]> buf(new char[body.size() + aigw::json_padding]());
     if (!body.empty()) std::memcpy(buf.get(), body.data(), body.size());
     return aigw::parse_request(buf.get(), body.size(), body.size() + aigw::json_padding, true);
-}
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got      [%.*s] (%zu bytes)\nexpected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(std::min<std::size_t>(got.size(), 400)), got.data(),
-                    got.size(), static_cast<int>(std::min<std::size_t>(expected.size(), 400)),
-                    expected.data(), expected.size());
-    }
-    assert_true(got == expected);
 }
 
 template <typename F>

@@ -23,6 +23,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using namespace std::string_view_literals;
 using aigw::key_check_result;
@@ -35,15 +36,6 @@ namespace {
 using field_list = std::vector<std::pair<std::string_view, std::string_view>>;
 
 const std::string_view ellipsis = "\xE2\x80\xA6";
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s] (%zu bytes), expected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(got.size()), got.data(), got.size(),
-                    static_cast<int>(expected.size()), expected.data(), expected.size());
-    }
-    assert_true(got == expected);
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;

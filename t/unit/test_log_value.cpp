@@ -13,20 +13,12 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::log_value;
 using aigw::log_value_max;
 
 namespace {
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s] (%zu bytes), expected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(got.size()), got.data(), got.size(),
-                    static_cast<int>(expected.size()), expected.data(), expected.size());
-    }
-    assert_true(got == expected);
-}
 
 void plain_values_unchanged(void**) {
     assert_sv_equal(log_value(""), "");

@@ -14,6 +14,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::model_map;
 using aigw::model_route;
@@ -22,14 +23,6 @@ namespace {
 
 const std::vector<std::string> channels = {"openai_main", "azure_east", "deepseek_main",
                                            "local"};
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s], expected [%.*s]\n", static_cast<int>(got.size()), got.data(),
-                    static_cast<int>(expected.size()), expected.data());
-    }
-    assert_true(got == expected);
-}
 
 void assert_ok(model_map& m, std::string_view pattern, std::vector<std::string_view> targets) {
     std::string err = m.add(pattern, targets, channels);

@@ -16,16 +16,9 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 namespace {
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got [%.*s], expected [%.*s]\n", static_cast<int>(got.size()), got.data(),
-                    static_cast<int>(expected.size()), expected.data());
-    }
-    assert_true(got == expected);
-}
 
 bool all(std::string_view) { return true; }
 

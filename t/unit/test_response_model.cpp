@@ -13,6 +13,7 @@
 extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
+#include "assert_sv.hpp"
 
 using aigw::rename_chunk_model;
 using aigw::rename_event_model;
@@ -21,15 +22,6 @@ using aigw::strip_event_null_usage;
 using aigw::strip_null_usage;
 
 namespace {
-
-void assert_sv_equal(std::string_view got, std::string_view expected) {
-    if (got != expected) {
-        print_error("got      [%.*s] (%zu bytes)\nexpected [%.*s] (%zu bytes)\n",
-                    static_cast<int>(got.size()), got.data(), got.size(),
-                    static_cast<int>(expected.size()), expected.data(), expected.size());
-    }
-    assert_true(got == expected);
-}
 
 void unchanged(std::string_view json) {
     assert_sv_equal(rename_response_model(json, "public"), json);
