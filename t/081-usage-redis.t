@@ -171,31 +171,7 @@ sub serve_split {
 }
 
 sub start_split_mock {
-    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $SplitPort, Listen => 128,
-                                       ReuseAddr => 1, Proto => 'tcp')
-        or die "cannot listen on 127.0.0.1:$SplitPort: $!\n";
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        close $listen;
-        return $pid;
-    }
-    # The server: one child per connection, reaped by the kernel; gone with the test.
-    $SIG{CHLD} = 'IGNORE';
-    $SIG{TERM} = sub { POSIX::_exit(0) };
-    my $sel = IO::Select->new($listen);
-    while (1) {
-        POSIX::_exit(0) if getppid() != $Owner;
-        next unless $sel->can_read(0.5);
-        my $c = $listen->accept or next;
-        my $kid = fork;
-        if (defined $kid && $kid == 0) {
-            close $listen;
-            eval { serve_split($c) };
-            close $c;
-            POSIX::_exit(0);
-        }
-        close $c;
-    }
+    return tcp_server_fork($SplitPort, \&serve_split);
 }
 
 # ---- HTTP ----

@@ -54,7 +54,8 @@ my $DefaultRedisServer = '/usr/bin/redis-server';
 
 our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
                          aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
-                         aigw_load_modules http_dechunk aigw_worker_pids usage_wait_xlen);
+                         aigw_load_modules http_dechunk aigw_worker_pids usage_wait_xlen
+                         tcp_server_fork);
 
 sub import {
     my ($class, @opts) = @_;
@@ -425,6 +426,41 @@ sub aigw_worker_pids {
         push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
     }
     return sort @w;
+}
+
+# A TCP server of the test's own (a mock upstream, a proxy) in a forked process on
+# 127.0.0.1:$port: each connection is served by $serve->($socket) in a child of its own. TERM
+# stops the server and every connection child (they share a process group); it also goes when
+# the test process does. Returns the server's pid.
+sub tcp_server_fork {
+    my ($port, $serve, %o) = @_;
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port,
+                                       Listen => $o{backlog} // 128, ReuseAddr => 1, Proto => 'tcp')
+        or die "cannot listen on 127.0.0.1:$port: $!\n";
+    my $parent = $$;
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        close $listen;
+        return $pid;
+    }
+    $SIG{CHLD} = 'IGNORE';    # connection children are reaped by the kernel
+    $SIG{TERM} = sub { kill 'TERM', -$$; POSIX::_exit(0) };
+    setpgrp(0, 0);
+    my $sel = IO::Select->new($listen);
+    while (1) {
+        POSIX::_exit(0) if getppid() != $parent;
+        next unless $sel->can_read(0.5);
+        my $c = $listen->accept or next;
+        my $kid = fork;
+        if (defined $kid && $kid == 0) {
+            close $listen;
+            $SIG{TERM} = 'DEFAULT';
+            eval { $serve->($c) };
+            close $c;
+            POSIX::_exit(0);
+        }
+        close $c;
+    }
 }
 
 # Waits up to $bound seconds until the usage stream in this file's Redis holds at least $n
