@@ -252,19 +252,6 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
     ngx_post_event(r->connection->write, &ngx_posted_events);
 }
 
-bool pool_copy(ngx_http_request_t* r, const std::string& from, ngx_str_t* to) {
-    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, from.size()));
-    if (p == nullptr && !from.empty()) {
-        return false;
-    }
-    if (!from.empty()) {
-        ngx_memcpy(p, from.data(), from.size());
-    }
-    to->data = p;
-    to->len = from.size();
-    return true;
-}
-
 // A credential in the query (?key=...) never goes upstream (the channel's subrequest takes
 // r->args) and never reaches a log: $args, $arg_key and $query_string lose it, $request,
 // $request_uri and error_log's "request:" show it masked. Lines NGINX wrote while reading the
@@ -277,16 +264,16 @@ bool hide_query_credentials(ngx_http_request_t* r) {
     if (!args) {
         return true;
     }
-    if (!pool_copy(r, *args, &r->args)) {
+    if (!aigw::ngx::pool_copy(r->pool, *args, &r->args)) {
         return false;
     }
     if (std::optional<std::string> line = aigw::mask_credential_params(aigw::ngx::view(r->request_line))) {
-        if (!pool_copy(r, *line, &r->request_line)) {
+        if (!aigw::ngx::pool_copy(r->pool, *line, &r->request_line)) {
             return false;
         }
     }
     if (std::optional<std::string> uri = aigw::mask_credential_params(aigw::ngx::view(r->unparsed_uri))) {
-        if (!pool_copy(r, *uri, &r->unparsed_uri)) {
+        if (!aigw::ngx::pool_copy(r->pool, *uri, &r->unparsed_uri)) {
             return false;
         }
     }
@@ -303,12 +290,9 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return ngx_http_aigw_prepare_error(r, aigw::missing_api_key_error());
     }
     std::string masked = aigw::mask_key(presented.key);
-    ctx->key_masked.data = static_cast<u_char*>(ngx_pnalloc(r->pool, masked.size()));
-    if (ctx->key_masked.data == nullptr) {
+    if (!aigw::ngx::pool_copy(r->pool, masked, &ctx->key_masked)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ngx_memcpy(ctx->key_masked.data, masked.data(), masked.size());
-    ctx->key_masked.len = masked.size();
 
     if (!aigw::key_format_ok(presented.key)) {
         // Not one of ours: no need to ask Redis.

@@ -262,12 +262,9 @@ ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
 
 ngx_int_t set_header(ngx_http_request_t* r, std::string_view name, std::string_view value) {
     ngx_str_t v;
-    v.len = value.size();
-    v.data = static_cast<u_char*>(ngx_pnalloc(r->pool, value.size()));
-    if (v.data == nullptr) {
+    if (!aigw::ngx::pool_copy(r->pool, value, &v)) {
         return NGX_ERROR;
     }
-    ngx_memcpy(v.data, value.data(), value.size());
     return ngx_http_aigw_set_header(r, name, v);
 }
 
@@ -849,12 +846,9 @@ char* ngx_http_aigw_quota_alerts_directive(ngx_conf_t* cf, ngx_http_aigw_billing
         }
         list += (list.empty() ? "" : ",") + std::to_string(n);
     }
-    conf->alerts.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, list.size()));
-    if (conf->alerts.data == nullptr) {
+    if (!aigw::ngx::pool_copy(cf->pool, list, &conf->alerts)) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
-    ngx_memcpy(conf->alerts.data, list.data(), list.size());
-    conf->alerts.len = list.size();
     return NGX_CONF_OK;
 }
 

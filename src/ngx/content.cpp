@@ -257,10 +257,8 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             err = aigw::string_too_long_error("model", aigw::model_name_max, f.model_size);
             // The record and $aigw_model show what was refused, bounded and marked as cut.
             aigw::ngx::log_value shown(f.model, f.model_size);
-            ctx->model.data = static_cast<u_char*>(ngx_pnalloc(r->pool, shown.len));
-            if (ctx->model.data != nullptr) {
-                ngx_memcpy(ctx->model.data, shown.data, shown.len);
-                ctx->model.len = shown.len;
+            if (!aigw::ngx::pool_copy(r->pool, {shown.data, shown.len}, &ctx->model)) {
+                ctx->model = ngx_null_string;
             }
             break;
         }
@@ -277,13 +275,10 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         }
 
         if (f.has_model) {
-            ctx->model.data = static_cast<u_char*>(ngx_pnalloc(r->pool, f.model.size()));
-            if (ctx->model.data == nullptr) {
+            if (!aigw::ngx::pool_copy(r->pool, f.model, &ctx->model)) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
-            ngx_memcpy(ctx->model.data, f.model.data(), f.model.size());
-            ctx->model.len = f.model.size();
         }
         ctx->stream = f.stream && ctx->endpoint->streamable;
         if (f.has_model && !ngx_http_aigw_model_allowed(ctx, f.model)) {

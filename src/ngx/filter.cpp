@@ -164,14 +164,9 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
 static ngx_int_t ngx_http_aigw_replace_error_page(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     if (!ctx->prepared_error) {
         aigw::api_error e = aigw::error_for_status(static_cast<int>(r->headers_out.status));
-        std::string body = aigw::error_json(e);
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
-        if (p == nullptr) {
+        if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->replacement)) {
             return NGX_ERROR;
         }
-        ngx_memcpy(p, body.data(), body.size());
-        ctx->replacement.data = p;
-        ctx->replacement.len = body.size();
     }
     ctx->replace_body = 1;
 

@@ -33,6 +33,20 @@ struct log_value {
     char data[aigw::log_value_capacity];
 };
 
+// `s` copied into `pool` (freed with it) as *to; false when the pool is out of memory.
+inline bool pool_copy(ngx_pool_t* pool, std::string_view s, ngx_str_t* to) {
+    auto* p = static_cast<u_char*>(ngx_pnalloc(pool, s.empty() ? 1 : s.size()));
+    if (p == nullptr) {
+        return false;
+    }
+    if (!s.empty()) {
+        ngx_memcpy(p, s.data(), s.size());
+    }
+    to->data = p;
+    to->len = s.size();
+    return true;
+}
+
 // A directive's "name=value" argument: true and *value set when `arg` starts with `name`
 // (which includes the '=').
 inline bool conf_option(const ngx_str_t& arg, std::string_view name, ngx_str_t* value) {

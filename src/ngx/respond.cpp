@@ -122,14 +122,9 @@ ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_err
     if (ctx == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    std::string body = aigw::error_json(e);
-    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, body.size()));
-    if (p == nullptr) {
+    if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->replacement)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ngx_memcpy(p, body.data(), body.size());
-    ctx->replacement.data = p;
-    ctx->replacement.len = body.size();
     ctx->prepared_error = 1;
     ngx_http_aigw_note_error(ctx, e);
     return e.status;

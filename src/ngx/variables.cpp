@@ -135,14 +135,12 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
         if (ctx == nullptr || !ctx->usage_final || ctx->price == nullptr) {
             break;
         }
-        std::string usd = aigw::format_usd(ctx->cost);
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, usd.size()));
-        if (p == nullptr) {
+        ngx_str_t usd;
+        if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->cost), &usd)) {
             return NGX_ERROR;
         }
-        ngx_memcpy(p, usd.data(), usd.size());
-        v->data = p;
-        v->len = usd.size();
+        v->data = usd.data;
+        v->len = usd.len;
         return NGX_OK;
     }
     case aigw_var::ttft:
