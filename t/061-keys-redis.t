@@ -61,13 +61,6 @@ my $GwPort    = free_port();
 my $MockPort  = free_port();
 $MockPort = free_port() while $MockPort == $GwPort;
 
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    my $s = <$fh>;
-    return $s // '';
-}
 
 # ---- Redis ----
 

@@ -34,8 +34,6 @@ no_long_string();
 # At debug NGINX logs request headers, client keys included.
 log_level('info');
 
-# The private Redis, over Test::AIGW's RESP client (exact bytes, no redis-cli parsing).
-sub redis_q { return redis_query($ENV{TEST_NGINX_REDIS_PORT}, @_) }
 
 # The stream's entries as [id, [field, value, ...]].
 sub usage_entries { return @{ redis_q('XRANGE', 'aigw:usage', '-', '+') || [] } }

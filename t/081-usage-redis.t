@@ -40,18 +40,9 @@ my $SplitPid;
 
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
 
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    my $s = <$fh>;
-    return $s // '';
-}
 
 # ---- Redis ----
 
-# One command over its own connection, RESP both ways; dies when Redis does not answer.
-sub redis_q { return redis_query($RedisPort, @_) }
 
 sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
 

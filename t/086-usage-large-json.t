@@ -21,7 +21,6 @@ no_shuffle();
 no_long_string();
 log_level('info');
 
-sub redis_q { return redis_query($ENV{TEST_NGINX_REDIS_PORT}, @_) }
 
 # ---- the bodies: OpenAI's chat completion with logprobs, usage last or first ----
 

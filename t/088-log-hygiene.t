@@ -24,12 +24,6 @@ my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
 
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    return scalar(<$fh>) // '';
-}
 
 # The level the production example logs at: the one these tests hold to.
 my ($ProductionLevel) = slurp('conf.d/production.conf.example') =~ /^error_log\s+\S+\s+(\w+);/m;

@@ -55,7 +55,7 @@ my $DefaultRedisServer = '/usr/bin/redis-server';
 our @EXPORT_HELPERS = qw(redis_cmd redis_query redis_server_down redis_server_up
                          aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
                          aigw_load_modules http_dechunk aigw_worker_pids usage_wait_xlen
-                         tcp_server_fork);
+                         tcp_server_fork redis_q slurp);
 
 sub import {
     my ($class, @opts) = @_;
@@ -426,6 +426,15 @@ sub aigw_worker_pids {
         push @w, $1 if $s =~ /^(\d+) \(.*\) \S+ (\d+) / && $2 == $master;
     }
     return sort @w;
+}
+
+# One command to this file's Redis (use Test::AIGW 'redis'); see redis_query.
+sub redis_q { return redis_query($RedisPort, @_) }
+
+# A whole file's bytes; '' when it cannot be read.
+sub slurp {
+    require Test::AIGW::Socket;
+    return Test::AIGW::Socket::slurp(@_);
 }
 
 # A TCP server of the test's own (a mock upstream, a proxy) in a forked process on

@@ -23,13 +23,13 @@ use Time::HiRes qw(sleep time);
 use Test::AIGW ();
 use Test::AIGW::Socket ();
 
-our @EXPORT = qw(redis_q hgetall redis_ms records new_key request_text parse_response burst
+our @EXPORT = qw(hgetall redis_ms records new_key request_text parse_response burst
                  one_request statuses error_shape_ok settle key_records
                  fleet_chat_json fleet_mock_conf fleet_gateway_conf);
 
-# ---- Redis: one command over its own connection, RESP both ways (Test::AIGW) ----
+# ---- Redis (Test::AIGW's: redis_q) ----
 
-sub redis_q { return Test::AIGW::redis_query($Test::AIGW::RedisPort, @_) }
+sub redis_q { return Test::AIGW::redis_q(@_) }
 
 sub hgetall {
     my ($key) = @_;
