@@ -22,6 +22,12 @@ use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
+use lib 't/lib';
+use Test::AIGW::Socket ();    # free_port, slurp (nothing imported, no runner)
+
+sub free_port { return Test::AIGW::Socket::free_port() }
+sub slurp { return Test::AIGW::Socket::slurp(@_) }
+
 my $Root   = abs_path(File::Spec->catdir(dirname(abs_path(__FILE__)), '..'));
 my $Demo   = "$Root/scripts/demo";
 my $Module = $ENV{TEST_NGINX_AIGW_MODULE} || "$Root/build/nginx/objs/ngx_http_aigw_module.so";
@@ -44,14 +50,6 @@ plan skip_all => 'redis-server and curl are needed' unless which('redis-server')
 my $Tmp = tempdir('aigw-demo-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $Dir = "$Tmp/demo";
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
-                                  ReuseAddr => 1) or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
 my %Ports;
 $Ports{$_} = free_port() for qw(gateway upstream redis);
 my @seen = sort values %Ports;
@@ -69,14 +67,6 @@ my %DemoEnv = (
     AIGW_DEMO_REDIS_PORT    => $Ports{redis},
 );
 $DemoEnv{AIGW_BUILD} = $Build if $Build;    # the banner then exports it for its commands
-
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    my $s = <$fh>;
-    return $s // '';
-}
 
 # Runs a program from the repo root with stdout and stderr in files, killed after $timeout
 # seconds; returns (exit code, stdout, stderr, seconds taken).
