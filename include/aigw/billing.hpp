@@ -111,8 +111,9 @@ struct settlement {
 // spend: the script applies a number once). A new number is taken from `holder_seq`, the
 // holder's one counter for all its accounts: Redis remembers the last number it applied per
 // holder and account for a day, so an account entry dropped and made again must go on above
-// every number this holder ever sent, or its spend would be ignored as a repeat. `waiting_first`/`waiting_rest` are the needs of
-// requests waiting on this account; `releasing` asks for no headroom (idle or exiting).
+// every number this holder ever sent, or its spend would be ignored as a repeat.
+// `waiting_first`/`waiting_rest` are the needs of requests waiting on this account;
+// `releasing` asks for no headroom (idle or exiting).
 // Headroom is about a flush interval's worth of recent bookings, at least the largest one.
 settlement begin_settlement(account& a, std::uint64_t& holder_seq, const amounts& waiting_first,
                             const amounts& waiting_rest, bool releasing, std::int64_t now,

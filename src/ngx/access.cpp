@@ -267,13 +267,9 @@ bool hide_query_credentials(ngx_http_request_t* r) {
     if (!aigw::ngx::pool_copy(r->pool, *args, &r->args)) {
         return false;
     }
-    if (std::optional<std::string> line = aigw::mask_credential_params(aigw::ngx::view(r->request_line))) {
-        if (!aigw::ngx::pool_copy(r->pool, *line, &r->request_line)) {
-            return false;
-        }
-    }
-    if (std::optional<std::string> uri = aigw::mask_credential_params(aigw::ngx::view(r->unparsed_uri))) {
-        if (!aigw::ngx::pool_copy(r->pool, *uri, &r->unparsed_uri)) {
+    for (ngx_str_t* shown : {&r->request_line, &r->unparsed_uri}) {
+        std::optional<std::string> masked = aigw::mask_credential_params(aigw::ngx::view(*shown));
+        if (masked && !aigw::ngx::pool_copy(r->pool, *masked, shown)) {
             return false;
         }
     }

@@ -1,7 +1,7 @@
 // Usage accounting of one response, as its bytes pass the body filters: the SSE framer and
 // the usage reader for streams, the kept body for JSON (the usage scanner past the keep bound).
-// The per-request state is C++ (strings,
-// vectors) and lives behind a pointer in the context, deleted by a request pool cleanup.
+// The per-request state is C++ (strings, vectors) and lives behind a pointer in the context,
+// deleted by a request pool cleanup.
 #pragma once
 
 #include <cstdint>

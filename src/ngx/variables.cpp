@@ -1,4 +1,5 @@
 // $aigw_* variables for log_format and proxy_set_header.
+#include <exception>
 #include <string>
 
 #include "aigw/keys.hpp"
@@ -136,7 +137,14 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
             break;
         }
         ngx_str_t usd;
-        if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->cost), &usd)) {
+        try {
+            // format_usd allocates: out of memory is an error here, never std::terminate.
+            if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->cost), &usd)) {
+                return NGX_ERROR;
+            }
+        } catch (const std::exception& e) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: $aigw_cost failed: %s",
+                          e.what());
             return NGX_ERROR;
         }
         v->data = usd.data;
