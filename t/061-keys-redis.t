@@ -61,7 +61,6 @@ my $GwPort    = free_port();
 my $MockPort  = free_port();
 $MockPort = free_port() while $MockPort == $GwPort;
 
-
 # ---- Redis ----
 
 sub redis_ping {

@@ -36,7 +36,6 @@ my $Flags    = "$ServRoot/html";    # flag files the NGINX mock checks
 my $Owner    = $$;
 my $PerlPid;
 
-
 sub flag_on  { my $f = "$Flags/$_[0]"; open my $fh, '>', $f or die "$f: $!"; close $fh }
 sub flag_off { unlink "$Flags/$_[0]" }
 

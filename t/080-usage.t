@@ -34,7 +34,6 @@ no_long_string();
 # At debug NGINX logs request headers, client keys included.
 log_level('info');
 
-
 # The stream's entries as [id, [field, value, ...]].
 sub usage_entries { return @{ redis_q('XRANGE', 'aigw:usage', '-', '+') || [] } }
 

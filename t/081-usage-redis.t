@@ -40,9 +40,7 @@ my $SplitPid;
 
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
 
-
 # ---- Redis ----
-
 
 sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
 

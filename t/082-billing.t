@@ -37,7 +37,6 @@ my $Owner = $$;
 my $Http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
 my $Tmp = tempdir('aigw-billing-XXXXXX', TMPDIR => 1, CLEANUP => 1);  # not in the servroot
 
-
 # ---- the settlement script, as the module ships it ----
 
 my $Script = do {

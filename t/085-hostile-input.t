@@ -31,7 +31,6 @@ my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
 my $Owner = $$;
 
-
 END {
     if ($$ == $Owner) {
         local $?;

@@ -21,7 +21,6 @@ no_shuffle();
 no_long_string();
 log_level('info');
 
-
 # ---- the bodies: OpenAI's chat completion with logprobs, usage last or first ----
 
 our $Tmp = tempdir('aigw-large-json-XXXXXX', TMPDIR => 1, CLEANUP => 1);  # not in the servroot

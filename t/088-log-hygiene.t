@@ -24,7 +24,6 @@ my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
 my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
 
-
 # The level the production example logs at: the one these tests hold to.
 my ($ProductionLevel) = slurp('conf.d/production.conf.example') =~ /^error_log\s+\S+\s+(\w+);/m;
 ok($ProductionLevel, "the production example sets an error_log level ($ProductionLevel)")
