@@ -106,6 +106,15 @@ sub get {
                        . join('', map { "$_\r\n" } @headers) . "\r\n");
 }
 
+# NGINX writes the access log line as it closes the connection, which a busy machine may do a
+# little after the client has the whole answer: wait (at most 5 s) for $re in $file before
+# stopping NGINX.
+sub wait_for_log {
+    my ($file, $re) = @_;
+    my $deadline = time + 5;
+    sleep 0.05 while time < $deadline && slurp($file) !~ $re;
+}
+
 sub status_of { ($_[0] =~ m{^HTTP/1\.1 (\d{3})})[0] // 0 }
 
 # ---- 1. keys in NGINX's own lines and the module's, at the production level ----
@@ -133,6 +142,7 @@ sub hostile_requests {
     is($st->{odd}, 401, 'a malformed key: 401');
     is($st->{query}, 401, 'a key only in the query is not a credential: 401');
     is($st->{query_limited2}, 503, 'limit_req refused the second (and logged it)');
+    wait_for_log("$ServRoot/logs/keys.log", qr{/limited/v1/models.*\n.*/limited/v1/models});
     my $log = aigw_nginx_stop_clean('production level');
     unlike($log, qr/\[error\]/, 'no [error] in error.log');
     unlike($log, qr/Hygiene/, "error.log at $ProductionLevel: no raw key anywhere");
@@ -173,6 +183,7 @@ sub hostile_requests {
     like($r, qr/"args":"alt=sse&x=%20y"/, 'query key: the upstream gets the other parameters, byte for byte');
     like($r, qr/"key":""/, 'query key: and no key parameter');
     unlike($r, qr/Hygiene/, 'query key: the upstream never sees the raw key');
+    wait_for_log("$ServRoot/logs/keys.log", qr/alt=sse/);
     my $log = aigw_nginx_stop_clean('query key');
     unlike($log, qr/\[error\]/, 'query key: no [error] in error.log');
     unlike($log, qr/Hygiene/, 'query key: no raw key in error.log');
