@@ -10,20 +10,20 @@ NGX_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat -Werror=format-security -
 NGX_LD_OPT ?= -Wl,-z,relro -Wl,-z,now -fPIC
 
 MODULE     := $(BUILD)/nginx/objs/ngx_http_aigw_module.so
-CORE_SRCS  := $(wildcard src/core/*.cpp src/core/providers/*.cpp)
-NGX_SRCS   := $(wildcard src/ngx/*.cpp)
-HEADERS    := $(wildcard include/aigw/*.hpp src/core/*.hpp src/ngx/*.hpp)
+CORE_SRCS  := $(shell find src/core -name '*.cpp' | sort)
+NGX_SRCS   := $(shell find src/ngx -name '*.cpp' | sort)
+HEADERS    := $(shell find include/aigw src/core src/ngx -name '*.hpp' | sort)
 
-UNIT_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_LIBS     := -lcmocka -lsimdjson -lcrypto
-UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(wildcard t/unit/test_*.cpp))
+UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(shell find t/unit -name 'test_*.cpp' | sort))
 CORE_OBJS     := $(patsubst src/%.cpp,$(BUILD)/unit/obj/%.o,$(CORE_SRCS))
 
 # The admin CLI (scripts/aigw-keys runs it): not part of the module, so not in `config`.
 CLI           := $(BUILD)/aigw-keys
-CLI_CXXFLAGS  := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude
+CLI_CXXFLAGS  := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Isrc
 CLI_LIBS      := -lhiredis -lcrypto -lsimdjson
-CLI_CORE_SRCS := src/core/keys.cpp src/core/schema.cpp src/core/errors.cpp src/core/pricing.cpp
+CLI_CORE_SRCS := src/core/keys/keys.cpp src/core/schema.cpp src/core/api/error.cpp src/core/accounting/pricing.cpp
 CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/cli/aigw_keys.cpp)
 
 .PHONY: all module cli deps unit fuzz integration test demo bench install clean
@@ -72,19 +72,18 @@ unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 
 # A core parser under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. FUZZ_TARGET is
-# t/unit/fuzz_$(FUZZ_TARGET).cpp: sse_framer (what `make test` runs) or usage_scanner. The corpus
+# t/unit/*/fuzz_$(FUZZ_TARGET).cpp: sse_framer (what `make test` runs) or usage_scanner. The corpus
 # stays in $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where
 # the first stopped.
 FUZZ_CXX      ?= clang++
 FUZZ_TIME     ?= 20
 FUZZ_TARGET   ?= sse_framer
-FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     := src/core/sse_framer.cpp src/core/sse.cpp src/core/usage.cpp src/core/token_estimate.cpp \
-                 src/core/response_model.cpp src/core/json.cpp src/core/json_splice.cpp src/core/usage_scanner.cpp \
-                 src/core/log_value.cpp
+FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/dialects/openai_chat/*.cpp) \
+                 src/core/accounting/token_estimate.cpp
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_%: t/unit/fuzz_%.cpp $(FUZZ_SRCS) $(HEADERS)
+$(BUILD)/fuzz/fuzz_%: t/unit/text/fuzz_%.cpp $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $< $(FUZZ_SRCS) -lsimdjson -o $@
 

@@ -44,11 +44,13 @@ is($rc, 0, 'make module: up to date after a build, nothing to configure or compi
 unlike($text, qr/configure/, 'make module: does not run configure again') or diag($text);
 
 # What NGINX's objs/Makefile would do if one source were newer (-W: "what if", nothing touched).
-for my $src ('src/ngx/content.cpp', 'src/core/billing.cpp') {
+for my $src ('src/ngx/module.cpp', 'src/core/accounting/billing.cpp') {
     ($rc, $text) = make('-n', '-C', $nginx_dir, '-f', 'objs/Makefile', '-W', "$Root/$src", 'modules');
     is($rc, 0, "$src changed: the dry run works") or diag($text);
     my @compiled = $text =~ /-o (objs\/addon\/\S+\.o)/g;
-    (my $obj = $src) =~ s{^src/(.*)\.cpp$}{objs/addon/$1.o};
+    # NGINX names an addon object after the source's folder and file name only.
+    my ($dir, $file) = $src =~ m{([^/]+)/([^/]+)\.cpp$};
+    my $obj = "objs/addon/$dir/$file.o";
     is_deeply(\@compiled, [$obj], "$src changed: only $obj is compiled") or diag($text);
     like($text, qr/-o objs\/ngx_http_aigw_module\.so/, "$src changed: the module is linked again");
 }

@@ -40,8 +40,8 @@ my $Tmp = tempdir('aigw-billing-XXXXXX', TMPDIR => 1, CLEANUP => 1);  # not in t
 # ---- the settlement script, as the module ships it ----
 
 my $Script = do {
-    my $src = slurp('src/core/billing.cpp');
-    $src =~ /R"lua\((.*?)\)lua"/s or die "no settlement script in src/core/billing.cpp";
+    my $src = slurp('src/core/accounting/billing.cpp');
+    $src =~ /R"lua\((.*?)\)lua"/s or die "no settlement script in src/core/accounting/billing.cpp";
     $1;
 };
 

@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "aigw/keys.hpp"
-#include "aigw/pricing.hpp"
+#include "aigw/keys/keys.hpp"
+#include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "aigw/keys.hpp"
-#include "aigw/query_credentials.hpp"
+#include "aigw/keys/keys.hpp"
+#include "aigw/keys/query_credentials.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <type_traits>
 
-#include "aigw/endpoints.hpp"
-#include "aigw/errors.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/api/error.hpp"
 #include "ngx/billing.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/key_cache.hpp"

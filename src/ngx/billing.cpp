@@ -11,13 +11,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "aigw/billing.hpp"
-#include "aigw/errors.hpp"
-#include "aigw/keys.hpp"
-#include "aigw/output_reserve.hpp"
-#include "aigw/pricing.hpp"
+#include "aigw/accounting/billing.hpp"
+#include "aigw/api/error.hpp"
+#include "aigw/keys/keys.hpp"
+#include "aigw/accounting/output_reserve.hpp"
+#include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
-#include "aigw/token_estimate.hpp"
+#include "aigw/accounting/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "aigw/router.hpp"
+#include "aigw/routing/router.hpp"
 #include "ngx/ngx.hpp"
 
 enum { NGX_HTTP_AIGW_PROVIDER_OPENAI = 0 };

@@ -4,12 +4,12 @@
 #include <optional>
 #include <string>
 
-#include "aigw/json.hpp"
-#include "aigw/json_splice.hpp"
-#include "aigw/model_map.hpp"
-#include "aigw/models.hpp"
-#include "aigw/pricing.hpp"
-#include "aigw/router.hpp"
+#include "aigw/dialects/openai_chat/request.hpp"
+#include "aigw/text/json_splice.hpp"
+#include "aigw/routing/model_map.hpp"
+#include "aigw/dialects/openai_chat/models.hpp"
+#include "aigw/accounting/pricing.hpp"
+#include "aigw/routing/router.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/log_limit.hpp"
 #include "ngx/usage.hpp"

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "aigw/model_map.hpp"
-#include "aigw/pricing.hpp"
+#include "aigw/routing/model_map.hpp"
+#include "aigw/accounting/pricing.hpp"
 #include "ngx/aigw_module.hpp"
 
 static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;

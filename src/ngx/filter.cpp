@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "aigw/models.hpp"
-#include "aigw/response_model.hpp"
+#include "aigw/dialects/openai_chat/models.hpp"
+#include "aigw/dialects/openai_chat/response.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 

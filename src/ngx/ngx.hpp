@@ -9,7 +9,7 @@ extern "C" {
 
 #include <string_view>
 
-#include "aigw/log_value.hpp"
+#include "aigw/text/log_value.hpp"
 
 namespace aigw::ngx {
 

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "aigw/pricing.hpp"
+#include "aigw/accounting/pricing.hpp"
 #include "ngx/ngx.hpp"
 
 struct ngx_http_aigw_prices_conf_t {

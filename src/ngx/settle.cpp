@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "aigw/keys.hpp"
+#include "aigw/keys/keys.hpp"
 #include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"

@@ -4,9 +4,9 @@
 #include <new>
 #include <optional>
 
-#include "aigw/pricing.hpp"
-#include "aigw/response_model.hpp"
-#include "aigw/token_estimate.hpp"
+#include "aigw/accounting/pricing.hpp"
+#include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/accounting/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
 
 static void ngx_http_aigw_body_delete(void* data) noexcept {

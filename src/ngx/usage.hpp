@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "aigw/sse_framer.hpp"
-#include "aigw/token_estimate.hpp"
-#include "aigw/usage.hpp"
-#include "aigw/usage_scanner.hpp"
+#include "aigw/text/sse_framer.hpp"
+#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/dialects/openai_chat/usage.hpp"
+#include "aigw/text/usage_scanner.hpp"
 #include "ngx/ngx.hpp"
 
 struct ngx_http_aigw_ctx_t;

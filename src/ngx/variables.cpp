@@ -2,8 +2,8 @@
 #include <exception>
 #include <string>
 
-#include "aigw/keys.hpp"
-#include "aigw/pricing.hpp"
+#include "aigw/keys/keys.hpp"
+#include "aigw/accounting/pricing.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 

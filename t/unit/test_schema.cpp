@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "aigw/keys.hpp"
+#include "aigw/keys/keys.hpp"
 #include "aigw/schema.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.

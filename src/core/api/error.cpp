@@ -1,0 +1,380 @@
+#include "aigw/api/error.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace aigw {
+
+namespace {
+
+api_error make(int status, std::string_view type, std::string_view code, std::string message,
+               std::string param = {}) {
+    api_error e;
+    e.status = status;
+    e.type = type;
+    e.code = code;
+    e.message = std::move(message);
+    e.param = std::move(param);
+    return e;
+}
+
+// Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7), 0 if ill-formed.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c == 0xe0) {
+        n = 3;
+        lo = 0xa0;  // no overlong forms
+    } else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) {
+        n = 3;
+    } else if (c == 0xed) {
+        n = 3;
+        hi = 0x9f;  // no UTF-16 surrogates
+    } else if (c == 0xf0) {
+        n = 4;
+        lo = 0x90;  // no overlong forms
+    } else if (c >= 0xf1 && c <= 0xf3) {
+        n = 4;
+    } else if (c == 0xf4) {
+        n = 4;
+        hi = 0x8f;  // nothing above U+10FFFF
+    } else {
+        return 0;   // continuation byte, C0/C1 (overlong), F5..FF
+    }
+    if (s.size() - i < n || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k) {
+        if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+    }
+    return n;
+}
+
+// Messages may quote client bytes (a request path) and the rapidjson Writer copies bytes as
+// they are; JSON must be UTF-8, so each byte that is not part of a well-formed sequence
+// becomes U+FFFD.
+void write_text(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+    std::string fixed;
+    bool replaced = false;
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0 && !replaced) {
+            fixed.assign(s.data(), i);
+            replaced = true;
+        }
+        if (n == 0) {
+            fixed += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            if (replaced) fixed.append(s.data() + i, n);
+            i += n;
+        }
+    }
+    std::string_view out = replaced ? std::string_view(fixed) : s;
+    w.String(out.data(), static_cast<rapidjson::SizeType>(out.size()));
+}
+
+void write_string_or_null(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+    if (s.empty()) {
+        w.Null();
+    } else {
+        write_text(w, s);
+    }
+}
+
+}  // namespace
+
+api_error invalid_json_error(std::string_view detail) {
+    std::string msg =
+        "We could not parse the JSON body of your request. The API expects a JSON object";
+    if (!detail.empty()) {
+        msg += " (";
+        msg += detail;
+        msg += ")";
+    }
+    msg += ".";
+    return make(400, "invalid_request_error", "invalid_json", std::move(msg));
+}
+
+api_error not_an_object_error() {
+    return make(400, "invalid_request_error", "invalid_json",
+                "The request body must be a JSON object.");
+}
+
+api_error missing_model_error() {
+    return make(400, "invalid_request_error", "missing_required_parameter",
+                "You must provide a model parameter.", "model");
+}
+
+api_error invalid_type_error(std::string_view param, std::string_view expected,
+                             std::string_view got_phrase) {
+    std::string msg = "Invalid type for '";
+    msg += param;
+    msg += "': expected ";
+    msg += expected;
+    msg += ", but got ";
+    msg += got_phrase;
+    msg += " instead.";
+    return make(400, "invalid_request_error", "invalid_type", std::move(msg), std::string(param));
+}
+
+api_error string_too_long_error(std::string_view param, std::size_t max, std::size_t got) {
+    std::string msg = "Invalid '";
+    msg += param;
+    msg += "': string too long. Expected a string with maximum length ";
+    msg += std::to_string(max);
+    msg += ", but got a string with length ";
+    msg += std::to_string(got);
+    msg += " instead.";
+    return make(400, "invalid_request_error", "string_above_max_length", std::move(msg),
+                std::string(param));
+}
+
+api_error duplicate_member_error(std::string_view member) {
+    std::string msg = "Duplicate parameter '";
+    msg += member;
+    msg += "': the request body gives it more than once. Send each parameter once.";
+    return make(400, "invalid_request_error", "duplicate_parameter", std::move(msg),
+                std::string(member));
+}
+
+api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
+    std::string msg = "Invalid URL (";
+    msg += method;
+    msg += " ";
+    msg += path;
+    msg += ")";
+    return make(404, "invalid_request_error", "unknown_url", std::move(msg));
+}
+
+api_error method_not_allowed_error(std::string_view method, std::string_view path) {
+    std::string msg = "Method ";
+    msg += method;
+    msg += " is not allowed for ";
+    msg += path;
+    msg += ".";
+    return make(405, "invalid_request_error", "method_not_allowed", std::move(msg));
+}
+
+api_error upstream_unreachable_error() {
+    return make(502, "api_error", "upstream_unreachable",
+                "The gateway could not reach the upstream model provider.");
+}
+
+api_error upstream_timeout_error() {
+    return make(504, "api_error", "upstream_timeout",
+                "The upstream model provider did not respond in time.");
+}
+
+api_error upstream_bad_response_error(int status) {
+    // A 4xx that is not JSON keeps its status; anything else becomes a bad gateway.
+    int out = (status >= 400 && status < 500) ? status : 502;
+    std::string msg = "The upstream model provider returned HTTP " + std::to_string(status) +
+                      " without an API error body.";
+    return make(out, out < 500 ? "invalid_request_error" : "api_error", "upstream_error",
+                std::move(msg));
+}
+
+api_error upstream_interrupted_error() {
+    return make(502, "api_error", "upstream_interrupted",
+                "The upstream connection was interrupted before the response was complete.");
+}
+
+api_error model_not_found_error(std::string_view model) {
+    std::string msg = "The model `";
+    msg += model;
+    msg += "` does not exist or you do not have access to it.";
+    return make(404, "invalid_request_error", "model_not_found", std::move(msg));
+}
+
+api_error model_price_missing_error(std::string_view model) {
+    std::string msg = "The gateway has no price for model `";
+    msg += model;
+    msg += "`, so it cannot serve it. Ask the gateway's operator to set one.";
+    return make(500, "api_error", "model_price_missing", std::move(msg));
+}
+
+api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
+                                    int last_status) {
+    // Channels tried, which may be fewer than the model has (aigw_fallback_attempts, channels
+    // set aside): the message says what was tried.
+    std::string msg = tried == 1 ? "The upstream channel tried"
+                                 : "All " + std::to_string(tried) + " upstream channels tried";
+    msg += " for model `";
+    msg += model;
+    msg += "` failed";
+    switch (last) {
+    case attempt_failure::unreachable:
+        msg += "; the last could not be reached.";
+        return make(502, "api_error", "all_channels_failed", std::move(msg));
+    case attempt_failure::timeout:
+        msg += "; the last did not respond in time.";
+        return make(504, "api_error", "all_channels_failed", std::move(msg));
+    case attempt_failure::status:
+        break;
+    }
+    msg += "; the last answered HTTP " + std::to_string(last_status) + ".";
+    if (last_status == 429) {
+        return make(429, "rate_limit_error", "rate_limit_exceeded", std::move(msg));
+    }
+    if (last_status == 504) {
+        return make(504, "api_error", "all_channels_failed", std::move(msg));
+    }
+    return make(last_status == 503 ? 503 : 502, "api_error", "all_channels_failed", std::move(msg));
+}
+
+api_error error_for_status(int status) {
+    switch (status) {
+    case 400:
+        return make(400, "invalid_request_error", "bad_request", "The request was malformed.");
+    case 401:
+        return make(401, "authentication_error", "invalid_api_key",
+                    "The request is not authorized.");
+    case 403:
+        return make(403, "permission_error", "forbidden", "Access to this resource is denied.");
+    case 404:
+        return make(404, "invalid_request_error", "not_found",
+                    "The requested resource was not found.");
+    case 405:
+        return make(405, "invalid_request_error", "method_not_allowed",
+                    "The method is not allowed for this URL.");
+    case 408:
+        return make(408, "invalid_request_error", "request_timeout",
+                    "The client did not send the request in time.");
+    case 413:
+        return make(413, "invalid_request_error", "request_too_large",
+                    "The request body is larger than the gateway accepts.");
+    case 414:
+        return make(414, "invalid_request_error", "uri_too_long", "The request URL is too long.");
+    case 429:
+        return make(429, "rate_limit_error", "rate_limit_exceeded",
+                    "Too many requests. Slow down and retry later.");
+    case 502:
+        return upstream_unreachable_error();
+    case 503:
+        return make(503, "api_error", "service_unavailable",
+                    "The service is temporarily unavailable.");
+    case 504:
+        return upstream_timeout_error();
+    default:
+        break;
+    }
+    if (status >= 400 && status < 500) {
+        return make(status, "invalid_request_error", "bad_request",
+                    "The request could not be processed (HTTP " + std::to_string(status) + ").");
+    }
+    return make(status >= 500 && status < 600 ? status : 500, "api_error", "internal_error",
+                "The gateway failed to process the request.");
+}
+
+std::string error_json(const api_error& e) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("error");
+    w.StartObject();
+    w.Key("message");
+    write_text(w, e.message);
+    w.Key("type");
+    write_string_or_null(w, e.type);
+    w.Key("param");
+    write_string_or_null(w, e.param);
+    w.Key("code");
+    write_string_or_null(w, e.code);
+    w.EndObject();
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string error_sse_event(const api_error& e) {
+    std::string out = "event: error\ndata: ";
+    out += error_json(e);
+    out += "\n\n";
+    return out;
+}
+
+api_error missing_api_key_error() {
+    return make(401, "authentication_error", "missing_api_key",
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), "
+                "or in an x-api-key header.");
+}
+
+api_error invalid_api_key_error(std::string_view masked) {
+    std::string msg = "Incorrect API key provided: ";
+    msg += masked;
+    msg += ". Ask the administrator of this gateway for a valid key.";
+    return make(401, "authentication_error", "invalid_api_key", std::move(msg));
+}
+
+api_error malformed_api_key_error(std::string_view masked) {
+    std::string msg = "Malformed API key provided";
+    // A mask without a tail ("sk-aigw-…") tells the client nothing; leave it out.
+    static constexpr std::string_view ellipsis = "\xE2\x80\xA6";
+    if (masked.size() > ellipsis.size() &&
+        masked.substr(masked.size() - ellipsis.size()) != ellipsis) {
+        msg += ": ";
+        msg += masked;
+    }
+    msg += ". Keys of this gateway are `sk-aigw-` followed by 40 to 128 letters and digits. "
+           "Ask the administrator of this gateway for a valid key.";
+    return make(401, "authentication_error", "invalid_api_key", std::move(msg));
+}
+
+api_error key_disabled_error() {
+    return make(401, "authentication_error", "key_disabled",
+                "The API key provided has been disabled.");
+}
+
+api_error key_expired_error() {
+    return make(401, "authentication_error", "key_expired", "The API key provided has expired.");
+}
+
+api_error ip_not_allowed_error() {
+    return make(403, "permission_error", "ip_not_allowed",
+                "The API key provided may not be used from your IP address.");
+}
+
+api_error model_not_allowed_error(std::string_view model) {
+    std::string msg = "The API key provided is not allowed to use the model '";
+    msg += model;
+    msg += "'.";
+    return make(403, "permission_error", "model_not_allowed", std::move(msg), "model");
+}
+
+api_error keys_unavailable_error() {
+    // Fail closed: without Redis (and no cached entry) no key can be trusted.
+    return make(503, "api_error", "service_unavailable",
+                "The gateway cannot verify API keys right now. Please retry shortly.");
+}
+
+// Billing (billing.hpp). 402, not 429: OpenAI's SDKs retry a 429 on their own, and retrying
+// cannot help an account that has run out of money.
+api_error insufficient_quota_error(std::string_view scope) {
+    std::string msg = "You exceeded your current quota";
+    msg += scope == "group" ? " (the key's group)" : "";
+    msg += ". Please check your plan and billing details, or ask for a top-up.";
+    return make(402, "insufficient_quota", "insufficient_quota", std::move(msg));
+}
+
+api_error rate_limit_error(std::string_view what, std::int64_t limit, std::int64_t retry_ms,
+                           std::string_view scope) {
+    bool tokens = what == "tokens";
+    std::string msg = "Rate limit reached on ";
+    msg += tokens ? "tokens per min (TPM)" : "requests per min (RPM)";
+    msg += scope == "group" ? " for the key's group" : "";
+    msg += ": Limit " + std::to_string(limit) + ". Please try again in ";
+    std::int64_t s = (retry_ms + 999) / 1000;
+    msg += std::to_string(s < 1 ? 1 : s) + "s.";
+    return make(429, tokens ? "tokens" : "requests", "rate_limit_exceeded", std::move(msg));
+}
+
+api_error billing_unavailable_error() {
+    return make(503, "api_error", "service_unavailable",
+                "The gateway cannot check this key's quota right now. Please retry shortly.");
+}
+
+}  // namespace aigw

@@ -1,0 +1,66 @@
+#include "aigw/dialects/endpoints.hpp"
+
+namespace aigw {
+
+namespace {
+
+constexpr endpoint_info endpoints[] = {
+    {endpoint_id::chat_completions, "/v1/chat/completions", http_method::post, false, true, true,
+     true},
+    {endpoint_id::completions, "/v1/completions", http_method::post, false, true, true, true},
+    {endpoint_id::embeddings, "/v1/embeddings", http_method::post, false, true, true, false},
+    {endpoint_id::models, "/v1/models", http_method::get, false, false, false, false},
+    {endpoint_id::model_retrieve, "/v1/models/", http_method::get, true, false, false, false},
+};
+
+// "." and ".." segments would walk out of the endpoint once a proxy normalizes the path.
+bool has_dot_segment(std::string_view id) {
+    std::size_t start = 0;
+    while (start <= id.size()) {
+        std::size_t end = id.find('/', start);
+        if (end == std::string_view::npos) {
+            end = id.size();
+        }
+        std::string_view seg = id.substr(start, end - start);
+        if (seg == "." || seg == "..") {
+            return true;
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
+}  // namespace
+
+const endpoint_info* find_endpoint(std::string_view path) {
+    for (const auto& ep : endpoints) {
+        if (ep.prefix) {
+            // The id may hold slashes ("meta-llama/Llama-3-8B" on vLLM and OpenRouter),
+            // but no empty segment.
+            if (path.size() > ep.path.size() && path.substr(0, ep.path.size()) == ep.path) {
+                std::string_view id = path.substr(ep.path.size());
+                if (id.front() != '/' && id.back() != '/' &&
+                    id.find("//") == std::string_view::npos && !has_dot_segment(id)) {
+                    return &ep;
+                }
+            }
+        } else if (path == ep.path) {
+            return &ep;
+        }
+    }
+    return nullptr;
+}
+
+std::string_view api_path(std::string_view uri) {
+    std::size_t at = uri.find("/v1/");
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    return uri.substr(at);
+}
+
+std::string_view method_name(http_method m) {
+    return m == http_method::get ? "GET" : "POST";
+}
+
+}  // namespace aigw

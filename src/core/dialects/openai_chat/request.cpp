@@ -1,0 +1,323 @@
+#include "aigw/dialects/openai_chat/request.hpp"
+
+#include <iterator>
+
+#include <simdjson.h>
+
+#include "aigw/text/log_value.hpp"
+#include "core/text/json_walk.hpp"
+
+namespace aigw {
+
+static_assert(json_padding >= simdjson::SIMDJSON_PADDING, "json_padding must cover simdjson's padding");
+
+namespace od = simdjson::ondemand;
+
+namespace json_walk {
+
+// Every value is read with the getter of its type, which is what validates it.
+simdjson::error_code consume(od::value v, int depth) {
+    if (depth > max_depth) {
+        return simdjson::DEPTH_ERROR;
+    }
+    od::json_type t;
+    if (auto err = v.type().get(t)) {
+        return err;
+    }
+    switch (t) {
+    case od::json_type::object: {
+        od::object o;
+        if (auto err = v.get_object().get(o)) return err;
+        for (auto field : o) {
+            std::string_view key;
+            if (auto err = field.unescaped_key().get(key)) return err;
+            od::value inner;
+            if (auto err = field.value().get(inner)) return err;
+            if (auto err = consume(inner, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+        od::array a;
+        if (auto err = v.get_array().get(a)) return err;
+        for (auto item : a) {
+            od::value inner;
+            if (auto err = item.get(inner)) return err;
+            if (auto err = consume(inner, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        return v.get_string().get(s);
+    }
+    case od::json_type::number: {
+        od::number n;
+        return v.get_number().get(n);
+    }
+    case od::json_type::boolean: {
+        bool b;
+        return v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+        bool is_null = false;
+        if (auto err = v.is_null().get(is_null)) return err;
+        return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+    }
+    return simdjson::INCORRECT_TYPE;
+}
+
+bool at_end(od::document& doc) {
+    const char* loc = nullptr;
+    return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+}
+
+}  // namespace json_walk
+
+namespace {
+
+using json_walk::at_end;
+using json_walk::consume;
+
+std::string_view type_phrase(od::json_type t) {
+    switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+    }
+    return "an unknown type";
+}
+
+// A document is not a value in On-Demand; non-object tops are consumed by their own getters.
+simdjson::error_code consume_document(od::document& doc, od::json_type top) {
+    simdjson::error_code err = simdjson::SUCCESS;
+    switch (top) {
+    case od::json_type::array: {
+        od::array a;
+        if ((err = doc.get_array().get(a))) return err;
+        for (auto item : a) {
+            od::value inner;
+            if ((err = item.get(inner))) return err;
+            if ((err = consume(inner, 1))) return err;
+        }
+        break;
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        err = doc.get_string().get(s);
+        break;
+    }
+    case od::json_type::number: {
+        od::number n;
+        err = doc.get_number().get(n);
+        break;
+    }
+    case od::json_type::boolean: {
+        bool b;
+        err = doc.get_bool().get(b);
+        break;
+    }
+    case od::json_type::null: {
+        bool is_null = false;
+        if ((err = doc.is_null().get(is_null))) return err;
+        if (!is_null) return simdjson::N_ATOM_ERROR;
+        break;
+    }
+    case od::json_type::object:
+        break;
+    }
+    if (err) return err;
+    return at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
+}
+
+// The raw token of a string value runs from its opening quote to the next structural
+// character; trailing white space is not part of the value.
+std::size_t token_end(std::string_view token) {
+    std::size_t n = token.size();
+    while (n > 0 && (token[n - 1] == ' ' || token[n - 1] == '\t' || token[n - 1] == '\n' ||
+                     token[n - 1] == '\r')) {
+        --n;
+    }
+    return n;
+}
+
+request_fields invalid(simdjson::error_code err) {
+    request_fields f;
+    f.status = request_parse_status::invalid_json;
+    f.error_detail = simdjson::error_message(err);
+    return f;
+}
+
+}  // namespace
+
+request_fields parse_request(const char* data, std::size_t len, std::size_t capacity,
+                             bool model_required) {
+    // One parser per worker process: it keeps its buffers between requests.
+    static od::parser parser;
+
+    request_fields f;
+    if (capacity < len + simdjson::SIMDJSON_PADDING) {
+        f.error_detail = "internal: input buffer not padded";
+        return f;
+    }
+
+    od::document doc;
+    if (auto err = parser.iterate(simdjson::padded_string_view(data, len, capacity)).get(doc)) {
+        return invalid(err);
+    }
+
+    od::json_type top;
+    if (auto err = doc.type().get(top)) {
+        return invalid(err);
+    }
+    if (top != od::json_type::object) {
+        // Still validate: "[1," is invalid JSON, "[1]" is a valid non-object.
+        if (auto err = consume_document(doc, top)) return invalid(err);
+        f.status = request_parse_status::not_an_object;
+        return f;
+    }
+
+    od::object obj;
+    if (auto err = doc.get_object().get(obj)) {
+        return invalid(err);
+    }
+
+    od::json_type model_type = od::json_type::null;
+    bool model_seen = false;
+    od::json_type stream_type = od::json_type::null;
+    bool stream_seen = false;
+    bool model_too_long = false;
+    // The members read or rewritten, each allowed once.
+    static constexpr std::string_view once[] = {
+        "model", "stream", "stream_options", "max_tokens", "max_completion_tokens",
+        "max_output_tokens", "n",
+    };
+    bool seen[std::size(once)] = {};
+    auto duplicate = [&f](std::string_view name) {
+        f.status = request_parse_status::duplicate_member;
+        f.duplicate = name;
+        return f;
+    };
+
+    for (auto field : obj) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return invalid(err);
+        od::value v;
+        if (auto err = field.value().get(v)) return invalid(err);
+
+        for (std::size_t i = 0; i < std::size(once); ++i) {
+            if (key == once[i]) {
+                if (seen[i]) return duplicate(once[i]);
+                seen[i] = true;
+                break;
+            }
+        }
+
+        if (key == "model") {
+            model_seen = true;
+            if (auto err = v.type().get(model_type)) return invalid(err);
+            if (model_type == od::json_type::string) {
+                std::string_view token = v.raw_json_token();
+                std::string_view s;
+                if (auto err = v.get_string().get(s)) return invalid(err);
+                if (s.size() > model_name_max) {
+                    // Only a bounded prefix is kept: nothing downstream sees the whole value.
+                    model_too_long = true;
+                    f.model_size = s.size();
+                    s = s.substr(0, utf8_prefix_length(s, model_name_max));
+                }
+                f.model.assign(s.data(), s.size());
+                f.model_token_begin = static_cast<std::size_t>(token.data() - data);
+                f.model_token_end = f.model_token_begin + token_end(token);
+                continue;
+            }
+        } else if (key == "stream_options") {
+            f.has_stream_options = true;
+            f.stream_options_begin = static_cast<std::size_t>(v.raw_json_token().data() - data);
+            od::json_type t;
+            if (auto err = v.type().get(t)) return invalid(err);
+            if (t == od::json_type::object) {
+                // include_usage is spliced into this object: it must be there at most once.
+                od::object so;
+                if (auto err = v.get_object().get(so)) return invalid(err);
+                bool include_usage = false;
+                for (auto inner : so) {
+                    std::string_view inner_key;
+                    if (auto err = inner.unescaped_key().get(inner_key)) return invalid(err);
+                    od::value iv;
+                    if (auto err = inner.value().get(iv)) return invalid(err);
+                    if (inner_key == "include_usage") {
+                        if (include_usage) return duplicate("stream_options.include_usage");
+                        include_usage = true;
+                    }
+                    if (auto err = consume(iv, 2)) return invalid(err);
+                }
+                continue;
+            }
+        } else if (key == "max_tokens" || key == "max_completion_tokens" ||
+                   key == "max_output_tokens" || key == "n") {
+            // For reserving quota only: a value of another type is the upstream's to refuse.
+            std::int64_t n = 0;
+            if (v.get_int64().get(n) == simdjson::SUCCESS) {
+                if (key == "n") {
+                    f.choices = n;
+                } else if (n > f.max_tokens) {
+                    f.max_tokens = n;
+                }
+                continue;
+            }
+        } else if (key == "stream") {
+            stream_seen = true;
+            if (auto err = v.type().get(stream_type)) return invalid(err);
+            if (stream_type == od::json_type::boolean) {
+                bool b = false;
+                if (auto err = v.get_bool().get(b)) return invalid(err);
+                f.stream = b;
+                continue;
+            }
+        }
+        if (auto err = consume(v, 1)) return invalid(err);
+    }
+
+    if (!at_end(doc)) {
+        f.status = request_parse_status::invalid_json;
+        f.error_detail = "unexpected content after the JSON object";
+        return f;
+    }
+
+    if (model_too_long) {
+        f.status = request_parse_status::model_too_long;
+        return f;
+    }
+    if (stream_seen && stream_type != od::json_type::boolean && stream_type != od::json_type::null) {
+        f.status = request_parse_status::stream_not_bool;
+        f.wrong_type = type_phrase(stream_type);
+        return f;
+    }
+    if (stream_seen && stream_type == od::json_type::null) {
+        f.stream = false;
+    }
+    if (model_seen && model_type != od::json_type::string) {
+        if (model_type == od::json_type::null && !model_required) {
+            f.status = request_parse_status::ok;
+            return f;
+        }
+        f.status = model_type == od::json_type::null ? request_parse_status::model_missing
+                                                     : request_parse_status::model_not_string;
+        f.wrong_type = type_phrase(model_type);
+        return f;
+    }
+    f.has_model = model_seen;
+    if (!model_seen && model_required) {
+        f.status = request_parse_status::model_missing;
+        return f;
+    }
+    f.status = request_parse_status::ok;
+    return f;
+}
+
+}  // namespace aigw

@@ -1,0 +1,245 @@
+#include "aigw/dialects/openai_chat/usage.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <simdjson.h>
+
+#include "core/dialects/openai_chat/shapes.hpp"
+
+namespace aigw {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+using openai_shapes::for_each_field;
+using openai_shapes::for_each_item;
+using openai_shapes::shape;
+using openai_shapes::walk_message;
+using openai_shapes::walk_text;
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    return a > max - b ? max : a + b;
+}
+
+// A token count: a non-negative integer. Other types and negative or fractional numbers are
+// "not a count" (ok = false), not an error; only malformed JSON is an error.
+error_code read_count(od::value v, std::int64_t& out, bool& ok) {
+    ok = false;
+    od::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != od::json_type::number) return simdjson::SUCCESS;
+    od::number n;
+    if (auto err = v.get_number().get(n)) return err;
+    switch (n.get_number_type()) {
+    case od::number_type::signed_integer:
+        if (n.get_int64() >= 0) {
+            out = n.get_int64();
+            ok = true;
+        }
+        break;
+    case od::number_type::floating_point_number: {
+        // Some compatible servers print 12.0; beyond 2^53 a double is no longer a count.
+        double d = n.get_double();
+        if (d >= 0 && d <= 9007199254740992.0 && std::floor(d) == d) {
+            out = static_cast<std::int64_t>(d);
+            ok = true;
+        }
+        break;
+    }
+    case od::number_type::unsigned_integer:  // >= 2^63: nothing real
+        break;
+    }
+    return simdjson::SUCCESS;
+}
+
+// One count inside a *_details object ({"cached_tokens": 5}).
+error_code read_detail(od::value v, std::string_view name, std::int64_t& out) {
+    return for_each_field(v, [&](std::string_view key, od::value inner) {
+        if (key != name) return simdjson::SUCCESS;
+        bool ok = false;
+        return read_count(inner, out, ok);
+    });
+}
+
+error_code read_usage(od::value v, usage& u) {
+    u = usage{};
+    bool any = false;
+    bool total_seen = false;
+    // "usage": null in most chunks: not an object, no fields.
+    error_code status = for_each_field(v, [&](std::string_view key, od::value inner) {
+        bool ok = false;
+        error_code err = simdjson::SUCCESS;
+        if (key == "prompt_tokens") {
+            err = read_count(inner, u.prompt_tokens, ok);
+        } else if (key == "completion_tokens") {
+            err = read_count(inner, u.completion_tokens, ok);
+        } else if (key == "total_tokens") {
+            err = read_count(inner, u.total_tokens, ok);
+            total_seen = total_seen || ok;
+        } else if (key == "prompt_tokens_details") {
+            err = read_detail(inner, "cached_tokens", u.cached_tokens);
+        } else if (key == "completion_tokens_details") {
+            err = read_detail(inner, "reasoning_tokens", u.reasoning_tokens);
+        }
+        any = any || ok;
+        return err;
+    });
+    if (status) return status;
+    if (!any) {
+        // Only details, or only counts of the wrong type: nothing to bill on.
+        u = usage{};
+        return simdjson::SUCCESS;
+    }
+    if (!total_seen) {
+        u.total_tokens = saturating_add(u.prompt_tokens, u.completion_tokens);
+    }
+    u.present = true;
+    return simdjson::SUCCESS;
+}
+
+// Collects the generated text of a message, a delta or a completion choice's "text".
+struct output_reader {
+    std::string* text;  // appended to when not null
+    bool& produced;     // set when any of the text is non-empty, or a tool call arrives
+
+    shape read_as(std::string_view key) const {
+        bool output = key == "content" || key == "reasoning_content" || key == "reasoning" ||
+                      key == "refusal";
+        return output ? shape::text_parts : shape::skip;
+    }
+
+    void on_text(std::string_view, std::string_view s) {
+        if (text != nullptr) text->append(s.data(), s.size());
+        produced = produced || !s.empty();
+    }
+
+    void on_image() {}
+
+    // A non-empty tool_calls array is output even when its first piece carries only an id.
+    void on_tool_call() { produced = true; }
+};
+
+error_code read_choice(od::value v, output_reader& reader) {
+    return for_each_field(v, [&](std::string_view key, od::value inner) {
+        if (key == "delta" || key == "message") return walk_message(inner, reader);
+        // /v1/completions puts the generated text here, streamed or not.
+        if (key == "text") return walk_text(inner, shape::text_parts, key, reader);
+        return simdjson::SUCCESS;
+    });
+}
+
+struct body_facts {
+    usage tokens;
+    bool choices_seen = false;  // "choices" was an array
+    bool choices_empty = false;
+    bool produced = false;
+};
+
+error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
+    output_reader reader{text, facts.produced};
+    od::object top;
+    if (auto err = doc.get_object().get(top)) return err;
+    for (auto field : top) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return err;
+        od::value v;
+        if (auto err = field.value().get(v)) return err;
+        if (key == "usage") {
+            // Duplicate keys: the last one wins, as in the client's own parser.
+            if (auto err = read_usage(v, facts.tokens)) return err;
+        } else if (key == "choices") {
+            od::json_type t;
+            if (auto err = v.type().get(t)) return err;
+            facts.choices_seen = t == od::json_type::array;
+            facts.choices_empty = facts.choices_seen;
+            auto each = [&](od::value choice) {
+                facts.choices_empty = false;
+                return read_choice(choice, reader);
+            };
+            if (auto err = for_each_item(v, each)) return err;
+        }
+    }
+    // Trailing bytes after the object make the whole document invalid (simdjson 3.0 has no
+    // document::at_end).
+    const char* loc = nullptr;
+    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
+        return simdjson::TRAILING_CONTENT;
+    }
+    return simdjson::SUCCESS;
+}
+
+// Parses `json` and reads it; false on any JSON error or a top level that is not an object.
+// `text` is only appended to on success.
+bool read_json(std::string_view json, std::string* text, body_facts& facts) {
+    // One parser per worker process: it keeps its buffers between calls.
+    static od::parser parser;
+    simdjson::padded_string padded(json.data(), json.size());
+    od::document doc;
+    if (parser.iterate(padded).get(doc)) return false;
+    od::json_type t;
+    if (doc.type().get(t) || t != od::json_type::object) return false;
+    std::string scratch;
+    if (read_body(doc, text != nullptr ? &scratch : nullptr, facts)) return false;
+    if (text != nullptr) text->append(scratch);
+    return true;
+}
+
+class openai_parser final : public usage_parser {
+public:
+    usage read_response(std::string_view body, std::string* completion_text) const noexcept override {
+        try {
+            body_facts facts;
+            if (!read_json(body, completion_text, facts)) return usage{};
+            return facts.tokens;
+        } catch (...) {
+            // Only allocation can throw here; an unreadable body has no usage.
+            return usage{};
+        }
+    }
+
+    chunk_info read_chunk(std::string_view data, std::string* text) const noexcept override {
+        chunk_info info;
+        try {
+            body_facts facts;
+            if (!read_json(data, text, facts)) return chunk_info{};
+            info.json_object = true;
+            info.tokens = facts.tokens;
+            info.usage_only = facts.choices_seen && facts.choices_empty && facts.tokens.present;
+            info.content_bearing = facts.produced;
+        } catch (...) {
+            return chunk_info{};
+        }
+        return info;
+    }
+};
+
+}  // namespace
+
+usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens) {
+    usage u;
+    u.prompt_tokens = prompt_tokens < 0 ? 0 : prompt_tokens;
+    u.completion_tokens = completion_tokens < 0 ? 0 : completion_tokens;
+    u.total_tokens = saturating_add(u.prompt_tokens, u.completion_tokens);
+    u.estimated = true;
+    return u;
+}
+
+std::string usage_parser::streamed_text(std::string_view data) const noexcept {
+    try {
+        std::string text;
+        read_chunk(data, &text);
+        return text;
+    } catch (...) {
+        return std::string();
+    }
+}
+
+const usage_parser& openai_usage_parser() {
+    static const openai_parser parser;
+    return parser;
+}
+
+}  // namespace aigw

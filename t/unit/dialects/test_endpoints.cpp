@@ -1,0 +1,204 @@
+// find_endpoint: which paths the gateway serves, and with what method and body rules.
+#include <string>
+#include <string_view>
+
+#include "aigw/dialects/endpoints.hpp"
+
+// cmocka last: it defines fail() and skip() macros that clash with C++ headers.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+extern "C" {  // cmocka.h has no C++ guard of its own
+#include <cmocka.h>
+}
+
+using aigw::endpoint_id;
+using aigw::endpoint_info;
+using aigw::find_endpoint;
+using aigw::http_method;
+
+namespace {
+
+void assert_not_found(std::string_view path) {
+    const endpoint_info* ep = find_endpoint(path);
+    if (ep != nullptr) {
+        print_error("path [%.*s] matched endpoint %d\n", static_cast<int>(path.size()),
+                    path.data(), static_cast<int>(ep->id));
+    }
+    assert_null(ep);
+}
+
+const endpoint_info* assert_found(std::string_view path, endpoint_id id) {
+    const endpoint_info* ep = find_endpoint(path);
+    if (ep == nullptr) {
+        print_error("path [%.*s] not found\n", static_cast<int>(path.size()), path.data());
+    }
+    assert_non_null(ep);
+    assert_int_equal(static_cast<int>(ep->id), static_cast<int>(id));
+    return ep;
+}
+
+void chat_completions(void**) {
+    const endpoint_info* ep = assert_found("/v1/chat/completions", endpoint_id::chat_completions);
+    assert_true(ep->path == "/v1/chat/completions");
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::post));
+    assert_false(ep->prefix);
+    assert_true(ep->has_json_body);
+    assert_true(ep->model_required);
+    assert_true(ep->streamable);
+}
+
+void completions(void**) {
+    const endpoint_info* ep = assert_found("/v1/completions", endpoint_id::completions);
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::post));
+    assert_false(ep->prefix);
+    assert_true(ep->has_json_body);
+    assert_true(ep->model_required);
+    assert_true(ep->streamable);
+}
+
+void embeddings(void**) {
+    const endpoint_info* ep = assert_found("/v1/embeddings", endpoint_id::embeddings);
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::post));
+    assert_false(ep->prefix);
+    assert_true(ep->has_json_body);
+    assert_true(ep->model_required);
+    assert_false(ep->streamable);
+}
+
+void models_list(void**) {
+    const endpoint_info* ep = assert_found("/v1/models", endpoint_id::models);
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::get));
+    assert_false(ep->prefix);
+    assert_false(ep->has_json_body);
+    assert_false(ep->model_required);
+    assert_false(ep->streamable);
+}
+
+void model_retrieve(void**) {
+    const endpoint_info* ep = assert_found("/v1/models/gpt-4o", endpoint_id::model_retrieve);
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::get));
+    assert_true(ep->prefix);
+    assert_true(ep->path == "/v1/models/");
+    assert_false(ep->has_json_body);
+    assert_false(ep->model_required);
+    assert_false(ep->streamable);
+
+    // Ids as providers spell them: dots, colons (fine-tuned), one character.
+    assert_found("/v1/models/gpt-3.5-turbo-0125", endpoint_id::model_retrieve);
+    assert_found("/v1/models/ft:gpt-4o-mini:acme:custom:9abc", endpoint_id::model_retrieve);
+    assert_found("/v1/models/x", endpoint_id::model_retrieve);
+    assert_found("/v1/models/models", endpoint_id::model_retrieve);
+    assert_found("/v1/models/.x", endpoint_id::model_retrieve);
+}
+
+void model_retrieve_prefix_rule(void**) {
+    // The id is not empty and has no empty segment; slashes inside are allowed
+    // (Hugging Face style ids served by vLLM or OpenRouter).
+    assert_not_found("/v1/models/");
+    assert_not_found("/v1/models//");
+    assert_not_found("/v1/models/gpt-4o/");
+    assert_not_found("/v1/models//gpt-4o");
+    assert_not_found("/v1/models/a//b");
+    assert_found("/v1/models/a/b", endpoint_id::model_retrieve);
+    assert_not_found("/v1/models/.");
+    assert_not_found("/v1/models/a/../b");
+    assert_not_found("/v1/models/a/..");
+    assert_found("/v1/models/meta-llama/Llama-3-8B", endpoint_id::model_retrieve);
+    // The prefix is "/v1/models/", not "/v1/models".
+    assert_not_found("/v1/modelsx");
+    assert_not_found("/v1/models-gpt-4o");
+    assert_not_found("/v1/model/gpt-4o");
+}
+
+void near_misses(void**) {
+    const char* const paths[] = {
+        "/v1/chat/completions/", "/v1/chat/completion",   "/v1/chat/completionss",
+        "/V1/chat/completions",  "/v1/Chat/Completions",  "/v1/CHAT/COMPLETIONS",
+        "v1/chat/completions",   "//v1/chat/completions", "/v1//chat/completions",
+        "/v1/chat//completions", "/v2/chat/completions",  "/chat/completions",
+        "/v1/chat",              "/v1/chat/",             "/v1/completions/",
+        "/v1/completion",        "/v1/embeddings/",       "/v1/embedding",
+        "/v1/Embeddings",        "/v1/models/../chat/completions",
+        "/v1/Models",            "/V1/models",            "/v1/models/",
+        "/v1",                   "/v1/",                  "/",
+        "",                      " /v1/models",           "/v1/models ",
+        "/v1/chat/completions?stream=true",              "/v1/chat/completions#x",
+        "/v1/chat/completions%20",                       "/v1/chat/completions.json",
+        "/api/v1/chat/completions",
+    };
+    for (const char* p : paths) {
+        assert_not_found(p);
+    }
+}
+
+void embedded_nul(void**) {
+    // The path is a length-delimited view: a NUL inside is not an end.
+    using namespace std::string_view_literals;
+    assert_not_found("/v1/models\0"sv);
+    assert_not_found("/v1/chat/completions\0"sv);
+    assert_not_found("/v1/chat/completions\0/x"sv);
+    assert_not_found("\0/v1/models"sv);
+    // A view cut from a longer buffer matches on its own length only.
+    const std::string buf = "/v1/embeddingsXYZ";
+    assert_found(std::string_view(buf).substr(0, 14), endpoint_id::embeddings);
+    assert_not_found(buf);
+}
+
+void stable_table(void**) {
+    // Callers may keep the pointer: the table is static.
+    assert_ptr_equal(find_endpoint("/v1/models/a"), find_endpoint("/v1/models/b"));
+    assert_ptr_equal(find_endpoint("/v1/models"), find_endpoint(std::string("/v1/models")));
+    assert_ptr_not_equal(find_endpoint("/v1/models"), find_endpoint("/v1/models/a"));
+}
+
+void method_names(void**) {
+    assert_true(aigw::method_name(http_method::get) == "GET");
+    assert_true(aigw::method_name(http_method::post) == "POST");
+    // The name of each endpoint's method is what an HTTP request line carries.
+    assert_true(aigw::method_name(find_endpoint("/v1/chat/completions")->method) == "POST");
+    assert_true(aigw::method_name(find_endpoint("/v1/models")->method) == "GET");
+}
+
+void api_path_strips_mount_prefix(void**) {
+    using aigw::api_path;
+    assert_true(api_path("/v1/chat/completions") == "/v1/chat/completions");
+    assert_true(api_path("/openai/v1/chat/completions") == "/v1/chat/completions");
+    assert_true(api_path("/a/b/v1/models/gpt-4o") == "/v1/models/gpt-4o");
+    assert_true(api_path("/v1/") == "/v1/");
+    // No "/v1/" segment: nothing.
+    assert_true(api_path("").empty());
+    assert_true(api_path("/").empty());
+    assert_true(api_path("/v1").empty());
+    assert_true(api_path("/chat/completions").empty());
+    assert_true(api_path("/V1/models").empty());
+    assert_true(api_path("/api-v1/models").empty());
+    // The result is a view into the input, so it needs no copy.
+    const std::string uri = "/gw/v1/embeddings";
+    std::string_view p = api_path(uri);
+    assert_ptr_equal(p.data(), uri.data() + 3);
+    assert_int_equal(p.size(), uri.size() - 3);
+    // Together with find_endpoint: a mounted path finds the same endpoint.
+    assert_ptr_equal(find_endpoint(api_path("/openai/v1/models")), find_endpoint("/v1/models"));
+    assert_null(find_endpoint(api_path("/openai/v1/chat/completion")));
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(chat_completions),
+        cmocka_unit_test(completions),
+        cmocka_unit_test(embeddings),
+        cmocka_unit_test(models_list),
+        cmocka_unit_test(model_retrieve),
+        cmocka_unit_test(model_retrieve_prefix_rule),
+        cmocka_unit_test(near_misses),
+        cmocka_unit_test(embedded_nul),
+        cmocka_unit_test(stable_table),
+        cmocka_unit_test(method_names),
+        cmocka_unit_test(api_path_strips_mount_prefix),
+    };
+    return cmocka_run_group_tests_name("endpoints", tests, nullptr, nullptr);
+}
