@@ -8,6 +8,7 @@
 
 #include "aigw/dialects/openai_chat/models.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/dialects/openai_chat/error.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
 

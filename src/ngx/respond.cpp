@@ -1,4 +1,5 @@
 // Responses the gateway writes itself: OpenAI-shaped errors and response headers.
+#include "aigw/dialects/openai_chat/error.hpp"
 #include "ngx/aigw_module.hpp"
 
 #include <string>

@@ -1,5 +1,6 @@
-// The OpenAI error body: {"error":{"message","type","param","code"}}. Every failure a client can
-// meet is built here, so the wording and the type/code pairs live in one place.
+// The canonical error: every failure a client can meet is built here, so the wording and the
+// type/code pairs live in one place. The words are OpenAI's (type, code, param, message); each
+// dialect writes them in its own error shape (dialect::error_body).
 #pragma once
 
 #include <cstddef>
@@ -53,12 +54,6 @@ api_error all_channels_failed_error(std::string_view model, unsigned tried, atte
 // Generic mapping for statuses NGINX itself produced (413 from client_max_body_size,
 // 400 bad chunked body, 408, 500 ...), used to replace NGINX's HTML error pages.
 api_error error_for_status(int status);
-
-// {"error":{"message":...,"type":...,"param":...,"code":...}}
-std::string error_json(const api_error& e);
-
-// "event: error\ndata: {...}\n\n" for a stream that already started.
-std::string error_sse_event(const api_error& e);
 
 // Client key checks in the access phase (see keys.hpp). Messages name the key only masked.
 api_error missing_api_key_error();                      // 401, no key in any header

@@ -1,7 +1,9 @@
-// The OpenAI API paths the gateway serves, with their method and body expectations.
+// The API paths the gateway serves, with their method, body expectations and dialect.
 #pragma once
 
 #include <string_view>
+
+#include "aigw/dialects/dialect.hpp"
 
 namespace aigw {
 
@@ -23,6 +25,7 @@ struct endpoint_info {
     bool has_json_body;      // POST with a JSON object body
     bool model_required;
     bool streamable;         // accepts "stream": true
+    dialect_id dialect;      // what the client speaks here: its errors, usage, model lists
 };
 
 // nullptr when the path is not one the gateway serves.

@@ -4,13 +4,18 @@ namespace aigw {
 
 namespace {
 
+constexpr dialect_id openai = dialect_id::openai_chat;
+
 constexpr endpoint_info endpoints[] = {
     {endpoint_id::chat_completions, "/v1/chat/completions", http_method::post, false, true, true,
-     true},
-    {endpoint_id::completions, "/v1/completions", http_method::post, false, true, true, true},
-    {endpoint_id::embeddings, "/v1/embeddings", http_method::post, false, true, true, false},
-    {endpoint_id::models, "/v1/models", http_method::get, false, false, false, false},
-    {endpoint_id::model_retrieve, "/v1/models/", http_method::get, true, false, false, false},
+     true, openai},
+    {endpoint_id::completions, "/v1/completions", http_method::post, false, true, true, true,
+     openai},
+    {endpoint_id::embeddings, "/v1/embeddings", http_method::post, false, true, true, false,
+     openai},
+    {endpoint_id::models, "/v1/models", http_method::get, false, false, false, false, openai},
+    {endpoint_id::model_retrieve, "/v1/models/", http_method::get, true, false, false, false,
+     openai},
 };
 
 // "." and ".." segments would walk out of the endpoint once a proxy normalizes the path.

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "aigw/api/error.hpp"
+#include "aigw/dialects/openai_chat/error.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.
 #include <stdarg.h>

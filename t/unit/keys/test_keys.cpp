@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "aigw/dialects/openai_chat/error.hpp"
 #include "aigw/api/error.hpp"
 #include "aigw/keys/keys.hpp"
 #include "aigw/schema.hpp"

@@ -218,25 +218,6 @@ public:
 
 }  // namespace
 
-usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens) {
-    usage u;
-    u.prompt_tokens = prompt_tokens < 0 ? 0 : prompt_tokens;
-    u.completion_tokens = completion_tokens < 0 ? 0 : completion_tokens;
-    u.total_tokens = saturating_add(u.prompt_tokens, u.completion_tokens);
-    u.estimated = true;
-    return u;
-}
-
-std::string usage_parser::streamed_text(std::string_view data) const noexcept {
-    try {
-        std::string text;
-        read_chunk(data, &text);
-        return text;
-    } catch (...) {
-        return std::string();
-    }
-}
-
 const usage_parser& openai_usage_parser() {
     static const openai_parser parser;
     return parser;

@@ -1,0 +1,63 @@
+// The canonical usage: token counts of one request, whatever dialect the upstream spoke, and the
+// interface a dialect implements to read them from its whole responses and streamed chunks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace aigw {
+
+// prompt_tokens are all input tokens (cached ones included), completion_tokens all output
+// tokens (reasoning included), as OpenAI counts them; a dialect that counts otherwise converts.
+struct usage {
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;      // prompt + completion when the upstream left it out
+    std::int64_t cached_tokens = 0;     // prompt tokens read from the provider's cache
+    std::int64_t reasoning_tokens = 0;  // completion tokens spent on reasoning
+    bool present = false;               // the upstream reported these counts
+    bool estimated = false;             // the counts are our estimate: the upstream reported none
+};
+
+// An estimate for a request the upstream reported no usage for.
+usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens);
+
+// What one streamed chunk (an SSE event's data) tells the gateway.
+struct chunk_info {
+    usage tokens;                  // present only when this chunk carried usage
+    bool json_object = false;      // the data parsed as a JSON object; nothing below is set otherwise
+    bool usage_only = false;       // choices is [] and usage present: the include_usage chunk
+    bool content_bearing = false;  // the model produced output here: for time to first token
+};
+
+// One dialect's usage reading (dialect::usage_reader()). The glue holds a `const usage_parser&`
+// and never looks inside a body itself.
+// Inputs need no padding: they are copied into a padded buffer first (one memcpy, which is
+// small next to parsing). Nothing throws: malformed JSON, nulls and wrong types read as
+// "no usage", and a field of the wrong type is skipped. Values the reader skips (an
+// embedding's floats, ids) are checked for structure only, not fully validated: reading a
+// large response costs little more than finding its "usage".
+class usage_parser {
+public:
+    virtual ~usage_parser() = default;
+
+    // Usage of a whole response body (chat.completion, text_completion, embeddings list).
+    // When `completion_text` is not null the generated text is appended to it, for an estimate.
+    virtual usage read_response(std::string_view body, std::string* completion_text) const noexcept = 0;
+
+    // Everything the stream path needs from one chunk, in one parse. When `text` is not null
+    // the text this chunk generated (content, reasoning, tool-call names and arguments,
+    // refusal) is appended to it.
+    virtual chunk_info read_chunk(std::string_view data, std::string* text) const noexcept = 0;
+
+    // Single-question forms of the two above.
+    usage from_response(std::string_view body) const noexcept { return read_response(body, nullptr); }
+    usage from_chunk(std::string_view data) const noexcept { return read_chunk(data, nullptr).tokens; }
+    bool is_usage_only_chunk(std::string_view data) const noexcept { return read_chunk(data, nullptr).usage_only; }
+    bool is_content_bearing(std::string_view data) const noexcept { return read_chunk(data, nullptr).content_bearing; }
+    // The text to count for a completion estimate; empty on any error.
+    std::string streamed_text(std::string_view data) const noexcept;
+};
+
+}  // namespace aigw

@@ -1,0 +1,94 @@
+// A dialect is a wire format: what a client speaks at an endpoint, and what a channel's upstream
+// speaks. Each one lives in its own folder under dialects/ and offers this interface; the glue
+// holds `const dialect&` and never names a wire format itself.
+//
+// Two ways through the gateway:
+// - passthrough, when the client's dialect is the channel's: the body goes on as it came but
+//   the spliced model (read_request finds it), the answer comes back as it came but the renamed
+//   model (rename_*), and only usage is read on the way (usage_reader);
+// - translation, when they differ: client dialect -> api::request -> channel dialect, and back
+//   channel decoder -> api::event -> client encoder (api/request.hpp, api/stream.hpp).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aigw/api/error.hpp"
+#include "aigw/api/request.hpp"
+#include "aigw/api/stream.hpp"
+#include "aigw/api/usage.hpp"
+
+namespace aigw {
+
+enum class dialect_id : unsigned char {
+    openai_chat,  // OpenAI Chat Completions, and the classic /v1 endpoints around it
+};
+
+class dialect {
+public:
+    virtual ~dialect() = default;
+
+    virtual dialect_id id() const noexcept = 0;
+    virtual std::string_view name() const noexcept = 0;  // for logs and metrics: "openai_chat"
+
+    // --- request ---
+    // The fields every request is read for, without building a tree. `capacity` must be
+    // >= len + json_padding; the padding may be read, never written.
+    virtual request_fields read_request(const char* data, std::size_t len, std::size_t capacity,
+                                        bool model_required) const = 0;
+    // The whole request as the pivot. False, with `err` set (a 400 in the client's words),
+    // when the body is not a request this dialect can translate.
+    virtual bool request_to_pivot(std::string_view body, api::request& out,
+                                  api_error& err) const = 0;
+    // The pivot as this dialect's request body (for a channel that speaks it).
+    virtual std::string request_from_pivot(const api::request& req) const = 0;
+
+    // --- response, passthrough ---
+    virtual const usage_parser& usage_reader() const noexcept = 0;
+    // A whole body with its top-level model named `model`; unchanged when it has none.
+    virtual std::string rename_response_model(std::string_view body,
+                                              std::string_view model) const = 0;
+    // One whole SSE event, its data's model named `model`; unchanged when it has none.
+    virtual std::string rename_event_model(std::string_view event,
+                                           std::string_view model) const = 0;
+
+    // --- response, translation ---
+    virtual bool response_to_pivot(std::string_view body, api::response& out) const = 0;
+    virtual std::string response_from_pivot(const api::response& resp) const = 0;
+    // For a stream from a channel that speaks this dialect.
+    virtual std::unique_ptr<api::stream_decoder> stream_decoder() const = 0;
+    // For a stream to a client that speaks this dialect, answering `req`.
+    virtual std::unique_ptr<api::stream_encoder> stream_encoder(const api::request& req) const = 0;
+
+    // --- errors ---
+    virtual std::string error_body(const api_error& e) const = 0;
+    // The error as one SSE event, for a stream that already started.
+    virtual std::string error_event(const api_error& e) const = 0;
+
+    // --- model lists ---
+    // The gateway's own list from its model table's public names, those `allowed` accepts.
+    virtual std::string model_list(const std::vector<std::string>& ids,
+                                   const std::function<bool(std::string_view)>& allowed,
+                                   long long created, std::string_view owned_by) const = 0;
+    virtual std::string model_object(std::string_view id, long long created,
+                                     std::string_view owned_by) const = 0;
+    // An upstream's list narrowed to what `allowed` accepts; nullopt when it is not a list.
+    virtual std::optional<std::string> filter_model_list(
+        std::string_view body, const std::function<bool(std::string_view)>& allowed) const = 0;
+};
+
+const dialect& dialect_of(dialect_id id) noexcept;
+
+// The dialect a channel's upstream speaks, from its provider= name ("openai"); nullopt for a
+// name no dialect serves.
+std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept;
+
+// The provider= names, for error messages: "openai".
+std::string_view provider_names() noexcept;
+
+}  // namespace aigw

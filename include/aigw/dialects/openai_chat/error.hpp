@@ -1,0 +1,16 @@
+// OpenAI's error shape for the canonical error.
+#pragma once
+
+#include <string>
+
+#include "aigw/api/error.hpp"
+
+namespace aigw {
+
+// {"error":{"message":...,"type":...,"param":...,"code":...}}
+std::string error_json(const api_error& e);
+
+// "event: error\ndata: {...}\n\n" for a stream that already started.
+std::string error_sse_event(const api_error& e);
+
+}  // namespace aigw

@@ -1,0 +1,36 @@
+// OpenAI Chat Completions to and from the pivot (api/request.hpp, api/stream.hpp): what the
+// dialect interface's translation half calls. Passthrough never comes here.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "aigw/api/error.hpp"
+#include "aigw/api/request.hpp"
+#include "aigw/api/stream.hpp"
+
+namespace aigw {
+
+// A chat.completions request body -> the pivot. False with `err` (400, OpenAI's words, `param`
+// naming the member) for malformed JSON, a body that is not an object, wrong types, or what
+// the pivot cannot carry (n > 1, an audio or file content part).
+bool openai_chat_request_to_pivot(std::string_view body, api::request& out, api_error& err);
+
+// The pivot -> a chat.completions request body (compact JSON).
+std::string openai_chat_request_from_pivot(const api::request& req);
+
+// A chat.completion body -> the pivot (the first choice). False when it is not one.
+bool openai_chat_response_to_pivot(std::string_view body, api::response& out);
+
+// The pivot -> a chat.completion body.
+std::string openai_chat_response_from_pivot(const api::response& resp);
+
+// chat.completion.chunk events -> pivot events.
+std::unique_ptr<api::stream_decoder> openai_chat_stream_decoder();
+
+// Pivot events -> chat.completion.chunk events ("data: {...}\n\n", then "data: [DONE]\n\n"),
+// for a client that sent `req` (its include_usage decides whether usage gets a chunk).
+std::unique_ptr<api::stream_encoder> openai_chat_stream_encoder(const api::request& req);
+
+}  // namespace aigw

@@ -1,0 +1,25 @@
+// Writing JSON: RapidJSON's Writer (correct escaping and numbers), and strings that may hold
+// client bytes written as valid UTF-8.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace aigw {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7), 0 if ill-formed.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
+
+// A JSON string of `s`. RapidJSON's Writer copies bytes as they are and JSON must be UTF-8:
+// each byte that is not part of a well-formed sequence becomes U+FFFD.
+void write_text(json_writer& w, std::string_view s);
+
+// write_text, or null for an empty `s`.
+void write_text_or_null(json_writer& w, std::string_view s);
+
+}  // namespace aigw

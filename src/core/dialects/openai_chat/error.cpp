@@ -1,0 +1,33 @@
+#include "aigw/dialects/openai_chat/error.hpp"
+
+#include "aigw/text/json_write.hpp"
+
+namespace aigw {
+
+std::string error_json(const api_error& e) {
+    rapidjson::StringBuffer buf;
+    json_writer w(buf);
+    w.StartObject();
+    w.Key("error");
+    w.StartObject();
+    w.Key("message");
+    write_text(w, e.message);
+    w.Key("type");
+    write_text_or_null(w, e.type);
+    w.Key("param");
+    write_text_or_null(w, e.param);
+    w.Key("code");
+    write_text_or_null(w, e.code);
+    w.EndObject();
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string error_sse_event(const api_error& e) {
+    std::string out = "event: error\ndata: ";
+    out += error_json(e);
+    out += "\n\n";
+    return out;
+}
+
+}  // namespace aigw

@@ -1,0 +1,24 @@
+// Translation lands with the next commit; until then every translation reports that it
+// cannot translate, and the glue uses passthrough only (one dialect exists).
+#include "aigw/dialects/openai_chat/translate.hpp"
+
+namespace aigw {
+
+bool openai_chat_request_to_pivot(std::string_view, api::request&, api_error& err) {
+    err = error_for_status(501);
+    return false;
+}
+
+std::string openai_chat_request_from_pivot(const api::request&) { return std::string(); }
+
+bool openai_chat_response_to_pivot(std::string_view, api::response&) { return false; }
+
+std::string openai_chat_response_from_pivot(const api::response&) { return std::string(); }
+
+std::unique_ptr<api::stream_decoder> openai_chat_stream_decoder() { return nullptr; }
+
+std::unique_ptr<api::stream_encoder> openai_chat_stream_encoder(const api::request&) {
+    return nullptr;
+}
+
+}  // namespace aigw

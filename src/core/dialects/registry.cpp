@@ -1,0 +1,25 @@
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/openai_chat/dialect.hpp"
+
+namespace aigw {
+
+const dialect& dialect_of(dialect_id id) noexcept {
+    switch (id) {
+    case dialect_id::openai_chat:
+        break;
+    }
+    return openai_chat_dialect();
+}
+
+std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept {
+    if (provider == "openai") {
+        return dialect_id::openai_chat;
+    }
+    return std::nullopt;
+}
+
+std::string_view provider_names() noexcept {
+    return "openai";
+}
+
+}  // namespace aigw

@@ -1,0 +1,133 @@
+// The dialect interface: the registry, provider names, and OpenAI Chat Completions used
+// through it giving the very bytes its own functions give (the glue sees only the interface).
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/dialects/openai_chat/dialect.hpp"
+#include "aigw/dialects/openai_chat/error.hpp"
+#include "aigw/dialects/openai_chat/models.hpp"
+#include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/dialects/openai_chat/usage.hpp"
+
+// cmocka last: it defines fail() and skip() macros that clash with C++ headers.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+extern "C" {  // cmocka.h has no C++ guard of its own
+#include <cmocka.h>
+}
+
+#include "assert_sv.hpp"
+
+using aigw::dialect;
+using aigw::dialect_id;
+
+namespace {
+
+const dialect& chat() { return aigw::dialect_of(dialect_id::openai_chat); }
+
+void registry(void**) {
+    assert_ptr_equal(&chat(), &aigw::openai_chat_dialect());
+    assert_int_equal(static_cast<int>(chat().id()), static_cast<int>(dialect_id::openai_chat));
+    assert_sv_equal(chat().name(), "openai_chat");
+}
+
+void providers(void**) {
+    auto d = aigw::provider_dialect("openai");
+    assert_true(d.has_value());
+    assert_int_equal(static_cast<int>(*d), static_cast<int>(dialect_id::openai_chat));
+    assert_false(aigw::provider_dialect("").has_value());
+    assert_false(aigw::provider_dialect("OpenAI").has_value());  // names are exact
+    assert_false(aigw::provider_dialect("openai ").has_value());
+    assert_false(aigw::provider_dialect("gemini-pro").has_value());
+    assert_sv_equal(aigw::provider_names(), "openai");
+}
+
+void endpoints_name_their_dialect(void**) {
+    for (const char* path : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+                             "/v1/models", "/v1/models/gpt-4o"}) {
+        const aigw::endpoint_info* ep = aigw::find_endpoint(path);
+        assert_non_null(ep);
+        assert_int_equal(static_cast<int>(ep->dialect), static_cast<int>(dialect_id::openai_chat));
+    }
+}
+
+void read_request(void**) {
+    const std::string body = R"({"stream":true,"model":"gpt-4o","max_tokens":7,"n":2})";
+    std::vector<char> buf(body.size() + aigw::json_padding, ' ');
+    std::memcpy(buf.data(), body.data(), body.size());
+    aigw::request_fields f = chat().read_request(buf.data(), body.size(), buf.size(), true);
+    assert_int_equal(static_cast<int>(f.status), static_cast<int>(aigw::request_parse_status::ok));
+    assert_string_equal(f.model.c_str(), "gpt-4o");
+    assert_true(f.stream);
+    assert_int_equal(f.max_tokens, 7);
+    assert_int_equal(f.choices, 2);
+    assert_sv_equal(std::string_view(body).substr(f.model_token_begin,
+                                                  f.model_token_end - f.model_token_begin),
+                    "\"gpt-4o\"");
+
+    aigw::request_fields bad = chat().read_request(buf.data(), 3, buf.size(), true);
+    assert_int_equal(static_cast<int>(bad.status),
+                     static_cast<int>(aigw::request_parse_status::invalid_json));
+}
+
+void usage_and_rename(void**) {
+    const std::string body =
+        R"({"id":"c1","object":"chat.completion","model":"up-1","choices":[],)"
+        R"("usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}})";
+    assert_ptr_equal(&chat().usage_reader(), &aigw::openai_usage_parser());
+    aigw::usage u = chat().usage_reader().from_response(body);
+    assert_true(u.present);
+    assert_int_equal(u.prompt_tokens, 3);
+    assert_int_equal(u.completion_tokens, 4);
+
+    std::string renamed = chat().rename_response_model(body, "gpt-4o");
+    assert_sv_equal(renamed, aigw::rename_response_model(body, "gpt-4o"));
+    assert_true(renamed.find(R"("model":"gpt-4o")") != std::string::npos);
+
+    const std::string event = "data: {\"model\":\"up-1\",\"choices\":[]}\n\n";
+    assert_sv_equal(chat().rename_event_model(event, "gpt-4o"),
+                    "data: {\"model\":\"gpt-4o\",\"choices\":[]}\n\n");
+}
+
+void errors(void**) {
+    aigw::api_error e = aigw::model_not_found_error("nope");
+    assert_sv_equal(chat().error_body(e), aigw::error_json(e));
+    assert_sv_equal(chat().error_event(e), aigw::error_sse_event(e));
+    assert_true(chat().error_body(e).rfind("{\"error\":{", 0) == 0);
+    assert_true(chat().error_event(e).rfind("event: error\ndata: {\"error\":", 0) == 0);
+}
+
+void model_lists(void**) {
+    std::vector<std::string> ids = {"a", "b", "c"};
+    auto allow = [](std::string_view id) { return id != "b"; };
+    assert_sv_equal(chat().model_list(ids, allow, 1700000000, "aigw"),
+                    aigw::model_list_json(ids, allow, 1700000000, "aigw"));
+    assert_sv_equal(chat().model_object("a", 1700000000, "aigw"),
+                    aigw::model_object_json("a", 1700000000, "aigw"));
+    const std::string upstream = R"({"object":"list","data":[{"id":"a"},{"id":"b"}]})";
+    auto narrowed = chat().filter_model_list(upstream, allow);
+    assert_true(narrowed.has_value());
+    assert_sv_equal(*narrowed, R"({"object":"list","data":[{"id":"a"}]})");
+    assert_false(chat().filter_model_list("[1,2]", allow).has_value());
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registry),
+        cmocka_unit_test(providers),
+        cmocka_unit_test(endpoints_name_their_dialect),
+        cmocka_unit_test(read_request),
+        cmocka_unit_test(usage_and_rename),
+        cmocka_unit_test(errors),
+        cmocka_unit_test(model_lists),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
