@@ -24,7 +24,9 @@
 #include <utility>
 #include <vector>
 
-#include "aigw/keys/keys.hpp"
+#include "aigw/keys/cidr.hpp"
+#include "aigw/keys/key_record.hpp"
+#include "aigw/keys/key_text.hpp"
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
 

@@ -3,7 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "aigw/keys/keys.hpp"
+#include "aigw/keys/key_record.hpp"
+#include "aigw/keys/key_text.hpp"
 #include "aigw/schema.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.

@@ -1,18 +1,12 @@
 // Credential parameters of a query string: stripped for the upstream, masked for the logs.
 #include "aigw/keys/query_credentials.hpp"
 
-#include "aigw/keys/keys.hpp"
+#include "aigw/keys/key_text.hpp"
+#include "aigw/text/hex.hpp"
 
 namespace aigw {
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // One `name=value` of a query: where its name ends and where the parameter ends.
 struct param {
@@ -34,9 +28,9 @@ bool is_credential_param(std::string_view name) {
     std::string decoded;
     for (std::size_t i = 0; i < name.size(); i++) {
         char c = name[i];
-        if (c == '%' && i + 2 < name.size() && hex_value(name[i + 1]) >= 0 &&
-            hex_value(name[i + 2]) >= 0) {
-            c = static_cast<char>(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2]));
+        if (c == '%' && i + 2 < name.size() && hex_digit_value(name[i + 1]) >= 0 &&
+            hex_digit_value(name[i + 2]) >= 0) {
+            c = static_cast<char>(hex_digit_value(name[i + 1]) * 16 + hex_digit_value(name[i + 2]));
             i += 2;
         }
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

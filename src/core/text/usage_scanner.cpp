@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "aigw/text/hex.hpp"
+
 namespace aigw {
 
 namespace {
@@ -28,13 +30,6 @@ constexpr byte_classes classes = make_classes();
 
 bool is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Unescapes a short key (only to compare it with an ASCII name: any code point past ASCII
 // becomes a byte that matches no name). False on an escape JSON does not have.
 bool unescape_key(std::string_view raw, std::string& out) {
@@ -59,7 +54,7 @@ bool unescape_key(std::string_view raw, std::string& out) {
             if (raw.size() - i <= 4) return false;
             int cp = 0;
             for (int k = 1; k <= 4; ++k) {
-                int d = hex_digit(raw[i + k]);
+                int d = hex_digit_value(raw[i + k]);
                 if (d < 0) return false;
                 cp = cp * 16 + d;
             }

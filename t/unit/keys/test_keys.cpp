@@ -13,7 +13,9 @@
 
 #include "aigw/dialects/openai_chat/error.hpp"
 #include "aigw/api/error.hpp"
-#include "aigw/keys/keys.hpp"
+#include "aigw/keys/cidr.hpp"
+#include "aigw/keys/key_record.hpp"
+#include "aigw/keys/key_text.hpp"
 #include "aigw/schema.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.
