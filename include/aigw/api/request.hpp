@@ -92,6 +92,9 @@ struct message {
     std::string tool_call_id;            // tool: the call this message answers
     std::string name;                    // optional participant name
     std::string reasoning;               // assistant: reasoning text a provider returned
+    // assistant: the provider's signature over `reasoning` (Anthropic's thinking signature),
+    // which that provider needs to accept the reasoning back; "" when none came.
+    std::string reasoning_signature;
 };
 
 // A function the model may call. `parameters` is a JSON Schema as JSON text ("" when none).
@@ -130,6 +133,7 @@ struct request {
     std::optional<std::int64_t> max_tokens;
     std::optional<double> temperature;
     std::optional<double> top_p;
+    std::optional<std::int64_t> top_k;  // sample from the k likeliest tokens (Anthropic, Gemini)
     std::optional<std::int64_t> seed;
     std::vector<std::string> stop;
     api::response_format response_format;

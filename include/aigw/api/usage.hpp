@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,9 @@ struct usage {
     std::int64_t completion_tokens = 0;
     std::int64_t total_tokens = 0;      // prompt + completion when the upstream left it out
     std::int64_t cached_tokens = 0;     // prompt tokens read from the provider's cache
+    // Prompt tokens written to the provider's cache (Anthropic's cache_creation_input_tokens,
+    // billed above plain input); 0 for providers that cache without saying so.
+    std::int64_t cache_write_tokens = 0;
     std::int64_t reasoning_tokens = 0;  // completion tokens spent on reasoning
     bool present = false;               // the upstream reported these counts
     bool estimated = false;             // the counts are our estimate: the upstream reported none
@@ -29,6 +33,19 @@ struct chunk_info {
     bool json_object = false;      // the data parsed as a JSON object; nothing below is set otherwise
     bool usage_only = false;       // choices is [] and usage present: the include_usage chunk
     bool content_bearing = false;  // the model produced output here: for time to first token
+};
+
+// The usage of one stream, read chunk by chunk in order (usage_parser::stream_reader()). A
+// dialect that reports a stream's usage in pieces (Anthropic: the input counts in its first
+// event, the output counts in its last) combines them here; the glue keeps one per stream.
+class stream_usage {
+public:
+    virtual ~stream_usage() = default;
+    // As usage_parser::read_chunk, whose `tokens` stay what this chunk alone reported; the
+    // chunk's counts are folded into total() as the dialect defines.
+    virtual chunk_info read_chunk(std::string_view data, std::string* text) noexcept = 0;
+    // The stream's usage so far: present once a chunk reported usage.
+    virtual usage total() const noexcept = 0;
 };
 
 // One dialect's usage reading (dialect::usage_reader()). The glue holds a `const usage_parser&`
@@ -50,6 +67,11 @@ public:
     // the text this chunk generated (content, reasoning, tool-call names and arguments,
     // refusal) is appended to it.
     virtual chunk_info read_chunk(std::string_view data, std::string* text) const noexcept = 0;
+
+    // A reader for one stream. The default keeps the last chunk's usage that was present:
+    // right for a dialect that reports a stream's usage whole in one chunk (OpenAI's last).
+    // May throw std::bad_alloc.
+    virtual std::unique_ptr<stream_usage> stream_reader() const;
 
     // Single-question forms of the two above.
     usage from_response(std::string_view body) const noexcept { return read_response(body, nullptr); }

@@ -15,6 +15,32 @@ usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens
     return u;
 }
 
+namespace {
+
+// A stream whose usage comes whole: the last chunk that reported usage has it all.
+class last_usage final : public stream_usage {
+public:
+    explicit last_usage(const usage_parser& parser) : parser_(parser) {}
+
+    chunk_info read_chunk(std::string_view data, std::string* text) noexcept override {
+        chunk_info info = parser_.read_chunk(data, text);
+        if (info.tokens.present) total_ = info.tokens;
+        return info;
+    }
+
+    usage total() const noexcept override { return total_; }
+
+private:
+    const usage_parser& parser_;
+    usage total_;
+};
+
+}  // namespace
+
+std::unique_ptr<stream_usage> usage_parser::stream_reader() const {
+    return std::make_unique<last_usage>(*this);
+}
+
 std::string usage_parser::streamed_text(std::string_view data) const noexcept {
     try {
         std::string text;
