@@ -1,12 +1,12 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 
-#include <cstring>
 #include <memory>
 
 #include <simdjson.h>
 
 #include "aigw/dialects/openai_chat/request.hpp"
 #include "aigw/text/json_splice.hpp"
+#include "aigw/text/sse_data.hpp"
 #include "core/text/json_walk.hpp"
 
 namespace aigw {
@@ -14,54 +14,6 @@ namespace aigw {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-// Where the line starting at `at` ends: its first CR or LF, or the end of `s`. memchr, as
-// string_view::find_first_of tests the bytes one by one (that alone cost more than the parse).
-std::size_t line_end(std::string_view s, std::size_t at) {
-    const char* line = s.data() + at;
-    std::size_t len = s.size() - at;
-    if (const void* lf = std::memchr(line, '\n', len)) {
-        len = static_cast<std::size_t>(static_cast<const char*>(lf) - line);
-    }
-    if (const void* cr = std::memchr(line, '\r', len)) {
-        len = static_cast<std::size_t>(static_cast<const char*>(cr) - line);
-    }
-    return at + len;
-}
-
-// Each "data:" line's payload of an SSE event (the text after "data:" and one optional space)
-// replaced by what `rewrite` returns for it; std::nullopt from `rewrite` keeps the line. A line
-// ends at CR, LF or CRLF (the SSE grammar); every byte not rewritten, line ends included, is
-// copied as it is. std::nullopt when no line changed, so nothing is copied then.
-template <class Rewrite>
-std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite) {
-    constexpr std::string_view field = "data:";
-    std::optional<std::string> out;
-    std::size_t copied = 0;  // event[0, copied) is in out already
-    std::size_t at = 0;
-    while (at < event.size()) {
-        std::size_t eol = line_end(event, at);
-        std::string_view line = event.substr(at, eol - at);
-        if (line.substr(0, field.size()) == field) {
-            std::size_t payload = field.size();
-            if (payload < line.size() && line[payload] == ' ') ++payload;  // one space is syntax
-            if (std::optional<std::string> r = rewrite(line.substr(payload))) {
-                if (!out) {
-                    out.emplace();
-                    out->reserve(event.size() + r->size());
-                }
-                out->append(event.substr(copied, at + payload - copied));
-                *out += *r;
-                copied = eol;
-            }
-        }
-        at = eol;
-        if (at < event.size() && event[at] == '\r') ++at;
-        if (at < event.size() && event[at] == '\n') ++at;
-    }
-    if (out) out->append(event.substr(copied));
-    return out;
-}
 
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
