@@ -27,6 +27,7 @@ namespace aigw {
 
 enum class dialect_id : unsigned char {
     openai_chat,  // OpenAI Chat Completions, and the classic /v1 endpoints around it
+    anthropic,    // Anthropic Messages
 };
 
 class dialect {
@@ -84,11 +85,11 @@ public:
 
 const dialect& dialect_of(dialect_id id) noexcept;
 
-// The dialect a channel's upstream speaks, from its provider= name ("openai"); nullopt for a
-// name no dialect serves.
+// The dialect a channel's upstream speaks, from its provider= name ("openai", "anthropic");
+// nullopt for a name no dialect serves.
 std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept;
 
-// The provider= names, for error messages: "openai".
+// The provider= names, for error messages: "openai, anthropic".
 std::string_view provider_names() noexcept;
 
 }  // namespace aigw

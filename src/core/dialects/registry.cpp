@@ -1,4 +1,5 @@
 #include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/anthropic/dialect.hpp"
 #include "aigw/dialects/openai_chat/dialect.hpp"
 
 namespace aigw {
@@ -7,6 +8,8 @@ const dialect& dialect_of(dialect_id id) noexcept {
     switch (id) {
     case dialect_id::openai_chat:
         break;
+    case dialect_id::anthropic:
+        return anthropic_dialect();
     }
     return openai_chat_dialect();
 }
@@ -15,11 +18,14 @@ std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept {
     if (provider == "openai") {
         return dialect_id::openai_chat;
     }
+    if (provider == "anthropic") {
+        return dialect_id::anthropic;
+    }
     return std::nullopt;
 }
 
 std::string_view provider_names() noexcept {
-    return "openai";
+    return "openai, anthropic";
 }
 
 }  // namespace aigw

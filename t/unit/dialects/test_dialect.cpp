@@ -1,10 +1,15 @@
-// The dialect interface: the registry, provider names, and OpenAI Chat Completions used
-// through it giving the very bytes its own functions give (the glue sees only the interface).
+// The dialect interface: the registry, provider names, and OpenAI Chat Completions and
+// Anthropic Messages used through it giving the very bytes their own functions give (the glue
+// sees only the interface).
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "aigw/dialects/anthropic/dialect.hpp"
+#include "aigw/dialects/anthropic/error.hpp"
+#include "aigw/dialects/anthropic/models.hpp"
+#include "aigw/dialects/anthropic/usage.hpp"
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/openai_chat/dialect.hpp"
@@ -30,11 +35,15 @@ using aigw::dialect_id;
 namespace {
 
 const dialect& chat() { return aigw::dialect_of(dialect_id::openai_chat); }
+const dialect& messages() { return aigw::dialect_of(dialect_id::anthropic); }
 
 void registry(void**) {
     assert_ptr_equal(&chat(), &aigw::openai_chat_dialect());
     assert_int_equal(static_cast<int>(chat().id()), static_cast<int>(dialect_id::openai_chat));
     assert_sv_equal(chat().name(), "openai_chat");
+    assert_ptr_equal(&messages(), &aigw::anthropic_dialect());
+    assert_int_equal(static_cast<int>(messages().id()), static_cast<int>(dialect_id::anthropic));
+    assert_sv_equal(messages().name(), "anthropic");
 }
 
 void providers(void**) {
@@ -45,7 +54,11 @@ void providers(void**) {
     assert_false(aigw::provider_dialect("OpenAI").has_value());  // names are exact
     assert_false(aigw::provider_dialect("openai ").has_value());
     assert_false(aigw::provider_dialect("gemini-pro").has_value());
-    assert_sv_equal(aigw::provider_names(), "openai");
+    d = aigw::provider_dialect("anthropic");
+    assert_true(d.has_value());
+    assert_int_equal(static_cast<int>(*d), static_cast<int>(dialect_id::anthropic));
+    assert_false(aigw::provider_dialect("claude").has_value());
+    assert_sv_equal(aigw::provider_names(), "openai, anthropic");
 }
 
 void endpoints_name_their_dialect(void**) {
@@ -117,6 +130,49 @@ void model_lists(void**) {
     assert_false(chat().filter_model_list("[1,2]", allow).has_value());
 }
 
+void anthropic_through_the_interface(void**) {
+    const std::string body = R"({"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[]})";
+    std::vector<char> buf(body.size() + aigw::json_padding, ' ');
+    std::memcpy(buf.data(), body.data(), body.size());
+    aigw::request_fields f = messages().read_request(buf.data(), body.size(), buf.size(), true);
+    assert_int_equal(static_cast<int>(f.status), static_cast<int>(aigw::request_parse_status::ok));
+    assert_sv_equal(f.model, "claude-sonnet-4-5");
+    assert_true(f.stream);
+    assert_int_equal(f.max_tokens, 64);
+
+    assert_ptr_equal(&messages().usage_reader(), &aigw::anthropic::usage_reader());
+    const std::string answer =
+        R"({"type":"message","model":"up-1","content":[],"usage":{"input_tokens":3,"output_tokens":4}})";
+    assert_int_equal(messages().usage_reader().from_response(answer).total_tokens, 7);
+    assert_sv_equal(messages().rename_response_model(answer, "pub"),
+                    R"({"type":"message","model":"pub","content":[],"usage":{"input_tokens":3,"output_tokens":4}})");
+    assert_sv_equal(messages().rename_event_model(
+                        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"up-1\"}}\n\n", "pub"),
+                    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"pub\"}}\n\n");
+
+    aigw::api_error e = aigw::model_not_found_error("nope");
+    assert_sv_equal(messages().error_body(e), aigw::anthropic::error_json(e));
+    assert_sv_equal(messages().error_event(e), aigw::anthropic::error_event(e));
+
+    std::vector<std::string> ids = {"a", "b"};
+    auto allow = [](std::string_view id) { return id != "b"; };
+    assert_sv_equal(messages().model_list(ids, allow, 0, "aigw"),
+                    aigw::anthropic::model_list_json(ids, allow, 0));
+    assert_sv_equal(messages().model_object("a", 0, "aigw"), aigw::anthropic::model_object_json("a", 0));
+    assert_true(messages().filter_model_list(R"({"data":[{"id":"a"}]})", allow).has_value());
+
+    aigw::api::request req;
+    aigw::api_error err;
+    assert_true(messages().request_to_pivot(body, req, err));
+    assert_sv_equal(messages().request_from_pivot(req),
+                    R"({"model":"claude-sonnet-4-5","max_tokens":64,"messages":[],"stream":true})");
+    aigw::api::response resp;
+    assert_true(messages().response_to_pivot(answer, resp));
+    assert_true(messages().response_from_pivot(resp).find(R"("model":"up-1")") != std::string::npos);
+    assert_non_null(messages().stream_decoder().get());
+    assert_non_null(messages().stream_encoder(req).get());
+}
+
 }  // namespace
 
 int main() {
@@ -128,6 +184,7 @@ int main() {
         cmocka_unit_test(usage_and_rename),
         cmocka_unit_test(errors),
         cmocka_unit_test(model_lists),
+        cmocka_unit_test(anthropic_through_the_interface),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
