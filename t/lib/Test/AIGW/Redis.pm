@@ -24,12 +24,13 @@ use Time::HiRes qw(sleep time);
 
 use Test::AIGW::Host qw(free_port slurp which);
 
-our @EXPORT_OK = qw(redis_start redis_port redis_query redis_q redis_cmd redis_server_down
+our @EXPORT_OK = qw(redis_start redis_port redis_password redis_query redis_q redis_cmd redis_server_down
                     redis_server_up redis_ping redis_stat redis_client_names redis_wait_clients
                     aigw_key_hash usage_wait_xlen usage_take);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 our $Port;          # the private Redis's port, once started
+my $Password;       # once a test set requirepass
 my $Owner = $$;     # forked children must not stop what this process started
 my ($Pid, $Dir);
 my @ExtraArgs;
@@ -37,6 +38,10 @@ my @ExtraArgs;
 my $DefaultRedisServer = '/usr/bin/redis-server';
 
 sub redis_port { return $Port }
+
+# The password redis_query and redis_cmd authenticate with from now on (undef: none), for a
+# test that sets requirepass.
+sub redis_password { $Password = shift; return }
 
 # Whether the Redis on $port answers PING within $wait seconds (default 1).
 sub redis_ping {
@@ -111,7 +116,10 @@ sub redis_query {
                                   Timeout => 3)
         or die "cannot connect to redis on port $port: $!\n";
     binmode $s;
-    print {$s} '*' . scalar(@args) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+    my $resp = sub { '*' . scalar(@_) . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @_) };
+    print {$s} $resp->('AUTH', $Password) if defined $Password;
+    print {$s} $resp->(@args);
+    _resp_read($s) if defined $Password;
     my $reply = _resp_read($s);
     close $s;
     return $reply;
@@ -152,7 +160,8 @@ sub redis_cmd {
     my $pid = open(my $fh, '-|') // die "redis_cmd: fork failed: $!\n";
     if (!$pid) {
         open STDERR, '>&', \*STDOUT;
-        { no warnings 'exec'; exec 'redis-cli', '-h', '127.0.0.1', '-p', $Port, @args; }
+        my @auth = defined $Password ? ('--no-auth-warning', '-a', $Password) : ();
+        { no warnings 'exec'; exec 'redis-cli', '-h', '127.0.0.1', '-p', $Port, @auth, @args; }
         print "cannot run redis-cli: $!\n";
         POSIX::_exit(127);
     }
