@@ -20,6 +20,7 @@ use Test::More ();
 use Time::HiRes qw(sleep time);
 
 use Test::AIGW::Host qw(slurp spew run_program tail_reset);
+use Test::AIGW::Redis qw(redis_wait_clients);
 use Test::AIGW::Runner::Nginx qw(setup_servroot http_preamble start_nginx stop_nginx
                                  early_log_option);
 use Test::AIGW::Runner::Settings qw(expand_env);
@@ -70,7 +71,9 @@ sub _root {
 # first `listen` port in $conf, else TEST_NGINX_SERVER_PORT.
 #
 # Options: port; servroot; log_level (default debug); workers => N (a master and N worker
-# processes, default: one process, no master); worker_connections (default 1024).
+# processes, default: one process, no master); worker_connections (default 1024);
+# wait_redis => 1: return once every worker has its connection to the test's Redis
+# (Test::AIGW::Redis), or after 5 s.
 #
 # Several instances may run at once, each in its own servroot ($opt{servroot},
 # else TEST_NGINX_SERVROOT, else t/servroot) with its own ports, e.g. a fleet of
@@ -117,6 +120,8 @@ sub aigw_nginx_start {
     die "aigw_nginx_start: $why" unless $pid;
     $Standalone{$root} = $pid;
     push @StandaloneOrder, $root;
+    # Each worker names its command connection `aigw` once it has one.
+    redis_wait_clients(aigw => $opt{workers} || 1) if $opt{wait_redis};
     return $port;
 }
 

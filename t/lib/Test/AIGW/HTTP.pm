@@ -17,11 +17,11 @@ use Exporter 'import';
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
-use POSIX ();
+use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(http_request_text http_raw http_parse http_request http_run http_dechunk
-                    read_http_request tcp_server_fork);
+                    read_http_request tcp_server_fork tcp_server_stop);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # The text of one request: `method` (POST with a body, else GET) and `path` (default
@@ -225,6 +225,20 @@ sub tcp_server_fork {
         }
         close $c;
     }
+}
+
+# Stops a server tcp_server_fork started (TERM, then KILL after 2 s) and reaps it.
+sub tcp_server_stop {
+    my ($pid) = @_;
+    return unless $pid;
+    kill 'TERM', $pid;
+    for (1 .. 100) {
+        return if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.02;
+    }
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    return;
 }
 
 1;
