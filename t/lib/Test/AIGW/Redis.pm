@@ -26,7 +26,7 @@ use Test::AIGW::Host qw(free_port slurp which);
 
 our @EXPORT_OK = qw(redis_start redis_port redis_password redis_query redis_q redis_cmd redis_server_down
                     redis_server_up redis_ping redis_stat redis_client_names redis_wait_clients
-                    aigw_key_hash usage_wait_xlen usage_take);
+                    aigw_key_hash usage_wait_xlen usage_records usage_take);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 our $Port;          # the private Redis's port, once started
@@ -262,9 +262,21 @@ sub usage_wait_xlen {
     return $len;
 }
 
-# The usage records, as hashes (_id: the stream id, _order: the field names in order), and
-# the stream deleted. `wait => n`: first wait (up to `bound` seconds) until there are n, then
-# a little longer for strays.
+# The usage records, as hashes (_id: the stream id, _order: the field names in order).
+sub usage_records {
+    my $entries = redis_q('XRANGE', 'aigw:usage', '-', '+') || [];
+    my @out;
+    for my $e (@$entries) {
+        my @pairs = @{ $e->[1] };
+        my %r = (_id => $e->[0], _order => []);
+        while (my ($k, $v) = splice @pairs, 0, 2) { $r{$k} = $v; push @{ $r{_order} }, $k }
+        push @out, \%r;
+    }
+    return @out;
+}
+
+# usage_records, and the stream deleted. `wait => n`: first wait (up to `bound` seconds)
+# until there are n, then a little longer for strays.
 sub usage_take {
     my (%o) = @_;
     if (defined $o{wait}) {
@@ -275,15 +287,8 @@ sub usage_take {
         }
         sleep 0.05;
     }
-    my $entries = redis_q('XRANGE', 'aigw:usage', '-', '+') || [];
+    my @out = usage_records();
     redis_q('DEL', 'aigw:usage');
-    my @out;
-    for my $e (@$entries) {
-        my @pairs = @{ $e->[1] };
-        my %r = (_id => $e->[0], _order => []);
-        while (my ($k, $v) = splice @pairs, 0, 2) { $r{$k} = $v; push @{ $r{_order} }, $k }
-        push @out, \%r;
-    }
     return @out;
 }
 
