@@ -67,7 +67,8 @@ sub which {
 }
 
 # Runs a program and waits for it; returns (exit code, stdout, stderr, seconds taken). The
-# exit code is -1 when it was killed at the bound. A leading hash of options:
+# exit code is 128 + the signal when a signal ended it, and -1 when it was killed at the
+# bound. A leading hash of options:
 #   timeout => seconds    kill it (and its process group) after this long (default: none)
 #   env => {NAME => v}    set in its environment
 #   dir => path           run it there
@@ -92,9 +93,10 @@ sub run_program {
         print STDERR "cannot run $cmd[0]: $!\n";
         POSIX::_exit(127);
     }
+    my $code = sub { ($? & 127) ? 128 + ($? & 127) : $? >> 8 };
     if (!$o->{timeout}) {
         waitpid($pid, 0);
-        return ($? >> 8, slurp($out), slurp($err), time - $t0);
+        return ($code->(), slurp($out), slurp($err), time - $t0);
     }
     my $deadline = $t0 + $o->{timeout};
     while (waitpid($pid, WNOHANG) == 0) {
@@ -106,7 +108,7 @@ sub run_program {
         }
         sleep 0.01;
     }
-    return ($? >> 8, slurp($out), slurp($err), time - $t0);
+    return ($code->(), slurp($out), slurp($err), time - $t0);
 }
 
 # What a growing file (a log) got since the previous call for it: all of it the first time
