@@ -60,11 +60,6 @@ use Test::AIGW::Runner::Nginx qw(setup_servroot write_config start_nginx stop_ng
                                  early_log_option kill_children);
 use Test::AIGW::Runner::Settings qw(:all);
 
-# Still called as Test::AIGW::Socket::NAME by Test::AIGW and the plain Test::More files, until
-# they use public helper modules instead.
-use Test::AIGW::Host qw(free_port);
-use Test::AIGW::Runner::Nginx qw(http_preamble);
-
 our $VERSION = '0.01';
 
 # Functions a .t file gets, the same names as Test::Nginx::Socket's.
