@@ -125,36 +125,31 @@ our $Via6 = <<'_EOC_';
     }
 _EOC_
 
-sub section_of {
-    my ($block, $name) = @_;
-    return scalar eval { $block->$name };
-}
-
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value('http_config', $Redis . $Mock) unless defined section_of($block, 'http_config');
-    $block->set_value('config', $Gateway) unless defined section_of($block, 'config');
+    $block->set_value('http_config', $Redis . $Mock) unless defined block_section($block, 'http_config');
+    $block->set_value('config', $Gateway) unless defined block_section($block, 'config');
 
     # Clean logs, as Test::AIGW asks of every block, and never a raw key (they all contain
     # "Fixture"; the masked form shows only the last four characters).
     # Unlike Test::AIGW's default, [error] stays forbidden unless the block expects one.
-    my $deny = section_of($block, 'no_error_log');
+    my $deny = block_section($block, 'no_error_log');
     if (!defined $deny) {
-        my $want = section_of($block, 'error_log');
+        my $want = block_section($block, 'error_log');
         $want = join ' ', @$want if ref $want eq 'ARRAY';
         my @deny = defined $want && "$want" =~ /error\\?\]/ ? ('[alert]', '[emerg]')
                                                             : ('[error]', '[alert]', '[emerg]');
-        @deny = grep { $_ ne '[emerg]' } @deny if defined section_of($block, 'must_die');
+        @deny = grep { $_ ne '[emerg]' } @deny if defined block_section($block, 'must_die');
         $deny = join '', map { "$_\n" } @deny;
     }
     $deny = ref $deny eq 'ARRAY' ? [@$deny, 'Fixture'] : "${deny}Fixture\n";
     $block->set_value('no_error_log', $deny);
 
     # Every answer, error or not, is JSON with a request id.
-    if (!defined section_of($block, 'must_die') && !defined section_of($block, 'response_headers_like')
-        && !defined section_of($block, 'response_headers')) {
+    if (!defined block_section($block, 'must_die') && !defined block_section($block, 'response_headers_like')
+        && !defined block_section($block, 'response_headers')) {
         my $want = "Content-Type: application/json\nX-Request-Id: req_[0-9a-f]{32}\n";
-        my $req = section_of($block, 'request');
+        my $req = block_section($block, 'request');
         $block->set_value('response_headers_like', ref $req eq 'ARRAY' ? [($want) x @$req] : $want);
     }
 });
