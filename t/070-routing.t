@@ -29,6 +29,7 @@
 
 use lib 't/lib';
 use Test::AIGW;
+use Test::AIGW::Mock::OpenAI qw(chunked_reply);
 
 repeat_each(1);
 no_shuffle();
@@ -239,21 +240,6 @@ our $OddSse = "id: 1\r\nevent: message\r\n"
     . qq(data: {"id":"c9","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,"delta":{"content":"x"}}]}\r\r)
     . qq(data: {"id":"c9","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n)
     . "data: [DONE]\r\n\r\n";
-
-# An upstream reply of $body as chunked HTTP, cut into packets at the given offsets.
-sub split_reply {
-    my ($type, $body, @cuts) = @_;
-    my @packets = ("HTTP/1.1 200 OK\r\nContent-Type: $type\r\nTransfer-Encoding: chunked\r\n"
-                   . "Connection: close\r\n\r\n");
-    my $pos = 0;
-    for my $cut (@cuts, length $body) {
-        my $piece = substr($body, $pos, $cut - $pos);
-        $pos = $cut;
-        push @packets, sprintf("%x\r\n%s\r\n", length $piece, $piece);
-    }
-    $packets[-1] .= "0\r\n\r\n";
-    return \@packets;
-}
 
 # A pattern matching exactly this text (for blocks that need a pattern for another request).
 sub exactly {
@@ -626,7 +612,7 @@ POST /v1/chat/completions
 --- tcp_reply eval
 my @cuts;
 for (my $c = 3; $c < length $::OddSse; $c += 3) { push @cuts, $c }
-::split_reply('text/event-stream', $::OddSse, @cuts)
+::chunked_reply($::OddSse, type => 'text/event-stream', cuts => \@cuts)
 --- tcp_reply_delay: 1ms
 --- request
 POST /v1/chat/completions

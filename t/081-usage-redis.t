@@ -21,6 +21,7 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW 'plain', 'redis';
+use Test::AIGW::Mock::OpenAI qw(chat_chunk unasked);
 
 use File::Spec;
 use IO::Select;
@@ -47,23 +48,19 @@ my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstre
 
 sub chunk {
     my ($delta, $finish) = @_;
-    return '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
-         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
-         . qq("delta":$delta,"logprobs":null,"finish_reason":$finish}],"usage":null});
+    return chat_chunk(id => 'chatcmpl-AIGWsplit0001', created => 1733000010, model => 'gpt-4o-2024-08-06',
+                      delta => $delta, finish => $finish);
 }
-my $UsageChunk = '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
-    . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[],'
-    . '"usage":{"prompt_tokens":31,"completion_tokens":9,"total_tokens":40,'
-    . '"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},'
-    . '"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,'
-    . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}';
+my $UsageChunk = chat_chunk(id => 'chatcmpl-AIGWsplit0001', created => 1733000010, model => 'gpt-4o-2024-08-06',
+    usage => '{"prompt_tokens":31,"completion_tokens":9,"total_tokens":40,'
+           . '"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},'
+           . '"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,'
+           . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}');
 # Multi-byte UTF-8 in the content: splits fall inside characters too.
 my @Deltas = ('{"role":"assistant","content":"","refusal":null}',
               qq({"content":"Gr\xc3\xbc\xc3\x9fe"}), qq({"content":", \xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x91\x8b"}),
               '{"content":"! Bye."}');
 my $Body = join '', map { "data: $_\n\n" } (map { chunk($_, 'null') } @Deltas), chunk('{}', '"stop"');
-# The chunks as OpenAI sends them without include_usage: no "usage":null in each.
-sub unasked { (my $s = $_[0]) =~ s/,"usage":null\}/}/g; return $s }
 # usage: OpenAI with include_usage; nousage: a server that ignores include_usage (no usage
 # member at all).
 my %Ref = (usage   => $Body . "data: $UsageChunk\n\ndata: [DONE]\n\n",

@@ -19,6 +19,7 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW 'redis', 'plain';
+use Test::AIGW::Mock::OpenAI qw(chat_chunk);
 
 use Digest::SHA qw(sha256_hex);
 use File::Spec;
@@ -160,10 +161,8 @@ sub settle {
 
 my $Chunk = sub {
     my ($delta, $finish, $usage) = @_;
-    return '{"id":"chatcmpl-AIGWbill0001","object":"chat.completion.chunk","created":1733000020,'
-         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":['
-         . ($delta ? qq({"index":0,"delta":$delta,"logprobs":null,"finish_reason":$finish}) : '')
-         . '],"usage":' . ($usage // 'null') . '}';
+    return chat_chunk(id => 'chatcmpl-AIGWbill0001', created => 1733000020, model => 'gpt-4o-2024-08-06',
+                      delta => $delta || undef, finish => $finish, usage => $usage);
 };
 my $StreamUsage = '{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,'
                 . '"prompt_tokens_details":{"cached_tokens":0},'

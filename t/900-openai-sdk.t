@@ -42,6 +42,7 @@ BEGIN {
 }
 
 use Test::AIGW 'plain', 'redis';
+use Test::AIGW::Mock::OpenAI qw(chat_chunk);
 
 my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED, $GW_ROUTED, $GW_BILLING) =
     (1990, 1991, 1992, 1993, 1994, 1995, 1996, 1997);
@@ -289,10 +290,9 @@ _EOC_
 
 my $CutChunk = sub {
     my ($n, $content) = @_;
-    return 'data: {"id":"chatcmpl-AIGWcut0001","object":"chat.completion.chunk","created":1733000005,'
-         . '"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
-         . '"delta":{' . ($n == 0 ? '"role":"assistant",' : '') . '"content":"' . $content . '"},'
-         . '"logprobs":null,"finish_reason":null}],"usage":null}' . "\n\n";
+    return 'data: ' . chat_chunk(id => 'chatcmpl-AIGWcut0001', created => 1733000005,
+        model => 'gpt-4o-mini-2024-07-18',
+        delta => '{' . ($n == 0 ? '"role":"assistant",' : '') . qq("content":"$content"})) . "\n\n";
 };
 
 sub serve_cut {
