@@ -1,6 +1,7 @@
 # Client keys in Redis, checked in the access phase: where the key is read from, each reason a
 # key is refused (with the exact OpenAI error), IP and model allow-lists, /v1/models narrowed to
-# the key's models, negative caching, the $aigw_* key variables, and the directives' checks.
+# the key's models, negative caching, and the $aigw_* key variables. What nginx -t says about
+# the keys' directives is t/041-config-keys.t.
 #
 #     prove -I t/lib t/060-keys.t
 #
@@ -763,39 +764,3 @@ Authorization: Bearer sk-aigw-FixtureDisabled00000000000000000000000000000DIS1
 [200, 401]
 --- response_body_like eval
 [qr/\A\{"ok":true,"uri":"\/v1\/chat\/completions"\}\n\z/, qr/"code":"missing_api_key"/]
-
-
-
-=== TEST 40: aigw_keys on without aigw_redis fails the configuration test
---- http_config eval
-$::Mock
---- config
-    location /v1/ {
-        aigw on;
-        aigw_keys on;
-        aigw_pass /_aigw/openai;
-    }
---- must_die
---- error_log
-"aigw_keys on" needs "aigw_redis" at the http level
-
-
-
-=== TEST 41: aigw_key_cache without aigw_redis fails the configuration test
---- http_config eval
-'    aigw_key_cache zone=aigw_keys:1m;
-' . $::Mock
---- must_die
---- error_log
-"aigw_key_cache" needs "aigw_redis"
-
-
-
-=== TEST 42: a bad aigw_redis_fail value fails the configuration test
---- http_config eval
-'    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_redis_fail open;
-' . $::Mock
---- must_die
---- error_log
-invalid value "open"
