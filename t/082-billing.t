@@ -5,7 +5,8 @@
 # stream, cut stream, fallback, per-request price, cached tokens) charged once and exactly
 # what its usage record says, group quotas, rpm/tpm with 429, Retry-After and OpenAI's
 # x-ratelimit-* headers, alerts published once, prices from Redis, Redis away (cached: spend
-# settled when it is back; closed: 503), and a worker that exits settling what it spent.
+# settled when it is back; closed: 503), and a worker that exits settling what it spent. What
+# nginx -t says about the billing directives is t/044-config-billing.t.
 #
 #     prove -I t/lib t/082-billing.t
 #
@@ -571,36 +572,6 @@ my $log = aigw_nginx_stop_clean('billing');
     aigw_nginx_stop_clean('exit');
     is(key_field($k, 'used'), 20000, 'exit: the exiting worker settled its spend');
     unlike(join(',', split /\n/, redis_cmd('HKEYS', $lease)), qr/(?:^|,)m:/, 'exit: and gave its lease back');
-}
-
-# 10. Configuration errors nginx -t names.
-{
-    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-    my $module = $ENV{TEST_NGINX_AIGW_MODULE};
-    my $dir = "$Tmp/conf-check";
-    mkdir $dir;
-    mkdir "$dir/logs";
-    my @cases = (
-        ['aigw_billing on;', qr/"aigw_billing on" needs "aigw_redis"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on flush=1s lease=2s;",
-         qr/lease=2000ms must be at least four times flush=1000ms/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing maybe;", qr/invalid "aigw_billing" value "maybe"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on every=1s;", qr/invalid "aigw_billing" parameter "every=1s"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 0;", qr/invalid "aigw_quota_alerts" threshold "0"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 80 101%;", qr/invalid "aigw_quota_alerts" threshold "101%"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_rpm -5;", qr/"aigw_rpm" directive invalid number/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens lots;", qr/invalid "aigw_reserve_tokens" value "lots"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens 1024 sometimes;", qr/invalid "aigw_reserve_tokens" parameter "sometimes"/],
-    );
-    for my $c (@cases) {
-        my ($http, $want) = @$c;
-        open my $fh, '>', "$dir/nginx.conf" or die $!;
-        print {$fh} "load_module $module;\nerror_log $dir/logs/error.log;\npid $dir/nginx.pid;\n"
-                  . "events {}\nhttp {\n    $http\n}\n";
-        close $fh;
-        my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
-        like($out, $want, "nginx -t: $http");
-    }
 }
 
 done_testing();
