@@ -47,18 +47,18 @@ for my $raw (sort keys %Fixture) {
     my %record = (name => 'fixture', owner => 'alice@example.com', group => 'team-a',
                   status => 'active', expires_at => 0, models => '*', ip_allow => '',
                   created_at => $Now, last4 => substr($raw, -4), %{ $Fixture{$raw} });
-    my $hash = 'aigw:key:{' . sha256_hex($raw) . '}';
+    my $hash = aigw_key_hash($raw);
     redis_cmd('DEL', $hash);
     my $n = redis_cmd('HSET', $hash, map { ($_, $record{$_}) } sort keys %record);
     die "seeding the fixture key $raw failed: $n\n" unless $n eq scalar keys %record;
 }
 for my $raw (@Unknown) {
-    redis_cmd('DEL', 'aigw:key:{' . sha256_hex($raw) . '}');
+    redis_cmd('DEL', aigw_key_hash($raw));
 }
 # Only in database 5, for `aigw_redis ... db=5`.
 {
     my $raw = 'sk-aigw-FixtureDbFive0000000000000000000000000000000DB51';
-    my $n = redis_cmd('-n', 5, 'HSET', 'aigw:key:{' . sha256_hex($raw) . '}', id => 'key_dbfiveAAAAAAAAAA',
+    my $n = redis_cmd('-n', 5, 'HSET', aigw_key_hash($raw), id => 'key_dbfiveAAAAAAAAAA',
                       status => 'active', models => '*', last4 => 'DB51');
     die "seeding the fixture key $raw failed: $n\n" unless $n =~ /^\d+$/;
 }

@@ -52,7 +52,7 @@ use List::Util qw(shuffle);
 use Test::More ();
 
 use Test::AIGW::Host qw(slurp spew);
-use Test::AIGW::Runner::Blocks qw(set_data_package eval_in_main);
+use Test::AIGW::Runner::Blocks qw(blocks set_data_package eval_in_main);
 use Test::AIGW::Runner::Check qw(is_str fmt_str check_response check_error_log check_mock_queries);
 use Test::AIGW::Runner::Client qw(requests_of send_request parse_response);
 use Test::AIGW::Runner::Mock qw(start_mock stop_mock);
@@ -101,8 +101,6 @@ sub import {
     }
     return;
 }
-
-sub blocks { return Test::AIGW::Runner::Blocks::blocks() }
 
 sub repeat_each { $RepeatEach = shift if @_; return $RepeatEach }
 sub no_shuffle () { $NoShuffle = 1 }

@@ -36,8 +36,6 @@ our @EXPORT_OK = qw(@Fields $LogFormat rec est est_chat usd_to_micro redis_dump
                     usage_record_check usage_null_check);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
-sub block_section { return Test::AIGW::block_section(@_) }
-
 our $Json = JSON::PP->new->utf8(0);
 
 # The access log line the checks compare with the record.
@@ -128,12 +126,12 @@ sub last_access_log {
 sub usage_record_check {
     my ($block, $body, $idx, $rep, $dry) = @_;
     return if $dry;
-    my $want = block_section($block, 'usage');
+    my $want = Test::AIGW::block_section($block, 'usage');
     return unless defined $want;
     $want = $want->[$idx] if ref $want eq 'ARRAY';
     my $name = $block->name . " - usage record (round $rep, req $idx)";
 
-    my $raw_key = block_section($block, 'raw_key');
+    my $raw_key = Test::AIGW::block_section($block, 'raw_key');
     if (defined $raw_key) {
         # Before the records are taken: everything in Redis, the new record included.
         my $deadline = time + 2;
@@ -203,7 +201,7 @@ sub usage_record_check {
         unless $lc eq '' ? ($got{cost} // '') eq '0' : (usd_to_micro($lc) // '') eq ($got{cost} // '');
     ok(!@bad, "$name: the \$aigw_* variables in the access log agree with the record")
         or diag(join "\n", @bad);
-    my $want_log_cost = block_section($block, 'log_cost');
+    my $want_log_cost = Test::AIGW::block_section($block, 'log_cost');
     if (defined $want_log_cost) {
         $want_log_cost = $want_log_cost->[$idx] if ref $want_log_cost eq 'ARRAY';
         $want_log_cost =~ s/\s+\z//;
@@ -217,7 +215,7 @@ sub usage_record_check {
 sub usage_null_check {
     my ($block, $body, $idx, $rep, $dry) = @_;
     return if $dry;
-    my $want = block_section($block, 'usage_null');
+    my $want = Test::AIGW::block_section($block, 'usage_null');
     return unless defined $want;
     $want = $want->[$idx] if ref $want eq 'ARRAY';
     return unless defined $want;

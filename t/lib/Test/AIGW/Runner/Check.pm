@@ -20,8 +20,6 @@ use Test::AIGW::Runner::Settings qw($NoLongString $CheckAccumErrLog $ClientPort 
 our @EXPORT_OK = qw(fmt_str is_str describe_difference check_response check_error_log
                     check_mock_queries);
 
-sub _str { my ($v) = @_; return defined $v ? $v : '' }
-
 # Shows a string with its control bytes visible, for failure messages.
 sub fmt_str {
     my ($s) = @_;
@@ -99,7 +97,7 @@ sub _expand_expected {
 sub _parse_header_spec {
     my ($spec) = @_;
     my @out;
-    for my $line (split /\n/, _str($spec)) {
+    for my $line (split /\n/, $spec // '') {
         $line =~ s/^\s+|\s+$//g;
         next unless length $line;
         if ($line =~ s/^!\s*//) {
@@ -170,7 +168,7 @@ sub check_response {
         my $pat = indexed_value($name, $like ? $block->response_body_like : $block->response_body_unlike,
                                 $idx, $need_array);
         $pat = _expand_expected($pat, $name);
-        (my $summary = _str($content)) =~ s/^\s+|\s+$//g;
+        (my $summary = $content // '') =~ s/^\s+|\s+$//g;
         $summary = substr($summary, 0, 200) . '...' if length $summary > 200;
         my $test = "$name - response_body_" . ($like ? 'like' : 'unlike')
                  . " - response is expected (" . fmt_str($summary) . ")";

@@ -21,12 +21,10 @@ use Test::AIGW::Runner::Settings qw($ServerName $ServerAddr $ClientPort $Sleep p
 
 our @EXPORT_OK = qw(requests_of build_request send_request parse_response);
 
-sub _str { my ($v) = @_; return defined $v ? $v : '' }
-
 sub _parse_more_headers {
     my ($text) = @_;
     my ($out, $chunked) = ('', 0);
-    for my $line (split /\n+/, _str($text)) {
+    for my $line (split /\n+/, $text // '') {
         next if $line =~ /^\s*#/;
         $line =~ s/\r$//;
         next unless $line =~ /\S/;

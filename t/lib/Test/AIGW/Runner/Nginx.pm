@@ -74,15 +74,13 @@ sub http_preamble {
          . "\n    default_type text/plain;\n    keepalive_timeout  68;\n";
 }
 
-sub _str { my ($v) = @_; return defined $v ? $v : '' }
-
 sub write_config {
     my ($block, $p) = @_;
     my $name = $block->name;
-    my $main_config = expand_env(_str($block->main_config), $name);
-    my $http_config = expand_env(_str($block->http_config), $name);
-    my $config      = expand_env(_str($block->config), $name);
-    my $post_main   = expand_env(_str($block->post_main_config), $name);
+    my $main_config = expand_env($block->main_config // '', $name);
+    my $http_config = expand_env($block->http_config // '', $name);
+    my $config      = expand_env($block->config // '', $name);
+    my $post_main   = expand_env($block->post_main_config // '', $name);
     my $level       = $block->log_level || $LogLevel;
     my $server_name = defined $block->server_name ? $block->server_name : $ServerName;
     $server_name =~ s/\\/\\\\/g;
