@@ -79,7 +79,7 @@ FUZZ_CXX      ?= clang++
 FUZZ_TIME     ?= 20
 FUZZ_TARGET   ?= sse_framer
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/dialects/openai_chat/*.cpp) \
+FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp) \
                  src/core/accounting/token_estimate.cpp
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
