@@ -80,12 +80,12 @@ FUZZ_TIME     ?= 20
 FUZZ_TARGET   ?= sse_framer
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp) \
-                 src/core/accounting/token_estimate.cpp
+                 src/core/accounting/token_estimate.cpp src/core/request_id.cpp
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
 $(BUILD)/fuzz/fuzz_%: t/unit/text/fuzz_%.cpp $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $< $(FUZZ_SRCS) -lsimdjson -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $< $(FUZZ_SRCS) -lsimdjson -lcrypto -o $@
 
 fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)

@@ -1,5 +1,11 @@
 // OpenAI Chat Completions to and from the pivot (api/request.hpp, api/stream.hpp): what the
 // dialect interface's translation half calls. Passthrough never comes here.
+//
+// Malformed or hostile input (bad JSON, wrong types, nesting deeper than passthrough accepts)
+// is an answer, never an exception: false, or an error. The only exception any of these throws
+// is std::bad_alloc; a result (`out`, what `decode` appends) is written only on success.
+// What the pivot does not carry (logprobs, service_tier, system_fingerprint, usage details
+// beyond cached and reasoning tokens, a developer role as such) does not come out.
 #pragma once
 
 #include <memory>
@@ -17,7 +23,10 @@ namespace aigw {
 // the pivot cannot carry (n > 1, an audio or file content part).
 bool openai_chat_request_to_pivot(std::string_view body, api::request& out, api_error& err);
 
-// The pivot -> a chat.completions request body (compact JSON).
+// The pivot -> a chat.completions request body (compact JSON), for a channel: unset optionals
+// left out, the limit as max_tokens, an assistant's reasoning as reasoning_content,
+// stream_options.include_usage only when req.stream and req.include_usage. Reading it back
+// gives `req` again.
 std::string openai_chat_request_from_pivot(const api::request& req);
 
 // A chat.completion body -> the pivot (the first choice). False when it is not one.

@@ -1,15 +1,8 @@
-// Translation lands with the next commit; until then every translation reports that it
+// Responses and streams are translated in the next commits; until then they report that they
 // cannot translate, and the glue uses passthrough only (one dialect exists).
 #include "aigw/dialects/openai_chat/translate.hpp"
 
 namespace aigw {
-
-bool openai_chat_request_to_pivot(std::string_view, api::request&, api_error& err) {
-    err = error_for_status(501);
-    return false;
-}
-
-std::string openai_chat_request_from_pivot(const api::request&) { return std::string(); }
 
 bool openai_chat_response_to_pivot(std::string_view, api::response&) { return false; }
 
