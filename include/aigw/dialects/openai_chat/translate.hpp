@@ -32,7 +32,10 @@ std::string openai_chat_request_from_pivot(const api::request& req);
 // A chat.completion body -> the pivot (the first choice). False when it is not one.
 bool openai_chat_response_to_pivot(std::string_view body, api::response& out);
 
-// The pivot -> a chat.completion body.
+// The pivot -> a chat.completion body, for a client. What another dialect left empty is made
+// here: an id "chatcmpl-" + 32 random hex digits (a caller that wants its own, the request id
+// say, sets resp.id), tool call ids "call_" + 32, created the current time, the finish reason
+// "tool_calls" or "stop".
 std::string openai_chat_response_from_pivot(const api::response& resp);
 
 // chat.completion.chunk events -> pivot events.
