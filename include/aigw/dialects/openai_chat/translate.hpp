@@ -38,11 +38,18 @@ bool openai_chat_response_to_pivot(std::string_view body, api::response& out);
 // "tool_calls" or "stop".
 std::string openai_chat_response_from_pivot(const api::response& resp);
 
-// chat.completion.chunk events -> pivot events.
+// chat.completion.chunk events -> pivot events. `decode` appends only when it returns true.
+// It reads the first choice, takes tool calls by their index (or by id, for servers that give
+// every call index 0), a finish reason once, DeepSeek's reasoning_content and the reasoning
+// of others, an {"error":...} payload as an error event.
 std::unique_ptr<api::stream_decoder> openai_chat_stream_decoder();
 
 // Pivot events -> chat.completion.chunk events ("data: {...}\n\n", then "data: [DONE]\n\n"),
-// for a client that sent `req` (its include_usage decides whether usage gets a chunk).
+// for a client that sent `req` (its include_usage decides whether usage gets a chunk). In
+// OpenAI's order whatever the events' order: one first chunk (made up, with req.model, if
+// content comes before any start), a finish once, usage held for the chunk before [DONE]
+// (the last usage event counts), nothing after done. An error event is OpenAI's
+// "event: error" (error_sse_event).
 std::unique_ptr<api::stream_encoder> openai_chat_stream_encoder(const api::request& req);
 
 }  // namespace aigw
