@@ -11,6 +11,7 @@
 #include "aigw/dialects/openai_chat/error.hpp"
 #include "aigw/dialects/openai_chat/models.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/dialects/openai_chat/translate.hpp"
 #include "aigw/dialects/openai_chat/usage.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.
@@ -103,6 +104,31 @@ void errors(void**) {
     assert_true(chat().error_event(e).rfind("event: error\ndata: {\"error\":", 0) == 0);
 }
 
+void translation(void**) {
+    const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+    aigw::api::request req;
+    aigw::api_error err;
+    assert_true(chat().request_to_pivot(body, req, err));
+    assert_sv_equal(chat().request_from_pivot(req), aigw::openai_chat_request_from_pivot(req));
+    assert_sv_equal(chat().request_from_pivot(req), body);
+    assert_false(chat().request_to_pivot("[]", req, err));
+    assert_sv_equal(err.code, "invalid_json");
+
+    aigw::api::response resp;
+    assert_true(chat().response_to_pivot(R"({"id":"c","created":1,"choices":[]})", resp));
+    assert_sv_equal(chat().response_from_pivot(resp), aigw::openai_chat_response_from_pivot(resp));
+
+    auto decoder = chat().stream_decoder();
+    auto encoder = chat().stream_encoder(req);
+    assert_non_null(decoder.get());
+    assert_non_null(encoder.get());
+    std::vector<aigw::api::event> events;
+    assert_true(decoder->decode("", "[DONE]", events));
+    std::string out;
+    encoder->encode(events.at(0), out);
+    assert_sv_equal(out, "data: [DONE]\n\n");
+}
+
 void model_lists(void**) {
     std::vector<std::string> ids = {"a", "b", "c"};
     auto allow = [](std::string_view id) { return id != "b"; };
@@ -127,6 +153,7 @@ int main() {
         cmocka_unit_test(read_request),
         cmocka_unit_test(usage_and_rename),
         cmocka_unit_test(errors),
+        cmocka_unit_test(translation),
         cmocka_unit_test(model_lists),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
