@@ -13,6 +13,8 @@
 #include "aigw/keys/query_credentials.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/pool.hpp"
 
 namespace {
 
@@ -85,10 +87,6 @@ key_headers find_key_headers(ngx_http_request_t* r) {
 }
 
 using shared_record = std::shared_ptr<const aigw::key_record>;
-
-void release_key_record(void* data) {
-    static_cast<shared_record*>(data)->~shared_record();
-}
 
 // Decoded records of recently used keys, per worker, by the cache entry's version: a key
 // served from the cache is decoded once per version, not once per request. Direct-mapped
@@ -169,12 +167,10 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
     }
 
     // The request holds its own reference: the worker's slot may move on meanwhile.
-    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, sizeof(shared_record));
-    if (cln == nullptr) {
+    auto* held = aigw::ngx::pool_new<shared_record>(r->pool, d.record);
+    if (held == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    auto* held = new (cln->data) shared_record(d.record);
-    cln->handler = release_key_record;
     ctx->key = held->get();
     return NGX_OK;
 }

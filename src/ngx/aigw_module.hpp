@@ -181,8 +181,6 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
 // phases that answer by returning a status, like access).
 ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e);
 ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e);
-ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
-                                   const ngx_str_t& value);
 
 // variables.cpp
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf);

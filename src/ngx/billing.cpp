@@ -20,6 +20,9 @@
 #include "aigw/accounting/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/log_limit.hpp"
+#include "ngx/util/pool.hpp"
 
 namespace b = aigw::billing;
 
@@ -86,7 +89,7 @@ struct worker_state {
     std::string ttl, window, rpm, tpm, alerts;
     ngx_event_t timer{};
     ngx_msec_t exiting_since = 0;
-    ngx_msec_t last_error_log = 0;
+    ngx_http_aigw_log_gate failure_log{10000};
     ngx_log_t* log = nullptr;
     // Recent completions per public model: what requests without max_tokens reserve.
     std::map<std::string, aigw::output_history, std::less<>> outputs;
@@ -260,14 +263,6 @@ ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
     return ngx_http_aigw_billing_outcome::pending;
 }
 
-ngx_int_t set_header(ngx_http_request_t* r, std::string_view name, std::string_view value) {
-    ngx_str_t v;
-    if (!aigw::ngx::pool_copy(r->pool, value, &v)) {
-        return NGX_ERROR;
-    }
-    return ngx_http_aigw_set_header(r, name, v);
-}
-
 // OpenAI's x-ratelimit-* headers, for the tighter of the key's and the group's limits.
 ngx_int_t rate_headers(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                        const ngx_http_aigw_billing_t* bl) {
@@ -294,9 +289,11 @@ ngx_int_t rate_headers(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
         if (pick == nullptr) {
             continue;
         }
-        if (set_header(r, names[c][0], std::to_string(pick->acct.c[c].limit)) != NGX_OK ||
-            set_header(r, names[c][1], std::to_string(rem)) != NGX_OK ||
-            set_header(r, names[c][2], b::format_reset(pick->acct.reset_at - now)) != NGX_OK) {
+        if (ngx_http_aigw_set_header_copy(r, names[c][0], std::to_string(pick->acct.c[c].limit)) !=
+                NGX_OK ||
+            ngx_http_aigw_set_header_copy(r, names[c][1], std::to_string(rem)) != NGX_OK ||
+            ngx_http_aigw_set_header_copy(r, names[c][2],
+                                          b::format_reset(pick->acct.reset_at - now)) != NGX_OK) {
             return NGX_ERROR;
         }
         ctx->ratelimit_headers = 1;
@@ -325,8 +322,7 @@ ngx_int_t answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
     case ngx_http_aigw_billing_outcome::rate_tokens: {
         bool tokens = bl->outcome == ngx_http_aigw_billing_outcome::rate_tokens;
         int64_t limit = e->acct.c[tokens ? b::tokens : b::requests].limit;
-        int64_t secs = (bl->retry_ms + 999) / 1000;
-        if (set_header(r, "Retry-After", std::to_string(secs < 1 ? 1 : secs)) != NGX_OK) {
+        if (ngx_http_aigw_set_retry_after(r, static_cast<uint64_t>(bl->retry_ms)) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -393,10 +389,9 @@ void recheck_waiters(account_entry* e, bool unavailable) {
 }
 
 void log_failure(const char* what) {
-    if (state->last_error_log && ngx_current_msec - state->last_error_log < 10000) {
+    if (!state->failure_log.open()) {
         return;
     }
-    state->last_error_log = ngx_current_msec ? ngx_current_msec : 1;
     // Warn only: the Redis connection's own failure is logged as an error where it happens.
     ngx_log_error(NGX_LOG_WARN, state->log, 0,
                   "aigw: billing settlement failed (%s); spend is kept and sent again", what);

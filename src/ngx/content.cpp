@@ -11,8 +11,11 @@
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/routing/router.hpp"
 #include "ngx/aigw_module.hpp"
-#include "ngx/log_limit.hpp"
 #include "ngx/usage.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/log_limit.hpp"
+#include "ngx/util/log_value.hpp"
+#include "ngx/util/pool.hpp"
 
 static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept;
 static void ngx_http_aigw_admitted(ngx_http_request_t* r, bool go, ngx_int_t rc);
@@ -424,12 +427,11 @@ static ngx_int_t ngx_http_aigw_prepare_body(ngx_http_request_t* r, ngx_http_aigw
     if (!rw.changed) {
         return ngx_http_aigw_set_upstream_body(r, ctx, ctx->client_body, ctx->client_body_len);
     }
-    auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, rw.body.size() + 1));
-    if (p == nullptr) {
+    ngx_str_t body;
+    if (!aigw::ngx::pool_copy(r->pool, rw.body, &body)) {
         return NGX_ERROR;
     }
-    ngx_memcpy(p, rw.body.data(), rw.body.size());
-    return ngx_http_aigw_set_upstream_body(r, ctx, p, rw.body.size());
+    return ngx_http_aigw_set_upstream_body(r, ctx, body.data, body.len);
 }
 
 // The next channel for a routed request, its body (the model spliced to the channel's
@@ -778,15 +780,9 @@ static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_c
         aigw::ngx::view(ctx->model), static_cast<unsigned>(ctx->attempts), failure,
         static_cast<int>(ctx->upstream_status));
     if (e.status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after_ms) {
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT64_LEN));
-        if (p == nullptr) {
-            return NGX_ERROR;
-        }
-        ngx_str_t v = {0, p};
         uint64_t ms = ctx->retry_after_ms < aigw::max_retry_after_ms ? ctx->retry_after_ms
                                                                       : aigw::max_retry_after_ms;
-        v.len = ngx_sprintf(p, "%uL", (ms + 999) / 1000) - p;
-        if (ngx_http_aigw_set_header(r, "Retry-After", v) != NGX_OK) {
+        if (ngx_http_aigw_set_retry_after(r, ms) != NGX_OK) {
             return NGX_ERROR;
         }
     }

@@ -6,6 +6,7 @@
 #include "aigw/routing/model_map.hpp"
 #include "aigw/accounting/pricing.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/util/pool.hpp"
 
 static char* ngx_http_aigw_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
@@ -264,25 +265,17 @@ static char* ngx_http_aigw_redis(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
     // The numeric address of the first result, as hiredis wants it.
     u_char text[NGX_SOCKADDR_STRLEN];
     size_t len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text, NGX_SOCKADDR_STRLEN, 0);
-    rc->host.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, len + 1));
-    if (rc->host.data == nullptr) {
+    if (!aigw::ngx::pool_copy(cf->pool, {reinterpret_cast<char*>(text), len}, &rc->host)) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
-    ngx_memcpy(rc->host.data, text, len);
-    rc->host.data[len] = '\0';
-    rc->host.len = len;
     rc->port = u.port;
 
     for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
         ngx_str_t v;
         if (aigw::ngx::conf_option(value[i], "password=", &v)) {
-            rc->password.data = static_cast<u_char*>(ngx_pnalloc(cf->pool, v.len + 1));
-            if (rc->password.data == nullptr) {
+            if (!aigw::ngx::pool_copy(cf->pool, aigw::ngx::view(v), &rc->password)) {
                 return static_cast<char*>(NGX_CONF_ERROR);
             }
-            ngx_memcpy(rc->password.data, v.data, v.len);
-            rc->password.data[v.len] = '\0';
-            rc->password.len = v.len;
         } else if (aigw::ngx::conf_option(value[i], "db=", &v)) {
             rc->db = ngx_atoi(v.data, v.len);
             if (rc->db == NGX_ERROR) {
@@ -387,10 +380,6 @@ static char* ngx_http_aigw_channel(ngx_conf_t* cf, ngx_command_t*, void* conf) n
     return ngx_http_aigw_channel_directive(cf, &amcf->channels);
 }
 
-static void ngx_http_aigw_delete_model_map(void* data) noexcept {
-    delete static_cast<aigw::model_map*>(data);
-}
-
 // aigw_model PUBLIC_NAME CHANNEL[:UPSTREAM_MODEL] ...;  PUBLIC_NAME may end in '*' (a prefix).
 // Channels are declared (aigw_channel, http level) before the models that use them.
 static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
@@ -400,15 +389,10 @@ static char* ngx_http_aigw_model(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
     auto* value = static_cast<ngx_str_t*>(cf->args->elts);
     try {
         if (alcf->models == nullptr) {
-            auto* map = new aigw::model_map();
-            ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
-            if (cln == nullptr) {
-                delete map;
+            alcf->models = aigw::ngx::pool_new<aigw::model_map>(cf->pool);
+            if (alcf->models == nullptr) {
                 return static_cast<char*>(NGX_CONF_ERROR);
             }
-            cln->handler = ngx_http_aigw_delete_model_map;
-            cln->data = map;
-            alcf->models = map;
             alcf->models_created = ngx_time();
         }
         std::vector<std::string> names;
@@ -447,10 +431,6 @@ static char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t*, void* conf)
     return ngx_http_aigw_usage_log_directive(cf, &amcf->usage_log);
 }
 
-static void ngx_http_aigw_delete_price_table(void* data) noexcept {
-    delete static_cast<aigw::price_table*>(data);
-}
-
 // aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [request=<USD>];
 static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noexcept {
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(conf);
@@ -475,15 +455,10 @@ static char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t*, void* conf) noe
     const aigw::model_price& price = parsed.price;
     try {
         if (amcf->prices.table == nullptr) {
-            auto* table = new aigw::price_table();
-            ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
-            if (cln == nullptr) {
-                delete table;
+            amcf->prices.table = aigw::ngx::pool_new<aigw::price_table>(cf->pool);
+            if (amcf->prices.table == nullptr) {
                 return static_cast<char*>(NGX_CONF_ERROR);
             }
-            cln->handler = ngx_http_aigw_delete_price_table;
-            cln->data = table;
-            amcf->prices.table = table;
         }
         if (ngx_http_aigw_prices_note_model(cf, &amcf->prices, aigw::ngx::view(value[1])) !=
             NGX_OK) {

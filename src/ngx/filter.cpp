@@ -10,6 +10,9 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/log_value.hpp"
+#include "ngx/util/pool.hpp"
 
 // An event larger than this is passed on as it comes rather than held whole.
 static constexpr size_t ngx_http_aigw_sse_hold_max = 1024 * 1024;
@@ -499,15 +502,18 @@ static ngx_int_t ngx_http_aigw_send_whole(ngx_http_request_t* sr, const std::str
     if (body.empty()) {
         return ngx_http_next_body_filter(sr, last);  // an empty memory buffer must not travel
     }
-    auto* p = static_cast<u_char*>(ngx_pnalloc(sr->pool, body.size()));
+    ngx_str_t copy;
+    if (!aigw::ngx::pool_copy(sr->pool, body, &copy)) {
+        return NGX_ERROR;
+    }
     auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
     ngx_chain_t* out = ngx_alloc_chain_link(sr->pool);
     ngx_chain_t* end = ngx_alloc_chain_link(sr->pool);
-    if (p == nullptr || b == nullptr || out == nullptr || end == nullptr) {
+    if (b == nullptr || out == nullptr || end == nullptr) {
         return NGX_ERROR;
     }
-    b->pos = p;
-    b->last = ngx_cpymem(p, body.data(), body.size());
+    b->pos = copy.data;
+    b->last = copy.data + copy.len;
     b->memory = 1;
     out->buf = b;
     out->next = end;

@@ -1,7 +1,8 @@
 // Module object, per-request context and the request id.
 #include "aigw/request_id.hpp"
 #include "ngx/aigw_module.hpp"
-#include "ngx/log_limit.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/log_limit.hpp"
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;

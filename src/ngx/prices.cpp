@@ -8,6 +8,8 @@
 
 #include "aigw/schema.hpp"
 #include "ngx/redis.hpp"
+#include "ngx/util/log_limit.hpp"
+#include "ngx/util/pool.hpp"
 
 namespace {
 
@@ -18,7 +20,7 @@ struct price_state {
     std::vector<std::string> keys;
     size_t inflight = 0;
     ngx_event_t timer{};
-    ngx_msec_t last_error_log = 0;
+    ngx_http_aigw_log_gate bad_price_log{60000};
     ngx_log_t* log = nullptr;
 };
 
@@ -31,10 +33,9 @@ struct price_call {
 std::vector<price_call> calls;
 
 void log_bad(std::string_view model, const std::string& why) {
-    if (state->last_error_log && ngx_current_msec - state->last_error_log < 60000) {
+    if (!state->bad_price_log.open()) {
         return;
     }
-    state->last_error_log = ngx_current_msec ? ngx_current_msec : 1;
     ngx_log_error(NGX_LOG_ERR, state->log, 0,
                   "aigw: redis price of \"%*s\" is ignored (%s); the configured price applies",
                   model.size(), model.data(), why.c_str());
@@ -100,15 +101,10 @@ ngx_int_t ngx_http_aigw_prices_note_model(ngx_conf_t* cf, ngx_http_aigw_prices_c
     }
     try {
         if (conf->names == nullptr) {
-            auto* names = new std::set<std::string>();
-            ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cf->pool, 0);
-            if (cln == nullptr) {
-                delete names;
+            conf->names = aigw::ngx::pool_new<std::set<std::string>>(cf->pool);
+            if (conf->names == nullptr) {
                 return NGX_ERROR;
             }
-            cln->handler = [](void* data) { delete static_cast<std::set<std::string>*>(data); };
-            cln->data = names;
-            conf->names = names;
         }
         conf->names->emplace(model);
     } catch (const std::exception&) {

@@ -5,6 +5,8 @@
 
 #include <new>
 
+#include "ngx/util/log_limit.hpp"
+
 namespace {
 
 struct redis_conn;
@@ -33,8 +35,8 @@ struct redis_conn {
     ngx_event_t connect_timer;
     ngx_event_t reconnect_timer;
     ngx_msec_t backoff;
-    ngx_msec_t last_error_log;
-    bool logged_down;
+    ngx_http_aigw_log_gate down_log;
+    bool logged_down;             // since the connection was last up
     bool stopping;
     const char* channel;          // subscriber connection: the channel, else nullptr
     void (*on_message)(const char*, size_t);
@@ -48,11 +50,10 @@ void conn_connect(redis_conn* rc);
 
 // Connection problems are logged once per interval, not once per request.
 void log_down(redis_conn* rc, const char* what, const char* detail) {
-    if (rc->logged_down && ngx_current_msec - rc->last_error_log < error_log_interval) {
+    if (!rc->down_log.open()) {
         return;
     }
     rc->logged_down = true;
-    rc->last_error_log = ngx_current_msec;
     ngx_log_error(NGX_LOG_ERR, rc->log, 0, "aigw: redis %V (%s connection) %s: %s",
                   &rc->conf->name, rc->role, what, detail ? detail : "");
 }
@@ -158,6 +159,7 @@ void on_connect(const redisAsyncContext* ac, int status) {
         ngx_log_error(NGX_LOG_NOTICE, rc->log, 0, "aigw: redis %V (%s connection) is back",
                       &rc->conf->name, rc->role);
         rc->logged_down = false;
+        rc->down_log.reset();
     }
 }
 
@@ -296,6 +298,7 @@ redis_conn* conn_create(ngx_cycle_t* cycle, const ngx_http_aigw_redis_conf_t* co
     rc->role = role;
     rc->log = cycle->log;
     rc->backoff = backoff_min;
+    rc->down_log = ngx_http_aigw_log_gate(error_log_interval);
     ngx_memcpy(rc->host, conf->host.data, conf->host.len);
     rc->host[conf->host.len] = '\0';
     for (ngx_event_t* ev : {&rc->connect_timer, &rc->reconnect_timer}) {
@@ -380,13 +383,10 @@ void ngx_http_aigw_redis_exit_process() {
 }
 
 void ngx_http_aigw_redis_log_reply_error(ngx_log_t* log, const char* what) {
-    static ngx_msec_t last;
-    static bool logged;
-    if (logged && ngx_current_msec - last < error_log_interval) {
+    static ngx_http_aigw_log_gate reply_error_log{error_log_interval};
+    if (!reply_error_log.open()) {
         return;
     }
-    logged = true;
-    last = ngx_current_msec;
     ngx_log_error(NGX_LOG_ERR, log, 0, "aigw: redis answered a command with %s", what);
 }
 

@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include "ngx/util/headers.hpp"
+#include "ngx/util/pool.hpp"
+
 static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::string& s,
                                              bool last) {
     auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
@@ -10,13 +13,12 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
         return NGX_ERROR;
     }
     if (!s.empty()) {
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, s.size()));
-        if (p == nullptr) {
+        ngx_str_t copy;
+        if (!aigw::ngx::pool_copy(r->pool, s, &copy)) {
             return NGX_ERROR;
         }
-        ngx_memcpy(p, s.data(), s.size());
-        b->pos = p;
-        b->last = p + s.size();
+        b->pos = copy.data;
+        b->last = copy.data + copy.len;
         b->memory = 1;
     }
     b->flush = 1;
@@ -35,23 +37,6 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
 void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
     ctx->error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
     ctx->error_code.len = e.code.size();
-}
-
-ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
-                                   const ngx_str_t& value) {
-    auto* h = static_cast<ngx_table_elt_t*>(ngx_list_push(&r->headers_out.headers));
-    if (h == nullptr) {
-        return NGX_ERROR;
-    }
-    h->hash = 1;
-    h->key.data = reinterpret_cast<u_char*>(const_cast<char*>(name.data()));
-    h->key.len = name.size();
-    h->value = value;
-    h->lowcase_key = nullptr;
-#if defined(nginx_version) && nginx_version >= 1023000
-    h->next = nullptr;
-#endif
-    return NGX_OK;
 }
 
 // Sends `body` (JSON) with `status` as the whole response of the main request. The caller

@@ -15,6 +15,7 @@
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
+#include "ngx/util/log_limit.hpp"
 
 namespace {
 
@@ -98,9 +99,9 @@ struct usage_queue {
     ngx_uint_t dropped_total = 0;
     ngx_uint_t rejected = 0;        // Redis refused the XADD (error reply)
     ngx_uint_t unanswered_lost = 0; // sent unanswered_max times without an answer
-    ngx_msec_t last_drop_log = 0;
-    ngx_msec_t last_refusal_log = 0;
-    ngx_msec_t last_unanswered_log = 0;
+    ngx_http_aigw_log_gate drop_log{log_interval};
+    ngx_http_aigw_log_gate refusal_log{log_interval};
+    ngx_http_aigw_log_gate unanswered_log{log_interval};
     ngx_msec_t exiting_since = 0;
     ngx_log_t* log = nullptr;
 };
@@ -140,10 +141,9 @@ bool transient_error(std::string_view err) {
 }
 
 void log_refusal(usage_queue* q, std::string_view err, bool dropped) {
-    if (q->last_refusal_log && ngx_current_msec - q->last_refusal_log < log_interval) {
+    if (!q->refusal_log.open()) {
         return;
     }
-    q->last_refusal_log = ngx_current_msec ? ngx_current_msec : 1;
     if (dropped) {
         ngx_log_error(NGX_LOG_ERR, q->log, 0,
                       "aigw: redis refused a usage record, which is dropped (%ui so far): %*s",
@@ -171,8 +171,7 @@ void settle_batch(usage_queue* q) {
     q->batch = 0;
     if (lost) {
         q->unanswered_lost += lost;
-        if (!q->last_unanswered_log || ngx_current_msec - q->last_unanswered_log >= log_interval) {
-            q->last_unanswered_log = ngx_current_msec ? ngx_current_msec : 1;
+        if (q->unanswered_log.open()) {
             ngx_log_error(NGX_LOG_ERR, q->log, 0,
                           "aigw: redis did not answer a usage record sent %ud times; it is "
                           "dropped, not sent again (it may have been written): %ui so far",
@@ -251,13 +250,12 @@ void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
     if (q->records.size() >= q->conf->queue) {
         q->dropped++;
         q->dropped_total++;
-        if (ngx_current_msec - q->last_drop_log >= log_interval || q->dropped_total == 1) {
+        if (q->drop_log.open()) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "aigw: usage record queue full (%ui records waiting for redis): "
                           "%ui records lost, %ui in total",
                           q->records.size(), q->dropped, q->dropped_total);
             q->dropped = 0;
-            q->last_drop_log = ngx_current_msec;
         }
         return;
     }

@@ -8,10 +8,7 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "aigw/accounting/token_estimate.hpp"
 #include "ngx/aigw_module.hpp"
-
-static void ngx_http_aigw_body_delete(void* data) noexcept {
-    delete static_cast<ngx_http_aigw_body_t*>(data);
-}
+#include "ngx/util/pool.hpp"
 
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     r = r->main;
@@ -21,18 +18,8 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
         new (ctx->body) ngx_http_aigw_body_t();
         return ctx->body;
     }
-    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == nullptr) {
-        return nullptr;
-    }
-    auto* st = new (std::nothrow) ngx_http_aigw_body_t();
-    if (st == nullptr) {
-        return nullptr;
-    }
-    cln->handler = ngx_http_aigw_body_delete;
-    cln->data = st;
-    ctx->body = st;
-    return st;
+    ctx->body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
+    return ctx->body;
 }
 
 static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage& u) {

@@ -6,6 +6,7 @@
 #include "aigw/accounting/pricing.hpp"
 #include "ngx/aigw_module.hpp"
 #include "ngx/usage.hpp"
+#include "ngx/util/pool.hpp"
 
 enum class aigw_var {
     request_id, model, stream, upstream_status, key_id, owner, group,

@@ -1,6 +1,6 @@
 // Rate-limited logging on NGINX's event loop: aigw::log_limiter and a timer that tells the
 // counts (see log_limit.hpp).
-#include "ngx/log_limit.hpp"
+#include "ngx/util/log_limit.hpp"
 
 #include <cstdarg>
 #include <exception>
