@@ -9,6 +9,7 @@
 #include "aigw/api/error.hpp"
 #include "ngx/billing.hpp"
 #include "ngx/channels.hpp"
+#include "ngx/conf/conf.hpp"
 #include "ngx/key_cache.hpp"
 #include "ngx/prices.hpp"
 #include "ngx/ngx.hpp"
@@ -23,34 +24,6 @@ class price_table;
 struct model_price;
 }
 struct ngx_http_aigw_body_t;
-
-extern "C" ngx_module_t ngx_http_aigw_module;
-
-enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
-enum { NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC = 0, NGX_HTTP_AIGW_RESPONSE_MODEL_UPSTREAM = 1 };
-enum { NGX_HTTP_AIGW_PRICE_MISSING_DENY = 0, NGX_HTTP_AIGW_PRICE_MISSING_FREE = 1 };
-
-struct ngx_http_aigw_main_conf_t {
-    ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
-    ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
-    ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
-    ngx_http_aigw_channels_conf_t channels;     // aigw_channel
-    ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
-    ngx_http_aigw_prices_conf_t prices;         // aigw_price, aigw_price_refresh
-    ngx_uint_t price_missing;                   // aigw_price_missing deny|free
-    ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
-};
-
-struct ngx_http_aigw_loc_conf_t {
-    ngx_flag_t enable;   // aigw on|off
-    ngx_str_t pass;      // aigw_pass: prefix of the channel's internal location
-    ngx_flag_t keys;     // aigw_keys on|off: require a client key (default: on with aigw_redis)
-    aigw::model_map* models;        // aigw_model table (replaces aigw_pass); inherited whole
-    time_t models_created;          // "created" of /v1/models entries: when the table loaded
-    ngx_uint_t response_model;      // aigw_response_model public|upstream
-    ngx_uint_t fallback_attempts;   // aigw_fallback_attempts; 0: every candidate once
-    ngx_msec_t fallback_timeout;    // aigw_fallback_timeout; 0: no limit
-};
 
 enum class ngx_http_aigw_auth_state : unsigned { none, waiting, done };
 
@@ -184,10 +157,3 @@ ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_er
 
 // variables.cpp
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf);
-
-// directives.cpp
-extern ngx_command_t ngx_http_aigw_commands[];
-void* ngx_http_aigw_create_main_conf(ngx_conf_t* cf) noexcept;
-char* ngx_http_aigw_init_main_conf(ngx_conf_t* cf, void* conf) noexcept;
-void* ngx_http_aigw_create_loc_conf(ngx_conf_t* cf) noexcept;
-char* ngx_http_aigw_merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) noexcept;

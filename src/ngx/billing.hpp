@@ -5,21 +5,9 @@
 // batches on a timer, one EVALSHA per account and interval.
 #pragma once
 
-#include "ngx/ngx.hpp"
+#include "ngx/conf/conf.hpp"
 
 struct ngx_http_aigw_ctx_t;
-
-struct ngx_http_aigw_billing_conf_t {
-    ngx_flag_t enabled;          // aigw_billing on|off: NGX_CONF_UNSET until set
-    ngx_msec_t flush;            // flush=: the settlement interval
-    ngx_msec_t lease;            // lease=: how long a lease lives without renewal
-    ngx_uint_t rpm;              // aigw_rpm: keys without their own rpm; 0: none
-    ngx_uint_t tpm;              // aigw_tpm
-    ngx_uint_t reserve_tokens;   // aigw_reserve_tokens: output reserved without max_tokens
-    ngx_flag_t reserve_learn;    // off with `fixed`: reservations not sized by past completions
-    ngx_str_t alerts;            // aigw_quota_alerts: "80,100"; empty: off
-    unsigned alerts_set:1;
-};
 
 // Per request; in the request pool, trivially destructible.
 struct ngx_http_aigw_billing_t;
@@ -27,16 +15,6 @@ struct ngx_http_aigw_billing_t;
 // go: the request may proceed; else it was answered (402, 429, 503, 500) and is to be
 // finalized with rc.
 typedef void (*ngx_http_aigw_admitted_pt)(ngx_http_request_t* r, bool go, ngx_int_t rc);
-
-// aigw_billing on|off [flush=1s] [lease=30s];
-char* ngx_http_aigw_billing_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
-// aigw_quota_alerts PERCENT ... | off;
-char* ngx_http_aigw_quota_alerts_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
-// aigw_reserve_tokens N [fixed];
-char* ngx_http_aigw_reserve_tokens_directive(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf);
-void ngx_http_aigw_billing_create(ngx_http_aigw_billing_conf_t* conf);
-char* ngx_http_aigw_billing_init(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf,
-                                 bool have_redis);
 
 // Admits the request against its key's and group's quota and rate limits (no key, or billing
 // off: admitted). `max_tokens` (-1: not given) and `choices` come from the body. `admitted`

@@ -1,9 +1,6 @@
 // Channels and the shared routing table; see channels.hpp.
 #include "ngx/channels.hpp"
 
-#include <cctype>
-
-#include "ngx/aigw_module.hpp"
 
 namespace {
 
@@ -134,102 +131,7 @@ uint64_t now_ms() {
     return static_cast<uint64_t>(ngx_current_msec);
 }
 
-bool parse_uint(const ngx_str_t& v, uint32_t* out) {
-    ngx_int_t n = ngx_atoi(v.data, v.len);
-    if (n == NGX_ERROR || n > 1000000) {
-        return false;
-    }
-    *out = static_cast<uint32_t>(n);
-    return true;
-}
-
 }  // namespace
-
-char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
-    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
-    const ngx_str_t& name = value[1];
-    if (name.len == 0 || name.len > ngx_http_aigw_channel_name_max) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid channel name \"%V\": 1 to %uz characters", &name,
-                           ngx_http_aigw_channel_name_max);
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    for (size_t i = 0; i < name.len; i++) {
-        u_char c = name.data[i];
-        if (!(isalnum(c) || c == '_' || c == '-' || c == '.')) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid channel name \"%V\": use letters, digits, '_', '-', '.'",
-                               &name);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-    }
-    auto* existing = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts);
-    for (ngx_uint_t i = 0; i < cc->channels.nelts; i++) {
-        if (existing[i].name.len == name.len &&
-            ngx_memcmp(existing[i].name.data, name.data, name.len) == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate channel \"%V\"", &name);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-    }
-
-    ngx_http_aigw_channel_t ch{};
-    ch.name = name;
-    ch.provider = NGX_HTTP_AIGW_PROVIDER_OPENAI;
-    ch.conf.fail_timeout_ms = 30000;
-    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
-        ngx_str_t v;
-        bool ok = true;
-        if (aigw::ngx::conf_option(value[i], "location=", &v)) {
-            ok = aigw::ngx::location_prefix(&v);
-            ch.location = v;
-        } else if (aigw::ngx::conf_option(value[i], "provider=", &v)) {
-            ok = v.len == 6 && ngx_strncmp(v.data, "openai", 6) == 0;
-            if (!ok) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "unknown provider \"%V\" for channel \"%V\": "
-                                   "\"openai\" (any OpenAI-compatible upstream) is supported",
-                                   &v, &name);
-                return static_cast<char*>(NGX_CONF_ERROR);
-            }
-        } else if (aigw::ngx::conf_option(value[i], "weight=", &v)) {
-            ok = parse_uint(v, &ch.conf.weight) && ch.conf.weight > 0;
-        } else if (aigw::ngx::conf_option(value[i], "priority=", &v)) {
-            ok = parse_uint(v, &ch.conf.priority);
-        } else if (aigw::ngx::conf_option(value[i], "max_fails=", &v)) {
-            ok = parse_uint(v, &ch.conf.max_fails);
-        } else if (aigw::ngx::conf_option(value[i], "fail_timeout=", &v)) {
-            ngx_msec_t t = ngx_parse_time(&v, 0);
-            ok = t != static_cast<ngx_msec_t>(NGX_ERROR) && t > 0;
-            ch.conf.fail_timeout_ms = t;
-        } else {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\" for channel \"%V\"",
-                               &value[i], &name);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-        if (!ok) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid value in \"%V\" for channel \"%V\"",
-                               &value[i], &name);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-    }
-    if (ch.location.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "channel \"%V\" needs location=/prefix (an internal location with "
-                           "proxy_pass)",
-                           &name);
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    if (cc->channels.nelts >= 4096) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "too many channels (at most 4096)");
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    auto* slot = static_cast<ngx_http_aigw_channel_t*>(ngx_array_push(&cc->channels));
-    if (slot == nullptr) {
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    *slot = ch;
-    return NGX_CONF_OK;
-}
 
 ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
     if (cc->channels.nelts == 0) {

@@ -10,28 +10,8 @@
 #include <cstdint>
 
 #include "aigw/routing/router.hpp"
-#include "ngx/ngx.hpp"
+#include "ngx/conf/conf.hpp"
 
-enum { NGX_HTTP_AIGW_PROVIDER_OPENAI = 0 };
-
-// Longest channel name (names are [A-Za-z0-9_.-]).
-inline constexpr size_t ngx_http_aigw_channel_name_max = 63;
-
-struct ngx_http_aigw_channel_t {
-    ngx_str_t name;
-    ngx_str_t location;       // prefix of the internal location; the API path is appended
-    ngx_uint_t provider;      // NGX_HTTP_AIGW_PROVIDER_*
-    aigw::channel_conf conf;
-    uint32_t slot;            // in the shared table, set when the zone is initialized
-};
-
-struct ngx_http_aigw_channels_conf_t {
-    ngx_array_t channels;     // of ngx_http_aigw_channel_t, in config order
-    ngx_shm_zone_t* zone;     // created once the http block is parsed, if there are channels
-};
-
-// aigw_channel NAME location=... [provider=] [weight=] [priority=] [max_fails=] [fail_timeout=]
-char* ngx_http_aigw_channel_directive(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc);
 // Adds the zone (called from init_main_conf, when the number of channels is known).
 ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc);
 

@@ -213,7 +213,7 @@ ngx_int_t ngx_http_aigw_key_cache_init_zone(ngx_shm_zone_t* zone, void* data) no
     return NGX_OK;
 }
 
-// Allocated per configuration by the directive; see directives.cpp.
+// Allocated per configuration by the directive; see conf/redis_directives.cpp.
 void* ngx_http_aigw_key_cache_ctx_create(ngx_pool_t* pool) {
     return ngx_pcalloc(pool, sizeof(cache_ctx));
 }

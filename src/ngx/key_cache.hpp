@@ -7,14 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ngx/ngx.hpp"
-
-struct ngx_http_aigw_key_cache_conf_t {
-    ngx_shm_zone_t* zone;
-    ngx_msec_t ttl;            // a positive entry is fresh this long
-    ngx_msec_t negative_ttl;   // a negative entry is fresh this long
-    ngx_msec_t stale;          // a positive entry may stand in for Redis this long
-};
+#include "ngx/conf/conf.hpp"
 
 enum class ngx_http_aigw_key_cache_state {
     miss,

@@ -1,6 +1,7 @@
 // Module object, per-request context and the request id.
 #include "aigw/request_id.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/conf/directives.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_limit.hpp"
 

@@ -9,7 +9,6 @@
 #include "aigw/schema.hpp"
 #include "ngx/redis.hpp"
 #include "ngx/util/log_limit.hpp"
-#include "ngx/util/pool.hpp"
 
 namespace {
 
@@ -93,34 +92,6 @@ void refresh(ngx_event_t*) {
 }
 
 }  // namespace
-
-ngx_int_t ngx_http_aigw_prices_note_model(ngx_conf_t* cf, ngx_http_aigw_prices_conf_t* conf,
-                                          std::string_view model) {
-    if (model.empty() || model.back() == '*') {
-        return NGX_OK;  // patterns have no hash of their own
-    }
-    try {
-        if (conf->names == nullptr) {
-            conf->names = aigw::ngx::pool_new<std::set<std::string>>(cf->pool);
-            if (conf->names == nullptr) {
-                return NGX_ERROR;
-            }
-        }
-        conf->names->emplace(model);
-    } catch (const std::exception&) {
-        return NGX_ERROR;
-    }
-    return NGX_OK;
-}
-
-void ngx_http_aigw_prices_init(ngx_http_aigw_prices_conf_t* conf, bool have_redis) {
-    if (conf->refresh == NGX_CONF_UNSET_MSEC) {
-        conf->refresh = have_redis ? 10000 : 0;
-    }
-    if (!have_redis) {
-        conf->refresh = 0;
-    }
-}
 
 bool ngx_http_aigw_price_find(const ngx_http_aigw_prices_conf_t* conf, std::string_view model,
                               aigw::model_price* out) {

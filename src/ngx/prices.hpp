@@ -4,22 +4,10 @@
 // interval, pipelined; requests never wait for Redis for a price.
 #pragma once
 
-#include <set>
-#include <string>
+#include <string_view>
 
 #include "aigw/accounting/pricing.hpp"
-#include "ngx/ngx.hpp"
-
-struct ngx_http_aigw_prices_conf_t {
-    aigw::price_table* table;          // aigw_price; nullptr when none is set
-    std::set<std::string>* names;      // exact model names whose Redis price is read
-    ngx_msec_t refresh;                // aigw_price_refresh; 0: Redis prices are not read
-};
-
-// Remembers a model name for the refresh (aigw_price and aigw_model call this).
-ngx_int_t ngx_http_aigw_prices_note_model(ngx_conf_t* cf, ngx_http_aigw_prices_conf_t* conf,
-                                          std::string_view model);
-void ngx_http_aigw_prices_init(ngx_http_aigw_prices_conf_t* conf, bool have_redis);
+#include "ngx/conf/conf.hpp"
 
 // The model's price: Redis's, else the configuration's. False when it has neither.
 bool ngx_http_aigw_price_find(const ngx_http_aigw_prices_conf_t* conf, std::string_view model,

@@ -7,7 +7,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "ngx/ngx.hpp"
+#include "ngx/conf/conf.hpp"
 
 enum class ngx_http_aigw_redis_status {
     ok,           // reply holds the answer (which may itself be a Redis error reply)
@@ -20,15 +20,6 @@ typedef void (*ngx_http_aigw_redis_reply_pt)(void* owner, redisReply* reply,
                                              ngx_http_aigw_redis_status status);
 
 struct ngx_http_aigw_redis_call_t;
-
-struct ngx_http_aigw_redis_conf_t {
-    ngx_str_t host;       // numeric address, resolved at configuration time
-    ngx_uint_t port;
-    ngx_str_t password;
-    ngx_int_t db;
-    ngx_msec_t timeout;   // per command and for connecting
-    ngx_str_t name;       // the directive's argument, for messages
-};
 
 // Starts the worker's connections (command connection; subscriber if on_message is given).
 // on_message(nullptr, 0) means "(re)subscribed": messages may have been missed.

@@ -376,66 +376,6 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
 
 }  // namespace
 
-char* ngx_http_aigw_usage_log_directive(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf) {
-    if (conf->enabled != NGX_CONF_UNSET) {
-        return const_cast<char*>("is duplicate");
-    }
-    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
-    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
-        if (cf->args->nelts > 2) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_usage_log off\" takes no parameters");
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-        conf->enabled = 0;
-        return NGX_CONF_OK;
-    }
-    if (!(value[1].len == 5 && ngx_strncmp(value[1].data, "redis", 5) == 0)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"aigw_usage_log\" target \"%V\": \"redis\" or \"off\"",
-                           &value[1]);
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    conf->enabled = 1;
-    for (ngx_uint_t i = 2; i < cf->args->nelts; i++) {
-        ngx_str_t v;
-        ngx_uint_t* slot;
-        if (aigw::ngx::conf_option(value[i], "maxlen=", &v)) {
-            slot = &conf->maxlen;
-        } else if (aigw::ngx::conf_option(value[i], "queue=", &v)) {
-            slot = &conf->queue;
-        } else {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_usage_log\" parameter \"%V\"",
-                               &value[i]);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-        ngx_int_t n = ngx_atoi(v.data, v.len);
-        if (n == NGX_ERROR || n == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_usage_log\" value \"%V\"",
-                               &value[i]);
-            return static_cast<char*>(NGX_CONF_ERROR);
-        }
-        *slot = static_cast<ngx_uint_t>(n);
-    }
-    return NGX_CONF_OK;
-}
-
-char* ngx_http_aigw_usage_log_init(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf,
-                                   bool have_redis) {
-    if (conf->enabled == NGX_CONF_UNSET) {
-        conf->enabled = have_redis ? 1 : 0;
-    } else if (conf->enabled && !have_redis) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"aigw_usage_log redis\" needs \"aigw_redis\"");
-        return static_cast<char*>(NGX_CONF_ERROR);
-    }
-    if (conf->maxlen == NGX_CONF_UNSET_UINT) {
-        conf->maxlen = 1000000;
-    }
-    if (conf->queue == NGX_CONF_UNSET_UINT) {
-        conf->queue = 10000;
-    }
-    return NGX_CONF_OK;
-}
-
 ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     if (r != r->main) {
         return NGX_OK;
