@@ -147,7 +147,7 @@ ngx_http_aigw_key_cache_state cached_record(const ngx_http_aigw_key_cache_conf_t
 ngx_int_t reject(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e,
                  std::string_view why) {
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: key %V rejected: %*s",
-                  &ctx->key_masked, why.size(), why.data());
+                  &ctx->access.key_masked, why.size(), why.data());
     return ngx_http_aigw_prepare_error(r, e);
 }
 
@@ -156,8 +156,8 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
     if (!d.record) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "aigw: the Redis record of key %V is malformed (%s); the key is refused",
-                      &ctx->key_masked, d.error.c_str());
-        return ngx_http_aigw_prepare_error(r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->key_masked)));
+                      &ctx->access.key_masked, d.error.c_str());
+        return ngx_http_aigw_prepare_error(r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)));
     }
     aigw::key_check_result c = aigw::key_check(*d.record, ngx_time(),
                                                aigw::ngx::view(r->connection->addr_text),
@@ -171,7 +171,7 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
     if (held == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->key = held->get();
+    ctx->access.key = held->get();
     return NGX_OK;
 }
 
@@ -180,12 +180,12 @@ ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ngx_http_aigw_main_conf_t* amcf = main_conf(r);
     if (amcf->redis_fail == NGX_HTTP_AIGW_REDIS_FAIL_CACHED && amcf->key_cache.zone != nullptr) {
         decoded d;
-        auto state = cached_record(&amcf->key_cache, ctx->key_digest, &d);
+        auto state = cached_record(&amcf->key_cache, ctx->access.key_digest, &d);
         if (state == ngx_http_aigw_key_cache_state::fresh ||
             state == ngx_http_aigw_key_cache_state::stale) {
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "aigw: redis unavailable, key %V served from the cache",
-                           &ctx->key_masked);
+                           &ctx->access.key_masked);
             return accept_record(r, ctx, d);
         }
     }
@@ -194,9 +194,9 @@ ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 
 void cancel_redis_call(void* data) {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
-    if (ctx->redis_call != nullptr) {
-        ngx_http_aigw_redis_cancel(ctx->redis_call);
-        ctx->redis_call = nullptr;
+    if (ctx->access.redis_call != nullptr) {
+        ngx_http_aigw_redis_cancel(ctx->access.redis_call);
+        ctx->access.redis_call = nullptr;
     }
 }
 
@@ -204,28 +204,28 @@ void cancel_redis_call(void* data) {
 void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
     auto* r = static_cast<ngx_http_request_t*>(owner);
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-    ctx->redis_call = nullptr;
+    ctx->access.redis_call = nullptr;
     try {
         ngx_http_aigw_main_conf_t* amcf = main_conf(r);
         if (status == ngx_http_aigw_redis_status::ok && reply->type == REDIS_REPLY_ARRAY) {
             std::string packed = pack_fields(reply);
             uint64_t version = 0;
             if (amcf->key_cache.zone != nullptr) {
-                version = ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->key_digest, packed);
+                version = ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->access.key_digest, packed);
             }
             if (packed.empty()) {
-                ctx->auth_rc = reject(
-                    r, ctx, aigw::invalid_api_key_error(aigw::ngx::view(ctx->key_masked)),
+                ctx->access.auth_rc = reject(
+                    r, ctx, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)),
                     "invalid_api_key");
             } else {
                 decoded d = decode_packed(packed);
                 if (d.record && version != 0) {
-                    decoded_slot& slot = decoded_slots[ctx->key_digest[0]];
-                    ngx_memcpy(slot.digest, ctx->key_digest, 32);
+                    decoded_slot& slot = decoded_slots[ctx->access.key_digest[0]];
+                    ngx_memcpy(slot.digest, ctx->access.key_digest, 32);
                     slot.version = version;
                     slot.record = d.record;
                 }
-                ctx->auth_rc = accept_record(r, ctx, d);
+                ctx->access.auth_rc = accept_record(r, ctx, d);
             }
         } else {
             if (status == ngx_http_aigw_redis_status::ok) {
@@ -233,16 +233,16 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
                     r->connection->log,
                     reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
             }
-            ctx->auth_rc = redis_failed(r, ctx);
+            ctx->access.auth_rc = redis_failed(r, ctx);
         }
     } catch (const std::exception& e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
-        ctx->auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ctx->access.auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     } catch (...) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed");
-        ctx->auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ctx->access.auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->auth_state = ngx_http_aigw_auth_state::done;
+    ctx->access.auth_state = ngx_http_aigw_auth_state::done;
     r->read_event_handler = ngx_http_block_reading;
     // Resume the phases from the event loop, not from inside hiredis's callback.
     ngx_post_event(r->connection->write, &ngx_posted_events);
@@ -282,7 +282,7 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return ngx_http_aigw_prepare_error(r, aigw::missing_api_key_error());
     }
     std::string masked = aigw::mask_key(presented.key);
-    if (!aigw::ngx::pool_copy(r->pool, masked, &ctx->key_masked)) {
+    if (!aigw::ngx::pool_copy(r->pool, masked, &ctx->access.key_masked)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -291,14 +291,14 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return reject(r, ctx, aigw::malformed_api_key_error(masked), "not an aigw key");
     }
 
-    if (!aigw::sha256(presented.key, ctx->key_digest)) {
+    if (!aigw::sha256(presented.key, ctx->access.key_digest)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_http_aigw_main_conf_t* amcf = main_conf(r);
     if (amcf->key_cache.zone != nullptr) {
         decoded d;
-        switch (cached_record(&amcf->key_cache, ctx->key_digest, &d)) {
+        switch (cached_record(&amcf->key_cache, ctx->access.key_digest, &d)) {
         case ngx_http_aigw_key_cache_state::fresh:
             return accept_record(r, ctx, d);
         case ngx_http_aigw_key_cache_state::fresh_negative:
@@ -309,20 +309,20 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         }
     }
 
-    std::string redis_key = aigw::key_hash_key(aigw::hex_digest(ctx->key_digest));
+    std::string redis_key = aigw::key_hash_key(aigw::hex_digest(ctx->access.key_digest));
     const char* argv[] = {"HGETALL", redis_key.c_str()};
     size_t lens[] = {7, redis_key.size()};
     ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->redis_call = ngx_http_aigw_redis_command(2, argv, lens, key_reply, r);
-    if (ctx->redis_call == nullptr) {
+    ctx->access.redis_call = ngx_http_aigw_redis_command(2, argv, lens, key_reply, r);
+    if (ctx->access.redis_call == nullptr) {
         return redis_failed(r, ctx);
     }
     cln->handler = cancel_redis_call;
     cln->data = ctx;
-    ctx->auth_state = ngx_http_aigw_auth_state::waiting;
+    ctx->access.auth_state = ngx_http_aigw_auth_state::waiting;
     // Notice a client that goes away while we wait.
     r->read_event_handler = ngx_http_test_reading;
     return NGX_AGAIN;
@@ -361,9 +361,9 @@ ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept {
         if (ctx == nullptr) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        switch (ctx->auth_state) {
+        switch (ctx->access.auth_state) {
         case ngx_http_aigw_auth_state::done:
-            return ctx->auth_rc;
+            return ctx->access.auth_rc;
         case ngx_http_aigw_auth_state::waiting:
             return NGX_AGAIN;
         case ngx_http_aigw_auth_state::none:
@@ -371,8 +371,8 @@ ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept {
         }
         ngx_int_t rc = check_key(r, ctx);
         if (rc != NGX_AGAIN) {
-            ctx->auth_state = ngx_http_aigw_auth_state::done;
-            ctx->auth_rc = rc;
+            ctx->access.auth_state = ngx_http_aigw_auth_state::done;
+            ctx->access.auth_rc = rc;
         }
         return rc;
     } catch (const std::exception& e) {
@@ -410,10 +410,10 @@ void ngx_http_aigw_key_invalidated(const char* data, size_t len) {
 }
 
 bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx) {
-    if (ctx->key == nullptr) {
+    if (ctx->access.key == nullptr) {
         return false;
     }
-    for (const std::string& m : ctx->key->models) {
+    for (const std::string& m : ctx->access.key->models) {
         if (m == "*") {
             return false;
         }
@@ -422,5 +422,5 @@ bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx) {
 }
 
 bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model) {
-    return ctx->key == nullptr || aigw::model_allowed(*ctx->key, model);
+    return ctx->access.key == nullptr || aigw::model_allowed(*ctx->access.key, model);
 }

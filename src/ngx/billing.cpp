@@ -296,7 +296,7 @@ ngx_int_t rate_headers(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                           b::format_reset(pick->acct.reset_at - now)) != NGX_OK) {
             return NGX_ERROR;
         }
-        ctx->ratelimit_headers = 1;
+        ctx->usage.ratelimit_headers = 1;
     }
     return NGX_OK;
 }
@@ -315,7 +315,7 @@ ngx_int_t answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
         return NGX_DECLINED;
     case ngx_http_aigw_billing_outcome::no_quota:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "aigw: key %V refused: insufficient_quota (%*s)", &ctx->key_masked,
+                      "aigw: key %V refused: insufficient_quota (%*s)", &ctx->access.key_masked,
                       scope.size(), scope.data());
         return ngx_http_aigw_send_error(r, aigw::insufficient_quota_error(scope));
     case ngx_http_aigw_billing_outcome::rate_requests:
@@ -326,7 +326,7 @@ ngx_int_t answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "aigw: key %V refused: rate_limit_exceeded (%s, %*s)", &ctx->key_masked,
+                      "aigw: key %V refused: rate_limit_exceeded (%s, %*s)", &ctx->access.key_masked,
                       tokens ? "tokens" : "requests", scope.size(), scope.data());
         return ngx_http_aigw_send_error(
             r, aigw::rate_limit_error(tokens ? "tokens" : "requests", limit, bl->retry_ms, scope));
@@ -353,7 +353,7 @@ void wake_handler(ngx_http_request_t* r) {
     r->write_event_handler = ngx_http_request_empty_handler;
     r->read_event_handler = ngx_http_block_reading;
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-    conclude(r, ctx, ctx->billing);
+    conclude(r, ctx, ctx->usage.billing);
 }
 
 // A waiting request was decided: go on from the event loop, not from inside hiredis.
@@ -565,7 +565,7 @@ ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
 void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                  int64_t max_tokens, int64_t choices,
                                  ngx_http_aigw_admitted_pt admitted) {
-    if (state == nullptr || ctx->key == nullptr || !main_conf(r)->billing.enabled) {
+    if (state == nullptr || ctx->access.key == nullptr || !main_conf(r)->billing.enabled) {
         admitted(r, true, NGX_OK);
         return;
     }
@@ -579,36 +579,36 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     bl->admitted = admitted;
 
     int64_t prompt = 0;
-    if (ctx->client_body != nullptr) {
+    if (ctx->content.client_body != nullptr) {
         prompt = aigw::estimate_prompt_tokens(
-            {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
+            {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len});
     }
     bl->max_tokens = max_tokens;
     bl->choices = std::clamp<int64_t>(choices, 1, 128);
     int64_t output = 0;
-    if (ctx->endpoint->streamable) {
+    if (ctx->content.endpoint->streamable) {
         const aigw::output_history* history = nullptr;
         if (state->conf->reserve_learn) {
-            auto it = state->outputs.find(aigw::ngx::view(ctx->model));
+            auto it = state->outputs.find(aigw::ngx::view(ctx->content.model));
             history = it == state->outputs.end() ? nullptr : &it->second;
         }
         output = aigw::output_reserve(max_tokens, choices,
                                       static_cast<int64_t>(state->conf->reserve_tokens), history);
     }
-    bl->need[b::money] = ctx->price ? aigw::reserve_cost(*ctx->price, prompt, output) : 0;
+    bl->need[b::money] = ctx->content.price ? aigw::reserve_cost(*ctx->content.price, prompt, output) : 0;
     bl->need[b::requests] = 1;
     bl->need[b::tokens] = prompt + output;
 
-    bl->acct[key_slot] = get_entry(false, aigw::hex_digest(ctx->key_digest));
-    if (!ctx->key->group.empty()) {
-        bl->acct[group_slot] = get_entry(true, ctx->key->group);
+    bl->acct[key_slot] = get_entry(false, aigw::hex_digest(ctx->access.key_digest));
+    if (!ctx->access.key->group.empty()) {
+        bl->acct[group_slot] = get_entry(true, ctx->access.key->group);
     }
     for (account_entry* e : bl->acct) {
         if (e != nullptr) {
             e->users++;
         }
     }
-    ctx->billing = bl;
+    ctx->usage.billing = bl;
 
     ngx_http_aigw_billing_outcome o = decide(bl);
     if (o == ngx_http_aigw_billing_outcome::pending) {
@@ -626,16 +626,16 @@ namespace {
 
 // A completed answer sizes the next reservations of its model (on this worker).
 void learn_output(ngx_http_aigw_ctx_t* ctx, const ngx_http_aigw_billing_t* bl) noexcept {
-    if (!state->conf->reserve_learn || !ctx->endpoint->streamable ||
+    if (!state->conf->reserve_learn || !ctx->content.endpoint->streamable ||
         !ngx_http_aigw_billable(ctx)) {
         return;
     }
-    int64_t per_choice = (ctx->completion_tokens + bl->choices - 1) / bl->choices;
+    int64_t per_choice = (ctx->usage.completion_tokens + bl->choices - 1) / bl->choices;
     if (!aigw::output_worth_learning(bl->max_tokens, per_choice)) {
         return;
     }
     try {
-        std::string_view model = aigw::ngx::view(ctx->model);
+        std::string_view model = aigw::ngx::view(ctx->content.model);
         auto it = state->outputs.find(model);
         if (it == state->outputs.end()) {
             if (state->outputs.size() >= max_output_models) {
@@ -652,7 +652,7 @@ void learn_output(ngx_http_aigw_ctx_t* ctx, const ngx_http_aigw_billing_t* bl) n
 }  // namespace
 
 void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
-    ngx_http_aigw_billing_t* bl = ctx->billing;
+    ngx_http_aigw_billing_t* bl = ctx->usage.billing;
     if (bl == nullptr || bl->finished || state == nullptr) {
         return;
     }
@@ -664,7 +664,7 @@ void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
         }
     }
     // What the usage record says it cost is what is settled: the two always agree.
-    b::amounts actual{ctx->cost, 1, ctx->total_tokens};
+    b::amounts actual{ctx->usage.cost, 1, ctx->usage.total_tokens};
     if (bl->booked) {
         learn_output(ctx, bl);
     }

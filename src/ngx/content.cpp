@@ -40,7 +40,7 @@ static ngx_int_t ngx_http_aigw_reject_model(ngx_http_request_t* r, ngx_http_aigw
                                              std::string_view model) {
     aigw::ngx::log_value m(model);
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "aigw: key %V rejected: model_not_allowed (\"%*s\")", &ctx->key_masked, m.len,
+                  "aigw: key %V rejected: model_not_allowed (\"%*s\")", &ctx->access.key_masked, m.len,
                   m.data);
     return ngx_http_aigw_send_error(r, aigw::model_not_allowed_error(model));
 }
@@ -63,7 +63,7 @@ static ngx_int_t ngx_http_aigw_local_models(ngx_http_request_t* r, ngx_http_aigw
                                             ngx_http_aigw_loc_conf_t* alcf,
                                             std::string_view path) {
     static constexpr std::string_view owned_by = "system";
-    if (ctx->endpoint->id == aigw::endpoint_id::models) {
+    if (ctx->content.endpoint->id == aigw::endpoint_id::models) {
         std::string list = aigw::model_list_json(
             alcf->models->public_names(),
             [ctx](std::string_view id) { return ngx_http_aigw_model_allowed(ctx, id); },
@@ -103,7 +103,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->in_content = 1;
+        ctx->content.in_content = 1;
         // Settles the token counts when the request ends, however it ends (NGINX runs these
         // cleanups just before the log phase, so $aigw_* variables see final values).
         ngx_http_cleanup_t* cln = ngx_http_cleanup_add(r, 0);
@@ -120,7 +120,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
                 r, aigw::unknown_endpoint_error(aigw::ngx::view(r->method_name),
                                                 aigw::ngx::view(r->uri)));
         }
-        ctx->endpoint = ep;
+        ctx->content.endpoint = ep;
 
         // HEAD goes wherever GET does (RFC 9110 9.3.2).
         ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST
@@ -151,7 +151,7 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
                 return ngx_http_aigw_reject_model(r, ctx, id);
             }
         }
-        ctx->filter_models =
+        ctx->content.filter_models =
             ep->id == aigw::endpoint_id::models && ngx_http_aigw_key_restricts_models(ctx);
 
         if (ep->has_json_body) {
@@ -234,7 +234,7 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
 
         aigw::request_fields f =
             aigw::parse_request(reinterpret_cast<const char*>(data), len,
-                                len + aigw::json_padding, ctx->endpoint->model_required);
+                                len + aigw::json_padding, ctx->content.endpoint->model_required);
         aigw::api_error err;
         bool bad = true;
         switch (f.status) {
@@ -260,8 +260,8 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
             err = aigw::string_too_long_error("model", aigw::model_name_max, f.model_size);
             // The record and $aigw_model show what was refused, bounded and marked as cut.
             aigw::ngx::log_value shown(f.model, f.model_size);
-            if (!aigw::ngx::pool_copy(r->pool, {shown.data, shown.len}, &ctx->model)) {
-                ctx->model = ngx_null_string;
+            if (!aigw::ngx::pool_copy(r->pool, {shown.data, shown.len}, &ctx->content.model)) {
+                ctx->content.model = ngx_null_string;
             }
             break;
         }
@@ -278,65 +278,65 @@ static void ngx_http_aigw_body_ready(ngx_http_request_t* r) noexcept {
         }
 
         if (f.has_model) {
-            if (!aigw::ngx::pool_copy(r->pool, f.model, &ctx->model)) {
+            if (!aigw::ngx::pool_copy(r->pool, f.model, &ctx->content.model)) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
         }
-        ctx->stream = f.stream && ctx->endpoint->streamable;
+        ctx->content.stream = f.stream && ctx->content.endpoint->streamable;
         if (f.has_model && !ngx_http_aigw_model_allowed(ctx, f.model)) {
             ngx_http_finalize_request(r, ngx_http_aigw_reject_model(r, ctx, f.model));
             return;
         }
 
-        ctx->client_body = data;
-        ctx->client_body_len = len;
-        ctx->model_token_begin = f.model_token_begin;
-        ctx->model_token_end = f.model_token_end;
-        ctx->has_stream_options = f.has_stream_options;
-        ctx->stream_options_begin = f.stream_options_begin;
+        ctx->content.client_body = data;
+        ctx->content.client_body_len = len;
+        ctx->content.model_token_begin = f.model_token_begin;
+        ctx->content.model_token_end = f.model_token_end;
+        ctx->content.has_stream_options = f.has_stream_options;
+        ctx->content.stream_options_begin = f.stream_options_begin;
         auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
             ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
         if (alcf->models == nullptr) {
-            ctx->upstream_model = ctx->model;  // aigw_pass: no mapping
+            ctx->attempt.upstream_model = ctx->content.model;  // aigw_pass: no mapping
         } else {
             const aigw::model_entry* entry = alcf->models->find(f.model);
             if (!f.has_model || entry == nullptr) {
-                aigw::ngx::log_value m(ctx->model);
+                aigw::ngx::log_value m(ctx->content.model);
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                               "aigw: no aigw_model serves model \"%*s\"", m.len, m.data);
                 ngx_http_finalize_request(
                     r, ngx_http_aigw_send_error(r, aigw::model_not_found_error(f.model)));
                 return;
             }
-            ctx->route = entry;
-            ctx->ncandidates = entry->targets.size();
-            ctx->candidates = static_cast<uint32_t*>(
-                ngx_palloc(r->pool, ctx->ncandidates * sizeof(uint32_t)));
-            if (ctx->candidates == nullptr) {
+            ctx->content.route = entry;
+            ctx->content.ncandidates = entry->targets.size();
+            ctx->content.candidates = static_cast<uint32_t*>(
+                ngx_palloc(r->pool, ctx->content.ncandidates * sizeof(uint32_t)));
+            if (ctx->content.candidates == nullptr) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
-            for (size_t i = 0; i < ctx->ncandidates; i++) {
-                ctx->candidates[i] = entry->targets[i].channel;
+            for (size_t i = 0; i < ctx->content.ncandidates; i++) {
+                ctx->content.candidates[i] = entry->targets[i].channel;
             }
         }
 
         auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
             ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
-        if (f.has_model && ngx_http_aigw_price_find(&amcf->prices, f.model, &ctx->price_value)) {
-            ctx->price = &ctx->price_value;
+        if (f.has_model && ngx_http_aigw_price_find(&amcf->prices, f.model, &ctx->content.price_value)) {
+            ctx->content.price = &ctx->content.price_value;
         }
         // Pricing is on once any aigw_price is configured; a model without one is then
         // refused or free, as aigw_price_missing says. After routing: a model no route serves
         // is the client's mistake (404), not a missing price (500).
-        if (f.has_model && ctx->price == nullptr && amcf->prices.table != nullptr) {
+        if (f.has_model && ctx->content.price == nullptr && amcf->prices.table != nullptr) {
             if (amcf->price_missing == NGX_HTTP_AIGW_PRICE_MISSING_DENY) {
-                aigw::ngx::log_value m(ctx->model);
+                aigw::ngx::log_value m(ctx->content.model);
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "aigw: no aigw_price for model \"%*s\" (aigw_price_missing deny)",
                               m.len, m.data);
-                ctx->upstream_model = ngx_null_string;  // nothing goes upstream
+                ctx->attempt.upstream_model = ngx_null_string;  // nothing goes upstream
                 ngx_http_finalize_request(
                     r, ngx_http_aigw_send_error(r, aigw::model_price_missing_error(f.model)));
                 return;
@@ -360,13 +360,13 @@ static void ngx_http_aigw_admitted(ngx_http_request_t* r, bool go, ngx_int_t rc)
         ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
         if (ctx == nullptr) {
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        } else if (ctx->route == nullptr) {
+        } else if (ctx->content.route == nullptr) {
             rc = ngx_http_aigw_prepare_body(r, ctx, std::nullopt);
             if (rc == NGX_OK) {
                 rc = ngx_http_aigw_start_upstream(r, ctx);
             }
         } else {
-            ctx->started = ngx_current_msec;
+            ctx->attempt.started = ngx_current_msec;
             rc = ngx_http_aigw_next_attempt(r, ctx);
             if (rc == NGX_DECLINED) {
                 // Cannot happen: a first pick always finds a channel (a forced one if need be).
@@ -398,8 +398,8 @@ static ngx_int_t ngx_http_aigw_set_upstream_body(ngx_http_request_t* r, ngx_http
     b->last_buf = 1;
     cl->buf = b;
     cl->next = nullptr;
-    ctx->upstream_body = cl;
-    ctx->upstream_body_len = static_cast<off_t>(len);
+    ctx->attempt.upstream_body = cl;
+    ctx->attempt.upstream_body_len = static_cast<off_t>(len);
     return NGX_OK;
 }
 
@@ -408,24 +408,24 @@ static ngx_int_t ngx_http_aigw_set_upstream_body(ngx_http_request_t* r, ngx_http
 // usage (the filters strip that chunk again when the client did not ask for it).
 static ngx_int_t ngx_http_aigw_prepare_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                             std::optional<std::string_view> upstream_model) {
-    bool usage = ctx->stream && ctx->endpoint->streamable;
+    bool usage = ctx->content.stream && ctx->content.endpoint->streamable;
     if (!upstream_model && !usage) {
-        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->client_body, ctx->client_body_len);
+        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
     }
     aigw::request_fields f;
     f.status = aigw::request_parse_status::ok;
     f.has_model = upstream_model.has_value();
-    f.model_token_begin = ctx->model_token_begin;
-    f.model_token_end = ctx->model_token_end;
-    f.has_stream_options = ctx->has_stream_options;
-    f.stream_options_begin = ctx->stream_options_begin;
+    f.model_token_begin = ctx->content.model_token_begin;
+    f.model_token_end = ctx->content.model_token_end;
+    f.has_stream_options = ctx->content.has_stream_options;
+    f.stream_options_begin = ctx->content.stream_options_begin;
     aigw::rewritten_request rw = aigw::rewrite_request(
-        {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len}, f,
+        {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len}, f,
         upstream_model, usage);
-    ctx->client_asked_usage = rw.client_asked_usage;
-    ctx->inject_usage = usage && !rw.client_asked_usage;
+    ctx->attempt.client_asked_usage = rw.client_asked_usage;
+    ctx->attempt.inject_usage = usage && !rw.client_asked_usage;
     if (!rw.changed) {
-        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->client_body, ctx->client_body_len);
+        return ngx_http_aigw_set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
     }
     ngx_str_t body;
     if (!aigw::ngx::pool_copy(r->pool, rw.body, &body)) {
@@ -443,54 +443,54 @@ static ngx_int_t ngx_http_aigw_next_attempt(ngx_http_request_t* r, ngx_http_aigw
         ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
         ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
-    size_t limit = ctx->ncandidates;
+    size_t limit = ctx->content.ncandidates;
     if (alcf->fallback_attempts && alcf->fallback_attempts < limit) {
         limit = alcf->fallback_attempts;
     }
-    if (ctx->attempts >= limit) {
+    if (ctx->attempt.attempts >= limit) {
         return NGX_DECLINED;
     }
-    if (ctx->attempts && alcf->fallback_timeout &&
-        ngx_current_msec - ctx->started >= alcf->fallback_timeout) {
-        aigw::ngx::log_value m(ctx->model);
+    if (ctx->attempt.attempts && alcf->fallback_timeout &&
+        ngx_current_msec - ctx->attempt.started >= alcf->fallback_timeout) {
+        aigw::ngx::log_value m(ctx->content.model);
         ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log,
-                                  ngx_http_aigw_log_kind("fallback_timeout", ctx->channel->name),
+                                  ngx_http_aigw_log_kind("fallback_timeout", ctx->attempt.channel->name),
                                   "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui "
                                   "attempts",
-                                  m.len, m.data, ctx->attempts);
+                                  m.len, m.data, ctx->attempt.attempts);
         return NGX_DECLINED;
     }
-    aigw::pick_result pick = ngx_http_aigw_channels_pick(&amcf->channels, ctx->candidates,
-                                                         ctx->ncandidates, ctx->tried);
+    aigw::pick_result pick = ngx_http_aigw_channels_pick(&amcf->channels, ctx->content.candidates,
+                                                         ctx->content.ncandidates, ctx->attempt.tried);
     if (!pick.found) {
         return NGX_DECLINED;
     }
-    ctx->tried |= uint64_t{1} << pick.position;
-    ctx->target = pick.position;
-    ctx->picked_at = ngx_current_msec;
-    ctx->channel = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
+    ctx->attempt.tried |= uint64_t{1} << pick.position;
+    ctx->attempt.target = pick.position;
+    ctx->attempt.picked_at = ngx_current_msec;
+    ctx->attempt.channel = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
 
-    const std::string& up = ctx->route->targets[pick.position].upstream_model;
-    std::string_view client_model = aigw::ngx::view(ctx->model);
+    const std::string& up = ctx->content.route->targets[pick.position].upstream_model;
+    std::string_view client_model = aigw::ngx::view(ctx->content.model);
     bool renamed = !up.empty() && up != client_model;
     if (renamed) {
-        ctx->upstream_model.data = reinterpret_cast<u_char*>(const_cast<char*>(up.data()));
-        ctx->upstream_model.len = up.size();
+        ctx->attempt.upstream_model.data = reinterpret_cast<u_char*>(const_cast<char*>(up.data()));
+        ctx->attempt.upstream_model.len = up.size();
     } else {
-        ctx->upstream_model = ctx->model;
+        ctx->attempt.upstream_model = ctx->content.model;
     }
-    ctx->rename_model = renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
+    ctx->attempt.rename_model = renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
     if (pick.forced) {
-        aigw::ngx::log_value m(ctx->model);
+        aigw::ngx::log_value m(ctx->content.model);
         ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log,
-                                  ngx_http_aigw_log_kind("set_aside", ctx->channel->name),
+                                  ngx_http_aigw_log_kind("set_aside", ctx->attempt.channel->name),
                                   "aigw: every channel for model \"%*s\" is set aside; trying "
                                   "\"%V\" anyway",
-                                  m.len, m.data, &ctx->channel->name);
+                                  m.len, m.data, &ctx->attempt.channel->name);
     }
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempts + 1,
-                   &ctx->channel->name, &ctx->upstream_model);
+                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"", ctx->attempt.attempts + 1,
+                   &ctx->attempt.channel->name, &ctx->attempt.upstream_model);
 
     ngx_int_t rc = ngx_http_aigw_prepare_body(r, ctx, renamed ? std::optional<std::string_view>(up)
                                                               : std::nullopt);
@@ -565,7 +565,7 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
 
     // The channel location sees its own prefix + the API path; its proxy_pass with a URI
     // part maps that back to the upstream's "/v1/...".
-    const ngx_str_t& prefix = ctx->channel ? ctx->channel->location : alcf->pass;
+    const ngx_str_t& prefix = ctx->attempt.channel ? ctx->attempt.channel->location : alcf->pass;
     std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
     ngx_str_t uri;
     uri.len = prefix.len + path.size();
@@ -588,7 +588,7 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
         return NGX_ERROR;
     }
 
-    if (ctx->endpoint->has_json_body) {
+    if (ctx->content.endpoint->has_json_body) {
         sr->method = NGX_HTTP_POST;
         ngx_str_set(&sr->method_name, "POST");
         auto* rb = static_cast<ngx_http_request_body_t*>(
@@ -596,9 +596,9 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
         if (rb == nullptr) {
             return NGX_ERROR;
         }
-        rb->bufs = ctx->upstream_body;
+        rb->bufs = ctx->attempt.upstream_body;
         sr->request_body = rb;
-        sr->headers_in.content_length_n = ctx->upstream_body_len;
+        sr->headers_in.content_length_n = ctx->attempt.upstream_body_len;
     } else {
         sr->request_body = nullptr;
         sr->headers_in.content_length_n = -1;
@@ -615,17 +615,17 @@ static ngx_int_t ngx_http_aigw_start_upstream(ngx_http_request_t* r, ngx_http_ai
     sr->filter_need_in_memory = 1;
     ngx_http_set_ctx(sr, ctx, ngx_http_aigw_module);
 
-    ctx->sr = sr;
-    ctx->attempts++;
-    ctx->sr_done = 0;
-    ctx->sr_rc = NGX_OK;
-    ctx->upstream_status = 0;
-    ctx->swallow = 0;
-    ctx->swallowed_status = 0;
-    ctx->upstream_complete = 0;
-    ctx->retryable = 0;
-    ctx->retry_after_ms = 0;
-    ctx->hold = nullptr;
+    ctx->attempt.sr = sr;
+    ctx->attempt.attempts++;
+    ctx->attempt.sr_done = 0;
+    ctx->attempt.sr_rc = NGX_OK;
+    ctx->response.upstream_status = 0;
+    ctx->response.swallow = 0;
+    ctx->response.swallowed_status = 0;
+    ctx->response.upstream_complete = 0;
+    ctx->attempt.retryable = 0;
+    ctx->attempt.retry_after_ms = 0;
+    ctx->response.hold = nullptr;
     r->write_event_handler = ngx_http_aigw_resume;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",
@@ -640,13 +640,13 @@ static ngx_int_t ngx_http_aigw_upstream_done(ngx_http_request_t* sr, void* data,
                                              ngx_int_t rc) noexcept {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
-                   "aigw: upstream subrequest done rc:%i status:%ui", rc, ctx->upstream_status);
-    if (ctx->sr != sr) {
+                   "aigw: upstream subrequest done rc:%i status:%ui", rc, ctx->response.upstream_status);
+    if (ctx->attempt.sr != sr) {
         return rc;
     }
-    ctx->sr_done = 1;
+    ctx->attempt.sr_done = 1;
     if (rc != NGX_OK && rc != NGX_AGAIN) {
-        ctx->sr_rc = rc;
+        ctx->attempt.sr_rc = rc;
     }
     if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST || rc == NGX_HTTP_REQUEST_TIME_OUT ||
         sr->connection->error) {
@@ -658,18 +658,18 @@ static ngx_int_t ngx_http_aigw_upstream_done(ngx_http_request_t* sr, void* data,
 // The error a client gets when the upstream attempt failed before any byte was sent.
 static aigw::api_error ngx_http_aigw_attempt_error(ngx_http_request_t* r,
                                                    ngx_http_aigw_ctx_t* ctx) {
-    if (ctx->swallowed_status) {
-        return aigw::upstream_bad_response_error(static_cast<int>(ctx->swallowed_status));
+    if (ctx->response.swallowed_status) {
+        return aigw::upstream_bad_response_error(static_cast<int>(ctx->response.swallowed_status));
     }
-    if (ctx->sr_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+    if (ctx->attempt.sr_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
         return aigw::upstream_timeout_error();
     }
-    if (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK) {
+    if (ctx->attempt.sr_rc == NGX_HTTP_NOT_FOUND || ctx->attempt.sr_rc == NGX_OK) {
         aigw::ngx::log_value uri(r->uri);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "aigw: the channel location for \"%*s\" produced no upstream response "
                       "(rc %i); check aigw_pass and the location's proxy_pass",
-                      uri.len, uri.data, ctx->sr_rc);
+                      uri.len, uri.data, ctx->attempt.sr_rc);
     }
     return aigw::upstream_unreachable_error();
 }
@@ -704,21 +704,21 @@ static uint64_t ngx_http_aigw_retry_after(ngx_http_request_t* sr) {
 
 bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                     ngx_uint_t status) {
-    if (ctx->route == nullptr) {
+    if (ctx->content.route == nullptr) {
         return false;
     }
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
         ngx_http_get_module_main_conf(sr, ngx_http_aigw_module));
     if (status != NGX_HTTP_TOO_MANY_REQUESTS && status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
         // An answer, even a 4xx that is the client's fault: the channel works.
-        ngx_http_aigw_channels_succeeded(&amcf->channels, ctx->candidates[ctx->target],
-                                         ctx->picked_at);
+        ngx_http_aigw_channels_succeeded(&amcf->channels, ctx->content.candidates[ctx->attempt.target],
+                                         ctx->attempt.picked_at);
         return false;
     }
     if (status == NGX_HTTP_TOO_MANY_REQUESTS || status == NGX_HTTP_SERVICE_UNAVAILABLE) {
-        ctx->retry_after_ms = ngx_http_aigw_retry_after(sr);
+        ctx->attempt.retry_after_ms = ngx_http_aigw_retry_after(sr);
     }
-    ctx->retryable = 1;
+    ctx->attempt.retryable = 1;
     return true;
 }
 
@@ -729,40 +729,40 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
         ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
     if (failure == aigw::attempt_failure::status &&
-        ctx->upstream_status == NGX_HTTP_TOO_MANY_REQUESTS) {
-        ngx_http_aigw_channels_rate_limited(&amcf->channels, ctx->candidates[ctx->target],
-                                            ctx->retry_after_ms);
+        ctx->response.upstream_status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        ngx_http_aigw_channels_rate_limited(&amcf->channels, ctx->content.candidates[ctx->attempt.target],
+                                            ctx->attempt.retry_after_ms);
     } else {
-        ngx_http_aigw_channels_failed(&amcf->channels, ctx->candidates[ctx->target],
-                                      ctx->retry_after_ms);
+        ngx_http_aigw_channels_failed(&amcf->channels, ctx->content.candidates[ctx->attempt.target],
+                                      ctx->attempt.retry_after_ms);
     }
     const char* what = failure == aigw::attempt_failure::timeout       ? "timed out"
                        : failure == aigw::attempt_failure::unreachable ? "could not be reached"
                                                                        : "answered";
     // One line a second per channel and failure class, with the count of the others.
-    std::string kind = ngx_http_aigw_log_kind(what, ctx->channel->name);
-    aigw::ngx::log_value m(ctx->model);
+    std::string kind = ngx_http_aigw_log_kind(what, ctx->attempt.channel->name);
+    aigw::ngx::log_value m(ctx->content.model);
     if (failure == aigw::attempt_failure::status) {
-        kind += '|' + std::to_string(ctx->upstream_status);
+        kind += '|' + std::to_string(ctx->response.upstream_status);
         ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log, kind,
                                   "aigw: channel \"%V\" %s HTTP %ui for model \"%*s\" (attempt "
                                   "%ui, retry after %uLms)",
-                                  &ctx->channel->name, what, ctx->upstream_status, m.len, m.data,
-                                  ctx->attempts, ctx->retry_after_ms);
+                                  &ctx->attempt.channel->name, what, ctx->response.upstream_status, m.len, m.data,
+                                  ctx->attempt.attempts, ctx->attempt.retry_after_ms);
     } else {
         ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log, kind,
                                   "aigw: channel \"%V\" %s for model \"%*s\" (attempt %ui, rc "
                                   "%i)",
-                                  &ctx->channel->name, what, m.len, m.data, ctx->attempts,
-                                  ctx->sr_rc);
+                                  &ctx->attempt.channel->name, what, m.len, m.data, ctx->attempt.attempts,
+                                  ctx->attempt.sr_rc);
     }
     ngx_int_t rc = ngx_http_aigw_next_attempt(r, ctx);
     if (rc == NGX_OK) {
         // A fresh attempt: what the failed one left behind does not carry over.
-        ctx->own_response = 0;
-        ctx->body_started = 0;
-        ctx->sse = 0;
-        ctx->sse_passthrough = 0;
+        ctx->response.own_response = 0;
+        ctx->response.body_started = 0;
+        ctx->response.sse = 0;
+        ctx->response.sse_passthrough = 0;
     }
     return rc;
 }
@@ -770,17 +770,17 @@ static ngx_int_t ngx_http_aigw_fallback(ngx_http_request_t* r, ngx_http_aigw_ctx
 // Every attempt failed: the client gets the last one's status class, no channel names.
 static ngx_int_t ngx_http_aigw_all_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                           aigw::attempt_failure failure) {
-    aigw::ngx::log_value m(ctx->model);
+    aigw::ngx::log_value m(ctx->content.model);
     ngx_http_aigw_log_limited(NGX_LOG_ERR, r->connection->log,
-                              ngx_http_aigw_log_kind("all_failed", ctx->channel->name),
+                              ngx_http_aigw_log_kind("all_failed", ctx->attempt.channel->name),
                               "aigw: all %ui attempts for model \"%*s\" failed; the last was "
                               "channel \"%V\"",
-                              ctx->attempts, m.len, m.data, &ctx->channel->name);
+                              ctx->attempt.attempts, m.len, m.data, &ctx->attempt.channel->name);
     aigw::api_error e = aigw::all_channels_failed_error(
-        aigw::ngx::view(ctx->model), static_cast<unsigned>(ctx->attempts), failure,
-        static_cast<int>(ctx->upstream_status));
-    if (e.status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->retry_after_ms) {
-        uint64_t ms = ctx->retry_after_ms < aigw::max_retry_after_ms ? ctx->retry_after_ms
+        aigw::ngx::view(ctx->content.model), static_cast<unsigned>(ctx->attempt.attempts), failure,
+        static_cast<int>(ctx->response.upstream_status));
+    if (e.status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->attempt.retry_after_ms) {
+        uint64_t ms = ctx->attempt.retry_after_ms < aigw::max_retry_after_ms ? ctx->attempt.retry_after_ms
                                                                       : aigw::max_retry_after_ms;
         if (ngx_http_aigw_set_retry_after(r, ms) != NGX_OK) {
             return NGX_ERROR;
@@ -793,10 +793,10 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
     try {
         auto* ctx =
             static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-        if (ctx == nullptr || ctx->sr == nullptr || !ctx->sr_done) {
+        if (ctx == nullptr || ctx->attempt.sr == nullptr || !ctx->attempt.sr_done) {
             return;  // woken before the subrequest finished
         }
-        ctx->sr = nullptr;
+        ctx->attempt.sr = nullptr;
         r->write_event_handler = ngx_http_request_empty_handler;
 
         if (r->connection->error) {
@@ -804,21 +804,21 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        if (!ctx->header_sent) {
-            if (ctx->route != nullptr && (ctx->retryable || ctx->upstream_status == 0)) {
+        if (!ctx->response.header_sent) {
+            if (ctx->content.route != nullptr && (ctx->attempt.retryable || ctx->response.upstream_status == 0)) {
                 // Nothing reached the client yet: another channel may still answer.
                 aigw::attempt_failure failure =
-                    ctx->retryable                            ? aigw::attempt_failure::status
-                    : ctx->sr_rc == NGX_HTTP_GATEWAY_TIME_OUT ? aigw::attempt_failure::timeout
+                    ctx->attempt.retryable                            ? aigw::attempt_failure::status
+                    : ctx->attempt.sr_rc == NGX_HTTP_GATEWAY_TIME_OUT ? aigw::attempt_failure::timeout
                                                               : aigw::attempt_failure::unreachable;
                 if (failure == aigw::attempt_failure::unreachable &&
-                    (ctx->sr_rc == NGX_HTTP_NOT_FOUND || ctx->sr_rc == NGX_OK)) {
+                    (ctx->attempt.sr_rc == NGX_HTTP_NOT_FOUND || ctx->attempt.sr_rc == NGX_OK)) {
                     ngx_http_aigw_log_limited(
                         NGX_LOG_ERR, r->connection->log,
-                        ngx_http_aigw_log_kind("no_response", ctx->channel->name),
+                        ngx_http_aigw_log_kind("no_response", ctx->attempt.channel->name),
                         "aigw: channel \"%V\" (location \"%V\") produced no upstream "
                         "response (rc %i); check the location and its proxy_pass",
-                        &ctx->channel->name, &ctx->channel->location, ctx->sr_rc);
+                        &ctx->attempt.channel->name, &ctx->attempt.channel->location, ctx->attempt.sr_rc);
                 }
                 ngx_int_t rc = ngx_http_aigw_fallback(r, ctx, failure);
                 if (rc == NGX_OK) {
@@ -836,13 +836,13 @@ static void ngx_http_aigw_resume(ngx_http_request_t* r) noexcept {
             return;
         }
 
-        if (!ctx->upstream_complete || ctx->sr_rc == NGX_ERROR ||
-            ctx->sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (!ctx->response.upstream_complete || ctx->attempt.sr_rc == NGX_ERROR ||
+            ctx->attempt.sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             aigw::ngx::log_value uri(r->uri);
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "aigw: upstream response for \"%*s\" was interrupted (rc %i)",
-                          uri.len, uri.data, ctx->sr_rc);
-            if (!ctx->sse) {
+                          uri.len, uri.data, ctx->attempt.sr_rc);
+            if (!ctx->response.sse) {
                 // A truncated JSON body cannot be repaired: close so the client notices.
                 r->keepalive = 0;
                 ngx_http_finalize_request(r, NGX_ERROR);

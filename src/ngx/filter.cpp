@@ -55,12 +55,12 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     const ngx_str_t& ct = sr->headers_out.content_type;
     bool json = ngx_http_aigw_media_type_is(ct, "application/json");
     bool sse = ngx_http_aigw_media_type_is(ct, "text/event-stream");
-    ctx->upstream_status = status;
+    ctx->response.upstream_status = status;
 
     if (ngx_http_aigw_attempt_answered(sr, ctx, status)) {
         // 429 or 5xx before any byte reached the client: ngx_http_aigw_resume tries the next
         // channel. The body is not read.
-        ctx->swallow = 1;
+        ctx->response.swallow = 1;
         sr->header_only = 1;
         return NGX_OK;
     }
@@ -74,14 +74,14 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
                       "aigw: upstream answered \"%*s\" with HTTP %ui and content type \"%*s\", "
                       "not a JSON error",
                       uri.len, uri.data, status, type.len, type.data);
-        ctx->swallow = 1;
-        ctx->swallowed_status = status;
+        ctx->response.swallow = 1;
+        ctx->response.swallowed_status = status;
         sr->header_only = 1;
         return NGX_OK;
     }
 
-    if (ctx->filter_models && !(status == NGX_HTTP_OK && json)) {
-        ctx->filter_models = 0;  // an error passes as it is; only a list is narrowed
+    if (ctx->content.filter_models && !(status == NGX_HTTP_OK && json)) {
+        ctx->content.filter_models = 0;  // an error passes as it is; only a list is narrowed
     }
 
     m->headers_out.status = status;
@@ -91,7 +91,7 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     m->headers_out.charset = sr->headers_out.charset;
     m->headers_out.content_length = nullptr;
     m->headers_out.content_length_n =
-        (sse || ctx->filter_models) ? -1 : sr->headers_out.content_length_n;
+        (sse || ctx->content.filter_models) ? -1 : sr->headers_out.content_length_n;
     m->headers_out.last_modified_time = -1;
 
     bool ok = true;
@@ -101,7 +101,7 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
         }
         // The gateway's own limits replace the provider account's, which the client shares
         // with everyone behind the gateway.
-        if (ctx->ratelimit_headers && h.key.len > 12 &&
+        if (ctx->usage.ratelimit_headers && h.key.len > 12 &&
             ngx_strncasecmp(h.key.data, (u_char*)"x-ratelimit-", 12) == 0) {
             return true;
         }
@@ -123,21 +123,21 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
     }
 
     // Usage is read from successful answers of the endpoints that report it.
-    bool account = status == NGX_HTTP_OK && ctx->endpoint != nullptr &&
-                   ctx->endpoint->has_json_body && (sse || json) && !m->header_only;
+    bool account = status == NGX_HTTP_OK && ctx->content.endpoint != nullptr &&
+                   ctx->content.endpoint->has_json_body && (sse || json) && !m->header_only;
     if (account && ngx_http_aigw_body_create(sr, ctx) == nullptr) {
         return NGX_ERROR;
     }
     if (account && !sse) {
-        ctx->json_keep = 1;
-        ctx->json_rename = ctx->rename_model;
-        if (ctx->json_rename) {
+        ctx->response.json_keep = 1;
+        ctx->response.json_rename = ctx->attempt.rename_model;
+        if (ctx->response.json_rename) {
             m->headers_out.content_length_n = -1;
         }
     }
 
     if (sse) {
-        ctx->sse = 1;
+        ctx->response.sse = 1;
         // Events must reach the client as they come: no buffering here, in a proxy in
         // front of us, or in gzip.
         static ngx_str_t no = ngx_string("no");
@@ -151,9 +151,9 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
         }
     }
 
-    ctx->own_response = 1;
+    ctx->response.own_response = 1;
     ngx_int_t rc = ngx_http_send_header(m);
-    ctx->header_sent = 1;
+    ctx->response.header_sent = 1;
     if (rc == NGX_ERROR || rc > NGX_OK) {
         return NGX_ERROR;
     }
@@ -165,20 +165,20 @@ static ngx_int_t ngx_http_aigw_upstream_header(ngx_http_request_t* sr, ngx_http_
 // A phase that answered by returning a status may have prepared the exact error
 // (ngx_http_aigw_prepare_error); otherwise the status's generic one is used.
 static ngx_int_t ngx_http_aigw_replace_error_page(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    if (!ctx->prepared_error) {
+    if (!ctx->reply.prepared_error) {
         aigw::api_error e = aigw::error_for_status(static_cast<int>(r->headers_out.status));
-        if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->replacement)) {
+        if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->reply.replacement)) {
             return NGX_ERROR;
         }
     }
-    ctx->replace_body = 1;
+    ctx->response.replace_body = 1;
 
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = nullptr;
     r->headers_out.charset.len = 0;
     r->headers_out.content_length = nullptr;
-    r->headers_out.content_length_n = static_cast<off_t>(ctx->replacement.len);
+    r->headers_out.content_length_n = static_cast<off_t>(ctx->reply.replacement.len);
     return NGX_OK;
 }
 
@@ -187,7 +187,7 @@ static ngx_int_t ngx_http_aigw_header_filter(ngx_http_request_t* r) noexcept {
         auto* ctx =
             static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
         if (r != r->main) {
-            if (ctx != nullptr && ctx->sr == r) {
+            if (ctx != nullptr && ctx->attempt.sr == r) {
                 return ngx_http_aigw_upstream_header(r, ctx);
             }
             return ngx_http_next_header_filter(r);
@@ -202,7 +202,7 @@ static ngx_int_t ngx_http_aigw_header_filter(ngx_http_request_t* r) noexcept {
         if (ctx == nullptr || ngx_http_aigw_add_request_id(r) != NGX_OK) {
             return NGX_ERROR;
         }
-        if (!ctx->own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST &&
+        if (!ctx->response.own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST &&
             ngx_http_aigw_replace_error_page(r, ctx) != NGX_OK) {
             return NGX_ERROR;
         }
@@ -216,12 +216,12 @@ static ngx_int_t ngx_http_aigw_header_filter(ngx_http_request_t* r) noexcept {
 // Appends bytes to the held, unfinished event, growing our buffer as needed.
 static ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                            const u_char* data, size_t len) {
-    if (ctx->hold == nullptr) {
-        ctx->hold = ngx_chain_get_free_buf(r->pool, &ctx->free);
-        if (ctx->hold == nullptr) {
+    if (ctx->response.hold == nullptr) {
+        ctx->response.hold = ngx_chain_get_free_buf(r->pool, &ctx->response.free);
+        if (ctx->response.hold == nullptr) {
             return NGX_ERROR;
         }
-        ngx_buf_t* b = ctx->hold->buf;
+        ngx_buf_t* b = ctx->response.hold->buf;
         b->pos = b->last = b->start;
         b->tag = (ngx_buf_tag_t)&ngx_http_aigw_module;
         b->memory = 1;
@@ -229,7 +229,7 @@ static ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_
         b->last_buf = 0;
         b->last_in_chain = 0;
     }
-    ngx_buf_t* b = ctx->hold->buf;
+    ngx_buf_t* b = ctx->response.hold->buf;
     size_t have = b->start ? static_cast<size_t>(b->last - b->pos) : 0;
     if (b->start == nullptr || static_cast<size_t>(b->end - b->last) < len) {
         size_t cap = have + len < 4096 ? 4096 : 2 * (have + len);
@@ -249,10 +249,10 @@ static ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_
     return NGX_OK;
 }
 
-// A buffer of ours (recycled through ctx->free/busy) holding `len` bytes of `data`.
+// A buffer of ours (recycled through ctx->response.free/busy) holding `len` bytes of `data`.
 static ngx_chain_t* ngx_http_aigw_own_buf(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                           const char* data, size_t len) {
-    ngx_chain_t* cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+    ngx_chain_t* cl = ngx_chain_get_free_buf(r->pool, &ctx->response.free);
     if (cl == nullptr) {
         return nullptr;
     }
@@ -279,14 +279,14 @@ static ngx_chain_t* ngx_http_aigw_own_buf(ngx_http_request_t* r, ngx_http_aigw_c
 
 // A held buffer that will not be sent goes back to the free list.
 static void ngx_http_aigw_release_hold(ngx_http_aigw_ctx_t* ctx) {
-    if (ctx->hold == nullptr) {
+    if (ctx->response.hold == nullptr) {
         return;
     }
-    ngx_chain_t* h = ctx->hold;
-    ctx->hold = nullptr;
+    ngx_chain_t* h = ctx->response.hold;
+    ctx->response.hold = nullptr;
     h->buf->pos = h->buf->last = h->buf->start;
-    h->next = ctx->free;
-    ctx->free = h;
+    h->next = ctx->response.free;
+    ctx->response.free = h;
 }
 
 // Passes on only whole events, each read for usage on the way. The upstream's buffers are
@@ -297,7 +297,7 @@ static void ngx_http_aigw_release_hold(ngx_http_aigw_ctx_t* ctx) {
 // Nothing held is ever sent after a cut: ngx_http_aigw_resume then sends the error event.
 static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                           ngx_chain_t* in) {
-    ngx_http_aigw_body_t* st = ctx->body;
+    ngx_http_aigw_body_t* st = ctx->usage.body;
     ngx_chain_t* out = nullptr;
     ngx_chain_t** ll = &out;
     auto emit = [&](ngx_chain_t* link) -> bool {
@@ -312,18 +312,18 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         return true;
     };
     auto emit_hold = [&]() -> bool {
-        if (ctx->hold == nullptr) {
+        if (ctx->response.hold == nullptr) {
             return true;
         }
-        ngx_chain_t* h = ctx->hold;
-        ctx->hold = nullptr;
+        ngx_chain_t* h = ctx->response.hold;
+        ctx->response.hold = nullptr;
         return emit(h);
     };
     auto held = [&]() -> std::string_view {
-        if (ctx->hold == nullptr) {
+        if (ctx->response.hold == nullptr) {
             return {};
         }
-        ngx_buf_t* h = ctx->hold->buf;
+        ngx_buf_t* h = ctx->response.hold->buf;
         return {reinterpret_cast<const char*>(h->pos), static_cast<size_t>(h->last - h->pos)};
     };
 
@@ -354,7 +354,7 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
             }
             continue;
         }
-        if (ctx->sse_passthrough || st == nullptr || b->in_file) {
+        if (ctx->response.sse_passthrough || st == nullptr || b->in_file) {
             if (!emit_hold() || !emit(cl)) {
                 return NGX_ERROR;
             }
@@ -372,7 +372,7 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
                           "on without reading events",
                           aigw::sse_limits{}.max_line, uri.len, uri.data);
             st->framing_failed = true;
-            ctx->sse_passthrough = 1;
+            ctx->response.sse_passthrough = 1;
             if (!emit_hold() || !emit(cl)) {
                 return NGX_ERROR;
             }
@@ -386,7 +386,7 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
                               "aigw: an event of over %uz bytes in the stream of \"%*s\"; "
                               "passing bytes on without waiting for event ends",
                               ngx_http_aigw_sse_hold_max, uri.len, uri.data);
-                ctx->sse_passthrough = 1;
+                ctx->response.sse_passthrough = 1;
                 if (!emit_hold() || !emit(cl)) {
                     return NGX_ERROR;
                 }
@@ -417,7 +417,7 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         };
 
         // Events may be rewritten: the model renamed, "usage":null removed.
-        bool rewrites = ctx->rename_model || (ctx->inject_usage && !ctx->client_asked_usage);
+        bool rewrites = ctx->attempt.rename_model || (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage);
         bool modified = false;
         std::string rebuilt;
         std::string event_raw;
@@ -490,7 +490,7 @@ static ngx_int_t ngx_http_aigw_sse_filter(ngx_http_request_t* sr, ngx_http_aigw_
         return NGX_OK;
     }
     ngx_int_t rc = ngx_http_next_body_filter(sr, out);
-    ngx_chain_update_chains(sr->pool, &ctx->free, &ctx->busy, &out,
+    ngx_chain_update_chains(sr->pool, &ctx->response.free, &ctx->response.busy, &out,
                             (ngx_buf_tag_t)&ngx_http_aigw_module);
     return rc;
 }
@@ -528,19 +528,19 @@ static ngx_int_t ngx_http_aigw_send_whole(ngx_http_request_t* sr, const std::str
 // read).
 static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                            ngx_chain_t* in) {
-    ngx_http_aigw_body_t* st = ctx->body;
+    ngx_http_aigw_body_t* st = ctx->usage.body;
     ngx_chain_t* last = nullptr;
     ngx_chain_t* out = in;  // what goes on now when the body is not held
     for (ngx_chain_t* cl = in; cl; cl = cl->next) {
         ngx_buf_t* b = cl->buf;
         size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
-        if (ctx->json_rename && st->json.size() + size > ngx_http_aigw_json_keep_max) {
+        if (ctx->response.json_rename && st->json.size() + size > ngx_http_aigw_json_keep_max) {
             aigw::ngx::log_value uri(sr->uri);
             ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
                           "aigw: response of \"%*s\" is larger than %uz bytes: its model is not "
                           "renamed",
                           uri.len, uri.data, ngx_http_aigw_json_keep_max);
-            ctx->json_rename = 0;
+            ctx->response.json_rename = 0;
             // What was held goes first (the links before cl were consumed into it), then
             // the rest as it comes.
             out = cl;
@@ -555,7 +555,7 @@ static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw
         if (size) {
             ngx_http_aigw_json_bytes(st, b->pos, size);
         }
-        if (ctx->json_rename) {
+        if (ctx->response.json_rename) {
             b->pos = b->last;
         }
         if (b->last_in_chain || b->last_buf) {
@@ -565,14 +565,14 @@ static ngx_int_t ngx_http_aigw_json_filter(ngx_http_request_t* sr, ngx_http_aigw
     if (last != nullptr) {
         ngx_http_aigw_account_json(ctx, st);
     }
-    if (!ctx->json_rename) {
+    if (!ctx->response.json_rename) {
         return ngx_http_next_body_filter(sr, out);
     }
     if (last == nullptr) {
         return NGX_OK;
     }
     return ngx_http_aigw_send_whole(
-        sr, aigw::rename_response_model(st->json, aigw::ngx::view(ctx->model)), last);
+        sr, aigw::rename_response_model(st->json, aigw::ngx::view(ctx->content.model)), last);
 }
 
 // /v1/models for a key limited to some models: the upstream's list is read whole (it is
@@ -587,7 +587,7 @@ static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_ai
         ngx_buf_t* b = cl->buf;
         size_t size = static_cast<size_t>(b->last - b->pos);
         if (size) {
-            size_t held = ctx->hold ? static_cast<size_t>(ngx_buf_size(ctx->hold->buf)) : 0;
+            size_t held = ctx->response.hold ? static_cast<size_t>(ngx_buf_size(ctx->response.hold->buf)) : 0;
             if (held + size > ngx_http_aigw_sse_hold_max) {
                 ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
                               "aigw: the upstream's model list is larger than %uz bytes",
@@ -608,9 +608,9 @@ static ngx_int_t ngx_http_aigw_models_filter(ngx_http_request_t* sr, ngx_http_ai
     }
 
     std::string_view list;
-    if (ctx->hold != nullptr) {
-        list = {reinterpret_cast<const char*>(ctx->hold->buf->pos),
-                static_cast<size_t>(ngx_buf_size(ctx->hold->buf))};
+    if (ctx->response.hold != nullptr) {
+        list = {reinterpret_cast<const char*>(ctx->response.hold->buf->pos),
+                static_cast<size_t>(ngx_buf_size(ctx->response.hold->buf))};
     }
     std::optional<std::string> filtered = aigw::filter_model_list(
         list, [ctx](std::string_view id) { return ngx_http_aigw_model_allowed(ctx, id); });
@@ -632,28 +632,28 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
     }
 
     if (r != r->main) {
-        if (ctx->sr != r) {
+        if (ctx->attempt.sr != r) {
             return ngx_http_next_body_filter(r, in);
         }
-        if (ctx->swallow) {
+        if (ctx->response.swallow) {
             ngx_http_aigw_consume(in);
             return NGX_OK;
         }
         for (ngx_chain_t* cl = in; cl; cl = cl->next) {
             if (ngx_buf_size(cl->buf) > 0) {
-                ctx->body_started = 1;
+                ctx->response.body_started = 1;
             }
             // The upstream module ends a clean response with last_in_chain; after a cut
             // it only flushes, so this is how a truncated body is told apart.
             if (cl->buf->last_in_chain || cl->buf->last_buf) {
-                ctx->upstream_complete = 1;
+                ctx->response.upstream_complete = 1;
             }
         }
         try {
-            if (ctx->sse && r->upstream != nullptr && !r->upstream->buffering) {
+            if (ctx->response.sse && r->upstream != nullptr && !r->upstream->buffering) {
                 return ngx_http_aigw_sse_filter(r, ctx, in);
             }
-            if (ctx->json_keep) {
+            if (ctx->response.json_keep) {
                 return ngx_http_aigw_json_filter(r, ctx, in);
             }
         } catch (const std::exception& e) {
@@ -661,7 +661,7 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
                           e.what());
             return NGX_ERROR;
         }
-        if (ctx->filter_models) {
+        if (ctx->content.filter_models) {
             try {
                 return ngx_http_aigw_models_filter(r, ctx, in);
             } catch (const std::exception& e) {
@@ -673,20 +673,20 @@ static ngx_int_t ngx_http_aigw_body_filter(ngx_http_request_t* r, ngx_chain_t* i
         return ngx_http_next_body_filter(r, in);
     }
 
-    if (!ctx->replace_body) {
+    if (!ctx->response.replace_body) {
         return ngx_http_next_body_filter(r, in);
     }
     ngx_http_aigw_consume(in);
-    if (ctx->replacement_sent || r->header_only) {
+    if (ctx->response.replacement_sent || r->header_only) {
         return NGX_OK;
     }
-    ctx->replacement_sent = 1;
+    ctx->response.replacement_sent = 1;
     auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
     if (b == nullptr) {
         return NGX_ERROR;
     }
-    b->pos = ctx->replacement.data;
-    b->last = ctx->replacement.data + ctx->replacement.len;
+    b->pos = ctx->reply.replacement.data;
+    b->last = ctx->reply.replacement.data + ctx->reply.replacement.len;
     b->memory = 1;
     b->last_buf = 1;
     b->last_in_chain = 1;

@@ -1,8 +1,6 @@
-// Module object, per-request context and the request id.
-#include "aigw/request_id.hpp"
+// The module object, and the registration of its phase handlers and filters.
 #include "ngx/aigw_module.hpp"
 #include "ngx/conf/directives.hpp"
-#include "ngx/util/headers.hpp"
 #include "ngx/util/log_limit.hpp"
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
@@ -89,55 +87,4 @@ static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
     ngx_http_aigw_billing_exit_process(cycle);
     ngx_http_aigw_prices_exit_process();
     ngx_http_aigw_log_limit_exit_process();
-}
-
-ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
-    r = r->main;
-    auto* ctx =
-        static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-    if (ctx != nullptr) {
-        return ctx;
-    }
-    ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_pcalloc(r->pool, sizeof(ngx_http_aigw_ctx_t)));
-    if (ctx == nullptr) {
-        return nullptr;
-    }
-    ctx->main = r;
-    ctx->t0 = ngx_current_msec;
-    ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
-    return ctx;
-}
-
-// The client's X-Request-Id when it is safe to echo, else a fresh "req_<32 hex>".
-ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r) {
-    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
-    if (ctx == nullptr) {
-        return nullptr;
-    }
-    if (ctx->request_id.len) {
-        return &ctx->request_id;
-    }
-    r = r->main;
-
-    aigw::ngx::for_each_header(r->headers_in.headers, [ctx](ngx_table_elt_t& h) {
-        if (aigw::ngx::name_is(h.key, "x-request-id") &&
-            aigw::acceptable_client_request_id(aigw::ngx::view(h.value))) {
-            ctx->request_id = h.value;
-            return false;
-        }
-        return true;
-    });
-    if (ctx->request_id.len) {
-        ctx->client_request_id = 1;
-        return &ctx->request_id;
-    }
-
-    auto* id = static_cast<u_char*>(ngx_pnalloc(r->pool, aigw::request_id_len));
-    if (id == nullptr || !aigw::make_request_id(reinterpret_cast<char*>(id))) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: no randomness for a request id");
-        return nullptr;
-    }
-    ctx->request_id.data = id;
-    ctx->request_id.len = aigw::request_id_len;
-    return &ctx->request_id;
 }

@@ -35,8 +35,8 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
 
 // The error's code for the usage record. Codes are string literals (errors.cpp).
 void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
-    ctx->error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
-    ctx->error_code.len = e.code.size();
+    ctx->reply.error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
+    ctx->reply.error_code.len = e.code.size();
 }
 
 // Sends `body` (JSON) with `status` as the whole response of the main request. The caller
@@ -56,7 +56,7 @@ ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
         r->keepalive = 0;
     }
 
-    ctx->own_response = 1;
+    ctx->response.own_response = 1;
     r->headers_out.status = status;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -81,8 +81,8 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
     if (ctx == nullptr) {
         return NGX_ERROR;
     }
-    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->endpoint != nullptr && !r->header_sent) {
-        std::string_view m = aigw::method_name(ctx->endpoint->method);
+    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->content.endpoint != nullptr && !r->header_sent) {
+        std::string_view m = aigw::method_name(ctx->content.endpoint->method);
         ngx_str_t allow{m.size(), reinterpret_cast<u_char*>(const_cast<char*>(m.data()))};
         if (ngx_http_aigw_set_header(r, "Allow", allow) != NGX_OK) {
             return NGX_ERROR;
@@ -107,10 +107,10 @@ ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_err
     if (ctx == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->replacement)) {
+    if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->reply.replacement)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->prepared_error = 1;
+    ctx->reply.prepared_error = 1;
     ngx_http_aigw_note_error(ctx, e);
     return e.status;
 }

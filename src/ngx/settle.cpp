@@ -281,11 +281,11 @@ usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf) {
 // What became of the request, for the record's status field.
 std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     bool client_gone = r->connection->error || r->headers_out.status == 499;
-    if (ctx->header_sent) {
-        if (ctx->upstream_status >= NGX_HTTP_BAD_REQUEST) {
+    if (ctx->response.header_sent) {
+        if (ctx->response.upstream_status >= NGX_HTTP_BAD_REQUEST) {
             return "upstream_error";
         }
-        if (ctx->upstream_complete) {
+        if (ctx->response.upstream_complete) {
             return "ok";
         }
         return client_gone ? "client_closed" : "upstream_cut";
@@ -300,11 +300,11 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     ngx_http_aigw_usage_final(ctx);
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
-    bool charged = ngx_http_aigw_billable(ctx) && (ctx->total_tokens > 0 || ctx->cost > 0);
+    bool charged = ngx_http_aigw_billable(ctx) && (ctx->usage.total_tokens > 0 || ctx->usage.cost > 0);
     std::string_view none;
-    std::string_view key_id = ctx->key ? std::string_view(ctx->key->id) : none;
-    std::string_view owner = ctx->key ? std::string_view(ctx->key->owner) : none;
-    std::string_view group = ctx->key ? std::string_view(ctx->key->group) : none;
+    std::string_view key_id = ctx->access.key ? std::string_view(ctx->access.key->id) : none;
+    std::string_view owner = ctx->access.key ? std::string_view(ctx->access.key->owner) : none;
+    std::string_view group = ctx->access.key ? std::string_view(ctx->access.key->group) : none;
     // The record's own id: unique per request, where the client's X-Request-Id may repeat.
     // A gateway-made request id already is one.
     char made_id[aigw::request_id_len];
@@ -319,9 +319,9 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
     // strings is a safe bound.
     size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() +
-                   key_id.size() + owner.size() + group.size() + ctx->model.len +
-                   ctx->upstream_model.len + (ctx->channel ? ctx->channel->name.len : 0) +
-                   ctx->error_code.len;
+                   key_id.size() + owner.size() + group.size() + ctx->content.model.len +
+                   ctx->attempt.upstream_model.len + (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
+                   ctx->reply.error_code.len;
     record rec;
     rec.command.resize(bound);
     resp_writer w(rec.command.data());
@@ -344,28 +344,28 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     field("key_id", key_id);
     field("owner", owner);
     field("group", group);
-    field("endpoint", ctx->endpoint ? ctx->endpoint->path : none);
-    field("model", aigw::ngx::view(ctx->model));
-    field("upstream_model", aigw::ngx::view(ctx->upstream_model));
-    field("channel", ctx->channel ? aigw::ngx::view(ctx->channel->name) : none);
+    field("endpoint", ctx->content.endpoint ? ctx->content.endpoint->path : none);
+    field("model", aigw::ngx::view(ctx->content.model));
+    field("upstream_model", aigw::ngx::view(ctx->attempt.upstream_model));
+    field("channel", ctx->attempt.channel ? aigw::ngx::view(ctx->attempt.channel->name) : none);
     field("status", status);
     field("http_status", static_cast<int64_t>(r->headers_out.status));
-    field("error_code", aigw::ngx::view(ctx->error_code));
-    field("stream", std::string_view(ctx->stream ? "1" : "0"));
-    field("prompt_tokens", ctx->prompt_tokens);
-    field("completion_tokens", ctx->completion_tokens);
-    field("total_tokens", ctx->total_tokens);
-    field("cached_tokens", ctx->cached_tokens);
-    field("reasoning_tokens", ctx->reasoning_tokens);
-    field("estimated", std::string_view(ctx->usage_estimated ? "1" : "0"));
-    if (ctx->t_first_token) {
-        field("ttft_ms", static_cast<int64_t>(ctx->t_first_token - ctx->t0));
+    field("error_code", aigw::ngx::view(ctx->reply.error_code));
+    field("stream", std::string_view(ctx->content.stream ? "1" : "0"));
+    field("prompt_tokens", ctx->usage.prompt_tokens);
+    field("completion_tokens", ctx->usage.completion_tokens);
+    field("total_tokens", ctx->usage.total_tokens);
+    field("cached_tokens", ctx->usage.cached_tokens);
+    field("reasoning_tokens", ctx->usage.reasoning_tokens);
+    field("estimated", std::string_view(ctx->usage.usage_estimated ? "1" : "0"));
+    if (ctx->usage.t_first_token) {
+        field("ttft_ms", static_cast<int64_t>(ctx->usage.t_first_token - ctx->t0));
     } else {
         field("ttft_ms", none);
     }
-    field("latency_ms", static_cast<int64_t>(ctx->t_end - ctx->t0));
-    field("attempts", static_cast<int64_t>(ctx->attempts));
-    field("cost", ctx->cost);
+    field("latency_ms", static_cast<int64_t>(ctx->usage.t_end - ctx->t0));
+    field("attempts", static_cast<int64_t>(ctx->attempt.attempts));
+    field("cost", ctx->usage.cost);
     field("charged", std::string_view(charged ? "1" : "0"));
     if (written != record_fields) {  // the array header would not match: Redis would choke
         throw std::logic_error("usage record field count");
@@ -382,7 +382,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     }
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
     // Requests that reached the gateway's content phase: a rejected key leaves no record.
-    if (ctx == nullptr || !ctx->in_content) {
+    if (ctx == nullptr || !ctx->content.in_content) {
         return NGX_OK;
     }
     auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(

@@ -12,14 +12,14 @@
 
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     r = r->main;
-    if (ctx->body != nullptr) {
+    if (ctx->usage.body != nullptr) {
         // A previous attempt's state (its response was swallowed): start over in place.
-        ctx->body->~ngx_http_aigw_body_t();
-        new (ctx->body) ngx_http_aigw_body_t();
-        return ctx->body;
+        ctx->usage.body->~ngx_http_aigw_body_t();
+        new (ctx->usage.body) ngx_http_aigw_body_t();
+        return ctx->usage.body;
     }
-    ctx->body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
-    return ctx->body;
+    ctx->usage.body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
+    return ctx->usage.body;
 }
 
 static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage& u) {
@@ -44,19 +44,19 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     if (!st->text.empty()) {
         st->completion.add(st->text);
     }
-    if (ci.content_bearing && ctx->t_first_token == 0) {
-        ctx->t_first_token = ngx_current_msec;
-        if (ctx->t_first_token == 0) {
-            ctx->t_first_token = 1;
+    if (ci.content_bearing && ctx->usage.t_first_token == 0) {
+        ctx->usage.t_first_token = ngx_current_msec;
+        if (ctx->usage.t_first_token == 0) {
+            ctx->usage.t_first_token = 1;
         }
     }
     ngx_http_aigw_take_usage(st, ci.tokens);
-    if (ci.usage_only && ctx->inject_usage && !ctx->client_asked_usage) {
+    if (ci.usage_only && ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
         // The chunk exists only because the gateway asked for it.
         return ngx_http_aigw_event_action::drop;
     }
     bool changed = false;
-    if (ctx->inject_usage && !ctx->client_asked_usage) {
+    if (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
         // With include_usage OpenAI adds "usage":null to every chunk; without it, which is
         // what this client asked for, chunks have no usage member at all.
         // The chunk read as an object above, which the parse-free form needs.
@@ -69,9 +69,9 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
             changed = true;
         }
     }
-    if (ctx->rename_model) {
+    if (ctx->attempt.rename_model) {
         std::string_view cur = changed ? std::string_view(st->out) : raw;
-        std::string renamed = aigw::rename_event_model(cur, aigw::ngx::view(ctx->model));
+        std::string renamed = aigw::rename_event_model(cur, aigw::ngx::view(ctx->content.model));
         if (renamed != cur) {
             st->out = std::move(renamed);
             changed = true;
@@ -107,8 +107,8 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
     ngx_http_aigw_take_usage(st, u);
     if (!st->text.empty()) {
         st->completion.add(st->text);
-        if (ctx->t_first_token == 0) {
-            ctx->t_first_token = ngx_current_msec;
+        if (ctx->usage.t_first_token == 0) {
+            ctx->usage.t_first_token = ngx_current_msec;
         }
     }
 }
@@ -116,50 +116,50 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
 static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept;
 
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
-    return ctx->header_sent && ctx->upstream_status < NGX_HTTP_BAD_REQUEST;
+    return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
 }
 
 void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept {
-    if (ctx->usage_final) {
+    if (ctx->usage.usage_final) {
         return;
     }
-    ctx->usage_final = 1;
+    ctx->usage.usage_final = 1;
     ngx_http_aigw_count_tokens(ctx);
-    if (ngx_http_aigw_billable(ctx) && ctx->price != nullptr) {
+    if (ngx_http_aigw_billable(ctx) && ctx->content.price != nullptr) {
         aigw::usage u;
-        u.prompt_tokens = ctx->prompt_tokens;
-        u.completion_tokens = ctx->completion_tokens;
-        u.cached_tokens = ctx->cached_tokens;
-        ctx->cost = aigw::request_cost(*ctx->price, u);
+        u.prompt_tokens = ctx->usage.prompt_tokens;
+        u.completion_tokens = ctx->usage.completion_tokens;
+        u.cached_tokens = ctx->usage.cached_tokens;
+        ctx->usage.cost = aigw::request_cost(*ctx->content.price, u);
     }
     ngx_http_aigw_billing_finish(ctx);
 }
 
 static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept {
-    ctx->t_end = ngx_current_msec;
-    ngx_http_aigw_body_t* st = ctx->body;
+    ctx->usage.t_end = ngx_current_msec;
+    ngx_http_aigw_body_t* st = ctx->usage.body;
     if (st == nullptr || !ngx_http_aigw_billable(ctx)) {
         return;  // nothing produced: zero tokens
     }
     if (st->reported.present) {
         const aigw::usage& u = st->reported;
-        ctx->prompt_tokens = u.prompt_tokens;
-        ctx->completion_tokens = u.completion_tokens;
-        ctx->total_tokens = u.total_tokens;
-        ctx->cached_tokens = u.cached_tokens;
-        ctx->reasoning_tokens = u.reasoning_tokens;
+        ctx->usage.prompt_tokens = u.prompt_tokens;
+        ctx->usage.completion_tokens = u.completion_tokens;
+        ctx->usage.total_tokens = u.total_tokens;
+        ctx->usage.cached_tokens = u.cached_tokens;
+        ctx->usage.reasoning_tokens = u.reasoning_tokens;
         return;
     }
     // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
     // cut before its last chunk): the record says estimated.
     int64_t prompt = 0;
-    if (ctx->client_body != nullptr) {
+    if (ctx->content.client_body != nullptr) {
         prompt = aigw::estimate_prompt_tokens(
-            {reinterpret_cast<const char*>(ctx->client_body), ctx->client_body_len});
+            {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len});
     }
     aigw::usage u = aigw::estimated_usage(prompt, st->completion.tokens());
-    ctx->prompt_tokens = u.prompt_tokens;
-    ctx->completion_tokens = u.completion_tokens;
-    ctx->total_tokens = u.total_tokens;
-    ctx->usage_estimated = 1;
+    ctx->usage.prompt_tokens = u.prompt_tokens;
+    ctx->usage.completion_tokens = u.completion_tokens;
+    ctx->usage.total_tokens = u.total_tokens;
+    ctx->usage.usage_estimated = 1;
 }

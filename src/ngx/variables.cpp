@@ -30,12 +30,12 @@ static ngx_int_t ngx_http_aigw_number(ngx_http_request_t* r, ngx_http_variable_v
 // A field of the request's key record; not found when the request had no valid key.
 static bool ngx_http_aigw_key_field(ngx_http_aigw_ctx_t* ctx, aigw_var which,
                                     ngx_http_variable_value_t* v) {
-    if (ctx == nullptr || ctx->key == nullptr) {
+    if (ctx == nullptr || ctx->access.key == nullptr) {
         return false;
     }
-    const std::string& s = which == aigw_var::key_id  ? ctx->key->id
-                           : which == aigw_var::owner ? ctx->key->owner
-                                                      : ctx->key->group;
+    const std::string& s = which == aigw_var::key_id  ? ctx->access.key->id
+                           : which == aigw_var::owner ? ctx->access.key->owner
+                                                      : ctx->access.key->group;
     if (s.empty()) {
         return false;
     }
@@ -63,17 +63,17 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
         return NGX_OK;
     }
     case aigw_var::model:
-        if (ctx == nullptr || ctx->model.len == 0) {
+        if (ctx == nullptr || ctx->content.model.len == 0) {
             break;
         }
-        v->data = ctx->model.data;
-        v->len = ctx->model.len;
+        v->data = ctx->content.model.data;
+        v->len = ctx->content.model.len;
         return NGX_OK;
     case aigw_var::stream:
-        if (ctx == nullptr || ctx->endpoint == nullptr) {
+        if (ctx == nullptr || ctx->content.endpoint == nullptr) {
             break;
         }
-        v->data = (u_char*)(ctx->stream ? "1" : "0");
+        v->data = (u_char*)(ctx->content.stream ? "1" : "0");
         v->len = 1;
         return NGX_OK;
     case aigw_var::key_id:
@@ -84,29 +84,29 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
         }
         break;
     case aigw_var::upstream_status:
-        if (ctx == nullptr || ctx->upstream_status == 0) {
+        if (ctx == nullptr || ctx->response.upstream_status == 0) {
             break;
         }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->upstream_status));
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->response.upstream_status));
     case aigw_var::channel:
-        if (ctx == nullptr || ctx->channel == nullptr) {
+        if (ctx == nullptr || ctx->attempt.channel == nullptr) {
             break;
         }
-        v->data = ctx->channel->name.data;
-        v->len = ctx->channel->name.len;
+        v->data = ctx->attempt.channel->name.data;
+        v->len = ctx->attempt.channel->name.len;
         return NGX_OK;
     case aigw_var::upstream_model:
-        if (ctx == nullptr || ctx->upstream_model.len == 0) {
+        if (ctx == nullptr || ctx->attempt.upstream_model.len == 0) {
             break;
         }
-        v->data = ctx->upstream_model.data;
-        v->len = ctx->upstream_model.len;
+        v->data = ctx->attempt.upstream_model.data;
+        v->len = ctx->attempt.upstream_model.len;
         return NGX_OK;
     case aigw_var::attempts:
-        if (ctx == nullptr || ctx->attempts == 0) {
+        if (ctx == nullptr || ctx->attempt.attempts == 0) {
             break;
         }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->attempts));
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->attempt.attempts));
     case aigw_var::prompt_tokens:
     case aigw_var::completion_tokens:
     case aigw_var::total_tokens:
@@ -115,32 +115,32 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
     case aigw_var::usage_estimated: {
         // Counts are known once the response is over (the request's cleanup settles them,
         // just before the log phase).
-        if (ctx == nullptr || !ctx->usage_final || ctx->endpoint == nullptr ||
-            !ctx->endpoint->has_json_body) {
+        if (ctx == nullptr || !ctx->usage.usage_final || ctx->content.endpoint == nullptr ||
+            !ctx->content.endpoint->has_json_body) {
             break;
         }
         auto which = static_cast<aigw_var>(data);
         if (which == aigw_var::usage_estimated) {
-            v->data = (u_char*)(ctx->usage_estimated ? "1" : "0");
+            v->data = (u_char*)(ctx->usage.usage_estimated ? "1" : "0");
             v->len = 1;
             v->no_cacheable = 1;
             return NGX_OK;
         }
-        int64_t n = which == aigw_var::prompt_tokens       ? ctx->prompt_tokens
-                    : which == aigw_var::completion_tokens ? ctx->completion_tokens
-                    : which == aigw_var::total_tokens      ? ctx->total_tokens
-                    : which == aigw_var::cached_tokens     ? ctx->cached_tokens
-                                                           : ctx->reasoning_tokens;
+        int64_t n = which == aigw_var::prompt_tokens       ? ctx->usage.prompt_tokens
+                    : which == aigw_var::completion_tokens ? ctx->usage.completion_tokens
+                    : which == aigw_var::total_tokens      ? ctx->usage.total_tokens
+                    : which == aigw_var::cached_tokens     ? ctx->usage.cached_tokens
+                                                           : ctx->usage.reasoning_tokens;
         return ngx_http_aigw_number(r, v, n);
     }
     case aigw_var::cost: {
-        if (ctx == nullptr || !ctx->usage_final || ctx->price == nullptr) {
+        if (ctx == nullptr || !ctx->usage.usage_final || ctx->content.price == nullptr) {
             break;
         }
         ngx_str_t usd;
         try {
             // format_usd allocates: out of memory is an error here, never std::terminate.
-            if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->cost), &usd)) {
+            if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->usage.cost), &usd)) {
                 return NGX_ERROR;
             }
         } catch (const std::exception& e) {
@@ -153,15 +153,15 @@ static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable
         return NGX_OK;
     }
     case aigw_var::ttft:
-        if (ctx == nullptr || ctx->t_first_token == 0) {
+        if (ctx == nullptr || ctx->usage.t_first_token == 0) {
             break;
         }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_first_token - ctx->t0));
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->usage.t_first_token - ctx->t0));
     case aigw_var::latency:
-        if (ctx == nullptr || !ctx->usage_final) {
+        if (ctx == nullptr || !ctx->usage.usage_final) {
             break;
         }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_end - ctx->t0));
+        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->usage.t_end - ctx->t0));
     }
     v->not_found = 1;
     return NGX_OK;
