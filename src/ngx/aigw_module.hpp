@@ -13,7 +13,7 @@
 #include "ngx/key_cache.hpp"
 #include "ngx/prices.hpp"
 #include "ngx/ngx.hpp"
-#include "ngx/redis.hpp"
+#include "ngx/redis/client.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/request/request_id.hpp"
 #include "ngx/settle.hpp"

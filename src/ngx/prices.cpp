@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "aigw/schema.hpp"
-#include "ngx/redis.hpp"
+#include "ngx/redis/client.hpp"
 #include "ngx/util/log_limit.hpp"
 
 namespace {

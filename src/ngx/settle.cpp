@@ -14,6 +14,7 @@
 #include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/aigw_module.hpp"
+#include "ngx/redis/resp_writer.hpp"
 #include "ngx/usage.hpp"
 #include "ngx/util/log_limit.hpp"
 
@@ -35,55 +36,6 @@ struct record {
     std::string command;
     unsigned unanswered = 0;  // sends Redis did not answer (timeout, connection lost)
     bool done = false;        // in the batch now in flight: answered, to leave the queue
-};
-
-// Writes a RESP array of bulk strings into a buffer sized beforehand (the caller bounds the
-// length: at most 8 bytes of framing per element plus the elements' bytes).
-class resp_writer {
-public:
-    explicit resp_writer(char* p) : p_(p) {}
-    void header(size_t n) {
-        *p_++ = '*';
-        p_ = decimal(n, p_);
-        crlf();
-    }
-    void bulk(std::string_view s) {
-        *p_++ = '$';
-        p_ = decimal(s.size(), p_);
-        crlf();
-        std::memcpy(p_, s.data(), s.size());
-        p_ += s.size();
-        crlf();
-    }
-    void bulk(int64_t n) {
-        char buf[24];
-        char* q = buf;
-        if (n < 0) {
-            *q++ = '-';
-        }
-        q = decimal(n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n), q);
-        bulk(std::string_view(buf, static_cast<size_t>(q - buf)));
-    }
-    char* pos() const { return p_; }
-
-private:
-    // Writes n's digits at p; returns the end.
-    static char* decimal(uint64_t n, char* p) {
-        char buf[20];
-        char* q = buf + sizeof(buf);
-        do {
-            *--q = static_cast<char>('0' + n % 10);
-            n /= 10;
-        } while (n);
-        size_t len = static_cast<size_t>(buf + sizeof(buf) - q);
-        std::memcpy(p, q, len);
-        return p + len;
-    }
-    void crlf() {
-        *p_++ = '\r';
-        *p_++ = '\n';
-    }
-    char* p_;
 };
 
 struct usage_queue {
@@ -324,7 +276,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
                    ctx->reply.error_code.len;
     record rec;
     rec.command.resize(bound);
-    resp_writer w(rec.command.data());
+    aigw::ngx::resp_writer w(rec.command.data());
     w.header(6 + 2 * record_fields);
     w.bulk("XADD");
     w.bulk(aigw::usage_stream());

@@ -1,10 +1,11 @@
-// hiredis async API driven by NGINX events; see redis.hpp for the contract.
-#include "ngx/redis.hpp"
+// hiredis async API driven by NGINX events; see client.hpp for the contract.
+#include "ngx/redis/client.hpp"
 
 #include <hiredis/async.h>
 
 #include <new>
 
+#include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
 
 namespace {
@@ -72,102 +73,120 @@ void schedule_reconnect(redis_conn* rc) {
 
 // Event hooks hiredis calls. Level-triggered events: hiredis reads at most 16 KB per call,
 // so with edge-triggered epoll a larger burst of replies would never be read to the end.
-void ev_add_read(void* data) {
+void ev_add_read(void* data) noexcept {
     auto* rc = static_cast<redis_conn*>(data);
-    if (rc->c && !rc->c->read->active) {
-        ngx_add_event(rc->c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
-    }
+    aigw::ngx::guard(rc->log, "redis event", [&] {
+        if (rc->c && !rc->c->read->active) {
+            ngx_add_event(rc->c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+        }
+    });
 }
 
-void ev_del_read(void* data) {
+void ev_del_read(void* data) noexcept {
     auto* rc = static_cast<redis_conn*>(data);
-    if (rc->c && rc->c->read->active) {
-        ngx_del_event(rc->c->read, NGX_READ_EVENT, 0);
-    }
+    aigw::ngx::guard(rc->log, "redis event", [&] {
+        if (rc->c && rc->c->read->active) {
+            ngx_del_event(rc->c->read, NGX_READ_EVENT, 0);
+        }
+    });
 }
 
-void ev_add_write(void* data) {
+void ev_add_write(void* data) noexcept {
     auto* rc = static_cast<redis_conn*>(data);
-    if (rc->c && !rc->c->write->active) {
-        ngx_add_event(rc->c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
-    }
+    aigw::ngx::guard(rc->log, "redis event", [&] {
+        if (rc->c && !rc->c->write->active) {
+            ngx_add_event(rc->c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+        }
+    });
 }
 
-void ev_del_write(void* data) {
+void ev_del_write(void* data) noexcept {
     auto* rc = static_cast<redis_conn*>(data);
-    if (rc->c && rc->c->write->active) {
-        ngx_del_event(rc->c->write, NGX_WRITE_EVENT, 0);
-    }
+    aigw::ngx::guard(rc->log, "redis event", [&] {
+        if (rc->c && rc->c->write->active) {
+            ngx_del_event(rc->c->write, NGX_WRITE_EVENT, 0);
+        }
+    });
 }
 
 // hiredis is about to free the context and close the socket: release NGINX's connection
 // object without closing the descriptor (hiredis owns it), and plan a new connection.
-void ev_cleanup(void* data) {
+void ev_cleanup(void* data) noexcept {
     auto* rc = static_cast<redis_conn*>(data);
-    ngx_connection_t* c = rc->c;
-    if (c != nullptr) {
-        if (c->read->active) {
-            ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+    aigw::ngx::guard(rc->log, "redis event", [&] {
+        ngx_connection_t* c = rc->c;
+        if (c != nullptr) {
+            if (c->read->active) {
+                ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+            }
+            if (c->write->active) {
+                ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+            }
+            if (c->read->posted) {
+                ngx_delete_posted_event(c->read);
+            }
+            if (c->write->posted) {
+                ngx_delete_posted_event(c->write);
+            }
+            c->fd = (ngx_socket_t)-1;
+            ngx_free_connection(c);
+            rc->c = nullptr;
         }
-        if (c->write->active) {
-            ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+        rc->ac = nullptr;
+        if (rc->connect_timer.timer_set) {
+            ngx_del_timer(&rc->connect_timer);
         }
-        if (c->read->posted) {
-            ngx_delete_posted_event(c->read);
-        }
-        if (c->write->posted) {
-            ngx_delete_posted_event(c->write);
-        }
-        c->fd = (ngx_socket_t)-1;
-        ngx_free_connection(c);
-        rc->c = nullptr;
-    }
-    rc->ac = nullptr;
-    if (rc->connect_timer.timer_set) {
-        ngx_del_timer(&rc->connect_timer);
-    }
-    schedule_reconnect(rc);
+        schedule_reconnect(rc);
+    });
 }
 
-void read_handler(ngx_event_t* ev) {
+void read_handler(ngx_event_t* ev) noexcept {
     auto* c = static_cast<ngx_connection_t*>(ev->data);
     auto* rc = static_cast<redis_conn*>(c->data);
-    if (rc->ac != nullptr) {
-        redisAsyncHandleRead(rc->ac);
-    }
+    aigw::ngx::guard(rc->log, "redis read", [&] {
+        if (rc->ac != nullptr) {
+            redisAsyncHandleRead(rc->ac);
+        }
+    });
 }
 
-void write_handler(ngx_event_t* ev) {
+void write_handler(ngx_event_t* ev) noexcept {
     auto* c = static_cast<ngx_connection_t*>(ev->data);
     auto* rc = static_cast<redis_conn*>(c->data);
-    if (rc->ac != nullptr) {
-        redisAsyncHandleWrite(rc->ac);
-    }
+    aigw::ngx::guard(rc->log, "redis write", [&] {
+        if (rc->ac != nullptr) {
+            redisAsyncHandleWrite(rc->ac);
+        }
+    });
 }
 
-void on_connect(const redisAsyncContext* ac, int status) {
+void on_connect(const redisAsyncContext* ac, int status) noexcept {
     auto* rc = static_cast<redis_conn*>(ac->ev.data);
-    if (status != REDIS_OK) {
-        log_down(rc, "connect failed", ac->errstr);
-        return;  // hiredis frees the context; ev_cleanup schedules the retry
-    }
-    rc->backoff = backoff_min;
-    if (rc->connect_timer.timer_set) {
-        ngx_del_timer(&rc->connect_timer);
-    }
-    if (rc->logged_down) {
-        ngx_log_error(NGX_LOG_NOTICE, rc->log, 0, "aigw: redis %V (%s connection) is back",
-                      &rc->conf->name, rc->role);
-        rc->logged_down = false;
-        rc->down_log.reset();
-    }
+    aigw::ngx::guard(rc->log, "redis connect", [&] {
+        if (status != REDIS_OK) {
+            log_down(rc, "connect failed", ac->errstr);
+            return;  // hiredis frees the context; ev_cleanup schedules the retry
+        }
+        rc->backoff = backoff_min;
+        if (rc->connect_timer.timer_set) {
+            ngx_del_timer(&rc->connect_timer);
+        }
+        if (rc->logged_down) {
+            ngx_log_error(NGX_LOG_NOTICE, rc->log, 0, "aigw: redis %V (%s connection) is back",
+                          &rc->conf->name, rc->role);
+            rc->logged_down = false;
+            rc->down_log.reset();
+        }
+    });
 }
 
-void on_disconnect(const redisAsyncContext* ac, int status) {
+void on_disconnect(const redisAsyncContext* ac, int status) noexcept {
     auto* rc = static_cast<redis_conn*>(ac->ev.data);
-    if (status != REDIS_OK && !rc->stopping) {
-        log_down(rc, "connection lost", ac->errstr);
-    }
+    aigw::ngx::guard(rc->log, "redis disconnect", [&] {
+        if (status != REDIS_OK && !rc->stopping) {
+            log_down(rc, "connection lost", ac->errstr);
+        }
+    });
 }
 
 // Drops a connection that stopped answering: pending calls get "unavailable" from
@@ -179,44 +198,52 @@ void conn_reset(redis_conn* rc, const char* why) {
     }
 }
 
-void connect_timeout_handler(ngx_event_t* ev) {
-    conn_reset(static_cast<redis_conn*>(ev->data), "connect timed out");
+void connect_timeout_handler(ngx_event_t* ev) noexcept {
+    aigw::ngx::guard(ev->log, "redis connect timer", [&] {
+        conn_reset(static_cast<redis_conn*>(ev->data), "connect timed out");
+    });
 }
 
-void reconnect_handler(ngx_event_t* ev) {
-    conn_connect(static_cast<redis_conn*>(ev->data));
+void reconnect_handler(ngx_event_t* ev) noexcept {
+    aigw::ngx::guard(ev->log, "redis reconnect timer", [&] {
+        conn_connect(static_cast<redis_conn*>(ev->data));
+    });
 }
 
 // AUTH, SELECT, CLIENT SETNAME: if one fails the connection is useless (every command
 // would fail with NOAUTH); drop it and retry with backoff, logged once per interval.
-void setup_reply(redisAsyncContext* ac, void* r, void* privdata) {
+void setup_reply(redisAsyncContext* ac, void* r, void* privdata) noexcept {
     auto* rc = static_cast<redis_conn*>(ac->ev.data);
-    auto* reply = static_cast<redisReply*>(r);
-    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-        log_down(rc, static_cast<const char*>(privdata), reply->str);
-        if (rc->ac != nullptr) {
-            redisAsyncFree(rc->ac);  // deferred by hiredis until this callback returns
+    aigw::ngx::guard(rc->log, "redis setup reply", [&] {
+        auto* reply = static_cast<redisReply*>(r);
+        if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
+            log_down(rc, static_cast<const char*>(privdata), reply->str);
+            if (rc->ac != nullptr) {
+                redisAsyncFree(rc->ac);  // deferred by hiredis until this callback returns
+            }
         }
-    }
+    });
 }
 
-void message_reply(redisAsyncContext* ac, void* r, void*) {
+void message_reply(redisAsyncContext* ac, void* r, void*) noexcept {
     auto* rc = static_cast<redis_conn*>(ac->ev.data);
-    auto* reply = static_cast<redisReply*>(r);
-    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-        return;
-    }
-    redisReply* kind = reply->element[0];
-    redisReply* payload = reply->element[2];
-    if (rc->on_message == nullptr || kind->type != REDIS_REPLY_STRING) {
-        return;
-    }
-    if (kind->len == 7 && ngx_strncmp(kind->str, "message", 7) == 0 &&
-        payload->type == REDIS_REPLY_STRING) {
-        rc->on_message(payload->str, payload->len);
-    } else if (kind->len == 9 && ngx_strncmp(kind->str, "subscribe", 9) == 0) {
-        rc->on_message(nullptr, 0);
-    }
+    aigw::ngx::guard(rc->log, "redis message", [&] {
+        auto* reply = static_cast<redisReply*>(r);
+        if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+            return;
+        }
+        redisReply* kind = reply->element[0];
+        redisReply* payload = reply->element[2];
+        if (rc->on_message == nullptr || kind->type != REDIS_REPLY_STRING) {
+            return;
+        }
+        if (kind->len == 7 && ngx_strncmp(kind->str, "message", 7) == 0 &&
+            payload->type == REDIS_REPLY_STRING) {
+            rc->on_message(payload->str, payload->len);
+        } else if (kind->len == 9 && ngx_strncmp(kind->str, "subscribe", 9) == 0) {
+            rc->on_message(nullptr, 0);
+        }
+    });
 }
 
 void conn_connect(redis_conn* rc) {
@@ -324,32 +351,36 @@ void conn_stop(redis_conn* rc) {
     }
 }
 
-void call_deadline_handler(ngx_event_t* ev) {
-    auto* call = static_cast<ngx_http_aigw_redis_call_t*>(ev->data);
-    ngx_http_aigw_redis_reply_pt fn = call->fn;
-    call->fn = nullptr;
-    if (fn != nullptr) {
-        fn(call->owner, nullptr, ngx_http_aigw_redis_status::timeout);
-    }
-    // Replies on this connection are now out of step with what callers expect to wait
-    // for: close it rather than reuse it.
-    conn_reset(call->conn, "command timed out");
+void call_deadline_handler(ngx_event_t* ev) noexcept {
+    aigw::ngx::guard(ev->log, "redis deadline", [&] {
+        auto* call = static_cast<ngx_http_aigw_redis_call_t*>(ev->data);
+        ngx_http_aigw_redis_reply_pt fn = call->fn;
+        call->fn = nullptr;
+        if (fn != nullptr) {
+            fn(call->owner, nullptr, ngx_http_aigw_redis_status::timeout);
+        }
+        // Replies on this connection are now out of step with what callers expect to wait
+        // for: close it rather than reuse it.
+        conn_reset(call->conn, "command timed out");
+    });
 }
 
 // hiredis's callback for every command: the reply, or nullptr when the context is freed.
-void call_reply(redisAsyncContext*, void* r, void* privdata) {
+void call_reply(redisAsyncContext*, void* r, void* privdata) noexcept {
     auto* call = static_cast<ngx_http_aigw_redis_call_t*>(privdata);
-    if (call->deadline.timer_set) {
-        ngx_del_timer(&call->deadline);
-    }
-    ngx_http_aigw_redis_reply_pt fn = call->fn;
-    call->fn = nullptr;
-    if (fn != nullptr) {
-        auto* reply = static_cast<redisReply*>(r);
-        fn(call->owner, reply,
-           reply ? ngx_http_aigw_redis_status::ok : ngx_http_aigw_redis_status::unavailable);
-    }
-    ngx_free(call);
+    aigw::ngx::guard(call->deadline.log, "redis reply", [&] {
+        if (call->deadline.timer_set) {
+            ngx_del_timer(&call->deadline);
+        }
+        ngx_http_aigw_redis_reply_pt fn = call->fn;
+        call->fn = nullptr;
+        if (fn != nullptr) {
+            auto* reply = static_cast<redisReply*>(r);
+            fn(call->owner, reply,
+               reply ? ngx_http_aigw_redis_status::ok : ngx_http_aigw_redis_status::unavailable);
+        }
+        ngx_free(call);
+    });
 }
 
 }  // namespace
