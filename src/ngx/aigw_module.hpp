@@ -7,16 +7,17 @@
 
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/api/error.hpp"
-#include "ngx/billing.hpp"
+#include "ngx/accounting/prices.hpp"
+#include "ngx/accounting/records.hpp"
+#include "ngx/accounting/spend.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/key_cache.hpp"
-#include "ngx/prices.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/request/request_id.hpp"
-#include "ngx/settle.hpp"
+#include "ngx/respond.hpp"
 
 namespace aigw {
 struct key_record;
@@ -46,16 +47,6 @@ bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
 
 // filter.cpp
 ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);
-
-// respond.cpp
-void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e);
-ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
-                                  const std::string& body);
-ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error& e);
-// Keeps `e` as the body of the error page NGINX will send for the returned status (for
-// phases that answer by returning a status, like access).
-ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e);
-ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e);
 
 // variables.cpp
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf);

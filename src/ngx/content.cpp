@@ -11,7 +11,8 @@
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/routing/router.hpp"
 #include "ngx/aigw_module.hpp"
-#include "ngx/usage.hpp"
+#include "ngx/accounting/finish.hpp"
+#include "ngx/accounting/response_usage.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_limit.hpp"
 #include "ngx/util/log_value.hpp"
@@ -82,10 +83,6 @@ static ngx_int_t ngx_http_aigw_local_models(ngx_http_request_t* r, ngx_http_aigw
         aigw::model_object_json(id, static_cast<long long>(alcf->models_created), owned_by));
 }
 
-static void ngx_http_aigw_request_done(void* data) noexcept {
-    ngx_http_aigw_usage_final(static_cast<ngx_http_aigw_ctx_t*>(data));
-}
-
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
     try {
         if (r != r->main) {
@@ -106,12 +103,9 @@ ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept {
         ctx->content.in_content = 1;
         // Settles the token counts when the request ends, however it ends (NGINX runs these
         // cleanups just before the log phase, so $aigw_* variables see final values).
-        ngx_http_cleanup_t* cln = ngx_http_cleanup_add(r, 0);
-        if (cln == nullptr) {
+        if (ngx_http_aigw_finish_at_end(r, ctx) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        cln->handler = ngx_http_aigw_request_done;
-        cln->data = ctx;
 
         std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);

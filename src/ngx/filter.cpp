@@ -9,7 +9,7 @@
 #include "aigw/dialects/openai_chat/models.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "ngx/aigw_module.hpp"
-#include "ngx/usage.hpp"
+#include "ngx/accounting/response_usage.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_value.hpp"
 #include "ngx/util/pool.hpp"

@@ -1,8 +1,7 @@
-// Responses the gateway writes itself: OpenAI-shaped errors and response headers.
-#include "ngx/aigw_module.hpp"
+// Responses the gateway writes itself; see respond.hpp.
+#include "ngx/respond.hpp"
 
-#include <string>
-
+#include "aigw/dialects/endpoints.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -33,7 +32,7 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
     return ngx_http_output_filter(r, &out);
 }
 
-// The error's code for the usage record. Codes are string literals (errors.cpp).
+// The error's code for the usage record. Codes are string literals (core api/error.cpp).
 void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
     ctx->reply.error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
     ctx->reply.error_code.len = e.code.size();

@@ -5,7 +5,7 @@
 #include "aigw/keys/keys.hpp"
 #include "aigw/accounting/pricing.hpp"
 #include "ngx/aigw_module.hpp"
-#include "ngx/usage.hpp"
+#include "ngx/accounting/response_usage.hpp"
 #include "ngx/util/pool.hpp"
 
 enum class aigw_var {

@@ -1,5 +1,5 @@
 // Prices from Redis over the configuration's; see prices.hpp.
-#include "ngx/prices.hpp"
+#include "ngx/accounting/prices.hpp"
 
 #include <exception>
 #include <memory>
@@ -8,6 +8,7 @@
 
 #include "aigw/schema.hpp"
 #include "ngx/redis/client.hpp"
+#include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
 
 namespace {
@@ -43,7 +44,7 @@ void log_bad(std::string_view model, const std::string& why) {
 void on_price(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
     auto* call = static_cast<price_call*>(owner);
     state->inflight--;
-    try {
+    aigw::ngx::guard(state->log, "redis price", [&] {
         if (status != ngx_http_aigw_redis_status::ok || reply->type != REDIS_REPLY_ARRAY) {
             return;  // Redis away: the prices last read stay
         }
@@ -68,27 +69,27 @@ void on_price(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
             return;
         }
         state->overrides[model] = p.price;
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, state->log, 0, "aigw: redis price failed: %s", e.what());
-    }
+    });
 }
 
-void refresh(ngx_event_t*) {
-    bool sent = true;
-    if (state->inflight == 0) {
-        for (size_t i = 0; i < state->names.size(); i++) {
-            const char* argv[] = {"HGETALL", state->keys[i].c_str()};
-            size_t lens[] = {7, state->keys[i].size()};
-            if (ngx_http_aigw_redis_command(2, argv, lens, on_price, &calls[i]) == nullptr) {
-                sent = false;  // not connected (yet): try again soon
-                break;
+void refresh(ngx_event_t*) noexcept {
+    aigw::ngx::guard(state->log, "price refresh", [] {
+        bool sent = true;
+        if (state->inflight == 0) {
+            for (size_t i = 0; i < state->names.size(); i++) {
+                const char* argv[] = {"HGETALL", state->keys[i].c_str()};
+                size_t lens[] = {7, state->keys[i].size()};
+                if (ngx_http_aigw_redis_command(2, argv, lens, on_price, &calls[i]) == nullptr) {
+                    sent = false;  // not connected (yet): try again soon
+                    break;
+                }
+                state->inflight++;
             }
-            state->inflight++;
         }
-    }
-    if (!ngx_exiting) {
-        ngx_add_timer(&state->timer, sent ? state->conf->refresh : retry_delay);
-    }
+        if (!ngx_exiting) {
+            ngx_add_timer(&state->timer, sent ? state->conf->refresh : retry_delay);
+        }
+    });
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The usage record and its queue; see settle.hpp.
-#include "ngx/settle.hpp"
+// The usage record and its queue; see records.hpp.
+#include "ngx/accounting/records.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -10,12 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/keys.hpp"
 #include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
-#include "ngx/aigw_module.hpp"
+#include "ngx/accounting/finish.hpp"
+#include "ngx/accounting/response_usage.hpp"
+#include "ngx/redis/client.hpp"
 #include "ngx/redis/resp_writer.hpp"
-#include "ngx/usage.hpp"
+#include "ngx/request/ctx.hpp"
+#include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
 
 namespace {
@@ -72,12 +76,14 @@ void arm(usage_queue* q, ngx_msec_t delay) {
     ngx_add_timer(&q->timer, delay);
 }
 
-void timer_handler(ngx_event_t* ev) {
+void timer_handler(ngx_event_t* ev) noexcept {
     auto* q = static_cast<usage_queue*>(ev->data);
-    if (ngx_exiting && q->exiting_since == 0) {
-        q->exiting_since = ngx_current_msec ? ngx_current_msec : 1;
-    }
-    flush(q);
+    aigw::ngx::guard(q->log, "usage record timer", [q] {
+        if (ngx_exiting && q->exiting_since == 0) {
+            q->exiting_since = ngx_current_msec ? ngx_current_msec : 1;
+        }
+        flush(q);
+    });
 }
 
 // Error replies Redis may stop giving on its own: the record is kept and sent again.
@@ -132,8 +138,7 @@ void settle_batch(usage_queue* q) {
     }
 }
 
-void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) {
-    auto* q = static_cast<usage_queue*>(owner);
+void record_reply(usage_queue* q, redisReply* reply, ngx_http_aigw_redis_status status) {
     q->inflight--;
     // Replies come in the order the commands went.
     size_t i = q->replies++;
@@ -173,6 +178,11 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
             arm(q, q->records.size() >= batch_max ? 1 : flush_delay);
         }
     }
+}
+
+void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
+    auto* q = static_cast<usage_queue*>(owner);
+    aigw::ngx::guard(q->log, "usage record reply", [&] { record_reply(q, reply, status); });
 }
 
 void flush(usage_queue* q) {
@@ -332,23 +342,19 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     if (r != r->main) {
         return NGX_OK;
     }
-    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
     // Requests that reached the gateway's content phase: a rejected key leaves no record.
     if (ctx == nullptr || !ctx->content.in_content) {
         return NGX_OK;
     }
-    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     if (!amcf->usage_log.enabled) {
         return NGX_OK;
     }
-    try {
+    aigw::ngx::guard(r->connection->log, "usage record", [&] {
         usage_queue* q = get_queue(&amcf->usage_log);
         enqueue(q, build(r, ctx, q->maxlen), r->connection->log);
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: usage record failed: %s",
-                      e.what());
-    }
+    });
     return NGX_OK;
 }
 

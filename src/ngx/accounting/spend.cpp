@@ -1,5 +1,5 @@
-// Quotas and rate limits on NGINX's event loop; see billing.hpp and aigw/billing.hpp.
-#include "ngx/billing.hpp"
+// Quotas and rate limits on NGINX's event loop; see spend.hpp and aigw/accounting/billing.hpp.
+#include "ngx/accounting/spend.hpp"
 
 #include <openssl/evp.h>
 
@@ -13,16 +13,19 @@
 
 #include "aigw/accounting/billing.hpp"
 #include "aigw/api/error.hpp"
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/keys.hpp"
 #include "aigw/accounting/output_reserve.hpp"
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
 #include "aigw/accounting/token_estimate.hpp"
-#include "ngx/aigw_module.hpp"
-#include "ngx/usage.hpp"
+#include "ngx/accounting/response_usage.hpp"
+#include "ngx/redis/client.hpp"
+#include "ngx/request/ctx.hpp"
+#include "ngx/respond.hpp"
+#include "ngx/util/guard.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_limit.hpp"
-#include "ngx/util/pool.hpp"
 
 namespace b = aigw::billing;
 
@@ -339,20 +342,16 @@ ngx_int_t answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
 
 // Hands the verdict to the content phase.
 void conclude(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_billing_t* bl) {
-    ngx_int_t rc;
-    try {
-        rc = answer(r, ctx, bl);
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: billing failed: %s", e.what());
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_int_t rc = aigw::ngx::guard(r->connection->log, "billing", NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    [&] { return answer(r, ctx, bl); });
     bl->admitted(r, rc == NGX_DECLINED, rc);
 }
 
-void wake_handler(ngx_http_request_t* r) {
+// A write event handler, NGINX calls it.
+void wake_handler(ngx_http_request_t* r) noexcept {
     r->write_event_handler = ngx_http_request_empty_handler;
     r->read_event_handler = ngx_http_block_reading;
-    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
     conclude(r, ctx, ctx->usage.billing);
 }
 
@@ -399,7 +398,7 @@ void log_failure(const char* what) {
 
 void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
     auto* e = static_cast<account_entry*>(owner);
-    try {
+    aigw::ngx::guard(state->log, "billing reply", [&] {
         if (status == ngx_http_aigw_redis_status::ok && reply->type == REDIS_REPLY_ERROR &&
             !e->eval && std::string_view(reply->str, reply->len).substr(0, 8) == "NOSCRIPT") {
             e->eval = true;  // a restarted or flushed Redis: send the script itself once
@@ -441,9 +440,7 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
         }
         b::settlement_failed(e->acct);
         recheck_waiters(e, true);
-    } catch (const std::exception& ex) {
-        ngx_log_error(NGX_LOG_ERR, state->log, 0, "aigw: billing reply failed: %s", ex.what());
-    }
+    });
 }
 
 void send(account_entry* e) {
@@ -506,9 +503,9 @@ bool outstanding(const account_entry& e) {
     return false;
 }
 
-void tick(ngx_event_t* ev) {
+void tick(ngx_event_t* ev) noexcept {
     (void)ev;
-    try {
+    bool ok = aigw::ngx::guard(state->log, "billing timer", [&] {
         int64_t now = now_ms();
         bool exiting = ngx_exiting || ngx_terminate || ngx_quit;
         if (exiting && state->exiting_since == 0) {
@@ -547,17 +544,10 @@ void tick(ngx_event_t* ev) {
             state->timer.cancelable = 0;
             ngx_add_timer(&state->timer, exit_tick);
         }
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, state->log, 0, "aigw: billing timer failed: %s", e.what());
-        if (!ngx_exiting && !state->timer.timer_set) {
-            ngx_add_timer(&state->timer, state->conf->flush);
-        }
+    });
+    if (!ok && !ngx_exiting && !state->timer.timer_set) {
+        ngx_add_timer(&state->timer, state->conf->flush);
     }
-}
-
-ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
-    return static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
 }
 
 }  // namespace
@@ -565,7 +555,7 @@ ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
 void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                  int64_t max_tokens, int64_t choices,
                                  ngx_http_aigw_admitted_pt admitted) {
-    if (state == nullptr || ctx->access.key == nullptr || !main_conf(r)->billing.enabled) {
+    if (state == nullptr || ctx->access.key == nullptr || !ngx_http_aigw_main_conf(r)->billing.enabled) {
         admitted(r, true, NGX_OK);
         return;
     }
@@ -680,8 +670,7 @@ void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
 }
 
 void ngx_http_aigw_billing_init_process(ngx_cycle_t* cycle) noexcept {
-    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_aigw_module));
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(cycle);
     if (amcf == nullptr || !amcf->billing.enabled) {
         return;
     }

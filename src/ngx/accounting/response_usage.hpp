@@ -63,5 +63,6 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
 // it off (not an error before any upstream answer, not the upstream's own error).
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx);
 
-// Settles the request's token counts into the context (upstream's, else estimated), once.
-void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept;
+// The request's token counts into the context: the upstream's, else estimated (finish.cpp
+// calls it once, as the request ends).
+void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx);

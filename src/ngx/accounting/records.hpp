@@ -4,7 +4,7 @@
 // stay queued, and what the queue cannot hold is counted and logged.
 #pragma once
 
-#include "ngx/conf/conf.hpp"
+#include "ngx/ngx.hpp"
 
 ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept;
 void ngx_http_aigw_usage_log_exit_process(ngx_cycle_t* cycle) noexcept;

@@ -1,13 +1,11 @@
-// Usage accounting of one response; see usage.hpp.
-#include "ngx/usage.hpp"
+// Usage accounting of one response; see response_usage.hpp.
+#include "ngx/accounting/response_usage.hpp"
 
-#include <new>
 #include <optional>
 
-#include "aigw/accounting/pricing.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "aigw/accounting/token_estimate.hpp"
-#include "ngx/aigw_module.hpp"
+#include "ngx/request/ctx.hpp"
 #include "ngx/util/pool.hpp"
 
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
@@ -113,29 +111,11 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
     }
 }
 
-static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept;
-
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
     return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
 }
 
-void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) noexcept {
-    if (ctx->usage.usage_final) {
-        return;
-    }
-    ctx->usage.usage_final = 1;
-    ngx_http_aigw_count_tokens(ctx);
-    if (ngx_http_aigw_billable(ctx) && ctx->content.price != nullptr) {
-        aigw::usage u;
-        u.prompt_tokens = ctx->usage.prompt_tokens;
-        u.completion_tokens = ctx->usage.completion_tokens;
-        u.cached_tokens = ctx->usage.cached_tokens;
-        ctx->usage.cost = aigw::request_cost(*ctx->content.price, u);
-    }
-    ngx_http_aigw_billing_finish(ctx);
-}
-
-static void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) noexcept {
+void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
     ctx->usage.t_end = ngx_current_msec;
     ngx_http_aigw_body_t* st = ctx->usage.body;
     if (st == nullptr || !ngx_http_aigw_billable(ctx)) {

@@ -1,4 +1,5 @@
-// Quotas, rate limits and their settlement in Redis (the design is in aigw/billing.hpp).
+// Billing at run time: quotas, rate limits and their settlement in Redis (the design is in
+// aigw/accounting/billing.hpp; the directives are in conf/accounting_directives.cpp).
 // Each worker keeps the accounts it serves (the key's, and its group's) with their leases;
 // a request is admitted from memory when the leases cover its reservation, else it waits for
 // one settlement script round trip that renews them. Settlements of what was spent go in
