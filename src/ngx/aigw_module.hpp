@@ -12,7 +12,6 @@
 #include "ngx/accounting/spend.hpp"
 #include "ngx/channels.hpp"
 #include "ngx/conf/conf.hpp"
-#include "ngx/key_cache.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/request/ctx.hpp"
@@ -31,13 +30,9 @@ struct ngx_http_aigw_body_t;
 // content.cpp
 ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept;
 
-// access.cpp
-ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept;
-ngx_int_t ngx_http_aigw_rewrite_handler(ngx_http_request_t* r) noexcept;
-void ngx_http_aigw_key_invalidated(const char* data, size_t len);
-// For the content phase: 403 unless the key (if any) may use the model.
-bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model);
-bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx);
+#include "ngx/access/access.hpp"
+#include "ngx/access/key_models.hpp"
+#include "ngx/access/rewrite.hpp"
 
 // content.cpp, for the filters: the current attempt answered with `status` (headers known).
 // Returns true when the answer is a retryable failure that is swallowed so the next channel

@@ -2,7 +2,7 @@
 // aigw_key_cache (the shared-memory cache of client keys).
 #include "ngx/conf/directive_handlers.hpp"
 #include "ngx/conf/options.hpp"
-#include "ngx/key_cache.hpp"
+#include "ngx/access/key_cache.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/pool.hpp"
 

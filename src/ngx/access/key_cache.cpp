@@ -1,7 +1,9 @@
 // Shared-memory key cache; see key_cache.hpp.
-#include "ngx/key_cache.hpp"
+#include "ngx/access/key_cache.hpp"
 
 #include <openssl/crypto.h>
+
+#include "ngx/util/guard.hpp"
 
 namespace {
 
@@ -177,7 +179,9 @@ void ngx_http_aigw_key_cache_expire_all(const ngx_http_aigw_key_cache_conf_t* kc
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
-ngx_int_t ngx_http_aigw_key_cache_init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
+namespace {
+
+ngx_int_t init_zone(ngx_shm_zone_t* zone, void* data) {
     auto* ctx = static_cast<cache_ctx*>(zone->data);
     auto* old = static_cast<cache_ctx*>(data);
     if (old != nullptr) {
@@ -211,6 +215,13 @@ ngx_int_t ngx_http_aigw_key_cache_init_zone(ngx_shm_zone_t* zone, void* data) no
     ngx_sprintf(ctx->shpool->log_ctx, " in aigw key cache zone \"%V\"%Z", &zone->shm.name);
     ctx->shpool->log_nomem = 0;  // eviction handles a full zone; no "no memory" spam
     return NGX_OK;
+}
+
+}  // namespace
+
+ngx_int_t ngx_http_aigw_key_cache_init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
+    return aigw::ngx::guard(zone->shm.log, "key cache zone", static_cast<ngx_int_t>(NGX_ERROR),
+                            [&] { return init_zone(zone, data); });
 }
 
 // Allocated per configuration by the directive; see conf/redis_directives.cpp.

@@ -10,9 +10,13 @@
 #include <vector>
 
 #include "aigw/keys/keys.hpp"
-#include "aigw/keys/query_credentials.hpp"
 #include "aigw/schema.hpp"
-#include "ngx/aigw_module.hpp"
+#include "ngx/access/access.hpp"
+#include "ngx/access/key_cache.hpp"
+#include "ngx/redis/client.hpp"
+#include "ngx/request/ctx.hpp"
+#include "ngx/respond.hpp"
+#include "ngx/util/guard.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -55,11 +59,6 @@ bool unpack_fields(std::string_view packed, field_list* out) {
         }
     }
     return k == 0;
-}
-
-ngx_http_aigw_main_conf_t* main_conf(ngx_http_request_t* r) {
-    return static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
 }
 
 // The headers a key may come in. NGINX indexes Authorization itself; the other two are
@@ -177,7 +176,7 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
 
 // Redis could not answer: a cached record may stand in (aigw_redis_fail cached), else 503.
 ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    ngx_http_aigw_main_conf_t* amcf = main_conf(r);
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     if (amcf->redis_fail == NGX_HTTP_AIGW_REDIS_FAIL_CACHED && amcf->key_cache.zone != nullptr) {
         decoded d;
         auto state = cached_record(&amcf->key_cache, ctx->access.key_digest, &d);
@@ -192,86 +191,60 @@ ngx_int_t redis_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     return ngx_http_aigw_prepare_error(r, aigw::keys_unavailable_error());
 }
 
-void cancel_redis_call(void* data) {
+// A pool cleanup: a reply that comes after the request is gone touches nothing of it.
+void cancel_redis_call(void* data) noexcept {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
-    if (ctx->access.redis_call != nullptr) {
-        ngx_http_aigw_redis_cancel(ctx->access.redis_call);
-        ctx->access.redis_call = nullptr;
-    }
+    aigw::ngx::guard(ctx->main->connection->log, "key check cleanup", [ctx] {
+        if (ctx->access.redis_call != nullptr) {
+            ngx_http_aigw_redis_cancel(ctx->access.redis_call);
+            ctx->access.redis_call = nullptr;
+        }
+    });
 }
 
-// Called from hiredis (C): nothing may escape it.
+// The access phase's answer from Redis's reply.
+ngx_int_t key_answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, redisReply* reply,
+                     ngx_http_aigw_redis_status status) {
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
+    if (status != ngx_http_aigw_redis_status::ok || reply->type != REDIS_REPLY_ARRAY) {
+        if (status == ngx_http_aigw_redis_status::ok) {
+            ngx_http_aigw_redis_log_reply_error(
+                r->connection->log,
+                reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
+        }
+        return redis_failed(r, ctx);
+    }
+    std::string packed = pack_fields(reply);
+    uint64_t version = 0;
+    if (amcf->key_cache.zone != nullptr) {
+        version = ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->access.key_digest, packed);
+    }
+    if (packed.empty()) {
+        return reject(r, ctx, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)),
+                      "invalid_api_key");
+    }
+    decoded d = decode_packed(packed);
+    if (d.record && version != 0) {
+        decoded_slot& slot = decoded_slots[ctx->access.key_digest[0]];
+        ngx_memcpy(slot.digest, ctx->access.key_digest, 32);
+        slot.version = version;
+        slot.record = d.record;
+    }
+    return accept_record(r, ctx, d);
+}
+
+// The reply to the key's HGETALL (called from hiredis, through the Redis client).
 void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status) noexcept {
     auto* r = static_cast<ngx_http_request_t*>(owner);
-    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
     ctx->access.redis_call = nullptr;
-    try {
-        ngx_http_aigw_main_conf_t* amcf = main_conf(r);
-        if (status == ngx_http_aigw_redis_status::ok && reply->type == REDIS_REPLY_ARRAY) {
-            std::string packed = pack_fields(reply);
-            uint64_t version = 0;
-            if (amcf->key_cache.zone != nullptr) {
-                version = ngx_http_aigw_key_cache_put(&amcf->key_cache, ctx->access.key_digest, packed);
-            }
-            if (packed.empty()) {
-                ctx->access.auth_rc = reject(
-                    r, ctx, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)),
-                    "invalid_api_key");
-            } else {
-                decoded d = decode_packed(packed);
-                if (d.record && version != 0) {
-                    decoded_slot& slot = decoded_slots[ctx->access.key_digest[0]];
-                    ngx_memcpy(slot.digest, ctx->access.key_digest, 32);
-                    slot.version = version;
-                    slot.record = d.record;
-                }
-                ctx->access.auth_rc = accept_record(r, ctx, d);
-            }
-        } else {
-            if (status == ngx_http_aigw_redis_status::ok) {
-                ngx_http_aigw_redis_log_reply_error(
-                    r->connection->log,
-                    reply->type == REDIS_REPLY_ERROR ? reply->str : "an unexpected type");
-            }
-            ctx->access.auth_rc = redis_failed(r, ctx);
-        }
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
-        ctx->access.auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-    } catch (...) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed");
-        ctx->access.auth_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ctx->access.auth_rc =
+        aigw::ngx::guard(r->connection->log, "key check", NGX_HTTP_INTERNAL_SERVER_ERROR,
+                         [&] { return key_answer(r, ctx, reply, status); });
     ctx->access.auth_state = ngx_http_aigw_auth_state::done;
     r->read_event_handler = ngx_http_block_reading;
     // Resume the phases from the event loop, not from inside hiredis's callback.
     ngx_post_event(r->connection->write, &ngx_posted_events);
-}
-
-// A credential in the query (?key=...) never goes upstream (the channel's subrequest takes
-// r->args) and never reaches a log: $args, $arg_key and $query_string lose it, $request,
-// $request_uri and error_log's "request:" show it masked. Lines NGINX wrote while reading the
-// headers (at info) still have it; README says which error_log level keeps them out.
-bool hide_query_credentials(ngx_http_request_t* r) {
-    if (r->args.len == 0) {
-        return true;
-    }
-    std::optional<std::string> args = aigw::strip_credential_params(aigw::ngx::view(r->args));
-    if (!args) {
-        return true;
-    }
-    if (!aigw::ngx::pool_copy(r->pool, *args, &r->args)) {
-        return false;
-    }
-    for (ngx_str_t* shown : {&r->request_line, &r->unparsed_uri}) {
-        std::optional<std::string> masked = aigw::mask_credential_params(aigw::ngx::view(*shown));
-        if (masked && !aigw::ngx::pool_copy(r->pool, *masked, shown)) {
-            return false;
-        }
-    }
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "aigw: a credential in the query string is not forwarded");
-    return true;
 }
 
 ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
@@ -295,7 +268,7 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_aigw_main_conf_t* amcf = main_conf(r);
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     if (amcf->key_cache.zone != nullptr) {
         decoded d;
         switch (cached_record(&amcf->key_cache, ctx->access.key_digest, &d)) {
@@ -328,66 +301,46 @@ ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     return NGX_AGAIN;
 }
 
-}  // namespace
-
-// The rewrite phase: before limit_req and other preaccess modules may log the request.
-ngx_int_t ngx_http_aigw_rewrite_handler(ngx_http_request_t* r) noexcept {
-    try {
-        if (r != r->main) {
-            return NGX_DECLINED;
-        }
-        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
-            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
-        if (!alcf->enable) {
-            return NGX_DECLINED;
-        }
-        return hide_query_credentials(r) ? NGX_DECLINED : NGX_HTTP_INTERNAL_SERVER_ERROR;
-    } catch (...) {
+ngx_int_t access(ngx_http_request_t* r) {
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+    ngx_http_aigw_loc_conf_t* alcf = ngx_http_aigw_loc_conf(r);
+    if (!alcf->enable || !alcf->keys) {
+        return NGX_DECLINED;
+    }
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
+    if (ctx == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+    switch (ctx->access.auth_state) {
+    case ngx_http_aigw_auth_state::done:
+        return ctx->access.auth_rc;
+    case ngx_http_aigw_auth_state::waiting:
+        return NGX_AGAIN;
+    case ngx_http_aigw_auth_state::none:
+        break;
+    }
+    ngx_int_t rc = check_key(r, ctx);
+    if (rc != NGX_AGAIN) {
+        ctx->access.auth_state = ngx_http_aigw_auth_state::done;
+        ctx->access.auth_rc = rc;
+    }
+    return rc;
 }
 
+}  // namespace
+
 ngx_int_t ngx_http_aigw_access_handler(ngx_http_request_t* r) noexcept {
-    try {
-        if (r != r->main) {
-            return NGX_DECLINED;
-        }
-        auto* alcf = static_cast<ngx_http_aigw_loc_conf_t*>(
-            ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
-        if (!alcf->enable || !alcf->keys) {
-            return NGX_DECLINED;
-        }
-        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
-        if (ctx == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        switch (ctx->access.auth_state) {
-        case ngx_http_aigw_auth_state::done:
-            return ctx->access.auth_rc;
-        case ngx_http_aigw_auth_state::waiting:
-            return NGX_AGAIN;
-        case ngx_http_aigw_auth_state::none:
-            break;
-        }
-        ngx_int_t rc = check_key(r, ctx);
-        if (rc != NGX_AGAIN) {
-            ctx->access.auth_state = ngx_http_aigw_auth_state::done;
-            ctx->access.auth_rc = rc;
-        }
-        return rc;
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: key check failed: %s", e.what());
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    } catch (...) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    return aigw::ngx::guard(r->connection->log, "key check", NGX_HTTP_INTERNAL_SERVER_ERROR,
+                            [r] { return access(r); });
 }
 
 // A message on the invalidation channel: the sha256 hex of a key that changed. nullptr
 // after (re)subscribing, when messages may have been lost: every entry stops being fresh.
 void ngx_http_aigw_key_invalidated(const char* data, size_t len) {
-    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_http_aigw_module));
+    ngx_http_aigw_main_conf_t* amcf =
+        ngx_http_aigw_main_conf(const_cast<ngx_cycle_t*>(ngx_cycle));
     if (amcf == nullptr || amcf->key_cache.zone == nullptr) {
         return;
     }
@@ -407,20 +360,4 @@ void ngx_http_aigw_key_invalidated(const char* data, size_t len) {
         digest[i] = static_cast<u_char>(v);
     }
     ngx_http_aigw_key_cache_delete(&amcf->key_cache, digest);
-}
-
-bool ngx_http_aigw_key_restricts_models(ngx_http_aigw_ctx_t* ctx) {
-    if (ctx->access.key == nullptr) {
-        return false;
-    }
-    for (const std::string& m : ctx->access.key->models) {
-        if (m == "*") {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool ngx_http_aigw_model_allowed(ngx_http_aigw_ctx_t* ctx, std::string_view model) {
-    return ctx->access.key == nullptr || aigw::model_allowed(*ctx->access.key, model);
 }
