@@ -10,7 +10,7 @@
 #include "ngx/accounting/prices.hpp"
 #include "ngx/accounting/records.hpp"
 #include "ngx/accounting/spend.hpp"
-#include "ngx/channels.hpp"
+#include "ngx/proxy/channels.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/ngx.hpp"
 #include "ngx/redis/client.hpp"
@@ -27,18 +27,13 @@ struct model_price;
 }
 struct ngx_http_aigw_body_t;
 
-// content.cpp
-ngx_int_t ngx_http_aigw_handler(ngx_http_request_t* r) noexcept;
+#include "ngx/content/content.hpp"
+#include "ngx/proxy/fallback.hpp"
 
 #include "ngx/access/access.hpp"
 #include "ngx/access/key_models.hpp"
 #include "ngx/access/rewrite.hpp"
 
-// content.cpp, for the filters: the current attempt answered with `status` (headers known).
-// Returns true when the answer is a retryable failure that is swallowed so the next channel
-// can be tried.
-bool ngx_http_aigw_attempt_answered(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
-                                    ngx_uint_t status);
 
 // filter.cpp
 ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);

@@ -4,7 +4,8 @@
 #include "ngx/conf/directives.hpp"
 
 #include "ngx/aigw_module.hpp"
-#include "ngx/channels.hpp"
+#include "ngx/content/content.hpp"
+#include "ngx/proxy/channels.hpp"
 #include "ngx/conf/directive_handlers.hpp"
 #include "ngx/util/guard.hpp"
 

@@ -1,5 +1,7 @@
 // Channels and the shared routing table; see channels.hpp.
-#include "ngx/channels.hpp"
+#include "ngx/proxy/channels.hpp"
+
+#include "ngx/util/guard.hpp"
 
 
 namespace {
@@ -35,7 +37,7 @@ bool name_is(const slot_name& s, const ngx_str_t& name) {
     return s.len == name.len && ngx_memcmp(s.data, name.data, name.len) == 0;
 }
 
-ngx_int_t init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
+ngx_int_t set_up_zone(ngx_shm_zone_t* zone, void* data) {
     auto* ctx = static_cast<channels_ctx*>(zone->data);
     auto* octx = static_cast<channels_ctx*>(data);
     ctx->shpool = reinterpret_cast<ngx_slab_pool_t*>(zone->shm.addr);
@@ -120,6 +122,11 @@ ngx_int_t init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
         ctx->confs[ch[i].slot] = ch[i].conf;
     }
     return NGX_OK;
+}
+
+ngx_int_t init_zone(ngx_shm_zone_t* zone, void* data) noexcept {
+    return aigw::ngx::guard(zone->shm.log, "channels zone", static_cast<ngx_int_t>(NGX_ERROR),
+                            [&] { return set_up_zone(zone, data); });
 }
 
 channels_ctx* zone_ctx(const ngx_http_aigw_channels_conf_t* cc) {
