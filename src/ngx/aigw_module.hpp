@@ -35,8 +35,7 @@ struct ngx_http_aigw_body_t;
 #include "ngx/access/rewrite.hpp"
 
 
-// filter.cpp
-ngx_int_t ngx_http_aigw_filter_init(ngx_conf_t* cf);
+#include "ngx/filters/chain.hpp"
 
 // variables.cpp
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf);
