@@ -111,8 +111,7 @@ bool ngx_http_aigw_price_find(const ngx_http_aigw_prices_conf_t* conf, std::stri
     return true;
 }
 
-void ngx_http_aigw_prices_init_process(ngx_cycle_t* cycle,
-                                       const ngx_http_aigw_prices_conf_t* conf) noexcept {
+void ngx_http_aigw_prices_start(ngx_cycle_t* cycle, const ngx_http_aigw_prices_conf_t* conf) {
     if (conf->refresh == 0 || conf->names == nullptr || conf->names->empty()) {
         return;
     }
@@ -140,7 +139,7 @@ void ngx_http_aigw_prices_init_process(ngx_cycle_t* cycle,
     }
 }
 
-void ngx_http_aigw_prices_exit_process() noexcept {
+void ngx_http_aigw_prices_stop() {
     if (state == nullptr) {
         return;
     }

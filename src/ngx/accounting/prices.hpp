@@ -13,6 +13,6 @@
 bool ngx_http_aigw_price_find(const ngx_http_aigw_prices_conf_t* conf, std::string_view model,
                               aigw::model_price* out);
 
-void ngx_http_aigw_prices_init_process(ngx_cycle_t* cycle,
-                                       const ngx_http_aigw_prices_conf_t* conf) noexcept;
-void ngx_http_aigw_prices_exit_process() noexcept;
+// The worker's refresh of Redis prices (worker.cpp starts and stops it).
+void ngx_http_aigw_prices_start(ngx_cycle_t* cycle, const ngx_http_aigw_prices_conf_t* conf);
+void ngx_http_aigw_prices_stop();

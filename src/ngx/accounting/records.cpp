@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -227,19 +228,6 @@ void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
     }
 }
 
-usage_queue* get_queue(const ngx_http_aigw_usage_log_conf_t* conf) {
-    if (queue == nullptr) {
-        queue = new usage_queue();
-        queue->conf = conf;
-        queue->maxlen = std::to_string(conf->maxlen);
-        queue->log = ngx_cycle->log;
-        queue->timer.handler = timer_handler;
-        queue->timer.data = queue;
-        queue->timer.log = ngx_cycle->log;
-    }
-    return queue;
-}
-
 // What became of the request, for the record's status field.
 std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     bool client_gone = r->connection->error || r->headers_out.status == 499;
@@ -347,18 +335,30 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     if (ctx == nullptr || !ctx->content.in_content) {
         return NGX_OK;
     }
-    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
-    if (!amcf->usage_log.enabled) {
-        return NGX_OK;
+    usage_queue* q = queue;
+    if (q == nullptr) {
+        return NGX_OK;  // aigw_usage_log off
     }
-    aigw::ngx::guard(r->connection->log, "usage record", [&] {
-        usage_queue* q = get_queue(&amcf->usage_log);
-        enqueue(q, build(r, ctx, q->maxlen), r->connection->log);
-    });
+    aigw::ngx::guard(r->connection->log, "usage record",
+                     [&] { enqueue(q, build(r, ctx, q->maxlen), r->connection->log); });
     return NGX_OK;
 }
 
-void ngx_http_aigw_usage_log_exit_process(ngx_cycle_t* cycle) noexcept {
+void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_log_conf_t* conf) {
+    if (!conf->enabled) {
+        return;
+    }
+    auto q = std::make_unique<usage_queue>();
+    q->conf = conf;
+    q->maxlen = std::to_string(conf->maxlen);
+    q->log = cycle->log;
+    q->timer.handler = timer_handler;
+    q->timer.data = q.get();
+    q->timer.log = cycle->log;
+    queue = q.release();
+}
+
+void ngx_http_aigw_records_stop(ngx_cycle_t* cycle) {
     if (queue == nullptr) {
         return;
     }

@@ -669,7 +669,7 @@ void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept {
     }
 }
 
-void ngx_http_aigw_billing_init_process(ngx_cycle_t* cycle) noexcept {
+void ngx_http_aigw_billing_start(ngx_cycle_t* cycle) {
     ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(cycle);
     if (amcf == nullptr || !amcf->billing.enabled) {
         return;
@@ -707,7 +707,7 @@ void ngx_http_aigw_billing_init_process(ngx_cycle_t* cycle) noexcept {
     }
 }
 
-void ngx_http_aigw_billing_exit_process(ngx_cycle_t* cycle) noexcept {
+void ngx_http_aigw_billing_stop(ngx_cycle_t* cycle) {
     if (state == nullptr) {
         return;
     }

@@ -29,5 +29,7 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
 // spend. Also stops a wait. Safe to call more than once.
 void ngx_http_aigw_billing_finish(ngx_http_aigw_ctx_t* ctx) noexcept;
 
-void ngx_http_aigw_billing_init_process(ngx_cycle_t* cycle) noexcept;
-void ngx_http_aigw_billing_exit_process(ngx_cycle_t* cycle) noexcept;
+// The worker's accounts and settlement timer (worker.cpp starts and stops them). Billing that
+// cannot start is logged and off for this worker.
+void ngx_http_aigw_billing_start(ngx_cycle_t* cycle);
+void ngx_http_aigw_billing_stop(ngx_cycle_t* cycle);

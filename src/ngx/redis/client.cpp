@@ -385,10 +385,9 @@ void call_reply(redisAsyncContext*, void* r, void* privdata) noexcept {
 
 }  // namespace
 
-ngx_int_t ngx_http_aigw_redis_init_process(ngx_cycle_t* cycle,
-                                           const ngx_http_aigw_redis_conf_t* conf,
-                                           const char* subscribe_channel,
-                                           void (*on_message)(const char*, size_t)) {
+ngx_int_t ngx_http_aigw_redis_start(ngx_cycle_t* cycle, const ngx_http_aigw_redis_conf_t* conf,
+                                    const char* subscribe_channel,
+                                    void (*on_message)(const char*, size_t)) {
     command_conn = conn_create(cycle, conf, "aigw");
     if (command_conn == nullptr) {
         return NGX_ERROR;
@@ -406,7 +405,7 @@ ngx_int_t ngx_http_aigw_redis_init_process(ngx_cycle_t* cycle,
     return NGX_OK;
 }
 
-void ngx_http_aigw_redis_exit_process() {
+void ngx_http_aigw_redis_stop() {
     conn_stop(command_conn);
     conn_stop(subscriber_conn);
     command_conn = nullptr;

@@ -1,5 +1,5 @@
 // A non-blocking Redis client on NGINX's event loop (hiredis async API). One command
-// connection per worker, made in init_process; commands are pipelined on it, each with a
+// connection per worker, made when the worker starts; commands are pipelined on it, each with a
 // deadline on an NGINX timer. A timed-out or broken connection is closed, never reused, and
 // re-established with backoff. Requests hold a call handle and cancel it from their pool
 // cleanup, so a late reply never touches a freed request.
@@ -23,11 +23,10 @@ struct ngx_http_aigw_redis_call_t;
 
 // Starts the worker's connections (command connection; subscriber if on_message is given).
 // on_message(nullptr, 0) means "(re)subscribed": messages may have been missed.
-ngx_int_t ngx_http_aigw_redis_init_process(ngx_cycle_t* cycle,
-                                           const ngx_http_aigw_redis_conf_t* conf,
-                                           const char* subscribe_channel,
-                                           void (*on_message)(const char* data, size_t len));
-void ngx_http_aigw_redis_exit_process();
+ngx_int_t ngx_http_aigw_redis_start(ngx_cycle_t* cycle, const ngx_http_aigw_redis_conf_t* conf,
+                                    const char* subscribe_channel,
+                                    void (*on_message)(const char* data, size_t len));
+void ngx_http_aigw_redis_stop();
 
 // Issues a command; returns nullptr if it could not be sent (then `fn` is not called).
 // Otherwise `fn` is called exactly once, unless the call is cancelled first.

@@ -80,7 +80,7 @@ void ngx_http_aigw_log_limited(ngx_uint_t level, ngx_log_t* log, std::string_vie
     ngx_log_error(level, log, 0, "%*s", text.size(), text.data());
 }
 
-void ngx_http_aigw_log_limit_exit_process() noexcept {
+void ngx_http_aigw_log_limit_stop() {
     if (!limited) {
         return;
     }

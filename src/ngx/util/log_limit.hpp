@@ -50,4 +50,4 @@ private:
 };
 
 // A worker that exits tells the counts it still holds.
-void ngx_http_aigw_log_limit_exit_process() noexcept;
+void ngx_http_aigw_log_limit_stop();
