@@ -3,7 +3,6 @@
 // files of this folder.
 #include "ngx/conf/directives.hpp"
 
-#include "ngx/aigw_module.hpp"
 #include "ngx/content/content.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/conf/directive_handlers.hpp"
