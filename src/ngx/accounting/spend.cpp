@@ -347,12 +347,17 @@ void conclude(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_bil
     bl->admitted(r, rc == NGX_DECLINED, rc);
 }
 
-// A write event handler, NGINX calls it.
+// The write event handler of a request whose wait was decided.
 void wake_handler(ngx_http_request_t* r) noexcept {
-    r->write_event_handler = ngx_http_request_empty_handler;
-    r->read_event_handler = ngx_http_block_reading;
-    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
-    conclude(r, ctx, ctx->usage.billing);
+    bool ok = aigw::ngx::guard(r->connection->log, "billing", [r] {
+        r->write_event_handler = ngx_http_request_empty_handler;
+        r->read_event_handler = ngx_http_block_reading;
+        ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
+        conclude(r, ctx, ctx->usage.billing);
+    });
+    if (!ok) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
 }
 
 // A waiting request was decided: go on from the event loop, not from inside hiredis.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "aigw/log_limit.hpp"
+#include "ngx/util/guard.hpp"
 
 namespace {
 
@@ -35,14 +36,11 @@ void arm(limited_log* l) {
 
 void tick(ngx_event_t* ev) noexcept {
     auto* l = static_cast<limited_log*>(ev->data);
-    try {
+    aigw::ngx::guard(ngx_cycle->log, "rate-limited log", [l] {
         for (const auto& s : l->limiter.due(static_cast<std::int64_t>(ngx_current_msec))) {
             tell(s, l->limiter.interval_ms());
         }
-    } catch (const std::exception& e) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "aigw: rate-limited log failed: %s",
-                      e.what());
-    }
+    });
     if (!ngx_exiting && !ngx_terminate && !ngx_quit) {
         arm(l);
     }
