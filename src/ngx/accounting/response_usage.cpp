@@ -111,6 +111,19 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
     }
 }
 
+int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_aigw_content_part_t& c = ctx->content;
+    if (!c.prompt_estimated) {
+        c.prompt_estimate =
+            c.client_body == nullptr
+                ? 0
+                : aigw::estimate_prompt_tokens(
+                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len});
+        c.prompt_estimated = 1;
+    }
+    return c.prompt_estimate;
+}
+
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
     return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
 }
@@ -132,12 +145,8 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
     }
     // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
     // cut before its last chunk): the record says estimated.
-    int64_t prompt = 0;
-    if (ctx->content.client_body != nullptr) {
-        prompt = aigw::estimate_prompt_tokens(
-            {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len});
-    }
-    aigw::usage u = aigw::estimated_usage(prompt, st->completion.tokens());
+    aigw::usage u =
+        aigw::estimated_usage(ngx_http_aigw_prompt_estimate(ctx), st->completion.tokens());
     ctx->usage.prompt_tokens = u.prompt_tokens;
     ctx->usage.completion_tokens = u.completion_tokens;
     ctx->usage.total_tokens = u.total_tokens;

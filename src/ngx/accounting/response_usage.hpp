@@ -63,6 +63,10 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
 // it off (not an error before any upstream answer, not the upstream's own error).
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx);
 
+// The prompt's tokens estimated from the client's body (0 without one), for a reservation
+// and for counts the upstream did not report: computed once per request.
+int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx);
+
 // The request's token counts into the context: the upstream's, else estimated (finish.cpp
 // calls it once, as the request ends).
 void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx);

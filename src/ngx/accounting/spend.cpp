@@ -18,7 +18,6 @@
 #include "aigw/accounting/output_reserve.hpp"
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
-#include "aigw/accounting/token_estimate.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/request/ctx.hpp"
@@ -573,11 +572,7 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     bl->r = r;
     bl->admitted = admitted;
 
-    int64_t prompt = 0;
-    if (ctx->content.client_body != nullptr) {
-        prompt = aigw::estimate_prompt_tokens(
-            {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len});
-    }
+    int64_t prompt = ngx_http_aigw_prompt_estimate(ctx);
     bl->max_tokens = max_tokens;
     bl->choices = std::clamp<int64_t>(choices, 1, 128);
     int64_t output = 0;

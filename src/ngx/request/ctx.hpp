@@ -49,11 +49,13 @@ struct ngx_http_aigw_content_part_t {
     size_t ncandidates;
     const aigw::model_price* price;          // the model's price, if any: &price_value
     aigw::model_price price_value;           // as it was when the request came
+    int64_t prompt_estimate;                 // tokens of client_body, once prompt_estimated
 
     unsigned in_content:1;                   // the content handler ran: the request gets a record
     unsigned stream:1;                       // request asked for stream:true
     unsigned has_stream_options:1;
     unsigned filter_models:1;                // /v1/models: keep only the key's models
+    unsigned prompt_estimated:1;             // accounting/ estimated prompt_estimate
 };
 
 // proxy/: the current attempt (a channel, its body and its subrequest) and the tries so far.
