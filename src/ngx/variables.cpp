@@ -237,7 +237,8 @@ ngx_int_t get(ngx_http_request_t* r, ngx_http_variable_value_t* v, uintptr_t dat
 
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf) {
     for (size_t i = 0; i < sizeof(variables) / sizeof(variables[0]); i++) {
-        ngx_http_variable_t* var = ngx_http_add_variable(cf, &variables[i].name, variables[i].flags);
+        ngx_http_variable_t* var =
+            ngx_http_add_variable(cf, &variables[i].name, variables[i].flags);
         if (var == nullptr) {
             return NGX_ERROR;
         }

@@ -156,7 +156,8 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "aigw: the Redis record of key %V is malformed (%s); the key is refused",
                       &ctx->access.key_masked, d.error.c_str());
-        return ngx_http_aigw_prepare_error(r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)));
+        return ngx_http_aigw_prepare_error(
+            r, aigw::invalid_api_key_error(aigw::ngx::view(ctx->access.key_masked)));
     }
     aigw::key_check_result c = aigw::key_check(*d.record, ngx_time(),
                                                aigw::ngx::view(r->connection->addr_text),

@@ -1,7 +1,7 @@
 // Prices at run time: aigw_price from the configuration, overridden per model by the
-// aigw:price:{model} hash in Redis, so a price changes without a reload. Each worker reads the hashes of the
-// models it knows (exact names in aigw_price and aigw_model) every aigw_price_refresh
-// interval, pipelined; requests never wait for Redis for a price.
+// aigw:price:{model} hash in Redis, so a price changes without a reload. Each worker reads
+// the hashes of the models it knows (exact names in aigw_price and aigw_model) every
+// aigw_price_refresh interval, pipelined; requests never wait for Redis for a price.
 #pragma once
 
 #include <string_view>

@@ -250,7 +250,8 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     ngx_http_aigw_usage_final(ctx);
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
-    bool charged = ngx_http_aigw_billable(ctx) && (ctx->usage.total_tokens > 0 || ctx->usage.cost > 0);
+    bool charged =
+        ngx_http_aigw_billable(ctx) && (ctx->usage.total_tokens > 0 || ctx->usage.cost > 0);
     std::string_view none;
     std::string_view key_id = ctx->access.key ? std::string_view(ctx->access.key->id) : none;
     std::string_view owner = ctx->access.key ? std::string_view(ctx->access.key->owner) : none;
@@ -270,7 +271,8 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     // strings is a safe bound.
     size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() +
                    key_id.size() + owner.size() + group.size() + ctx->content.model.len +
-                   ctx->attempt.upstream_model.len + (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
+                   ctx->attempt.upstream_model.len +
+                   (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
                    ctx->reply.error_code.len;
     record rec;
     rec.command.resize(bound);

@@ -328,7 +328,8 @@ ngx_int_t answer(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "aigw: key %V refused: rate_limit_exceeded (%s, %*s)", &ctx->access.key_masked,
+                      "aigw: key %V refused: rate_limit_exceeded (%s, %*s)",
+                      &ctx->access.key_masked,
                       tokens ? "tokens" : "requests", scope.size(), scope.data());
         return ngx_http_aigw_send_error(
             r, aigw::rate_limit_error(tokens ? "tokens" : "requests", limit, bl->retry_ms, scope));
@@ -559,7 +560,8 @@ void tick(ngx_event_t* ev) noexcept {
 void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                  int64_t max_tokens, int64_t choices,
                                  ngx_http_aigw_admitted_pt admitted) {
-    if (state == nullptr || ctx->access.key == nullptr || !ngx_http_aigw_main_conf(r)->billing.enabled) {
+    if (state == nullptr || ctx->access.key == nullptr ||
+        !ngx_http_aigw_main_conf(r)->billing.enabled) {
         admitted(r, true, NGX_OK);
         return;
     }
@@ -585,7 +587,8 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
         output = aigw::output_reserve(max_tokens, choices,
                                       static_cast<int64_t>(state->conf->reserve_tokens), history);
     }
-    bl->need[b::money] = ctx->content.price ? aigw::reserve_cost(*ctx->content.price, prompt, output) : 0;
+    bl->need[b::money] =
+        ctx->content.price ? aigw::reserve_cost(*ctx->content.price, prompt, output) : 0;
     bl->need[b::requests] = 1;
     bl->need[b::tokens] = prompt + output;
 

@@ -6,7 +6,7 @@
 // batches on a timer, one EVALSHA per account and interval.
 #pragma once
 
-#include "ngx/conf/conf.hpp"
+#include "ngx/ngx.hpp"
 
 struct ngx_http_aigw_ctx_t;
 

@@ -136,7 +136,8 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         };
 
         // Events may be rewritten: the model renamed, "usage":null removed.
-        bool rewrites = ctx->attempt.rename_model || (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage);
+        bool rewrites = ctx->attempt.rename_model ||
+                        (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage);
         bool modified = false;
         std::string rebuilt;
         std::string event_raw;

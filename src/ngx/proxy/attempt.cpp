@@ -51,8 +51,8 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         ngx_http_aigw_log_limited(
             NGX_LOG_WARN, r->connection->log,
             ngx_http_aigw_log_kind("fallback_timeout", ctx->attempt.channel->name),
-            "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui attempts", m.len, m.data,
-            ctx->attempt.attempts);
+            "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui attempts", m.len,
+            m.data, ctx->attempt.attempts);
         return NGX_DECLINED;
     }
     aigw::pick_result pick = ngx_http_aigw_channels_pick(

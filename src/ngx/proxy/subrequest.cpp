@@ -41,7 +41,8 @@ ngx_int_t subrequest_done(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx, ngx_
 
 ngx_int_t upstream_done(ngx_http_request_t* sr, void* data, ngx_int_t rc) noexcept {
     auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(data);
-    return aigw::ngx::guard(sr->connection->log, "subrequest end", static_cast<ngx_int_t>(NGX_ERROR),
+    return aigw::ngx::guard(sr->connection->log, "subrequest end",
+                            static_cast<ngx_int_t>(NGX_ERROR),
                             [&] { return subrequest_done(sr, ctx, rc); });
 }
 
