@@ -72,20 +72,23 @@ unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 
 # A core parser under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. FUZZ_TARGET is
-# t/unit/*/fuzz_$(FUZZ_TARGET).cpp: sse_framer (what `make test` runs) or usage_scanner. The corpus
-# stays in $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where
-# the first stopped.
+# fuzz_$(FUZZ_TARGET).cpp anywhere under t/unit: sse_framer (what `make test` runs),
+# usage_scanner, or translate (OpenAI chat to and from the pivot). The corpus stays in
+# $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where the first
+# stopped.
 FUZZ_CXX      ?= clang++
 FUZZ_TIME     ?= 20
 FUZZ_TARGET   ?= sse_framer
-FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS     := $(wildcard src/core/api/*.cpp src/core/text/*.cpp src/core/dialects/openai_chat/*.cpp) \
-                 src/core/accounting/token_estimate.cpp
+FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -It/unit -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
+                 src/core/dialects/anthropic/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp
+FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_%: t/unit/text/fuzz_%.cpp $(FUZZ_SRCS) $(HEADERS)
+$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp)
+	@test -n "$(FUZZ_SOURCE)" || { echo "no t/unit/**/fuzz_$(FUZZ_TARGET).cpp" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $< $(FUZZ_SRCS) -lsimdjson -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SOURCE) $(FUZZ_SRCS) -lsimdjson -lcrypto -o $@
 
 fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)

@@ -17,30 +17,16 @@ use Cwd qw(abs_path);
 use File::Basename qw(basename dirname);
 use File::Spec;
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Test::More;
-use Time::HiRes qw(sleep time);
 
 use lib 't/lib';
-use Test::AIGW::Socket ();    # free_port, slurp (nothing imported, no runner)
-
-sub free_port { return Test::AIGW::Socket::free_port() }
-sub slurp { return Test::AIGW::Socket::slurp(@_) }
+use Test::AIGW::Host qw(free_port slurp which run_program);
 
 my $Root   = abs_path(File::Spec->catdir(dirname(abs_path(__FILE__)), '..'));
 my $Demo   = "$Root/scripts/demo";
 my $Module = $ENV{TEST_NGINX_AIGW_MODULE} || "$Root/build/nginx/objs/ngx_http_aigw_module.so";
 my $Nginx  = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $Echo   = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
-
-sub which {
-    my ($name) = @_;
-    for my $dir (split /:/, $ENV{PATH} // '') {
-        return "$dir/$name" if -x "$dir/$name";
-    }
-    return;
-}
 
 plan skip_all => "no module at $Module (make module)" unless -f $Module;
 plan skip_all => "no nginx at $Nginx" unless -x $Nginx;
@@ -68,38 +54,12 @@ my %DemoEnv = (
 );
 $DemoEnv{AIGW_BUILD} = $Build if $Build;    # the banner then exports it for its commands
 
-# Runs a program from the repo root with stdout and stderr in files, killed after $timeout
-# seconds; returns (exit code, stdout, stderr, seconds taken).
-sub run_program {
-    my ($env, $timeout, @cmd) = @_;
-    my ($out, $err) = ("$Tmp/run.out", "$Tmp/run.err");
-    my $t0 = time;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        chdir $Root or POSIX::_exit(126);
-        @ENV{keys %$env} = values %$env;
-        setpgrp(0, 0);
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', $out or die;
-        open STDERR, '>', $err or die;
-        exec @cmd or POSIX::_exit(127);
-    }
-    my $deadline = $t0 + $timeout;
-    while (waitpid($pid, WNOHANG) == 0) {
-        if (time > $deadline) {
-            kill 'KILL', -$pid;
-            waitpid($pid, 0);
-            return (-1, slurp($out), slurp($err) . "\n(killed after ${timeout}s)", time - $t0);
-        }
-        sleep 0.02;
-    }
-    return ($? >> 8, slurp($out), slurp($err), time - $t0);
-}
-
-sub demo { return run_program(\%DemoEnv, 60, $Demo, @_) }
+# The demo run from the repo root with its environment (killed after 60 s); returns (exit
+# code, stdout, stderr, seconds taken).
+sub demo { return run_program({ env => \%DemoEnv, timeout => 60, dir => $Root }, $Demo, @_) }
 
 # A command as a user pastes it: bash, from the repo root, without the demo's environment.
-sub pasted { return run_program({}, 30, 'bash', '-c', $_[0]) }
+sub pasted { return run_program({ timeout => 30, dir => $Root }, 'bash', '-c', $_[0]) }
 
 my $Started = 0;
 END {
@@ -128,7 +88,8 @@ sub banner {
 
 sub chat_status {
     my ($key) = @_;
-    my ($rc, $out) = run_program({}, 20, 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}',
+    my ($rc, $out) = run_program({ timeout => 20, dir => $Root },
+        'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}',
         "http://127.0.0.1:$Ports{gateway}/v1/chat/completions",
         '-H', "Authorization: Bearer $key", '-H', 'Content-Type: application/json',
         '-d', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}');

@@ -4,6 +4,7 @@
 
 use lib 't/lib';
 use Test::AIGW;
+use Test::AIGW::Mock::OpenAI qw(chunked_reply);
 
 repeat_each(2);
 no_shuffle();
@@ -29,20 +30,11 @@ our $Stream = join '', map { "data: $_\n\n" }
     '[DONE]';
 $Stream =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge;
 
-# The upstream reply as chunked HTTP, cut into packets at the given byte offsets of the body.
+# The upstream reply as chunked HTTP, with OpenAI's Cache-Control, cut into packets at the
+# given byte offsets of the body.
 sub split_reply {
     my ($body, @cuts) = @_;
-    my $head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-             . "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-    my @packets = ($head);
-    my $pos = 0;
-    for my $cut (@cuts, length $body) {
-        my $piece = substr($body, $pos, $cut - $pos);
-        $pos = $cut;
-        push @packets, sprintf("%x\r\n%s\r\n", length $piece, $piece);
-    }
-    $packets[-1] .= "0\r\n\r\n";
-    return \@packets;
+    return chunked_reply($body, headers => ['Cache-Control' => 'no-cache'], cuts => \@cuts);
 }
 
 run_tests();

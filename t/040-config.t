@@ -1,4 +1,6 @@
-# Configuration mistakes fail `nginx -t` with a message naming the directive.
+# Configuration mistakes fail `nginx -t` with a message naming the directive. This file: the
+# gateway's location (aigw, aigw_pass); each feature's directives have the file after it:
+# 041 keys, 042 routing, 043 usage records and prices, 044 billing.
 
 use lib 't/lib';
 use Test::AIGW;

@@ -16,22 +16,16 @@ use Digest::SHA qw(sha256_hex);
 use File::Basename qw(dirname);
 use File::Spec;
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
-use POSIX qw(WNOHANG);
+use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
+use lib 't/lib';
+use Test::AIGW::Host qw(free_port slurp which run_program);
+use Test::AIGW::Redis qw(redis_start);
+
 my $Root = abs_path(File::Spec->catdir(dirname(abs_path(__FILE__)), '..'));
 my $Cli  = "$Root/scripts/aigw-keys";
-
-sub which {
-    my ($name) = @_;
-    for my $dir (split /:/, $ENV{PATH} // '') {
-        my $p = "$dir/$name";
-        return $p if -x $p;
-    }
-    return;
-}
 
 my $RedisServer = which('redis-server');
 my $RedisCli    = which('redis-cli');
@@ -53,30 +47,6 @@ END {
     }
 }
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
-                                  ReuseAddr => 1) or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-# Runs a program with its stdout and stderr in files; returns (exit code, stdout, stderr).
-sub run_program {
-    my (@cmd) = @_;
-    my ($out, $err) = ("$Tmp/run.out", "$Tmp/run.err");
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', $out or die;
-        open STDERR, '>', $err or die;
-        exec @cmd or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    my $rc = $? >> 8;
-    return ($rc, slurp($out), slurp($err));
-}
-
 # Starts a program in the background with stdout and stderr in $file.
 sub spawn {
     my ($file, @cmd) = @_;
@@ -91,17 +61,7 @@ sub spawn {
     return $pid;
 }
 
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return '';
-    local $/;
-    my $s = <$fh>;
-    return $s // '';
-}
-
-my $Port = free_port();
-spawn("$Tmp/redis.log", $RedisServer, '--port', $Port, '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', $Tmp, '--daemonize', 'no');
+my $Port = redis_start();    # a private redis-server, stopped when the test ends
 
 # redis-cli against our server; a list of output lines (raw replies, one per line).
 sub rcli {
@@ -112,14 +72,6 @@ sub rcli {
     my @lines = split /\n/, $out, -1;    # keep empty values (ip_allow "")
     pop @lines if @lines && $lines[-1] eq '';
     return wantarray ? @lines : $lines[0];
-}
-
-{
-    my $deadline = time + 10;
-    until ((eval { rcli('PING') } // '') eq 'PONG') {
-        BAIL_OUT("redis-server did not start: " . slurp("$Tmp/redis.log")) if time > $deadline;
-        sleep 0.05;
-    }
 }
 
 my @Redis = ('--redis', "127.0.0.1:$Port");

@@ -1,6 +1,7 @@
 # Client keys in Redis, checked in the access phase: where the key is read from, each reason a
 # key is refused (with the exact OpenAI error), IP and model allow-lists, /v1/models narrowed to
-# the key's models, negative caching, the $aigw_* key variables, and the directives' checks.
+# the key's models, negative caching, and the $aigw_* key variables. What nginx -t says about
+# the keys' directives is t/041-config-keys.t.
 #
 #     prove -I t/lib t/060-keys.t
 #
@@ -46,18 +47,18 @@ for my $raw (sort keys %Fixture) {
     my %record = (name => 'fixture', owner => 'alice@example.com', group => 'team-a',
                   status => 'active', expires_at => 0, models => '*', ip_allow => '',
                   created_at => $Now, last4 => substr($raw, -4), %{ $Fixture{$raw} });
-    my $hash = 'aigw:key:{' . sha256_hex($raw) . '}';
+    my $hash = aigw_key_hash($raw);
     redis_cmd('DEL', $hash);
     my $n = redis_cmd('HSET', $hash, map { ($_, $record{$_}) } sort keys %record);
     die "seeding the fixture key $raw failed: $n\n" unless $n eq scalar keys %record;
 }
 for my $raw (@Unknown) {
-    redis_cmd('DEL', 'aigw:key:{' . sha256_hex($raw) . '}');
+    redis_cmd('DEL', aigw_key_hash($raw));
 }
 # Only in database 5, for `aigw_redis ... db=5`.
 {
     my $raw = 'sk-aigw-FixtureDbFive0000000000000000000000000000000DB51';
-    my $n = redis_cmd('-n', 5, 'HSET', 'aigw:key:{' . sha256_hex($raw) . '}', id => 'key_dbfiveAAAAAAAAAA',
+    my $n = redis_cmd('-n', 5, 'HSET', aigw_key_hash($raw), id => 'key_dbfiveAAAAAAAAAA',
                       status => 'active', models => '*', last4 => 'DB51');
     die "seeding the fixture key $raw failed: $n\n" unless $n =~ /^\d+$/;
 }
@@ -125,36 +126,31 @@ our $Via6 = <<'_EOC_';
     }
 _EOC_
 
-sub section_of {
-    my ($block, $name) = @_;
-    return scalar eval { $block->$name };
-}
-
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value('http_config', $Redis . $Mock) unless defined section_of($block, 'http_config');
-    $block->set_value('config', $Gateway) unless defined section_of($block, 'config');
+    $block->set_value('http_config', $Redis . $Mock) unless defined block_section($block, 'http_config');
+    $block->set_value('config', $Gateway) unless defined block_section($block, 'config');
 
     # Clean logs, as Test::AIGW asks of every block, and never a raw key (they all contain
     # "Fixture"; the masked form shows only the last four characters).
     # Unlike Test::AIGW's default, [error] stays forbidden unless the block expects one.
-    my $deny = section_of($block, 'no_error_log');
+    my $deny = block_section($block, 'no_error_log');
     if (!defined $deny) {
-        my $want = section_of($block, 'error_log');
+        my $want = block_section($block, 'error_log');
         $want = join ' ', @$want if ref $want eq 'ARRAY';
         my @deny = defined $want && "$want" =~ /error\\?\]/ ? ('[alert]', '[emerg]')
                                                             : ('[error]', '[alert]', '[emerg]');
-        @deny = grep { $_ ne '[emerg]' } @deny if defined section_of($block, 'must_die');
+        @deny = grep { $_ ne '[emerg]' } @deny if defined block_section($block, 'must_die');
         $deny = join '', map { "$_\n" } @deny;
     }
     $deny = ref $deny eq 'ARRAY' ? [@$deny, 'Fixture'] : "${deny}Fixture\n";
     $block->set_value('no_error_log', $deny);
 
     # Every answer, error or not, is JSON with a request id.
-    if (!defined section_of($block, 'must_die') && !defined section_of($block, 'response_headers_like')
-        && !defined section_of($block, 'response_headers')) {
+    if (!defined block_section($block, 'must_die') && !defined block_section($block, 'response_headers_like')
+        && !defined block_section($block, 'response_headers')) {
         my $want = "Content-Type: application/json\nX-Request-Id: req_[0-9a-f]{32}\n";
-        my $req = section_of($block, 'request');
+        my $req = block_section($block, 'request');
         $block->set_value('response_headers_like', ref $req eq 'ARRAY' ? [($want) x @$req] : $want);
     }
 });
@@ -768,39 +764,3 @@ Authorization: Bearer sk-aigw-FixtureDisabled00000000000000000000000000000DIS1
 [200, 401]
 --- response_body_like eval
 [qr/\A\{"ok":true,"uri":"\/v1\/chat\/completions"\}\n\z/, qr/"code":"missing_api_key"/]
-
-
-
-=== TEST 40: aigw_keys on without aigw_redis fails the configuration test
---- http_config eval
-$::Mock
---- config
-    location /v1/ {
-        aigw on;
-        aigw_keys on;
-        aigw_pass /_aigw/openai;
-    }
---- must_die
---- error_log
-"aigw_keys on" needs "aigw_redis" at the http level
-
-
-
-=== TEST 41: aigw_key_cache without aigw_redis fails the configuration test
---- http_config eval
-'    aigw_key_cache zone=aigw_keys:1m;
-' . $::Mock
---- must_die
---- error_log
-"aigw_key_cache" needs "aigw_redis"
-
-
-
-=== TEST 42: a bad aigw_redis_fail value fails the configuration test
---- http_config eval
-'    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_redis_fail open;
-' . $::Mock
---- must_die
---- error_log
-invalid value "open"

@@ -18,97 +18,29 @@ use Test::AIGW 'plain', 'redis-debug';
 
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha256_hex);
-use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 use File::Basename qw(dirname);
 use File::Spec;
 use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 my $Root = abs_path(File::Spec->catdir(dirname(abs_path(__FILE__)), '..'));
 my $Cli  = "$Root/scripts/aigw-keys";
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
-my $Nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-
-sub which {
-    my ($name) = @_;
-    for my $dir (split /:/, $ENV{PATH} // '') {
-        return "$dir/$name" if -x "$dir/$name";
-    }
-    return;
-}
 
 plan skip_all => 'redis-cli is needed' unless which('redis-cli');
 delete @ENV{qw(AIGW_REDIS AIGW_REDIS_PASSWORD)};
 
-my $Owner = $$;
 my $Tmp = tempdir('aigw-keys-redis-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my @Background;
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
-                                  ReuseAddr => 1) or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
+my $RedisPort = redis_port();   # Test::AIGW's private Redis
 my $GwPort    = free_port();
 my $MockPort  = free_port();
 $MockPort = free_port() while $MockPort == $GwPort;
 
 # ---- Redis ----
-
-sub redis_ping {
-    my ($wait) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $RedisPort,
-                                  Timeout => 0.5) or return 0;
-    syswrite $s, "PING\r\n";
-    my $reply = '';
-    sysread($s, $reply, 64) if IO::Select->new($s)->can_read($wait // 1);
-    close $s;
-    return $reply =~ /^\+PONG/ ? 1 : 0;
-}
-
-# Runs a program with a time bound; returns (exit code, stdout+stderr). A leading
-# { stdin => FILE } feeds it that file.
-sub run_program {
-    my ($bound, @cmd) = @_;
-    my $opt = ref $cmd[0] eq 'HASH' ? shift @cmd : {};
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-    if (!$pid) {
-        open STDIN, '<', $opt->{stdin} // '/dev/null';
-        open STDERR, '>&', \*STDOUT;
-        exec @cmd or POSIX::_exit(127);
-    }
-    my $out = '';
-    my $ok = eval {
-        local $SIG{ALRM} = sub { die "timeout\n" };
-        alarm $bound;
-        local $/;
-        $out = <$fh> // '';
-        alarm 0;
-        1;
-    };
-    alarm 0;
-    kill 'KILL', $pid unless $ok;
-    close $fh;
-    return ($ok ? $? >> 8 : -1, $out);
-}
-
-my $RedisPassword;    # once the test sets requirepass
-
-sub redis_cli {
-    my (@args) = @_;
-    my @auth = $RedisPassword ? ('--no-auth-warning', '-a', $RedisPassword) : ();
-    my ($rc, $out) = run_program(10, 'redis-cli', '-h', '127.0.0.1', '-p', $RedisPort, @auth, @args);
-    chomp $out;
-    return $out;
-}
 
 # DEBUG SLEEP on a connection of our own; returns once Redis is really asleep (a PING from
 # another connection goes unanswered). Read the socket to learn when it wakes.
@@ -119,7 +51,7 @@ sub redis_sleep {
     syswrite $s, "DEBUG SLEEP $seconds\r\n";
     my $deadline = time + 1;
     while (time < $deadline) {
-        return $s unless redis_ping(0.05);
+        return $s unless redis_ping($RedisPort, 0.05);
         sleep 0.005;
     }
     die "Redis did not go to sleep (is DEBUG enabled?)";
@@ -133,21 +65,7 @@ sub wait_redis_awake {
     return $reply =~ /^\+OK/ ? 1 : 0;
 }
 
-sub redis_stat {
-    my ($section, $pattern) = @_;
-    my $info = redis_cli('INFO', $section);
-    return $info =~ $pattern ? $1 : 0;
-}
-
-sub hgetall_calls { redis_stat('commandstats', qr/^cmdstat_hgetall:calls=(\d+)/m) }
-
-sub client_names {
-    my %n;
-    for my $line (split /\n/, redis_cli('CLIENT', 'LIST')) {
-        $n{$1}++ if $line =~ /(?:^|\s)name=(\S+)/;
-    }
-    return \%n;
-}
+sub hgetall_calls { redis_stat('commandstats', qr/^cmdstat_hgetall:calls=(\d+)/m) // 0 }
 
 # ---- keys ----
 
@@ -163,8 +81,6 @@ my @Cold    = map { fixture("Cold$_") } 1 .. 8;     # each first used when not c
 my @Load    = map { fixture(sprintf 'Load%02d', $_) } 1 .. 16;
 $Keys{$_} = {} for $Active, $Revoke, $Steady, @Cold, @Load;
 
-sub hash_of { 'aigw:key:{' . sha256_hex($_[0]) . '}' }
-
 sub record_of {
     my ($raw, %fields) = @_;
     my %record = (id => 'key_' . substr(sha256_hex($raw), 0, 16), name => 'fixture',
@@ -176,7 +92,7 @@ sub record_of {
 
 sub store_key {
     my ($raw, %fields) = @_;
-    my $n = redis_cli('HSET', hash_of($raw), record_of($raw, %fields));
+    my $n = redis_cmd('HSET', aigw_key_hash($raw), record_of($raw, %fields));
     die "storing $raw failed: $n" unless $n =~ /^\d+$/;
 }
 
@@ -185,56 +101,33 @@ sub seed_keys {
     my $file = "$Tmp/seed.redis";
     open my $fh, '>', $file or die "$file: $!";
     for my $raw (sort keys %Keys) {
-        print {$fh} join(' ', 'HSET', hash_of($raw),
+        print {$fh} join(' ', 'HSET', aigw_key_hash($raw),
                          map { qq("$_") } record_of($raw, %{ $Keys{$raw} })), "\n";
     }
     close $fh;
-    my ($rc, $out) = run_program(10, { stdin => $file }, 'redis-cli', '-h', '127.0.0.1',
-                                 '-p', $RedisPort);
+    my ($rc, $out) = run_program({ timeout => 10, stdin => $file, merge => 1 },
+                                 'redis-cli', '-h', '127.0.0.1', '-p', $RedisPort);
     my @n = grep { /^\(integer\) \d+$|^\d+$/ } split /\n/, $out;
     die "seeding the keys failed: $out" unless $rc == 0 && @n == keys %Keys;
 }
 
+# The admin CLI; returns (exit code, stdout and stderr).
 sub cli {
     my (@args) = @_;
-    return run_program(120, $Cli, '--redis', "127.0.0.1:$RedisPort", @args);
+    return run_program({ timeout => 120, merge => 1 }, $Cli, '--redis', "127.0.0.1:$RedisPort", @args);
 }
 
 # ---- HTTP ----
 
-# One request over its own connection; returns (status, body, seconds taken).
+# One request with this key over its own connection; returns (status, body, seconds taken).
 sub http {
     my ($key, %o) = @_;
     my $method = $o{method} // 'POST';
-    my $path = $o{path} // '/v1/chat/completions';
-    my $body = $method eq 'POST' ? ($o{body} // '{"model":"gpt-4o","messages":[]}') : '';
-    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-            . (defined $key ? "Authorization: Bearer $key\r\n" : '')
-            . ($method eq 'POST' ? "Content-Type: application/json\r\nContent-Length: "
-                                   . length($body) . "\r\n" : '')
-            . "\r\n$body";
-    my $t0 = time;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 5)
-        or return (0, "connect failed: $!", time - $t0);
-    syswrite $s, $req;
-    my $sel = IO::Select->new($s);
-    my $resp = '';
-    my $deadline = time + ($o{timeout} // 10);
-    while (time < $deadline) {
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread($s, my $chunk, 65536);
-        last unless $n;
-        $resp .= $chunk;
-    }
-    close $s;
-    my $took = time - $t0;
-    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
-    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
-    $rest //= '';
-    if (($head // '') =~ /^Transfer-Encoding:\s*chunked/mi) {
-        $rest = http_dechunk($rest);
-    }
-    return ($status // 0, $rest, $took);
+    my $r = http_request($GwPort, method => $method, path => $o{path} // '/v1/chat/completions',
+                         headers => { defined $key ? (Authorization => "Bearer $key") : () },
+                         body => $method eq 'POST' ? $o{body} // '{"model":"gpt-4o","messages":[]}' : undef,
+                         timeout => $o{timeout});
+    return ($r->{status}, $r->{body}, $r->{took});
 }
 
 sub status_of { my ($status) = http(@_); return $status }
@@ -260,19 +153,9 @@ sub gateway_conf {
     my (%o) = @_;
     my $redis = "aigw_redis 127.0.0.1:$RedisPort timeout=" . ($o{timeout} // '200ms')
               . ($o{password} ? " password=$o{password}" : '') . ';';
-    my $workers = $o{workers} // 1;
     my $fail  = $o{fail} ? "aigw_redis_fail $o{fail};" : '';
     my $cache = $o{cache} ? "aigw_key_cache zone=aigw_keys:1m $o{cache};" : '';
-    my $user  = $> == 0 ? 'user root;' : '';
-    require Test::AIGW::Socket;
-    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
     return <<"_EOC_";
-master_process on;
-worker_processes $workers;
-$user
-
-http {
-$preamble
     $redis
     $fail
     $cache
@@ -297,43 +180,19 @@ $preamble
             echo '{"ok":true}';
         }
     }
-}
 _EOC_
 }
 
-my $LogPos = 0;
-
-# The error.log lines written since the previous call.
-sub new_log {
-    my $text = slurp($ErrorLog);
-    $LogPos = 0 if length $text < $LogPos;
-    my $new = substr($text, $LogPos);
-    $LogPos = length $text;
-    return $new;
-}
-
-sub worker_pids { return aigw_worker_pids($ServRoot) }
-
-# Waits until the worker's connections are named in CLIENT LIST.
-sub wait_connected {
-    my (%want) = @_;
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        my $n = client_names();
-        return 1 unless grep { ($n->{$_} // 0) != $want{$_} } keys %want;
-        sleep 0.02;
-    }
-    return 0;
-}
-
+# NGINX (a master and `workers` workers, default 1) with this file's configuration; checks that
+# its workers connected to Redis.
 sub start_gateway {
     my ($what, %o) = @_;
-    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info');
-    $LogPos = 0;
-    my %want = (aigw => $o{workers} // 1, 'aigw-sub' => $o{cache} ? 1 : 0);
-    ok(wait_connected(%want), "$what: the worker connected to Redis ("
+    my $workers = $o{workers} // 1;
+    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info', workers => $workers);
+    my %want = (aigw => $workers, 'aigw-sub' => $o{cache} ? 1 : 0);
+    ok(redis_wait_clients(%want), "$what: the worker connected to Redis ("
        . join(', ', map { "$want{$_} $_" } sort keys %want) . ')')
-        or diag(explain(client_names()), new_log());
+        or diag(explain(redis_redis_client_names()), tail_new($ErrorLog));
 }
 
 # Stops NGINX and checks the whole error.log: nothing worse than [error], no raw key.
@@ -367,7 +226,7 @@ seed_keys();
     start_gateway($what, cache => 'ttl=1s negative_ttl=1s');
 
     is(status_of($Revoke), 200, "$what: a valid key works");
-    redis_cli('HSET', hash_of($Revoke), 'status', 'disabled');   # no invalidation message
+    redis_cmd('HSET', aigw_key_hash($Revoke), 'status', 'disabled');   # no invalidation message
     is(status_of($Revoke), 200, "$what: right after a direct HSET the key is still served from the cache");
     my $took = poll_status($Revoke, 401, 3);
     ok(defined $took && $took <= 1.3, "$what: a key disabled in Redis stops working within the ttl"
@@ -375,7 +234,7 @@ seed_keys();
     my ($status, $body) = http($Revoke);
     like($body, qr/"code":"key_disabled"/, "$what: then it is key_disabled");
 
-    redis_cli('HSET', hash_of($Revoke), 'status', 'active');
+    redis_cmd('HSET', aigw_key_hash($Revoke), 'status', 'active');
     $took = poll_status($Revoke, 200, 3);
     ok(defined $took && $took <= 1.3, "$what: enabled again in Redis, it works again within the ttl");
 
@@ -393,7 +252,7 @@ seed_keys();
     my $age = time - $t0;
     ok(defined $took && $age >= 0.9 && $age <= 1.5,
        "$what: the refusal is forgotten after negative_ttl" . sprintf(' (%.2fs)', $age));
-    redis_cli('DEL', hash_of($Neg));
+    redis_cmd('DEL', aigw_key_hash($Neg));
 
     # A value that is not an aigw key never costs a Redis round trip.
     my $before = hgetall_calls();
@@ -403,7 +262,7 @@ seed_keys();
     }
     is(hgetall_calls(), $before, "$what: ... without a Redis lookup");
 
-    like(new_log(), qr/\[info\] [^\n]*aigw: key sk-aigw-\x{e2}\x{80}\x{a6}voke rejected: key_disabled/,
+    like(tail_new($ErrorLog), qr/\[info\] [^\n]*aigw: key sk-aigw-\x{e2}\x{80}\x{a6}voke rejected: key_disabled/,
          "$what: the rejection is logged at info with the masked key");
     stop_gateway($what);
 }
@@ -421,13 +280,13 @@ seed_keys();
 
     start_gateway($what, cache => 'ttl=60s');
     my $deadline = time + 5;
-    sleep 0.02 until (redis_cli('PUBSUB', 'NUMSUB', 'aigw:keys:invalidate') =~ /\n1$/) || time > $deadline;
-    is((split /\n/, redis_cli('PUBSUB', 'NUMSUB', 'aigw:keys:invalidate'))[1], 1,
+    sleep 0.02 until (redis_cmd('PUBSUB', 'NUMSUB', 'aigw:keys:invalidate') =~ /\n1$/) || time > $deadline;
+    is((split /\n/, redis_cmd('PUBSUB', 'NUMSUB', 'aigw:keys:invalidate'))[1], 1,
        "$what: one subscriber per node on aigw:keys:invalidate");
 
     is(status_of($key), 200, "$what: the CLI's key works");
     is(status_of($Steady), 200, "$what: another key works");
-    redis_cli('HSET', hash_of($Steady), 'status', 'disabled');   # no message
+    redis_cmd('HSET', aigw_key_hash($Steady), 'status', 'disabled');   # no message
 
     ($rc, $out) = cli('disable', $id);
     my $t0 = time;
@@ -452,8 +311,8 @@ seed_keys();
     ok(defined $took && $took < 0.5, "$what: deleted, refused at once");
     (undef, $body) = http($key);
     like($body, qr/"code":"invalid_api_key"/, "$what: invalid_api_key once deleted");
-    unlike(new_log(), qr/\Q$key\E|\Q@{[substr($key, 8, 40)]}\E/, "$what: the CLI key is not in error.log");
-    redis_cli('HSET', hash_of($Steady), 'status', 'active');
+    unlike(tail_new($ErrorLog), qr/\Q$key\E|\Q@{[substr($key, 8, 40)]}\E/, "$what: the CLI key is not in error.log");
+    redis_cmd('HSET', aigw_key_hash($Steady), 'status', 'active');
     stop_gateway($what);
 }
 
@@ -462,7 +321,7 @@ seed_keys();
     my $what = 'closed';
     start_gateway($what, fail => 'closed', cache => 'ttl=1s stale=60s');
     is(status_of($Active), 200, "$what: a key works and is cached");
-    new_log();
+    tail_new($ErrorLog);
 
     redis_server_down();
     my $t0 = time;
@@ -473,7 +332,7 @@ seed_keys();
     ok(defined $took, "$what: a cached key is 503 too once it is not fresh (closed ignores stale entries)");
     my @codes = map { status_of($Cold[0]) } 1 .. 50;
     is(scalar(grep { $_ != 503 } @codes), 0, "$what: 50 more requests while Redis is down: all 503");
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     my $errors = redis_errors($log);
     my $bound = 1 + int((time - $t0) / 10);
     ok(($errors->{aigw} // 0) >= 1 && ($errors->{aigw} // 0) <= $bound,
@@ -489,9 +348,9 @@ seed_keys();
     $took = defined(poll_status($Cold[0], 200, 5, interval => 0.02)) ? time - $t1 : undef;
     ok(defined $took && $took <= 3, "$what: Redis back: keys work again without a reload"
        . sprintf(' (%.2fs)', $took // -1));
-    like(new_log(), qr/\[notice\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) is back/,
+    like(tail_new($ErrorLog), qr/\[notice\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) is back/,
          "$what: the recovery is logged");
-    ok(wait_connected(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind again");
+    ok(redis_wait_clients(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind again");
     stop_gateway($what);
 }
 
@@ -501,7 +360,7 @@ seed_keys();
     start_gateway($what, cache => 'ttl=1s stale=3s');
     my $t0 = time;
     is(status_of($Active), 200, "$what: a key works and is cached");
-    new_log();
+    tail_new($ErrorLog);
     my $t_stop = time;
     redis_server_down();
     is(status_of($Active), 200, "$what: Redis down: the cached key works");
@@ -514,7 +373,7 @@ seed_keys();
     my $age = time - $t0;
     ok(defined $took && $age >= 2.9 && $age < 4.5,
        "$what: past `stale` it is 503" . sprintf(' (entry age %.2fs, stale=3s)', $age));
-    my $errors = redis_errors(new_log());
+    my $errors = redis_errors(tail_new($ErrorLog));
     ok(($errors->{aigw} // 0) == 1, "$what: the Redis error logged once over the outage");
 
     # Reconnects are tried 0.1, 0.3, 0.7, 1.5 and 3.1s after the loss, then every 2s (5.1s);
@@ -539,9 +398,9 @@ seed_keys();
     ok(wait_redis_awake($sleeper, 3), "$what: Redis wakes up");
     $took = poll_status($Cold[2], 200, 5, interval => 0.02);
     ok(defined $took && $took <= 3, "$what: and the gateway recovers");
-    like(new_log(), qr/aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) command timed out/,
+    like(tail_new($ErrorLog), qr/aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) command timed out/,
          "$what: the timeout is logged");
-    ok(wait_connected(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind again");
+    ok(redis_wait_clients(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind again");
     stop_gateway($what);
 }
 
@@ -550,8 +409,8 @@ seed_keys();
     my $what = 'slow';
     start_gateway($what, fail => 'closed', cache => 'ttl=60s');
     is(status_of($Active), 200, "$what: a key works");
-    my @workers = worker_pids();
-    new_log();
+    my @workers = aigw_worker_pids($ServRoot);
+    tail_new($ErrorLog);
 
     my $sleeper = redis_sleep(1);
     my ($status, $body, $took) = http($Cold[3]);
@@ -562,7 +421,7 @@ seed_keys();
     ok(wait_redis_awake($sleeper, 3), "$what: Redis wakes up");
     my $back = poll_status($Cold[3], 200, 5, interval => 0.02);
     ok(defined $back && $back <= 3, "$what: the connection is re-opened and the key works");
-    like(new_log(), qr/\[error\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) command timed out/,
+    like(tail_new($ErrorLog), qr/\[error\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) command timed out/,
          "$what: the timed-out command is logged");
 
     # A client that leaves while its key is being looked up.
@@ -577,8 +436,8 @@ seed_keys();
     ok(wait_redis_awake($sleeper, 3), "$what: Redis wakes up after the client left");
     $back = poll_status($Cold[4], 200, 5, interval => 0.02);
     ok(defined $back, "$what: NGINX still serves after the client left mid-lookup");
-    is_deeply([worker_pids()], \@workers, "$what: the same worker process throughout (no crash)");
-    ok(wait_connected(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind");
+    is_deeply([aigw_worker_pids($ServRoot)], \@workers, "$what: the same worker process throughout (no crash)");
+    ok(redis_wait_clients(aigw => 1, 'aigw-sub' => 1), "$what: one connection of each kind");
     stop_gateway($what);
 }
 
@@ -587,9 +446,9 @@ seed_keys();
     my $what = 'load';
     start_gateway($what, timeout => '2s');
     is(status_of($Active), 200, "$what: a key works (no key cache: every request asks Redis)");
-    my @workers = worker_pids();
+    my @workers = aigw_worker_pids($ServRoot);
     is(scalar @workers, 1, "$what: one worker");
-    new_log();
+    tail_new($ErrorLog);
 
     my $sleeper = redis_sleep(0.5);
     my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 2)
@@ -599,47 +458,27 @@ seed_keys();
     close $c;
     ok(wait_redis_awake($sleeper, 3), "$what: Redis answers after the client left");
     is(status_of($Cold[5]), 200, "$what: the late reply was dropped and the connection still works");
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     unlike($log, qr/\[error\]/, "$what: no error (the reply came within the deadline)") or diag($log);
 
     # 2,000 requests, 64 at a time, 16 keys, one worker.
     my $conns_before = redis_stat('stats', qr/^total_connections_received:(\d+)/m);
     my $calls_before = hgetall_calls();
     my ($total, $concurrency) = (2000, 64);
-    my (%codes, %inflight, $started, $finished);
-    my $sel = IO::Select->new;
-    my $t0 = time;
-    my $deadline = $t0 + 45;
-    $started = $finished = 0;
     my $body = qq({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]});
-    while ($finished < $total && time < $deadline) {
-        while ($started < $total && keys %inflight < $concurrency) {
-            my $key = $Load[$started % @Load];
-            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 5);
-            if (!$s) { $codes{'connect failed'}++; $started++; $finished++; next }
-            syswrite $s, "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                       . "Authorization: Bearer $key\r\nContent-Type: application/json\r\n"
-                       . "Content-Length: " . length($body) . "\r\n\r\n$body";
-            $s->blocking(0);
-            $inflight{fileno $s} = { sock => $s, buf => '' };
-            $sel->add($s);
-            $started++;
-        }
-        for my $s ($sel->can_read(1)) {
-            my $st = $inflight{fileno $s};
-            my $n = sysread($s, my $chunk, 65536);
-            next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR);
-            if ($n) { $st->{buf} .= $chunk; next }
-            my ($code) = $st->{buf} =~ m{^HTTP/1\.[01] (\d{3})};
-            $codes{$code // 'no response'}++;
-            $sel->remove($s);
-            delete $inflight{fileno $s};
-            close $s;
-            $finished++;
-        }
-    }
+    my @reqs = map { [$GwPort, http_request_text(headers => { Authorization => "Bearer $Load[$_ % @Load]" },
+                                                 body => $body)] } 0 .. $total - 1;
+    my $t0 = time;
+    my @resp = http_run(\@reqs, concurrency => $concurrency, bound => 45);
     my $elapsed = time - $t0;
-    for my $st (values %inflight) { $codes{'unfinished'}++; close $st->{sock} }
+    my %codes;
+    my $finished = 0;
+    for my $raw (@resp) {
+        if (!defined $raw) { $codes{unfinished}++; next }
+        $finished++;
+        my ($code) = $raw =~ m{^HTTP/1\.[01] (\d{3})};
+        $codes{ $code // (length $raw ? 'no response' : 'connect failed') }++;
+    }
     is($finished, $total, "$what: all $total requests finished" . sprintf(' (%.1fs)', $elapsed));
     is_deeply(\%codes, { 200 => $total }, "$what: every response is 200")
         or diag(explain(\%codes));
@@ -647,41 +486,31 @@ seed_keys();
     my $conns = redis_stat('stats', qr/^total_connections_received:(\d+)/m) - $conns_before;
     # Our own redis-cli calls connect too: a handful, not one per request.
     cmp_ok($conns, '<', 20, "$what: no Redis connection per request ($conns new connections)");
-    my $names = client_names();
+    my $names = redis_client_names();
     is($names->{aigw} // 0, 1, "$what: CLIENT LIST shows exactly one name=aigw connection");
     is($names->{'aigw-sub'} // 0, 0, "$what: and no subscriber without a key cache");
-    is_deeply([worker_pids()], \@workers, "$what: the same worker throughout");
-    $log = new_log();
+    is_deeply([aigw_worker_pids($ServRoot)], \@workers, "$what: the same worker throughout");
+    $log = tail_new($ErrorLog);
     unlike($log, qr/\[error\]/, "$what: no [error] under load") or diag(substr($log, 0, 2000));
     stop_gateway($what);
 }
 
 # ---- 7. reloads: a request waiting on Redis is answered; the key cache is kept ----
 
-# `nginx -s reload`; returns the new worker's pid once the old workers are gone.
+# `nginx -s reload`, and a new worker in place of the old one.
 sub reload_gateway {
     my ($what) = @_;
-    my @old = worker_pids();
-    my @early = Test::AIGW::Socket::early_log_option($Nginx) ? ('-e', $ErrorLog) : ();
-    my ($rc, $out) = run_program(20, $Nginx, @early, '-p', "$ServRoot/", '-c', 'conf/nginx.conf',
-                                 '-s', 'reload');
+    my ($rc, $out, $old, $new) = aigw_nginx_reload($ServRoot);
     is($rc, 0, "$what: nginx -s reload") or diag($out);
-    my %old = map { $_ => 1 } @old;
-    my $deadline = time + 10;
-    my @new;
-    while (time < $deadline) {
-        @new = worker_pids();
-        last if @new == 1 && !$old{ $new[0] };
-        sleep 0.05;
-    }
-    ok(@new == 1 && !$old{ $new[0] }, "$what: a new worker replaced the old one");
+    my %old = map { $_ => 1 } @$old;
+    ok(@$new == 1 && !$old{ $new->[0] }, "$what: a new worker replaced the old one");
 }
 
 {
     my $what = 'reload';
     start_gateway($what, cache => 'ttl=60s', timeout => '3s');
     is(status_of($Active), 200, "$what: a key works and is cached");
-    new_log();
+    tail_new($ErrorLog);
 
     # The old worker finishes what it has in hand, a Redis lookup included.
     my $sleeper = redis_sleep(1);
@@ -702,7 +531,7 @@ sub reload_gateway {
     like($resp, qr{\AHTTP/1\.1 200 }, "$what: the request that waited on Redis during the reload is answered")
         or diag("response: '$resp'");
     ok(wait_redis_awake($sleeper, 3), "$what: Redis wakes up");
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     unlike($log, qr/\[alert\]/, "$what: the old worker did not exit with a request in hand")
         or diag(join '', grep { /\[alert\]/ } split /^/m, $log);
 
@@ -719,7 +548,7 @@ sub reload_gateway {
     seed_keys();
     my $took = poll_status($Cold[6], 200, 5, interval => 0.02);
     ok(defined $took, "$what: Redis back: the new worker connects");
-    ok(wait_connected(aigw => 1, 'aigw-sub' => 1),
+    ok(redis_wait_clients(aigw => 1, 'aigw-sub' => 1),
        "$what: one connection of each kind after the reloads (the old workers' are gone)");
     stop_gateway($what);
 }
@@ -728,7 +557,7 @@ sub reload_gateway {
 {
     my $what = 'two workers';
     start_gateway($what, cache => 'ttl=60s', workers => 2);
-    is(scalar(my @w = worker_pids()), 2, "$what: two workers");
+    is(scalar(my @w = aigw_worker_pids($ServRoot)), 2, "$what: two workers");
     is(status_of($Active), 200, "$what: a key works");
     stop_gateway($what);
 }
@@ -736,19 +565,19 @@ sub reload_gateway {
 # ---- 9. a Redis with a password ----
 {
     my $what = 'password';
-    redis_cli('CONFIG', 'SET', 'requirepass', 's3cret-pw');
-    $RedisPassword = 's3cret-pw';
+    redis_cmd('CONFIG', 'SET', 'requirepass', 's3cret-pw');
+    redis_password('s3cret-pw');
     start_gateway($what, password => 's3cret-pw');
     is(status_of($Active), 200, "$what: the right password: keys work");
     stop_gateway($what);
 
-    aigw_nginx_start(gateway_conf(password => 'wrong-pw'), port => $GwPort, log_level => 'info');
-    $LogPos = 0;
+    aigw_nginx_start(gateway_conf(password => 'wrong-pw'), port => $GwPort, log_level => 'info',
+                     workers => 1);
     my $deadline = time + 5;
     sleep 0.02 until slurp($ErrorLog) =~ /AUTH failed/ || time > $deadline;
     my @codes = map { status_of($Active) } 1 .. 20;
     is_deeply([grep { $_ != 503 } @codes], [], "$what: a wrong password: 503 for every key");
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     like($log, qr/\[error\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) AUTH failed: WRONGPASS/,
          "$what: the refused AUTH is logged");
     unlike($log, qr/s3cret|wrong-pw/, "$what: the password is not logged");
@@ -756,8 +585,8 @@ sub reload_gateway {
     ok($n <= 4, "$what: logged once, not once per request ($n [error] lines for 20 requests)")
         or diag($log);
     stop_gateway("$what (wrong)");
-    redis_cli('CONFIG', 'SET', 'requirepass', '');
-    undef $RedisPassword;
+    redis_cmd('CONFIG', 'SET', 'requirepass', '');
+    redis_password(undef);
 }
 
 redis_server_down();

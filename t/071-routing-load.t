@@ -22,18 +22,13 @@ use lib 't/lib';
 use Test::AIGW 'plain';
 
 use File::Spec;
-use IO::Select;
-use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $GwPort   = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
 my $MockPort = 21985;    # the NGINX mock
 my $PerlPort = 21990;    # the Perl mock of channel c1
-my $Nginx    = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $Flags    = "$ServRoot/html";    # flag files the NGINX mock checks
-my $Owner    = $$;
 my $PerlPid;
 
 sub flag_on  { my $f = "$Flags/$_[0]"; open my $fh, '>', $f or die "$f: $!"; close $fh }
@@ -41,47 +36,18 @@ sub flag_off { unlink "$Flags/$_[0]" }
 
 # ---- the Perl mock: answers {"ch":"c1"} while it runs; refused once it is stopped ----
 
-sub port_open {
-    my ($port) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 0.5)
-        or return 0;
-    close $s;
-    return 1;
-}
-
 sub start_perl_mock {
     die 'the Perl mock is already running' if $PerlPid;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        $SIG{TERM} = sub { POSIX::_exit(0) };
-        my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $PerlPort,
-                                      Listen => 64, ReuseAddr => 1)
-            or POSIX::_exit(2);
-        while (my $c = $l->accept) {
-            my $req = '';
-            my $sel = IO::Select->new($c);
-            while ($sel->can_read(2)) {
-                my $n = sysread($c, my $chunk, 65536);
-                last unless $n;
-                $req .= $chunk;
-                my ($head, $body) = split /\r\n\r\n/, $req, 2;
-                next unless defined $body;
-                my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
-                last if length($body) >= ($len // 0);
-            }
-            if (length $req) {
-                my $b = '{"ch":"c1"}';
-                syswrite $c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                           . "Content-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
-            }
-            close $c;
-        }
-        POSIX::_exit(0);
-    }
-    $PerlPid = $pid;
+    $PerlPid = tcp_server_fork($PerlPort, sub {
+        my ($c) = @_;
+        return unless length read_http_request($c, 2);
+        my $b = '{"ch":"c1"}';
+        syswrite $c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   . "Content-Length: " . length($b) . "\r\nConnection: close\r\n\r\n$b";
+    }, backlog => 64);
     my $deadline = time + 5;
     until (port_open($PerlPort)) {
-        die "the Perl mock did not listen on $PerlPort" if time > $deadline || waitpid($pid, WNOHANG) == $pid;
+        die "the Perl mock did not listen on $PerlPort" if time > $deadline;
         sleep 0.01;
     }
 }
@@ -95,48 +61,17 @@ sub stop_perl_mock {
     sleep 0.01 while port_open($PerlPort) && time < $deadline;
 }
 
-END {
-    if ($$ == $Owner) {
-        local $?;
-        stop_perl_mock();
-        aigw_nginx_stop();
-    }
-}
+END { local $?; stop_perl_mock() }
 
 # ---- HTTP ----
 
-# One chat completion over its own connection; returns (status, body).
-sub chat {
-    my ($model) = @_;
-    my $body = qq({"model":"$model","messages":[{"role":"user","content":"hi"}]});
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 5)
-        or return (0, "connect failed: $!");
-    syswrite $s, "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-               . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
-    my $sel = IO::Select->new($s);
-    my $resp = '';
-    my $deadline = time + 10;
-    while (time < $deadline) {
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread($s, my $chunk, 65536);
-        last unless $n;
-        $resp .= $chunk;
-    }
-    close $s;
-    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
-    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
-    $rest //= '';
-    if (($head // '') =~ /^Transfer-Encoding:\s*chunked/mi) {
-        $rest = http_dechunk($rest);
-    }
-    return ($status // 0, $rest);
-}
+sub chat_body { return qq({"model":"$_[0]","messages":[{"role":"user","content":"hi"}]}) }
 
 # The channel that answered one request ('' for anything but a 200 naming one).
 sub channel_of {
     my ($model) = @_;
-    my ($status, $body) = chat($model);
-    return $status == 200 && $body =~ /\A\{"ch":"([a-z0-9]+)"\}\z/ ? $1 : "HTTP $status: $body";
+    my $r = http_request($GwPort, body => chat_body($model));
+    return $r->{status} == 200 && $r->{body} =~ /\A\{"ch":"([a-z0-9]+)"\}\z/ ? $1 : "HTTP $r->{status}: $r->{body}";
 }
 
 # Channels of $n requests, counted.
@@ -177,32 +112,14 @@ sub spread_for {
 # $n requests at once, each on its own connection; returns the channels that answered, counted.
 sub concurrent {
     my ($model, $n) = @_;
-    my $body = qq({"model":"$model","messages":[{"role":"user","content":"hi"}]});
-    my (%count, %conns);
-    my $sel = IO::Select->new;
-    for (1 .. $n) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 5);
-        if (!$s) { $count{'connect failed'}++; next }
-        syswrite $s, "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                   . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
-        $conns{ fileno $s } = { sock => $s, buf => '' };
-        $sel->add($s);
+    my %count;
+    for my $raw (http_run([map { [$GwPort, http_request_text(body => chat_body($model))] } 1 .. $n], bound => 10)) {
+        if (!defined $raw) { $count{unfinished}++; next }
+        if (!length $raw) { $count{'connect failed'}++; next }
+        my $r = http_parse($raw);
+        my ($ch) = $r->{body} =~ /\A\{"ch":"([a-z0-9]+)"\}/;
+        $count{ $r->{status} == 200 && $ch ? $ch : 'HTTP ' . ($r->{status} || 'none') }++;
     }
-    my $deadline = time + 10;
-    while (keys %conns && time < $deadline) {
-        for my $s ($sel->can_read(1)) {
-            my $c = $conns{ fileno $s };
-            my $got = sysread($s, my $chunk, 65536);
-            if ($got) { $c->{buf} .= $chunk; next }
-            my ($code) = $c->{buf} =~ m{^HTTP/1\.[01] (\d{3})};
-            my ($ch) = $c->{buf} =~ /\r\n\r\n(?:[0-9a-f]+\r\n)?\{"ch":"([a-z0-9]+)"\}/;
-            $count{ ($code // '') eq '200' && $ch ? $ch : 'HTTP ' . ($code // 'none') }++;
-            $sel->remove($s);
-            delete $conns{ fileno $s };
-            close $s;
-        }
-    }
-    $count{unfinished} += keys %conns if keys %conns;
     return \%count;
 }
 
@@ -223,17 +140,8 @@ sub mock_hits {
 # ---- NGINX ----
 
 sub gateway_conf {
-    require Test::AIGW::Socket;
-    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
-    my $user = $> == 0 ? 'user root;' : '';
     my $ok = sub { my ($ch) = @_; qq(return 200 '{"ch":"$ch"}';) };
     return <<"_EOC_";
-master_process on;
-worker_processes 2;
-$user
-
-http {
-$preamble
     log_format gw '\$pid \$aigw_model \$aigw_channel \$aigw_attempts \$status';
     log_format mock '\$uri \$status';
 
@@ -343,24 +251,21 @@ $preamble
         }
         location /f2/ { @{[ $ok->('f2') ]} }
     }
-}
 _EOC_
 }
-
-sub worker_pids { return aigw_worker_pids($ServRoot) }
 
 sub describe { my ($h) = @_; return join ', ', map { "$_=$h->{$_}" } sort keys %$h }
 
 # ===========================================================================
 
 start_perl_mock();
-aigw_nginx_start(gateway_conf(), port => $GwPort, log_level => 'info');
+aigw_nginx_start(gateway_conf(), port => $GwPort, log_level => 'info', workers => 2);
 flag_off($_) for qw(p0.down h1.hang f1.down r1.limited q1.limited s1.down);
 {
     my $deadline = time + 5;
-    sleep 0.02 while scalar(my @w = worker_pids()) < 2 && time < $deadline;
+    sleep 0.02 while scalar(my @w = aigw_worker_pids($ServRoot)) < 2 && time < $deadline;
 }
-is(scalar(my @w = worker_pids()), 2, 'two workers');
+is(scalar(my @w = aigw_worker_pids($ServRoot)), 2, 'two workers');
 my $t_start = time;
 
 # ---- 1. weights 1:3 ----
@@ -550,18 +455,10 @@ my $t_start = time;
     is_deeply($count, { s2 => 2 }, 'reload: s1 answers 500, s2 answers for it') or diag(describe($count));
     flag_off('s1.down');
 
-    my @old = worker_pids();
-    my @early = Test::AIGW::Socket::early_log_option($Nginx) ? ('-e', "$ServRoot/logs/error.log") : ();
-    my $rc = system($Nginx, @early, '-p', "$ServRoot/", '-c', 'conf/nginx.conf', '-s', 'reload');
-    is($rc, 0, 'reload: nginx -s reload');
-    my %old = map { $_ => 1 } @old;
-    my $deadline = time + 10;
-    my @new;
-    while (time < $deadline) {
-        @new = worker_pids();
-        last if @new == 2 && !grep { $old{$_} } @new;
-        sleep 0.05;
-    }
+    my ($rc, $out, $old, $new) = aigw_nginx_reload($ServRoot);
+    is($rc, 0, 'reload: nginx -s reload') or diag($out);
+    my %old = map { $_ => 1 } @$old;
+    my @new = @$new;
     ok(@new == 2 && !grep({ $old{$_} } @new), 'reload: two new workers replaced the old ones');
 
     $count = spread('sticky', 10);

@@ -6,27 +6,27 @@
 # OpenAI then adds to every other chunk), the outcome of upstream errors, cuts and the
 # gateway's own errors, the cost aigw_price gives a response (in micro-dollars, and $aigw_cost
 # in USD) and the refusal of a model without a price, the $aigw_* log_format variables (which
-# must agree with the record), and no raw client key in Redis or error.log.
+# must agree with the record), and no raw client key in Redis or error.log. What nginx -t says
+# about aigw_usage_log and the prices is t/043-config-usage.t.
 #
 #     prove -I t/lib t/080-usage.t
 #
 # Ports (loopback, fixed): the gateway on $TEST_NGINX_PORT; 22985 the mock upstream (NGINX +
 # echo, same NGINX); 22986 the runner's raw TCP mock; 22987 kept closed.
 #
-# Each request's record is checked by a response body check: it waits (records are flushed
-# about 10 ms after the log phase) until the stream holds one, reads everything, deletes the
-# stream and asserts that exactly the expected record is there, and that the access log's
-# $aigw_* variables agree with it. A block states its records in `--- usage`: a hash of
-# expected fields (strings exact, qr// matched, a sub called with the value and the record),
-# an array of those per request, or 'none'; `--- log_cost` the exact $aigw_cost the access log
-# shows (USD; empty when the model has no price), per request with an array.
+# Each request's record is checked by Test::AIGW::Usage's response body checks: they wait
+# (records are flushed about 10 ms after the log phase) until the stream holds one, read
+# everything, delete the stream and assert that exactly the expected record is there, and that
+# the access log's $aigw_* variables agree with it. A block states its records in `--- usage`:
+# a hash of expected fields (strings exact, qr// matched, a sub called with the value and the
+# record; ::rec() fills in the rest), an array of those per request, or 'none'; `--- log_cost`
+# the exact $aigw_cost the access log shows (USD; empty when the model has no price), per
+# request with an array. The upstream's answers are Test::AIGW::Mock::OpenAI's fixtures.
 
 use lib 't/lib';
 use Test::AIGW 'redis';
-use Digest::SHA qw(sha256_hex);
-use IO::Socket::INET;
-use JSON::PP ();
-use Time::HiRes qw(sleep time);
+use Test::AIGW::Mock::OpenAI qw(:all);
+use Test::AIGW::Usage qw(:all);
 
 repeat_each(2);
 no_shuffle();
@@ -34,218 +34,10 @@ no_long_string();
 # At debug NGINX logs request headers, client keys included.
 log_level('info');
 
-# The stream's entries as [id, [field, value, ...]].
-sub usage_entries { return @{ redis_q('XRANGE', 'aigw:usage', '-', '+') || [] } }
-
-# Waits until the stream holds at least $n entries (at most $bound seconds), then a little
-# longer for strays, and returns all entries, deleting the stream.
-sub take_records {
-    my ($n, $bound) = @_;
-    my $deadline = time + $bound;
-    while (time < $deadline) {
-        last if $n && redis_q('XLEN', 'aigw:usage') >= $n;
-        sleep 0.01;
-    }
-    sleep 0.05;
-    my @e = usage_entries();
-    redis_q('DEL', 'aigw:usage');
-    return @e;
-}
-
-# Everything Redis holds, as one string, for "no raw key" checks.
-sub redis_dump {
-    my $out = '';
-    my $cursor = 0;
-    do {
-        my $r = redis_q('SCAN', $cursor, 'COUNT', 1000);
-        $cursor = $r->[0];
-        for my $k (@{ $r->[1] }) {
-            my $type = redis_q('TYPE', $k);
-            my $v = $type eq 'string' ? [redis_q('GET', $k)]
-                  : $type eq 'hash'   ? redis_q('HGETALL', $k)
-                  : $type eq 'set'    ? redis_q('SMEMBERS', $k)
-                  : $type eq 'list'   ? redis_q('LRANGE', $k, 0, -1)
-                  : $type eq 'zset'   ? redis_q('ZRANGE', $k, 0, -1)
-                  : $type eq 'stream' ? [map { ($_->[0], @{ $_->[1] }) } @{ redis_q('XRANGE', $k, '-', '+') }]
-                  : [];
-            $out .= "$k ($type): " . join("\x00", map { defined $_ ? $_ : '' } @$v) . "\n";
-        }
-    } while ($cursor ne '0');
-    return $out;
-}
-
-# ---- the record ----
-
-our @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel
-                 status http_status error_code stream prompt_tokens completion_tokens total_tokens
-                 cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
-
-# An expected record: a successful chat completion through aigw_pass, no key, unless told.
-sub rec {
-    my (%o) = @_;
-    # record_id: the gateway's request id when it made one, else (the client sent its own) a
-    # fresh id of the same shape.
-    my $record_id = sub {
-        my ($id, $r) = @_;
-        return $id =~ /^req_[0-9a-f]{32}$/
-            && ($r->{request_id} !~ /^req_[0-9a-f]{32}$/ || $id eq $r->{request_id});
-    };
-    return { ts => qr/^\d{13}$/, record_id => $record_id, key_id => '', owner => '', group => '',
-             endpoint => '/v1/chat/completions', model => 'gpt-4o', upstream_model => 'gpt-4o',
-             channel => '', status => 'ok', http_status => 200, error_code => '', stream => 0,
-             prompt_tokens => 0, completion_tokens => 0, total_tokens => 0, cached_tokens => 0,
-             reasoning_tokens => 0, estimated => 0, ttft_ms => qr/^\d+$/, latency_ms => qr/^\d+$/,
-             attempts => 1, cost => 0, charged => 0, %o };
-}
-
-# OpenAI's token estimate as the gateway documents it (token_estimate.hpp), for ASCII text: a
-# quarter token a byte, rounded up, at least 1 for non-empty text.
-sub est { my ($text) = @_; return length $text ? int((length($text) + 3) / 4) : 0 }
-# A chat prompt: 3 per message + role + content, and 3 for the reply's priming.
-sub est_chat { my $t = 3; while (my ($role, $content) = splice @_, 0, 2) { $t += 3 + est($role) + est($content) } return $t }
-
-sub section_of {
-    my ($block, $name) = @_;
-    return scalar eval { $block->$name };
-}
+add_response_body_check(\&usage_record_check);
+add_response_body_check(\&usage_null_check);
 
 our $ServRoot = $ENV{TEST_NGINX_SERVER_ROOT};
-our $Json = JSON::PP->new->utf8(0);
-
-# The last line of the gateway's JSON access log (see gw()).
-sub last_access_log {
-    open my $fh, '<', "$ServRoot/logs/usage.log" or return undef;
-    my @lines = <$fh>;
-    close $fh;
-    return undef unless @lines;
-    return $Json->decode($lines[-1]);
-}
-
-add_response_body_check(sub {
-    my ($block, $body, $idx, $rep, $dry) = @_;
-    return if $dry;
-    my $want = section_of($block, 'usage');
-    return unless defined $want;
-    $want = $want->[$idx] if ref $want eq 'ARRAY';
-    my $name = $block->name . " - usage record (round $rep, req $idx)";
-
-    my $raw_key = section_of($block, 'raw_key');
-    if (defined $raw_key) {
-        # Before the records are taken: everything in Redis, the new record included.
-        my $deadline = time + 2;
-        sleep 0.01 while time < $deadline && !redis_q('XLEN', 'aigw:usage');
-        my $dump = redis_dump();
-        $raw_key =~ s/\s+\z//;
-        (my $secret = $raw_key) =~ s/^sk-aigw-//;
-        ok(index($dump, $secret) < 0, "$name: the raw key is nowhere in Redis")
-            or diag($dump);
-        like($dump, qr/^aigw:usage \(stream\): /m, "$name: ... whose dump holds the usage stream");
-    }
-
-    if (!ref $want && $want eq 'none') {
-        my @e = take_records(0, 0.3);
-        is(scalar @e, 0, "$name: no record") or diag(explain(\@e));
-        return;
-    }
-    my @e = take_records(1, 3);
-    is(scalar @e, 1, "$name: exactly one record") or diag(explain(\@e));
-    return unless @e;
-    my @pairs = @{ $e[-1][1] };
-    my (@names, %got);
-    while (my ($k, $v) = splice @pairs, 0, 2) { push @names, $k; $got{$k} = $v }
-    is(join(' ', @names), join(' ', @Fields), "$name: the fields, in order");
-    my @bad;
-    for my $f (@Fields) {
-        next unless exists $want->{$f};
-        my ($w, $g) = ($want->{$f}, $got{$f});
-        my $ok = !defined $g ? 0 : ref $w eq 'Regexp' ? $g =~ $w : ref $w eq 'CODE' ? $w->($g, \%got)
-               : $g eq $w;
-        push @bad, sprintf("%s: got '%s', expected %s", $f, $g // '(none)',
-                           ref $w eq 'CODE' ? 'otherwise' : ref $w ? "like $w" : "'$w'")
-            unless $ok;
-    }
-    ok(!@bad, "$name: fields as expected") or diag(join "\n", @bad);
-    if (defined $got{ts} && $got{ts} =~ /^\d+$/) {
-        my $skew = abs($got{ts} - int(time * 1000));
-        ok($skew < 10_000, "$name: ts is now ($skew ms off)");
-    }
-    if (defined $got{ttft_ms} && length $got{ttft_ms} && defined $got{latency_ms}) {
-        cmp_ok($got{ttft_ms}, '<=', $got{latency_ms}, "$name: ttft_ms <= latency_ms");
-    }
-
-    # The access log's $aigw_* variables tell the same story as the record.
-    my $log = last_access_log();
-    if (!$log || ($log->{request_id} // '') ne ($got{request_id} // '')) {
-        fail("$name: the access log's last line is this request's");
-        diag(explain($log));
-        return;
-    }
-    @bad = ();
-    for my $f (qw(key_id owner group model upstream_model channel prompt_tokens completion_tokens
-                  total_tokens cached_tokens reasoning_tokens estimated ttft_ms latency_ms stream
-                  attempts status)) {
-        my $g = $f eq 'status' ? $got{http_status} : $got{$f};
-        my $l = $log->{$f};
-        # $aigw_attempts is empty, not 0, before any attempt.
-        $l = 0 if $f eq 'attempts' && $l eq '';
-        # Token counts are variables of the endpoints with a JSON body only, $aigw_stream of
-        # a known endpoint.
-        $l = 0 if $l eq '' && $f =~ /tokens|estimated/ && $got{endpoint} =~ m{^(?:/v1/models|\z)};
-        $l = 0 if $l eq '' && $f eq 'stream' && $got{endpoint} eq '';
-        push @bad, "$f: log '$l', record '$g'" unless $l eq $g;
-    }
-    # $aigw_cost: USD, the record's micro-dollars; empty when the model has no price (cost 0).
-    my $lc = $log->{cost} // '(none)';
-    push @bad, "cost: log '$lc', record '" . ($got{cost} // '(none)') . "'"
-        unless $lc eq '' ? ($got{cost} // '') eq '0' : (usd_to_micro($lc) // '') eq ($got{cost} // '');
-    ok(!@bad, "$name: the \$aigw_* variables in the access log agree with the record")
-        or diag(join "\n", @bad);
-    my $want_log_cost = section_of($block, 'log_cost');
-    if (defined $want_log_cost) {
-        $want_log_cost = $want_log_cost->[$idx] if ref $want_log_cost eq 'ARRAY';
-        $want_log_cost =~ s/\s+\z//;
-        is($log->{cost}, $want_log_cost, "$name: \$aigw_cost in the access log is '$want_log_cost'");
-    }
-});
-
-# "0.000106" (USD, as $aigw_cost writes it) -> 106 (micro-dollars); undef if it is not that form.
-sub usd_to_micro {
-    my ($usd) = @_;
-    my ($whole, $frac) = $usd =~ /\A(0|[1-9]\d*)(?:\.(\d{1,6}))?\z/ or return undef;
-    $frac //= '';
-    return undef if length $frac && $frac =~ /0\z/;    # the shortest form: no trailing zero
-    return $whole * 1_000_000 + ($frac . '0' x (6 - length $frac));
-}
-
-# `--- usage_null: stripped` (the client did not ask for usage): no chunk the client gets has a
-# top-level "usage" member; `kept` (it asked): every chunk with choices has "usage":null, as
-# OpenAI sends it. Per request with an array.
-add_response_body_check(sub {
-    my ($block, $body, $idx, $rep, $dry) = @_;
-    return if $dry;
-    my $want = section_of($block, 'usage_null');
-    return unless defined $want;
-    $want = $want->[$idx] if ref $want eq 'ARRAY';
-    return unless defined $want;
-    $want =~ s/\s+\z//;
-    die "usage_null: 'stripped' or 'kept', not '$want'\n" unless $want =~ /^(?:stripped|kept)$/;
-    my $name = $block->name . " - usage_null $want (round $rep, req $idx)";
-    my (@chunks, @bad);
-    for my $data (($body // '') =~ /^data: (\{.*)$/mg) {
-        my $obj = eval { JSON::PP->new->utf8->decode($data) };
-        if (ref $obj ne 'HASH') { push @bad, "not a JSON object: $data"; next }
-        push @chunks, $obj;
-        if ($want eq 'stripped') {
-            push @bad, "has a usage member: $data" if exists $obj->{usage};
-        } elsif (@{ $obj->{choices} || [] }) {
-            push @bad, "no \"usage\":null: $data" unless exists $obj->{usage} && !defined $obj->{usage};
-        }
-    }
-    ok(@chunks >= 2, "$name: the client got chunks (" . scalar(@chunks) . ")");
-    ok(!@bad, $want eq 'stripped' ? "$name: no chunk has a top-level usage member"
-                                  : "$name: every chunk with choices has \"usage\":null")
-        or diag(join "\n", @bad);
-});
 
 # ---- fixture key (aigw_keys on) ----
 
@@ -254,144 +46,14 @@ our $RawKey = 'sk-aigw-UsageFixtureKey000000000000000000000000000000USE1';
     my %record = (id => 'key_usageAAAAAAAAAAA', name => 'usage fixture', owner => 'carol@example.com',
                   group => 'team-u', status => 'active', expires_at => 0, models => '*',
                   ip_allow => '', created_at => int(time), last4 => substr($RawKey, -4));
-    my $hash = 'aigw:key:{' . sha256_hex($RawKey) . '}';
+    my $hash = aigw_key_hash($RawKey);
     redis_q('DEL', $hash);
     redis_q('HSET', $hash, map { ($_, $record{$_}) } sort keys %record);
 }
 
-# ---- what the mock upstream answers: OpenAI's wire format ----
+# ---- the mock upstream: OpenAI's wire format (Test::AIGW::Mock::OpenAI's fixtures) ----
 
-our $ChatJson = '{"id":"chatcmpl-AIGWusage0001","object":"chat.completion","created":1733000001,"model":"o1-2024-12-17","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_aigwmock01"}';
-
-our $ChatJsonNoUsage = '{"id":"chatcmpl-AIGWusage0002","object":"chat.completion","created":1733000001,"model":"local-llama","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world! This is a test."},"finish_reason":"stop"}]}';
-
-# An OpenAI-compatible server's shapes: no total_tokens (the record sums it), null details.
-our $ChatJsonNoTotal = '{"id":"chatcmpl-AIGWusage0004","object":"chat.completion","created":1733000001,"model":"local-llama","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":15,"completion_tokens":4,"prompt_tokens_details":null,"completion_tokens_details":null}}';
-
-# An answer the upstream counts as no tokens at all.
-our $ChatJsonZero = '{"id":"chatcmpl-AIGWusage0005","object":"chat.completion","created":1733000001,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}';
-
-our $EmbeddingsJson = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0023064255,-0.009327292,-0.0028842222]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}';
-
-our $CompletionJson = '{"id":"cmpl-AIGWusage0003","object":"text_completion","created":1733000003,"model":"gpt-3.5-turbo-instruct","choices":[{"text":"\n\nThis is indeed a test","index":0,"logprobs":null,"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}';
-
-our $Err500 = '{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}';
-our $Err400 = q({"error":{"message":"Invalid value for 'temperature': must be between 0 and 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}});
-
-sub chunk {
-    my ($delta, %o) = @_;
-    my $finish = defined $o{finish} ? qq("$o{finish}") : 'null';
-    return '{"id":"chatcmpl-AIGWstream0001","object":"chat.completion.chunk","created":1733000002,'
-         . '"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
-         . qq("delta":$delta,"logprobs":null,"finish_reason":$finish}],"usage":null});
-}
-our $UsageChunk = '{"id":"chatcmpl-AIGWstream0001","object":"chat.completion.chunk","created":1733000002,'
-    . '"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_aigwmock01","choices":[],'
-    . '"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,'
-    . '"prompt_tokens_details":{"cached_tokens":4,"audio_tokens":0},'
-    . '"completion_tokens_details":{"reasoning_tokens":3,"audio_tokens":0,'
-    . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}';
-# The streamed text: "Hello, world! Bye." (18 ASCII bytes: 5 estimated tokens).
-our @Content = ('Hello', ', world', '! Bye.');
-our @Events = (chunk('{"role":"assistant","content":"","refusal":null}'),
-               (map { chunk(qq({"content":"$_"})) } @Content),
-               chunk('{}', finish => 'stop'));
-our $StreamBody = join '', map { "data: $_\n\n" } @Events;
-our $StreamWithUsage = $StreamBody . "data: $UsageChunk\n\ndata: [DONE]\n\n";
-our $StreamNoUsage = $StreamBody . "data: [DONE]\n\n";
-# What a client that did not ask for usage gets: the chunks as OpenAI sends them without
-# include_usage, that is without the "usage":null it adds to every chunk when it is set.
-sub unasked { (my $s = $_[0]) =~ s/,"usage":null\}/}/g; return $s }
-our $ClientStream = unasked($StreamNoUsage);
-
-# A stream that produces no text: the role chunk and the finish chunk only.
-our $EmptyStream = join '', map { "data: $_\n\n" } $Events[0], $Events[-1],
-    '{"id":"chatcmpl-AIGWstream0001","object":"chat.completion.chunk","created":1733000002,'
-    . '"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_aigwmock01","choices":[],'
-    . '"usage":{"prompt_tokens":12,"completion_tokens":0,"total_tokens":12}}', '[DONE]';
-
-# Legacy completions, streamed.
-sub cchunk {
-    my ($text, $finish) = @_;
-    return '{"id":"cmpl-AIGWstream0002","object":"text_completion","created":1733000004,'
-         . qq("choices":[{"text":"$text","index":0,"logprobs":null,"finish_reason":$finish}],)
-         . '"model":"gpt-3.5-turbo-instruct","system_fingerprint":null,"usage":null}';
-}
-our $CompletionStream = join '', map { "data: $_\n\n" } cchunk('This', 'null'), cchunk(' is a test', 'null'),
-    cchunk('', '"length"'),
-    '{"id":"cmpl-AIGWstream0002","object":"text_completion","created":1733000004,"choices":[],'
-    . '"model":"gpt-3.5-turbo-instruct","system_fingerprint":null,'
-    . '"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}',
-    '[DONE]';
-
-# "usage":null where OpenAI does not put it, as [what the upstream sends, what a client that did
-# not ask for usage gets]: the first member; in the middle; after white space; and inside a
-# choice as well as at the top (only the top-level one goes).
-our $OddHead = '"id":"chatcmpl-AIGWodd0001","object":"chat.completion.chunk","created":1733000005,'
-    . '"model":"gpt-4o-mini-2024-07-18"';
-our @OddEvents = (
-    ['{"usage":null,' . $OddHead . ',"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}',
-     '{' . $OddHead . ',"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}'],
-    ['{' . $OddHead . ',"usage":null,"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}',
-     '{' . $OddHead . ',"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}'],
-    ['{' . $OddHead . ', "choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}], "usage": null}',
-     '{' . $OddHead . ', "choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}]}'],
-    ['{' . $OddHead . ',"choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":null}],"usage":null}',
-     '{' . $OddHead . ',"choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":null}]}'],
-);
-our $OddStream = join('', map { "data: $_->[0]\n\n" } @OddEvents) . "data: $UsageChunk\n\ndata: [DONE]\n\n";
-our $OddClient = join('', map { "data: $_->[1]\n\n" } @OddEvents) . "data: [DONE]\n\n";
-
-# An NGINX single-quoted string.
-sub q_ngx { my ($s) = @_; $s =~ s/\\/\\\\/g; $s =~ s/'/\\'/g; return "'$s'" }
-
-# echo directives writing $text event by event, one flush each.
-sub echo_events {
-    my ($text) = @_;
-    my $out = '';
-    for my $ev ($text =~ /(.*?\n\n)/gs) {
-        (my $line = $ev) =~ s/\n\n\z//;
-        $out .= "            echo " . q_ngx($line) . ";\n            echo;\n            echo_flush;\n";
-    }
-    return $out;
-}
-sub echo_sse {
-    my ($text) = @_;
-    return "            echo_read_request_body;\n            default_type text/event-stream;\n"
-         . echo_events($text);
-}
-
-our $Mock = "    server {\n        listen 127.0.0.1:22985;\n        default_type application/json;\n"
-  . "        location = /json/v1/chat/completions { return 200 " . q_ngx($ChatJson) . "; }\n"
-  . "        location = /nousage/v1/chat/completions { return 200 " . q_ngx($ChatJsonNoUsage) . "; }\n"
-  . "        location = /nototal/v1/chat/completions { return 200 " . q_ngx($ChatJsonNoTotal) . "; }\n"
-  . "        location = /zero/v1/chat/completions { return 200 " . q_ngx($ChatJsonZero) . "; }\n"
-  . "        location = /json/v1/embeddings { return 200 " . q_ngx($EmbeddingsJson) . "; }\n"
-  . "        location = /json/v1/completions { return 200 " . q_ngx($CompletionJson) . "; }\n"
-  . "        location = /json/v1/models { return 200 '{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":1715367049,\"owned_by\":\"system\"}]}'; }\n"
-  . "        location /e500/ { return 500 " . q_ngx($Err500) . "; }\n"
-  . "        location /e400/ { return 400 " . q_ngx($Err400) . "; }\n"
-  . "        location = /stream/v1/chat/completions {\n" . echo_sse($StreamWithUsage) . "        }\n"
-  . "        location = /nousage-stream/v1/chat/completions {\n" . echo_sse($ClientStream) . "        }\n"
-  . "        location = /stream/v1/completions {\n" . echo_sse($CompletionStream) . "        }\n"
-  . "        location = /empty-stream/v1/chat/completions {\n" . echo_sse($EmptyStream) . "        }\n"
-  . "        location = /oddnull-stream/v1/chat/completions {\n" . echo_sse($OddStream) . "        }\n"
-  . "        location = /slow-stream/v1/chat/completions {\n"
-  . echo_sse("data: $Events[0]\n\n") . "            echo_sleep 0.3;\n"
-  . echo_events(join '', map { "data: $_\n\n" } @Events[1 .. $#Events]) . "            echo_sleep 0.2;\n"
-  . echo_events("data: $UsageChunk\n\ndata: [DONE]\n\n") . "        }\n"
-  . "    }\n";
-
-our $LogFormat = <<'_EOC_';
-    log_format usage_json escape=json '{"request_id":"$aigw_request_id","key_id":"$aigw_key_id",'
-        '"owner":"$aigw_owner","group":"$aigw_group","model":"$aigw_model",'
-        '"upstream_model":"$aigw_upstream_model","channel":"$aigw_channel",'
-        '"attempts":"$aigw_attempts","prompt_tokens":"$aigw_prompt_tokens",'
-        '"completion_tokens":"$aigw_completion_tokens","total_tokens":"$aigw_total_tokens",'
-        '"cached_tokens":"$aigw_cached_tokens","reasoning_tokens":"$aigw_reasoning_tokens",'
-        '"estimated":"$aigw_usage_estimated","ttft_ms":"$aigw_ttft","latency_ms":"$aigw_latency",'
-        '"stream":"$aigw_stream","cost":"$aigw_cost","status":"$status"}';
-_EOC_
+our $Mock = openai_mock_server(22985);
 
 our $Http = "    aigw_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;\n    aigw_keys off;\n" . $LogFormat . $Mock;
 
@@ -458,41 +120,9 @@ _EOC_
 our $Channels = "    aigw_channel openai location=/_aigw/openai;\n    aigw_channel dead location=/_aigw/dead;\n"
               . "    aigw_channel flaky location=/_aigw/flaky;\n";
 
-# The upstream reply as chunked HTTP, cut into packets at the given body offsets; without
-# the last chunk when $cut (the upstream closes mid-stream).
-sub sse_reply {
-    my ($body, %o) = @_;
-    my $head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-             . join('', map { "$_: $o{headers}{$_}\r\n" } sort keys %{ $o{headers} || {} })
-             . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-    my @packets = ($head);
-    my $pos = 0;
-    for my $at (@{ $o{cuts} || [] }, length $body) {
-        push @packets, sprintf("%x\r\n%s\r\n", $at - $pos, substr($body, $pos, $at - $pos));
-        $pos = $at;
-    }
-    $packets[-1] .= "0\r\n\r\n" unless $o{cut};
-    return \@packets;
-}
-
-# The TCP mock's reply (tcp_reply): embeddings for /v1/embeddings, the stream for a body with
-# "stream":true, else the chat completion; the request body it got, as hex, in X-Mock-Body-Hex.
-sub mock_reply {
-    my ($query) = @_;
-    my ($line) = $query =~ /\A(\S+ \S+)/;
-    my ($got) = $query =~ /\r\n\r\n(.*)\z/s;
-    $got //= '';
-    my %h = ('X-Mock-Body-Hex' => unpack('H*', $got));
-    return join '', @{ sse_reply($StreamWithUsage, headers => \%h) }
-        if $line !~ m{/v1/embeddings$} && $got =~ /"stream"\s*:\s*true/;
-    my $json = $line =~ m{/v1/embeddings$} ? $EmbeddingsJson : $ChatJson;
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Mock-Body-Hex: $h{'X-Mock-Body-Hex'}\r\n"
-         . "Content-Length: " . length($json) . "\r\nConnection: close\r\n\r\n$json";
-}
-
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value('http_config', $Http) unless defined section_of($block, 'http_config');
+    $block->set_value('http_config', $Http) unless defined block_section($block, 'http_config');
     redis_q('DEL', 'aigw:usage');
     unlink "$ServRoot/logs/usage.log";
 });
@@ -553,7 +183,7 @@ X-Request-Id: usage-t3
 === TEST 4: include_usage is spliced in before the last brace; every other byte reaches the upstream as sent
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request
 POST /v1/chat/completions
 { "model" : "gpt-4o",	"stream":true , "messages":[{"role":"user","content":"caf\u00e9 \"q\" ✓ {}"}], "temperature" : 0.5 }
@@ -571,7 +201,7 @@ X-Request-Id: usage-t4
 === TEST 5: an existing stream_options object gets include_usage added; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\": { \"include_obfuscation\" : false },\"stream\":true}"
 --- more_headers
@@ -590,7 +220,7 @@ $::ClientStream
 === TEST 5b: include_usage false is set to true; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":{\"include_usage\": false},\"stream\":true}"
 --- more_headers
@@ -609,7 +239,7 @@ $::ClientStream
 === TEST 5c: stream_options null is replaced; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream_options\":null,\"stream\":true}"
 --- more_headers
@@ -628,7 +258,7 @@ $::ClientStream
 === TEST 5d: /v1/completions gets include_usage too; the usage chunk is stripped
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/completions\n{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":[\"Say this\",\"is a test\"],\"stream\":true}"
 --- more_headers
@@ -648,7 +278,7 @@ $::ClientStream
 === TEST 6: the client's own include_usage:true reaches the upstream unchanged and the stream passes byte-exact
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{ \"include_usage\" : true }}"
 --- more_headers
@@ -667,7 +297,7 @@ $::StreamWithUsage
 === TEST 6b: a non-stream request reaches the upstream unchanged
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"stream\":false}"
 --- more_headers
@@ -685,7 +315,7 @@ $::ChatJson
 === TEST 6c: embeddings with stream:true reach the upstream unchanged (not a streamable endpoint)
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
---- tcp_reply eval: \&::mock_reply
+--- tcp_reply eval: \&::openai_tcp_reply
 --- request eval
 "POST /v1/embeddings\n{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious and the waiter...\",\"stream\":true}"
 --- more_headers
@@ -883,7 +513,7 @@ X-Request-Id: usage-t16
 --- tcp_reply eval
 # The role chunk and "Hello", then the connection closes without the last chunk.
 my @ev = $::StreamWithUsage =~ /(.*?\n\n)/gs;
-::sse_reply(join('', @ev[0, 1]), cuts => [length $ev[0]], cut => 1)
+::chunked_reply(join('', @ev[0, 1]), cuts => [length $ev[0]], cut => 1)
 --- tcp_reply_delay: 20ms
 --- request
 POST /v1/chat/completions
@@ -1219,7 +849,7 @@ X-Request-Id: usage-p1
 --- tcp_listen: 22986
 --- tcp_reply eval
 my @ev = $::StreamWithUsage =~ /(.*?\n\n)/gs;
-::sse_reply(join('', @ev[0, 1]), cuts => [length $ev[0]], cut => 1)
+::chunked_reply(join('', @ev[0, 1]), cuts => [length $ev[0]], cut => 1)
 --- tcp_reply_delay: 20ms
 --- request
 POST /v1/chat/completions
@@ -1341,177 +971,3 @@ X-Request-Id: usage-p7b
        cost => 34690, charged => 1)]
 --- log_cost eval
 ['', '0.03469']
-
-
-
-=== TEST 40: aigw_usage_log redis needs aigw_redis
---- http_config
-    aigw_usage_log redis;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-"aigw_usage_log redis" needs "aigw_redis"
-
-
-
-=== TEST 41: aigw_usage_log: an unknown target
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log file;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_usage_log" target "file": "redis" or "off"
-
-
-
-=== TEST 42: aigw_usage_log: an unknown parameter
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log redis maxlen=10 size=5;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_usage_log" parameter "size=5"
-
-
-
-=== TEST 43: aigw_usage_log: queue=0
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log redis queue=0;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_usage_log" value "queue=0"
-
-
-
-=== TEST 44: aigw_usage_log: maxlen not a number
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log redis maxlen=1e6;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_usage_log" value "maxlen=1e6"
-
-
-
-=== TEST 45: aigw_usage_log off takes no parameters
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log off maxlen=5;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-"aigw_usage_log off" takes no parameters
-
-
-
-=== TEST 46: aigw_usage_log twice
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    aigw_usage_log redis;
-    aigw_usage_log off;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-"aigw_usage_log" directive is duplicate
-
-
-
-=== TEST 47: aigw_usage_log is an http-level directive only
---- http_config
-    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
---- config
-    aigw_usage_log off;
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-"aigw_usage_log" directive is not allowed here
-
-
-
-=== TEST 48: aigw_price: more than 6 decimals (below a micro-dollar) is refused
---- http_config
-    aigw_price o1 input=1.0000001 output=2;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_price" for "o1": invalid input "1.0000001"
-
-
-
-=== TEST 49: aigw_price: a signed price is refused
---- http_config
-    aigw_price o1 input=-1 output=2;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_price" for "o1": invalid input "-1"
-
-
-
-=== TEST 50: aigw_price: output= missing
---- http_config
-    aigw_price o1 input=2.5 cached_input=1.25;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_price" for "o1": needs input and output (or request)
-
-
-
-=== TEST 51: aigw_price: the same model twice
---- http_config
-    aigw_price o1 input=15 output=60;
-    aigw_price o1 input=1 output=2;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_price": duplicate price for model "o1"
-
-
-
-=== TEST 52: aigw_price: an unknown parameter
---- http_config
-    aigw_price o1 input=15 output=60 discount=5;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid "aigw_price" for "o1": unknown field "discount"
-
-
-
-=== TEST 53: aigw_price is an http-level directive only
---- config
-    aigw_price o1 input=15 output=60;
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-"aigw_price" directive is not allowed here
-
-
-
-=== TEST 54: aigw_price_missing: deny or free
---- http_config
-    aigw_price o1 input=15 output=60;
-    aigw_price_missing allow;
---- config
-    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
---- must_die
---- error_log
-invalid value "allow"

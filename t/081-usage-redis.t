@@ -21,13 +21,11 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW 'plain', 'redis';
-use Test::AIGW::Socket ();
+use Test::AIGW::Mock::OpenAI qw(chat_chunk unasked);
 
-use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 use File::Spec;
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Socket qw(IPPROTO_TCP TCP_NODELAY);
 use Time::HiRes qw(sleep time);
 
@@ -35,54 +33,11 @@ my ($GwPort, $MockPort, $SplitPort, $ClosedPort) = (22990, 22991, 22992, 22993);
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
 
-my $Owner = $$;
 my $SplitPid;
 
-my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};   # Test::AIGW's private Redis
+my $RedisPort = redis_port();   # Test::AIGW's private Redis
 
-# ---- Redis ----
-
-sub redis_up { return eval { redis_q('PING') eq 'PONG' } ? 1 : 0 }
-
-sub stop_split_mock {
-    return unless $SplitPid;
-    kill 'TERM', $SplitPid;
-    for (1 .. 100) {
-        last if waitpid($SplitPid, WNOHANG) == $SplitPid;
-        sleep 0.02;
-    }
-    kill 'KILL', $SplitPid;
-    waitpid($SplitPid, 0);
-    undef $SplitPid;
-}
-
-END {
-    if ($$ == $Owner) {
-        local $?;
-        aigw_nginx_stop();
-        stop_split_mock();
-    }
-}
-
-# The stream's records, as hashes (field order kept in _order), deleting the stream.
-sub take_records {
-    my $entries = redis_q('XRANGE', 'aigw:usage', '-', '+') || [];
-    redis_q('DEL', 'aigw:usage');
-    my @out;
-    for my $e (@$entries) {
-        my @pairs = @{ $e->[1] };
-        my %r = (_id => $e->[0]);
-        while (my ($k, $v) = splice @pairs, 0, 2) { $r{$k} = $v; push @{ $r{_order} }, $k }
-        push @out, \%r;
-    }
-    return @out;
-}
-
-sub redis_stat {
-    my ($section, $re) = @_;
-    my $info = redis_q('INFO', $section);
-    return $info =~ $re ? $1 : undef;
-}
+END { local $?; tcp_server_stop($SplitPid) }
 
 # The record's fields, in order.
 my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel status
@@ -93,23 +48,19 @@ my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstre
 
 sub chunk {
     my ($delta, $finish) = @_;
-    return '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
-         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
-         . qq("delta":$delta,"logprobs":null,"finish_reason":$finish}],"usage":null});
+    return chat_chunk(id => 'chatcmpl-AIGWsplit0001', created => 1733000010, model => 'gpt-4o-2024-08-06',
+                      delta => $delta, finish => $finish);
 }
-my $UsageChunk = '{"id":"chatcmpl-AIGWsplit0001","object":"chat.completion.chunk","created":1733000010,'
-    . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":[],'
-    . '"usage":{"prompt_tokens":31,"completion_tokens":9,"total_tokens":40,'
-    . '"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},'
-    . '"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,'
-    . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}';
+my $UsageChunk = chat_chunk(id => 'chatcmpl-AIGWsplit0001', created => 1733000010, model => 'gpt-4o-2024-08-06',
+    usage => '{"prompt_tokens":31,"completion_tokens":9,"total_tokens":40,'
+           . '"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0},'
+           . '"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,'
+           . '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}');
 # Multi-byte UTF-8 in the content: splits fall inside characters too.
 my @Deltas = ('{"role":"assistant","content":"","refusal":null}',
               qq({"content":"Gr\xc3\xbc\xc3\x9fe"}), qq({"content":", \xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x91\x8b"}),
               '{"content":"! Bye."}');
 my $Body = join '', map { "data: $_\n\n" } (map { chunk($_, 'null') } @Deltas), chunk('{}', '"stop"');
-# The chunks as OpenAI sends them without include_usage: no "usage":null in each.
-sub unasked { (my $s = $_[0]) =~ s/,"usage":null\}/}/g; return $s }
 # usage: OpenAI with include_usage; nousage: a server that ignores include_usage (no usage
 # member at all).
 my %Ref = (usage   => $Body . "data: $UsageChunk\n\ndata: [DONE]\n\n",
@@ -120,27 +71,10 @@ my $Stripped = unasked($Body) . "data: [DONE]\n\n";
 
 # ---- the split mock ----
 
-sub read_request {
-    my ($sock) = @_;
-    my $sel = IO::Select->new($sock);
-    my $buf = '';
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        if ((my $end = index($buf, "\r\n\r\n")) >= 0) {
-            my ($len) = substr($buf, 0, $end) =~ /^Content-Length:\s*(\d+)/mi;
-            return $buf if length($buf) >= $end + 4 + ($len || 0);
-        }
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread $sock, $buf, 65536, length $buf;
-        last unless $n;
-    }
-    return $buf;
-}
-
 sub serve_split {
     my ($sock) = @_;
     setsockopt($sock, IPPROTO_TCP, TCP_NODELAY, 1);
-    my $req = read_request($sock);
+    my $req = read_http_request($sock);
     my ($k) = $req =~ /^X-Split:\s*(\d+)/mi;
     my ($variant) = $req =~ /^X-Variant:\s*(\w+)/mi;
     my $body = $Ref{ $variant // 'usage' } // $Ref{usage};
@@ -159,64 +93,19 @@ sub serve_split {
     return;
 }
 
-sub start_split_mock {
-    return tcp_server_fork($SplitPort, \&serve_split);
-}
-
 # ---- HTTP ----
 
 sub request_text {
     my (%o) = @_;
-    my $body = $o{body} // '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Say hello"}]}';
-    return "POST " . ($o{path} // '/fast/v1/chat/completions') . " HTTP/1.1\r\nHost: localhost\r\n"
-         . "Connection: close\r\nContent-Type: application/json\r\n"
-         . join('', map { "$_: $o{headers}{$_}\r\n" } sort keys %{ $o{headers} || {} })
-         . "Content-Length: " . length($body) . "\r\n\r\n$body";
+    return http_request_text(path => $o{path} // '/fast/v1/chat/completions', headers => $o{headers},
+        body => $o{body} // '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Say hello"}]}');
 }
 
-# (status, de-chunked body) of a whole response.
-sub parse_response {
-    my ($resp) = @_;
-    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
-    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
-    $rest //= '';
-    if (($head // '') =~ /^Transfer-Encoding:\s*chunked/mi) {
-        $rest = http_dechunk($rest);
-    }
-    return ($status // 0, $rest);
-}
-
-# Sends the requests (texts), $concurrency at a time; returns their responses, in order.
+# Sends the requests (texts) to the gateway, $concurrency at a time; returns their responses,
+# in order.
 sub run_requests {
     my ($concurrency, @reqs) = @_;
-    my @resp = ('') x @reqs;
-    my (%inflight, $next, $done);
-    my $sel = IO::Select->new;
-    ($next, $done) = (0, 0);
-    my $deadline = time + 60;
-    while ($done < @reqs && time < $deadline) {
-        while ($next < @reqs && keys %inflight < $concurrency) {
-            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp',
-                                          Timeout => 5);
-            if (!$s) { $resp[$next++] = "connect failed: $!"; $done++; next }
-            syswrite $s, $reqs[$next];
-            $s->blocking(0);
-            $inflight{ fileno $s } = { sock => $s, i => $next++ };
-            $sel->add($s);
-        }
-        for my $s ($sel->can_read(1)) {
-            my $st = $inflight{ fileno $s };
-            my $n = sysread($s, my $chunk, 65536);
-            next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR);
-            if ($n) { $resp[ $st->{i} ] .= $chunk; next }
-            $sel->remove($s);
-            delete $inflight{ fileno $s };
-            close $s;
-            $done++;
-        }
-    }
-    close $_->{sock} for values %inflight;
-    return @resp;
+    return http_run([map { [$GwPort, $_] } @reqs], concurrency => $concurrency);
 }
 
 # ---- NGINX ----
@@ -229,12 +118,7 @@ sub gateway_conf {
     my (%o) = @_;
     my $usage = $o{usage} ? "aigw_usage_log $o{usage};" : '';
     my $timeout = $o{timeout} // '200ms';
-    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
-    my $master = $o{master} ? "master_process on;\nworker_processes 1;\n" . ($> == 0 ? "user root;\n" : '') : '';
     return <<"_EOC_";
-$master
-http {
-$preamble
     aigw_redis 127.0.0.1:$RedisPort timeout=$timeout;
     aigw_keys off;
     $usage
@@ -307,29 +191,16 @@ $preamble
             echo;
         }
     }
-}
 _EOC_
 }
 
-my $LogPos = 0;
-sub new_log {
-    my $text = slurp($ErrorLog);
-    $LogPos = 0 if length $text < $LogPos;
-    my $new = substr($text, $LogPos);
-    $LogPos = length $text;
-    return $new;
-}
-
+# NGINX with this file's configuration (a master and one worker with `master`), once its worker
+# is connected to Redis.
 sub start_gateway {
     my (%o) = @_;
-    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info');
-    $LogPos = 0;
-    # The worker's Redis connection is up once it is named in CLIENT LIST.
-    my $deadline = time + 5;
-    sleep 0.02 until time > $deadline || redis_q('CLIENT', 'LIST') =~ /\bname=aigw\b/;
+    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info', workers => $o{master} ? 1 : 0,
+                     wait_redis => 1);
 }
-
-sub stop_gateway { return aigw_nginx_stop_clean($_[0]) }
 
 # At most the first ten of a list, for diagnostics.
 sub first10 { return @_[0 .. ($#_ < 9 ? $#_ : 9)] }
@@ -348,7 +219,7 @@ sub record_diff {
 
 # ===========================================================================
 
-$SplitPid = start_split_mock();
+$SplitPid = tcp_server_fork($SplitPort, \&serve_split);
 
 # ---- a. a stream split at every byte: the same record and the same client bytes for every k ----
 {
@@ -392,7 +263,8 @@ $SplitPid = start_split_mock();
         my $took = time - $t0;
         my (@bad_status, @bad_bytes);
         for my $i (0 .. $#ks) {
-            my ($status, $got) = parse_response($resp[$i]);
+            my $r = http_parse($resp[$i]);
+            my ($status, $got) = @$r{qw(status body)};
             push @bad_status, "k=$ks[$i]: $status" if $status != 200;
             push @bad_bytes, $ks[$i] if $got ne $want_bytes;
         }
@@ -403,7 +275,7 @@ $SplitPid = start_split_mock();
 
         is(usage_wait_xlen(scalar @ks, 10), scalar @ks, "$what/$name: one record per request");
         my %by_id;
-        push @{ $by_id{ $_->{request_id} } }, $_ for take_records();
+        push @{ $by_id{ $_->{request_id} } }, $_ for usage_take();
         my (@missing, @dup, @differ);
         for my $k (@ks) {
             my $recs = $by_id{"$name-$k"};
@@ -419,10 +291,10 @@ $SplitPid = start_split_mock();
         is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
             or diag(join "\n", first10(@differ));
     }
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     my @errors = grep { /\[error\]/ } split /^/m, $log;
     is(scalar @errors, 0, "$what: no [error] in error.log") or diag(first10(@errors));
-    stop_gateway($what);
+    aigw_nginx_stop_clean($what);
 }
 
 # ---- b. a client that leaves mid-stream ----
@@ -444,7 +316,7 @@ $SplitPid = start_split_mock();
     close $s;
 
     is(usage_wait_xlen(1, 5), 1, "$what: one record");
-    my ($r) = take_records();
+    my ($r) = usage_take();
     my @d = record_diff($r // {}, {
         request_id => 'leaver-1', status => 'client_closed', stream => 1, error_code => '',
         # What the client was sent: "Hello" (estimated 2), and the prompt (estimated 10).
@@ -457,8 +329,8 @@ $SplitPid = start_split_mock();
     my $latency = $r->{latency_ms} // 0;
     cmp_ok($latency, '<', 3000, "$what: latency_ms ends when the client left, not at the upstream's end ($latency ms)");
     sleep 1.2;   # the upstream's second event would have come by now
-    is(scalar(take_records()), 0, "$what: no second record");
-    my $log = stop_gateway($what);
+    is(scalar(usage_take()), 0, "$what: no second record");
+    my $log = aigw_nginx_stop_clean($what);
     unlike($log, qr/\[error\]/, "$what: no [error] in error.log") or diag($log);
 }
 
@@ -473,13 +345,13 @@ $SplitPid = start_split_mock();
     sleep 0.2;
     close $s;
     is(usage_wait_xlen(1, 5), 1, "$what: one record");
-    my ($r) = take_records();
+    my ($r) = usage_take();
     my @d = record_diff($r // {}, {
         request_id => 'leaver-2', status => 'client_closed', http_status => 499, stream => 1, prompt_tokens => 0,
         completion_tokens => 0, total_tokens => 0, estimated => 0, cost => 0, charged => 0, ttft_ms => '',
         attempts => 1 });
     is(scalar @d, 0, "$what: status client_closed (499), no tokens, cost 0, not charged") or diag(join "\n", @d);
-    my $log = stop_gateway($what);
+    my $log = aigw_nginx_stop_clean($what);
     unlike($log, qr/\[error\]/, "$what: no [error] in error.log") or diag($log);
 }
 
@@ -491,7 +363,7 @@ $SplitPid = start_split_mock();
     redis_server_down();
     my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "down-$_" },
                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 50);
-    my @codes = map { (parse_response($_))[0] } @resp;
+    my @codes = map { http_parse($_)->{status} } @resp;
     is(scalar(grep { $_ != 200 } @codes), 0, "$what: all 50 requests answered 200 while Redis is down");
     sleep 0.5;
     redis_server_up();
@@ -500,7 +372,7 @@ $SplitPid = start_split_mock();
     my $took = time - $t_back;
     is($len, 50, "$what: Redis back: all 50 records arrive" . sprintf(' (%.1fs)', $took));
     sleep 1.2;   # a retry after the answer must not add duplicates
-    my @recs = take_records();
+    my @recs = usage_take();
     is(scalar @recs, 50, "$what: exactly 50 records, no duplicate");
     is_deeply([sort map { $_->{request_id} } @recs], [sort map { "down-$_" } 1 .. 50],
               "$what: one record for each request");
@@ -509,7 +381,7 @@ $SplitPid = start_split_mock();
     my @d = map { record_diff($_, { status => 'ok', prompt_tokens => 9, completion_tokens => 3,
                                     total_tokens => 12, cost => 53, charged => 1, estimated => 0 }) } @recs;
     is(scalar @d, 0, "$what: the records are whole") or diag(join "\n", first10(@d));
-    my $log = stop_gateway($what);
+    my $log = aigw_nginx_stop_clean($what);
     like($log, qr/\[error\] [^\n]*aigw: redis 127\.0\.0\.1:$RedisPort \(aigw connection\) (?:connection lost|connect failed)/,
          "$what: the outage is logged");
     unlike($log, qr/usage record queue full|usage records redis did not take/, "$what: nothing lost, nothing left");
@@ -521,11 +393,11 @@ $SplitPid = start_split_mock();
     start_gateway(usage => 'redis queue=5');
     redis_q('DEL', 'aigw:usage');
     redis_server_down();
-    new_log();
+    tail_new($ErrorLog);
     my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "q-$_" },
                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. 20);
-    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0, "$what: all 20 requests answered 200");
-    my $log = new_log();
+    is(scalar(grep { http_parse($_)->{status} != 200 } @resp), 0, "$what: all 20 requests answered 200");
+    my $log = tail_new($ErrorLog);
     my @full = $log =~ /\[error\] [^\n]*aigw: usage record queue full \((\d+) records waiting for redis\): (\d+) records lost, (\d+) in total/g;
     is_deeply([@full[0 .. 2]], [5, 1, 1], "$what: the first lost record is logged at once: "
               . "\"queue full (5 records waiting for redis): 1 records lost, 1 in total\"")
@@ -533,10 +405,10 @@ $SplitPid = start_split_mock();
     redis_server_up();
     is(usage_wait_xlen(5, 15), 5, "$what: Redis back: the 5 queued records arrive");
     sleep 1.2;
-    my @recs = take_records();
+    my @recs = usage_take();
     is_deeply([map { $_->{request_id} } @recs], [map { "q-$_" } 1 .. 5],
               "$what: exactly 5 records, the first 5 requests'");
-    $log = stop_gateway($what);
+    $log = aigw_nginx_stop_clean($what);
     # Once Redis took what was queued: the losses not yet logged, and the total.
     like($log, qr/\[error\] [^\n]*aigw: 14 usage records were lost to a full queue, 15 in total/,
          "$what: Redis back and the queue empty: \"14 usage records were lost to a full queue, 15 in total\"")
@@ -561,13 +433,13 @@ $SplitPid = start_split_mock();
     my @resp = run_requests(20, map { request_text(headers => { 'X-Request-Id' => "load-$_" },
                                                    body => '{"model":"gpt-4o","messages":[]}') } 1 .. 500);
     my $took = time - $t0;
-    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0,
+    is(scalar(grep { http_parse($_)->{status} != 200 } @resp), 0,
        "$what: 500 requests, 20 at a time, all 200" . sprintf(' (%.1fs)', $took));
     sleep 0.3;
     is(usage_wait_xlen(500, 10), 500, "$what: 500 records");
     my $reads = redis_stat('stats', qr/^total_reads_processed:(\d+)/m);
     my $xadd = redis_stat('commandstats', qr/^cmdstat_xadd:calls=(\d+)/m);
-    my @recs = take_records();
+    my @recs = usage_take();
     my %ids = map { $_->{request_id} => 1 } @recs;
     is(scalar keys %ids, 500, "$what: 500 distinct request ids");
     is($xadd, 500, "$what: INFO commandstats: 500 XADD calls");
@@ -580,7 +452,7 @@ $SplitPid = start_split_mock();
     } else {
         SKIP: { skip 'this Redis has no total_reads_processed', 1 }
     }
-    my $log = stop_gateway($what);
+    my $log = aigw_nginx_stop_clean($what);
     unlike($log, qr/\[error\]/, "$what: no [error]") or diag(substr($log, 0, 2000));
 }
 
@@ -591,7 +463,7 @@ $SplitPid = start_split_mock();
     redis_q('DEL', 'aigw:usage');
     my @resp = run_requests(10, map { request_text(headers => { 'X-Request-Id' => "trim-$_" },
                                                    body => '{"model":"gpt-4o","messages":[]}') } 1 .. 300);
-    is(scalar(grep { (parse_response($_))[0] != 200 } @resp), 0, "$what: 300 requests, all 200");
+    is(scalar(grep { http_parse($_)->{status} != 200 } @resp), 0, "$what: 300 requests, all 200");
     my $deadline = time + 10;
     my %xi;
     while (time < $deadline) {
@@ -607,7 +479,7 @@ $SplitPid = start_split_mock();
     my %lr = @{ $last->[0][1] };
     like($lr{request_id}, qr/^trim-\d+$/, "$what: the newest entries are kept");
     redis_q('DEL', 'aigw:usage');
-    my $log = stop_gateway($what);
+    my $log = aigw_nginx_stop_clean($what);
     unlike($log, qr/\[error\]/, "$what: no [error]") or diag(substr($log, 0, 2000));
 }
 
@@ -619,14 +491,14 @@ sub served {
     my ($prefix, $n) = @_;
     my @resp = run_requests(1, map { request_text(headers => { 'X-Request-Id' => "$prefix-$_" },
                                                   body => '{"model":"gpt-4o","messages":[]}') } 1 .. $n);
-    return scalar grep { (parse_response($_))[0] == 200 } @resp;
+    return scalar grep { http_parse($_)->{status} == 200 } @resp;
 }
 
 {
     my $what = 'refused';
     start_gateway();
     redis_q('SET', 'aigw:usage', 'not a stream');
-    new_log();
+    tail_new($ErrorLog);
     is(served('refused', 10), 10, "$what: requests are served (200)");
     sleep 0.3;   # the 10 XADDs are answered (refused) within a batch or two
     is(redis_q('GET', 'aigw:usage'), 'not a stream', "$what: the key is left alone");
@@ -635,15 +507,15 @@ sub served {
     is(served('refused-after', 1), 1, "$what: a request after the key is gone is served");
     is(usage_wait_xlen(1, 5), 1, "$what: once the key is a stream again, records arrive");
     sleep 0.2;
-    is_deeply([map { $_->{request_id} } take_records()], ['refused-after-1'],
+    is_deeply([map { $_->{request_id} } usage_take()], ['refused-after-1'],
               "$what: refused records are dropped, not sent again");
-    my $log = new_log();
+    my $log = tail_new($ErrorLog);
     my @lines = grep { /redis refused/ } split /^/m, $log;
     like($lines[0] // '', qr/\[error\] [^\n]*aigw: redis refused a usage record, which is dropped \(1 so far\): WRONGTYPE/,
          "$what: the refusal is logged with Redis's error");
     is(scalar @lines, 1, "$what: 10 refused records, one line (at most one per 10 s)")
         or diag(join '', @lines);
-    stop_gateway($what);
+    aigw_nginx_stop_clean($what);
 }
 
 {
@@ -651,27 +523,27 @@ sub served {
     my $what = 'refused for now';
     start_gateway();
     redis_q('DEL', 'aigw:usage');
-    new_log();
+    tail_new($ErrorLog);
     redis_q('CONFIG', 'SET', 'maxmemory', '1');
     is(served('oom', 3), 3, "$what: requests are served (200) while Redis is out of memory");
     my $deadline = time + 3;
     my $log = '';
     while (time < $deadline) {
-        $log .= new_log();
+        $log .= tail_new($ErrorLog);
         last if $log =~ /redis refused/;
         sleep 0.05;
     }
     like($log, qr/\[error\] [^\n]*aigw: redis refused usage records for now, kept to send again: OOM/,
          "$what: Redis out of memory: the refusal is logged, the records kept");
     sleep 1.3;   # the gateway tries again after 1 s: refused again, not logged again
-    $log .= new_log();
+    $log .= tail_new($ErrorLog);
     my $n = () = $log =~ /redis refused/g;
     is($n, 1, "$what: tried again and refused again, still one line (at most one per 10 s)") or diag($log);
     is(redis_q('EXISTS', 'aigw:usage'), 0, "$what: nothing in the stream while Redis refuses");
     redis_q('CONFIG', 'SET', 'maxmemory', '0');
     is(usage_wait_xlen(3, 3), 3, "$what: Redis has memory again: the 3 records arrive");
     sleep 0.2;
-    is_deeply([map { $_->{request_id} } take_records()], [map { "oom-$_" } 1 .. 3],
+    is_deeply([map { $_->{request_id} } usage_take()], [map { "oom-$_" } 1 .. 3],
               "$what: each once, in order");
 
     # A replica (after a failover) refuses writes with READONLY until it is promoted.
@@ -682,10 +554,10 @@ sub served {
     redis_q('REPLICAOF', 'NO', 'ONE');
     is(usage_wait_xlen(2, 3), 2, "$what: Redis writable again: the 2 records arrive");
     sleep 0.2;
-    is_deeply([map { $_->{request_id} } take_records()], ['ro-1', 'ro-2'], "$what: each once, in order");
-    $log .= new_log();
+    is_deeply([map { $_->{request_id} } usage_take()], ['ro-1', 'ro-2'], "$what: each once, in order");
+    $log .= tail_new($ErrorLog);
     unlike($log, qr/dropped/, "$what: no record dropped");
-    stop_gateway($what);
+    aigw_nginx_stop_clean($what);
 }
 
 # ---- h. a worker shutting down (QUIT): a queued record is still sent; with Redis away the worker
@@ -715,9 +587,9 @@ sub quit_gateway {
                                  body => '{"model":"gpt-4o","messages":[]}'));
     my $took = quit_gateway();
     ok($took < 3, "$what: NGINX exits promptly with Redis up" . sprintf(' (%.1fs)', $took));
-    is_deeply([map { $_->{request_id} } take_records()], ['quit-1'],
+    is_deeply([map { $_->{request_id} } usage_take()], ['quit-1'],
               "$what: the record unanswered when QUIT came is delivered before the worker exits");
-    my $log = stop_gateway($what);
+    my $log = aigw_nginx_stop_clean($what);
     unlike($log, qr/did not take|\[error\]/, "$what: nothing left behind") or diag($log);
 
     $what = 'quit, redis down';
@@ -728,7 +600,7 @@ sub quit_gateway {
     $took = quit_gateway();
     ok($took >= 4 && $took < 9, "$what: the worker keeps trying for its 5 s grace, then exits"
        . sprintf(' (%.1fs)', $took));
-    $log = stop_gateway($what);
+    $log = aigw_nginx_stop_clean($what);
     like($log, qr/\[error\] [^\n]*aigw: worker exits with 3 usage records redis did not take/,
          "$what: the records it could not send are counted in error.log");
     redis_server_up();
@@ -743,8 +615,8 @@ sub quit_gateway {
     run_requests(1, request_text(headers => { 'X-Request-Id' => 'slow-quit-1' },
                                  body => '{"model":"gpt-4o","messages":[]}'));
     $took = quit_gateway();
-    my @got = map { $_->{request_id} } take_records();
-    $log = stop_gateway($what);
+    my @got = map { $_->{request_id} } usage_take();
+    $log = aigw_nginx_stop_clean($what);
     is_deeply(\@got, ['slow-quit-1'], "$what: the record is delivered within the grace"
               . sprintf(' (exit after %.1fs)', $took));
     ok($took < 5, "$what: ... and the worker exits once it is delivered, before the grace ends"
@@ -752,6 +624,7 @@ sub quit_gateway {
     unlike($log, qr/did not take/, "$what: nothing left behind");
 }
 
-stop_split_mock();
+tcp_server_stop($SplitPid);
+undef $SplitPid;
 redis_server_down();
 done_testing();

@@ -5,7 +5,8 @@
 # stream, cut stream, fallback, per-request price, cached tokens) charged once and exactly
 # what its usage record says, group quotas, rpm/tpm with 429, Retry-After and OpenAI's
 # x-ratelimit-* headers, alerts published once, prices from Redis, Redis away (cached: spend
-# settled when it is back; closed: 503), and a worker that exits settling what it spent.
+# settled when it is back; closed: 503), and a worker that exits settling what it spent. What
+# nginx -t says about the billing directives is t/044-config-billing.t.
 #
 #     prove -I t/lib t/082-billing.t
 #
@@ -19,14 +20,14 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW 'redis', 'plain';
-use Test::AIGW::Socket ();
+use Test::AIGW::Mock::OpenAI qw(chat_chunk);
 
 use Digest::SHA qw(sha256_hex);
 use File::Spec;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
-use POSIX qw(WNOHANG);
+use POSIX ();
 use Time::HiRes qw(sleep time);
 
 my ($GwPort, $MockPort, $CutPort) = (22960, 22961, 22962);
@@ -161,10 +162,8 @@ sub settle {
 
 my $Chunk = sub {
     my ($delta, $finish, $usage) = @_;
-    return '{"id":"chatcmpl-AIGWbill0001","object":"chat.completion.chunk","created":1733000020,'
-         . '"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_aigwmock01","choices":['
-         . ($delta ? qq({"index":0,"delta":$delta,"logprobs":null,"finish_reason":$finish}) : '')
-         . '],"usage":' . ($usage // 'null') . '}';
+    return chat_chunk(id => 'chatcmpl-AIGWbill0001', created => 1733000020, model => 'gpt-4o-2024-08-06',
+                      delta => $delta || undef, finish => $finish, usage => $usage);
 };
 my $StreamUsage = '{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,'
                 . '"prompt_tokens_details":{"cached_tokens":0},'
@@ -197,13 +196,8 @@ sub gateway_conf {
     my $billing = $o{billing} // 'aigw_billing on flush=100ms lease=2s;';
     my $reserve = $o{reserve} // '';
     my $ttl = $o{key_ttl} // '100ms';
-    my $master = $o{master} ? "master_process on;\nworker_processes 1;\n" . ($> == 0 ? "user root;\n" : '') : '';
     my $sse = join '', map { "            echo 'data: $_';\n            echo;\n" } @Sse;
-    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
     return <<"_EOC_";
-$master
-http {
-$preamble
     aigw_redis 127.0.0.1:$RedisPort timeout=300ms;
     $fail
     aigw_key_cache zone=keys:1m ttl=$ttl;
@@ -260,19 +254,17 @@ $sse            echo 'data: [DONE]';
             echo;
         }
     }
-}
 _EOC_
 }
 
+# NGINX with this file's configuration (a master and one worker with `master`), once its worker
+# is connected to Redis.
 sub start_gateway {
     my (%o) = @_;
     $o{rpm} //= 0;
-    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info');
-    my $deadline = time + 5;
-    sleep 0.02 until time > $deadline || redis_cmd('CLIENT', 'LIST') =~ /\bname=aigw\b/;
+    aigw_nginx_start(gateway_conf(%o), port => $GwPort, log_level => 'info', workers => $o{master} ? 1 : 0,
+                     wait_redis => 1);
 }
-
-sub stop_gateway { return aigw_nginx_stop_clean($_[0]) }
 
 my $KeyN = 0;
 # A fresh key (its own account) with the given hash fields; returns (raw key, key id).
@@ -281,12 +273,12 @@ sub make_key {
     $KeyN++;
     my $raw = sprintf 'sk-aigw-Bill%036d', $KeyN;
     my $id = sprintf 'key_bill%08d', $KeyN;
-    redis_cmd('HSET', "aigw:key:{" . sha256_hex($raw) . "}", id => $id, status => 'active',
+    redis_cmd('HSET', aigw_key_hash($raw), id => $id, status => 'active',
               models => '*', owner => 'team-billing', group => $f{group} // '', %f{grep { $_ ne 'group' } keys %f});
     return ($raw, $id);
 }
 
-sub key_field { redis_cmd('HGET', 'aigw:key:{' . sha256_hex($_[0]) . '}', $_[1]) // '' }
+sub key_field { redis_cmd('HGET', aigw_key_hash($_[0]), $_[1]) // '' }
 
 sub chat {
     my ($key, $model, %o) = @_;
@@ -322,15 +314,7 @@ sub records_of {
             sleep 0.05;
         }
     }
-    my @lines = split /\n/, redis_cmd('XRANGE', 'aigw:usage', '-', '+');
-    my (@recs, $cur, $k);
-    for my $line (@lines) {
-        if ($line =~ /^\d+-\d+$/) { push @recs, $cur if $cur; $cur = {}; undef $k; next }
-        next unless $cur;
-        if (defined $k) { $cur->{$k} = $line; undef $k } else { $k = $line }
-    }
-    push @recs, $cur if $cur;
-    return grep { ($_->{key_id} // '') eq $id } @recs;
+    return grep { ($_->{key_id} // '') eq $id } usage_records();
 }
 
 sub sum_cost { my $s = 0; $s += $_->{cost} for @_; return $s }
@@ -339,29 +323,17 @@ sub error_code { ($_[0]{content} =~ /"code":"([^"]*)"/)[0] // '' }
 
 # ---- the cut-stream mock: headers and one chunk, then the connection closes ----
 
-my $CutPid = fork // die "fork: $!";
-if (!$CutPid) {
-    $SIG{TERM} = sub { POSIX::_exit(0) };
-    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $CutPort, Listen => 16,
-                                  ReuseAddr => 1) or POSIX::_exit(2);
-    while (my $c = $l->accept) {
-        my $req = '';
-        while ($req !~ /\r\n\r\n/) { sysread($c, $req, 4096, length $req) or last }
-        my ($len) = $req =~ /Content-Length:\s*(\d+)/i;
-        my ($head, $body) = split /\r\n\r\n/, $req, 2;
-        $body //= '';
-        while (length($body) < ($len // 0)) { sysread($c, $body, 4096, length $body) or last }
-        # Chunked, and the connection closes before the last chunk: a cut, not an end.
-        my $part = "data: $Sse[0]\n\n";
-        syswrite($c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                   . "Transfer-Encoding: chunked\r\n\r\n" . sprintf('%x', length $part)
-                   . "\r\n$part\r\n");
-        sleep 0.1;
-        close $c;
-    }
-    POSIX::_exit(0);
-}
-END { if ($$ == $Owner && $CutPid) { kill 'TERM', $CutPid; waitpid($CutPid, 0) } }
+my $CutPid = tcp_server_fork($CutPort, sub {
+    my ($c) = @_;
+    read_http_request($c);
+    # Chunked, and the connection closes before the last chunk: a cut, not an end.
+    my $part = "data: $Sse[0]\n\n";
+    syswrite($c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+               . "Transfer-Encoding: chunked\r\n\r\n" . sprintf('%x', length $part)
+               . "\r\n$part\r\n");
+    sleep 0.1;
+}, backlog => 16);
+END { tcp_server_stop($CutPid) if $$ == $Owner }
 
 start_gateway();
 
@@ -552,7 +524,7 @@ start_gateway();
          'prices: the bad hash is logged');
 }
 
-my $log = stop_gateway('billing');
+my $log = aigw_nginx_stop_clean('billing');
 
 # 7. Redis away, aigw_redis_fail cached: a known key keeps working; its spend is settled once
 #    Redis is back (here an empty Redis, refilled with the key).
@@ -568,7 +540,7 @@ my $log = stop_gateway('billing');
     redis_server_up();
     is(wait_field($k, 'used', 40000), 40000, 'redis back: what was spent meanwhile is settled');
     like(slurp($ErrorLog), qr/\[warn\].*billing settlement failed/, 'redis away: the failed settlements are logged');
-    stop_gateway('redis away (cached)');
+    aigw_nginx_stop_clean('redis away (cached)');
 }
 
 # 8. Redis away, aigw_redis_fail closed: an account not known now gets 503.
@@ -582,7 +554,7 @@ my $log = stop_gateway('billing');
     is($r->{status}, 503, 'closed: 503 once the lease is no longer trusted');
     like($r->{content}, qr/cannot check this key's quota/, 'closed: says why');
     redis_server_up();
-    stop_gateway('redis away (closed)');
+    aigw_nginx_stop_clean('redis away (closed)');
 }
 
 # 9. A worker that exits settles what it spent (the flush interval is longer than the test).
@@ -597,39 +569,9 @@ my $log = stop_gateway('billing');
     is(key_field($k, 'used'), 10000, 'exit: the last spend is not settled yet');
     my $lease = 'aigw:lease:{' . sha256_hex($k) . '}';
     like(join(',', split /\n/, redis_cmd('HKEYS', $lease)), qr/(?:^|,)m:/, 'exit: the worker holds a lease');
-    stop_gateway('exit');
+    aigw_nginx_stop_clean('exit');
     is(key_field($k, 'used'), 20000, 'exit: the exiting worker settled its spend');
     unlike(join(',', split /\n/, redis_cmd('HKEYS', $lease)), qr/(?:^|,)m:/, 'exit: and gave its lease back');
-}
-
-# 10. Configuration errors nginx -t names.
-{
-    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-    my $module = $ENV{TEST_NGINX_AIGW_MODULE};
-    my $dir = "$Tmp/conf-check";
-    mkdir $dir;
-    mkdir "$dir/logs";
-    my @cases = (
-        ['aigw_billing on;', qr/"aigw_billing on" needs "aigw_redis"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on flush=1s lease=2s;",
-         qr/lease=2000ms must be at least four times flush=1000ms/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing maybe;", qr/invalid "aigw_billing" value "maybe"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_billing on every=1s;", qr/invalid "aigw_billing" parameter "every=1s"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 0;", qr/invalid "aigw_quota_alerts" threshold "0"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_quota_alerts 80 101%;", qr/invalid "aigw_quota_alerts" threshold "101%"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_rpm -5;", qr/"aigw_rpm" directive invalid number/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens lots;", qr/invalid "aigw_reserve_tokens" value "lots"/],
-        ["aigw_redis 127.0.0.1:$RedisPort; aigw_reserve_tokens 1024 sometimes;", qr/invalid "aigw_reserve_tokens" parameter "sometimes"/],
-    );
-    for my $c (@cases) {
-        my ($http, $want) = @$c;
-        open my $fh, '>', "$dir/nginx.conf" or die $!;
-        print {$fh} "load_module $module;\nerror_log $dir/logs/error.log;\npid $dir/nginx.pid;\n"
-                  . "events {}\nhttp {\n    $http\n}\n";
-        close $fh;
-        my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
-        like($out, $want, "nginx -t: $http");
-    }
 }
 
 done_testing();

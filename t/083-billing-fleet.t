@@ -30,7 +30,6 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW qw(plain redis);
-use Test::AIGW::Socket ();
 use Test::AIGW::Fleet;
 
 use Errno qw(EAGAIN EINTR EWOULDBLOCK);
@@ -62,18 +61,6 @@ my $ChatBody = '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}';
 # So the reservation (estimate + max_tokens) equals what each request really uses; the test
 # still takes the per-request count from the records rather than from this reasoning.
 my $TpmBody = qq({"model":"gpt-4o","max_tokens":$Completion,"messages":[{"role":"user","content":"hi"}]});
-
-# ---- NGINX ----
-
-my $MockJson = fleet_chat_json($Prompt, $Completion);
-
-sub mock_conf { return fleet_mock_conf($MockPort, $MockJson) }
-
-sub gateway_conf {
-    my ($name, $port) = @_;
-    return fleet_gateway_conf(root => $Root{$name}, port => $port, mock_port => $MockPort,
-                              price => 'gpt-4o request=0.01');
-}
 
 # ---- the window drivers (tests 4 and 5) ----
 
@@ -120,7 +107,7 @@ sub drive {
             $sel->remove($s);
             delete $conn{ fileno $s };
             close $s;
-            my $r = parse_response($c->{buf});
+            my $r = http_parse($c->{buf});
             my $e = ref $r->{json} eq 'HASH' && ref $r->{json}{error} eq 'HASH' ? $r->{json}{error} : {};
             print {$out} $Json->encode({
                 rid => $c->{rid}, t => $c->{t}, port => $c->{port}, status => $r->{status},
@@ -174,9 +161,12 @@ sub reset_ms {
 
 # ===========================================================================
 
-aigw_nginx_start(mock_conf(), servroot => $Root{mock}, port => $MockPort, log_level => 'notice');
-aigw_nginx_start(gateway_conf('A', $PortA), servroot => $Root{A}, port => $PortA, log_level => 'notice');
-aigw_nginx_start(gateway_conf('B', $PortB), servroot => $Root{B}, port => $PortB, log_level => 'notice');
+fleet_mock_start(root => $Root{mock}, port => $MockPort, json => fleet_chat_json($Prompt, $Completion),
+                 log_level => 'notice');
+for my $n (qw(A B)) {
+    fleet_gateway_start(root => $Root{$n}, port => $n eq 'A' ? $PortA : $PortB, mock_port => $MockPort,
+                        price => 'gpt-4o request=0.01', log_level => 'notice');
+}
 {
     # Each worker names its Redis connection once it has one.
     my $deadline = time + 10;
@@ -441,7 +431,7 @@ my %WinRecords = map { $_->{request_id} => $_ } key_records(map { $_->{id} } @Wi
     my @resp = map { one_request($Nodes[ $_ % 2 ], $k, "t6-$_", $ChatBody) } 1 .. $n;
     is(scalar(grep { $_->{status} == 200 } @resp), $n, "$what: $n requests admitted on both nodes");
     # Both masters get QUIT at once, right after the last answer: within a flush interval.
-    kill 'QUIT', map { my $p = Test::AIGW::Socket::slurp("$Root{$_}/logs/nginx.pid"); $p =~ s/\s+//g; $p } qw(A B);
+    kill 'QUIT', map { my $p = slurp("$Root{$_}/logs/nginx.pid"); $p =~ s/\s+//g; $p } qw(A B);
     my $log = '';
     $log .= aigw_nginx_stop(servroot => $Root{$_}) for qw(A B);
     is(redis_q('HGET', $k->{hash}, 'used') // 0, $n * $Cost, "$what: used == $Cost x $n once both have exited");

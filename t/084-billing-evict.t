@@ -49,14 +49,11 @@ END {
     aigw_nginx_stop();
 }
 
-aigw_nginx_start(fleet_mock_conf($MockPort, fleet_chat_json(11, 8)), servroot => $Root{mock},
-                 port => $MockPort, log_level => 'notice');
+fleet_mock_start(root => $Root{mock}, port => $MockPort, json => fleet_chat_json(11, 8), log_level => 'notice');
 for my $n (qw(A B)) {
-    my $port = $n eq 'A' ? $PortA : $PortB;
-    aigw_nginx_start(fleet_gateway_conf(root => $Root{$n}, port => $port, mock_port => $MockPort,
-                                        price => 'gpt-4o input=2.5 output=10',
-                                        billing => 'on flush=100ms lease=400ms'),
-                     servroot => $Root{$n}, port => $port, log_level => 'notice');
+    fleet_gateway_start(root => $Root{$n}, port => $n eq 'A' ? $PortA : $PortB, mock_port => $MockPort,
+                        price => 'gpt-4o input=2.5 output=10', billing => 'on flush=100ms lease=400ms',
+                        log_level => 'notice');
 }
 
 # Sends $per requests to each node at once; returns how many got each status.
@@ -128,7 +125,7 @@ sub check_invariant {
        '... each keeping the client\'s request_id');
     my $used = redis_q('HGET', $k->{hash}, 'used');
     is($used, 50 * $Cost, 'one X-Request-Id: used == 50 x the price');
-    open my $cli, '-|', 'scripts/aigw-keys', '--redis', "127.0.0.1:$Test::AIGW::RedisPort",
+    open my $cli, '-|', 'scripts/aigw-keys', '--redis', "127.0.0.1:" . redis_port(),
         'usage', $k->{id} or die "aigw-keys: $!";
     my %u = map { /^(\w+):\s+(.*)$/ ? ($1, $2) : () } <$cli>;
     close $cli;

@@ -17,31 +17,20 @@ use warnings;
 
 use lib 't/lib';
 use Test::AIGW 'plain', 'redis';
-use Test::AIGW::Socket ();
 
-use Digest::SHA qw(sha256_hex);
 use File::Spec;
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 my ($GwPort, $MockPort, $ProxyPort) = (22850, 22851, 22852);
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
-my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
-my $Owner = $$;
-
-END {
-    if ($$ == $Owner) {
-        local $?;
-        aigw_nginx_stop();
-    }
-}
+my $RedisPort = redis_port();
 
 # A key allowed only gpt-4o-mini.
 my $MiniKey = 'sk-aigw-HostileMiniOnly000000000000000000000000000MIN1';
 {
-    my $hash = 'aigw:key:{' . sha256_hex($MiniKey) . '}';
+    my $hash = aigw_key_hash($MiniKey);
     redis_q('DEL', $hash);
     redis_q('HSET', $hash, id => 'key_miniAAAAAAAAAAAA', name => 'hostile', owner => 'mallory@example.com',
             group => '', status => 'active', expires_at => 0, models => 'gpt-4o-mini', ip_allow => '',
@@ -55,10 +44,7 @@ sub gateway_conf {
     my $keys = $o{keys} ? '' : 'aigw_keys off;';
     my $timeout = $o{timeout} // '1s';
     my $redis = $o{redis_port} // $RedisPort;
-    my $preamble = Test::AIGW::Socket::http_preamble($ServRoot, '');
     return <<"_EOC_";
-http {
-$preamble
     aigw_redis 127.0.0.1:$redis timeout=$timeout;
     $keys
     aigw_billing off;   # spend is another file's topic; here it would outlive a quick stop
@@ -90,64 +76,23 @@ $preamble
             echo '$JsonChat';
         }
     }
-}
 _EOC_
 }
 
 # One request on its own connection: (status, body, response head).
 sub http_post {
     my (%o) = @_;
-    my $body = $o{body};
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp', Timeout => 5)
-        or die "connect: $!";
-    binmode $s;
-    my $req = "POST " . ($o{path} // '/v1/chat/completions') . " HTTP/1.1\r\nHost: localhost\r\n"
-            . "Connection: close\r\nContent-Type: application/json\r\n"
-            . join('', map { "$_: $o{headers}{$_}\r\n" } sort keys %{ $o{headers} || {} })
-            . "Content-Length: " . length($body) . "\r\n\r\n" . $body;
-    my $off = 0;
-    while ($off < length $req) {
-        my $n = syswrite($s, $req, 1 << 20, $off);
-        last unless defined $n;
-        $off += $n;
-    }
-    my ($resp, $sel) = ('', IO::Select->new($s));
-    my $deadline = time + 10;
-    while (time < $deadline) {
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread($s, $resp, 65536, length $resp);
-        last unless $n;
-    }
-    close $s;
-    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
-    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
-    $rest = http_dechunk($rest // '') if ($head // '') =~ /^Transfer-Encoding:\s*chunked/mi;
-    return ($status // 0, $rest // '', $head // '');
-}
-
-# The stream's records, as hashes, deleting the stream.
-sub take_records {
-    my $entries = redis_q('XRANGE', 'aigw:usage', '-', '+') || [];
-    redis_q('DEL', 'aigw:usage');
-    return map { +{ @{ $_->[1] } } } @$entries;
+    my $r = http_request($GwPort, path => $o{path} // '/v1/chat/completions', headers => $o{headers},
+                         body => $o{body});
+    return ($r->{status}, $r->{body}, $r->{head});
 }
 
 sub start_gateway {
-    aigw_nginx_start(gateway_conf(@_), port => $GwPort, log_level => 'info');
-    my $deadline = time + 5;
-    sleep 0.02 until time > $deadline || redis_q('CLIENT', 'LIST') =~ /\bname=aigw\b/;
+    aigw_nginx_start(gateway_conf(@_), port => $GwPort, log_level => 'info', wait_redis => 1);
 }
 
-my %Pos;
-# What a log file got since the last call for it.
-sub new_in {
-    my ($name) = @_;
-    my $text = Test::AIGW::Socket::slurp("$ServRoot/logs/$name");
-    $Pos{$name} = 0 if length $text < ($Pos{$name} // 0);
-    my $new = substr($text, $Pos{$name} // 0);
-    $Pos{$name} = length $text;
-    return $new;
-}
+# What a log file of the gateway got since the last call for it.
+sub new_in { return tail_new("$ServRoot/logs/$_[0]") }
 
 # Stops NGINX; error.log must have no line of level error or worse, and no crash. Levels are
 # matched where NGINX writes them, so a client value quoted inside a line cannot trip this.
@@ -193,7 +138,7 @@ sub error_json {
         or diag($log);
     is(new_in('mock.log'), '', "$what: the upstream is not called");
     is(usage_wait_xlen(1, 5), 1, "$what: the request's record is written");
-    my ($r) = take_records();
+    my ($r) = usage_take();
     is($r->{model}, $forged, "$what: the record keeps the model as sent (RESP is binary-safe)");
     stop_clean($what);
 }
@@ -218,11 +163,11 @@ sub error_json {
 
     my $shown = '\n[alert] ' . ('m' x 247) . "...($size bytes)";
     is(usage_wait_xlen(1, 5), 1, "$what: one usage record");
-    my ($r) = take_records();
+    my ($r) = usage_take();
     is($r->{model}, $shown, "$what: the record's model is the first 256 bytes, escaped, and the length");
     is($r->{http_status}, 400, "$what: the record says 400");
     my $rec_size = 0;
-    $rec_size += length($_) for %$r;
+    $rec_size += length($_) for map { ($_, $r->{$_}) } grep { !/^_/ } keys %$r;
     cmp_ok($rec_size, '<', 2048, "$what: the record is small ($rec_size bytes)");
 
     my $access = new_in('hostile.log');
@@ -338,10 +283,9 @@ sub start_late_proxy {
     is($status, 200, "$what: the request is served");
     # Time for 5 sends at the gateway's pace (one a second after a failure).
     sleep 6;
-    kill 'TERM', $proxy;
-    waitpid($proxy, 0);
+    tcp_server_stop($proxy);
     sleep 0.5;
-    my @copies = grep { $_->{request_id} eq 'unanswered-1' } take_records();
+    my @copies = grep { $_->{request_id} eq 'unanswered-1' } usage_take();
     my ($xadd) = redis_q('INFO', 'commandstats') =~ /^cmdstat_xadd:calls=(\d+)/m;
     $xadd //= 0;
     cmp_ok(scalar @copies, '>=', 1, "$what: Redis took the record");

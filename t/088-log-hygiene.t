@@ -13,16 +13,13 @@ use warnings;
 use lib 't/lib';
 use Test::AIGW 'redis', 'plain';
 
-use Digest::SHA qw(sha256_hex);
 use File::Spec;
-use IO::Select;
-use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 
 my ($GwPort, $MockPort, $DownPort) = (22980, 22981, 22982);
 my $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
 my $ErrorLog = "$ServRoot/logs/error.log";
-my $RedisPort = $ENV{TEST_NGINX_REDIS_PORT};
+my $RedisPort = redis_port();
 
 # The level the production example logs at: the one these tests hold to.
 my ($ProductionLevel) = slurp('conf.d/production.conf.example') =~ /^error_log\s+\S+\s+(\w+);/m;
@@ -32,17 +29,13 @@ ok($ProductionLevel, "the production example sets an error_log level ($Productio
 # A valid key (in Redis) and a well-formed unknown one; all contain "Hygiene".
 my $Valid   = 'sk-aigw-HygieneValid00000000000000000000000000000000VAL1';
 my $Unknown = 'sk-aigw-HygieneUnknown000000000000000000000000000000UNK1';
-redis_cmd('HSET', 'aigw:key:{' . sha256_hex($Valid) . '}', id => 'key_hygieneAAAAAAAAA',
+redis_cmd('HSET', aigw_key_hash($Valid), id => 'key_hygieneAAAAAAAAA',
           status => 'active', models => '*', last4 => 'VAL1');
-redis_cmd('DEL', 'aigw:key:{' . sha256_hex($Unknown) . '}');
+redis_cmd('DEL', aigw_key_hash($Unknown));
 
 sub gateway_conf {
     return <<"_EOC_";
-http {
-    access_log $ServRoot/logs/access.log;
     log_format keys '\$request | \$request_uri | \$args';
-    client_body_temp_path $ServRoot/client_body_temp;
-    proxy_temp_path $ServRoot/proxy_temp;
     aigw_redis 127.0.0.1:$RedisPort timeout=300ms;
     aigw_key_cache zone=keys:1m ttl=5s;
     aigw_billing off;
@@ -78,32 +71,17 @@ http {
             return 200 '{"args":"\$args","uri":"\$request_uri","key":"\$arg_key","object":"list","data":[]}';
         }
     }
-}
 _EOC_
 }
 
 # One raw request on its own connection; returns the whole response.
-sub raw_request {
-    my ($text) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Timeout => 5)
-        or die "connect: $!";
-    syswrite $s, $text;
-    my $out = '';
-    my $sel = IO::Select->new($s);
-    my $deadline = time + 10;
-    while (time < $deadline && $sel->can_read(1)) {
-        my $n = sysread($s, my $chunk, 65536);
-        last unless $n;
-        $out .= $chunk;
-    }
-    close $s;
-    return $out;
-}
+sub raw_request { return (http_raw($GwPort, $_[0]))[0] }
 
+# A GET with these header lines ("Name: value", repeated names kept).
 sub get {
     my ($path, @headers) = @_;
-    return raw_request("GET $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                       . join('', map { "$_\r\n" } @headers) . "\r\n");
+    return raw_request(http_request_text(method => 'GET', path => $path,
+                                         headers => [map { [split /:\s*/, $_, 2] } @headers]));
 }
 
 # NGINX writes the access log line as it closes the connection, which a busy machine may do a

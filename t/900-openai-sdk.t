@@ -22,18 +22,16 @@ use FindBin ();
 use lib "$FindBin::Bin/lib";
 
 use File::Spec;
-use IO::Select;
-use IO::Socket::INET;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 use Test::More;
+use Test::AIGW::Host qw(which);
 
 my $SdkDir;
 my $Node;
 
 BEGIN {
     $SdkDir = File::Spec->catdir($FindBin::Bin, 'sdk');
-    ($Node) = grep { -x } map { File::Spec->catfile($_, 'node') } split /:/, ($ENV{PATH} || '');
+    $Node = which('node');
     if (!$Node) {
         plan skip_all => 'node is not installed (scripts/install-deps installs it)';
     }
@@ -43,8 +41,8 @@ BEGIN {
     }
 }
 
-use Digest::SHA qw(sha256_hex);
 use Test::AIGW 'plain', 'redis';
+use Test::AIGW::Mock::OpenAI qw(chat_chunk);
 
 my ($GW, $GW_DOWN, $GW_CUT, $MOCK, $CUT, $CLOSED, $GW_ROUTED, $GW_BILLING) =
     (1990, 1991, 1992, 1993, 1994, 1995, 1996, 1997);
@@ -292,29 +290,10 @@ _EOC_
 
 my $CutChunk = sub {
     my ($n, $content) = @_;
-    return 'data: {"id":"chatcmpl-AIGWcut0001","object":"chat.completion.chunk","created":1733000005,'
-         . '"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_aigwmock01","choices":[{"index":0,'
-         . '"delta":{' . ($n == 0 ? '"role":"assistant",' : '') . '"content":"' . $content . '"},'
-         . '"logprobs":null,"finish_reason":null}],"usage":null}' . "\n\n";
+    return 'data: ' . chat_chunk(id => 'chatcmpl-AIGWcut0001', created => 1733000005,
+        model => 'gpt-4o-mini-2024-07-18',
+        delta => '{' . ($n == 0 ? '"role":"assistant",' : '') . qq("content":"$content"})) . "\n\n";
 };
-
-sub read_http_request {
-    my ($sock) = @_;
-    my $sel = IO::Select->new($sock);
-    my $buf = '';
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        if ($buf =~ /\r\n\r\n/) {
-            my ($head) = $buf =~ /\A(.*?\r\n\r\n)/s;
-            my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
-            return $buf if length($buf) >= length($head) + ($len || 0);
-        }
-        last unless $sel->can_read($deadline - time);
-        my $n = sysread $sock, $buf, 65536, length $buf;
-        last unless $n;
-    }
-    return $buf;
-}
 
 sub serve_cut {
     my ($sock) = @_;
@@ -340,78 +319,22 @@ sub serve_cut {
 }
 
 my $CutPid;
-
-sub start_cut_server {
-    my $listen = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1', LocalPort => $CUT, Listen => 16, ReuseAddr => 1, Proto => 'tcp',
-    ) or die "cannot listen on 127.0.0.1:$CUT: $!\n";
-    my $pid = fork;
-    die "fork: $!\n" unless defined $pid;
-    if ($pid) {
-        close $listen;
-        return $pid;
-    }
-    # The child: never outlives the test, never runs the parent's END blocks.
-    $SIG{ALRM} = sub { POSIX::_exit(0) };
-    alarm $NodeTimeout + 60;
-    while (1) {
-        my $c = $listen->accept or next;
-        eval { serve_cut($c); 1 };
-        close $c;
-    }
-    POSIX::_exit(0);
-}
-
-sub stop_cut_server {
-    return unless $CutPid;
-    kill 'KILL', $CutPid;
-    for (1 .. 250) {
-        last if waitpid($CutPid, WNOHANG) == $CutPid;
-        sleep 0.02;
-    }
-    undef $CutPid;
-    return;
-}
-
-END { stop_cut_server() }
+END { local $?; tcp_server_stop($CutPid) }
 
 # ---------------------------------------------------------------------------
 # Run the SDK checks and turn their TAP into results here.
 
+# Runs the SDK script with these environment variables; returns (exit code, whether it was
+# stopped at the bound, its output lines).
 sub run_node {
     my (%env) = @_;
     my $script = File::Spec->catfile($SdkDir, 'openai-smoke.mjs');
-    my $pid = open(my $out, '-|');
-    die "fork: $!\n" unless defined $pid;
-    if (!$pid) {
-        $ENV{$_} = $env{$_} for keys %env;
-        open STDERR, '>&', \*STDOUT;
-        chdir $SdkDir;
-        { no warnings 'exec'; exec { $Node } $Node, $script; }
-        print "cannot run $Node: $!\n";
-        POSIX::_exit(127);
-    }
-    my @lines;
-    my $timed_out = 0;
-    my $sel = IO::Select->new($out);
-    my $deadline = time + $NodeTimeout;
-    my $buf = '';
-    while (1) {
-        my $left = $deadline - time;
-        if ($left <= 0) { $timed_out = 1; last }
-        next unless $sel->can_read($left);
-        my $n = sysread $out, $buf, 65536, length $buf;
-        last unless $n;
-    }
-    if ($timed_out) {
-        kill 'KILL', $pid;
-    }
-    close $out;    # waits for node
-    my $status = $?;
-    return ($status, $timed_out, split /\n/, $buf);
+    my ($rc, $out) = run_program({ timeout => $NodeTimeout, env => \%env, dir => $SdkDir, merge => 1 },
+                                 $Node, $script);
+    return ($rc, $rc == -1, split /\n/, $out);
 }
 
-$CutPid = start_cut_server();
+$CutPid = tcp_server_fork($CUT, \&serve_cut, backlog => 16);
 my $port = eval { aigw_nginx_start($conf, servroot => File::Spec->catdir($FindBin::Bin, 'servroot-sdk')) };
 if (!$port) {
     fail('nginx with the aigw module starts');
@@ -423,9 +346,9 @@ if (!$port) {
 # Two keys for the billing gateway: one whose quota covers one request, one allowed one
 # request a minute.
 my %billing_keys = (quota => 'sk-aigw-SdkQuota' . ('0' x 40), rpm => 'sk-aigw-SdkRpm' . ('0' x 42));
-redis_cmd('HSET', 'aigw:key:{' . sha256_hex($billing_keys{quota}) . '}', id => 'key_sdkquota',
+redis_cmd('HSET', aigw_key_hash($billing_keys{quota}), id => 'key_sdkquota',
           status => 'active', models => '*', quota => 10000);
-redis_cmd('HSET', 'aigw:key:{' . sha256_hex($billing_keys{rpm}) . '}', id => 'key_sdkrpm',
+redis_cmd('HSET', aigw_key_hash($billing_keys{rpm}), id => 'key_sdkrpm',
           status => 'active', models => '*', rpm => 1);
 
 my ($status, $timed_out, @lines) = run_node(
@@ -455,14 +378,14 @@ for my $line (@lines) {
 }
 
 ok(!$timed_out, "the SDK run finished within ${NodeTimeout}s");
-ok($status == 0, 'node exited with status 0') or diag(sprintf('exit status %d%s', $status >> 8,
-    ($status & 127) ? ', signal ' . ($status & 127) : ''));
+ok($status == 0, 'node exited with status 0') or diag("exit status $status");
 ok(defined $plan && $plan == $results && $results > 0, 'the SDK run printed every check it planned')
     or diag('planned ' . (defined $plan ? $plan : 'nothing') . ", ran $results");
 diag("node output outside TAP:\n" . join("\n", @stray)) if @stray;
 
 my $errlog = aigw_nginx_stop();
-stop_cut_server();
+tcp_server_stop($CutPid);
+undef $CutPid;
 my @bad = grep { /\[(?:alert|emerg|crit)\]|exited on signal/ } split /\n/, $errlog;
 ok(!@bad, 'no alert, crit or crash in the error log') or diag(join "\n", @bad);
 

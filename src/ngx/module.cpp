@@ -1,12 +1,16 @@
-// Module object, per-request context and the request id.
-#include "aigw/request_id.hpp"
-#include "ngx/aigw_module.hpp"
-#include "ngx/log_limit.hpp"
+// The module object, and the registration of its phase handlers, filters and variables; the
+// worker's parts start and stop in worker.cpp.
+#include "ngx/access/access.hpp"
+#include "ngx/access/rewrite.hpp"
+#include "ngx/accounting/records.hpp"
+#include "ngx/conf/directives.hpp"
+#include "ngx/filters/chain.hpp"
+#include "ngx/util/guard.hpp"
+#include "ngx/variables.hpp"
+#include "ngx/worker.hpp"
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;
-static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept;
-static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept;
 
 static ngx_http_module_t ngx_http_aigw_module_ctx = {
     ngx_http_aigw_preconfiguration,   // preconfiguration
@@ -26,18 +30,21 @@ ngx_module_t ngx_http_aigw_module = {
     NGX_HTTP_MODULE,            // module type
     nullptr,                    // init master
     nullptr,                    // init module
-    ngx_http_aigw_init_process, // init process
+    ngx_http_aigw_worker_start, // init process
     nullptr,                    // init thread
     nullptr,                    // exit thread
-    ngx_http_aigw_exit_process, // exit process
+    ngx_http_aigw_worker_stop,  // exit process
     nullptr,                    // exit master
     NGX_MODULE_V1_PADDING};
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept {
-    return ngx_http_aigw_add_variables(cf);
+    return aigw::ngx::guard_conf(cf, "preconfiguration", static_cast<ngx_int_t>(NGX_ERROR),
+                                 [cf] { return ngx_http_aigw_add_variables(cf); });
 }
 
-static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
+// Rewrite (a ?key= credential taken out), access (the client key) and log (the usage record);
+// the content handler is set per location by "aigw on" (conf/directives.cpp).
+static ngx_int_t ngx_http_aigw_add_handlers(ngx_conf_t* cf) {
     auto* cmcf = static_cast<ngx_http_core_main_conf_t*>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module));
     auto* h = static_cast<ngx_http_handler_pt*>(
@@ -61,81 +68,7 @@ static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
     return ngx_http_aigw_filter_init(cf);
 }
 
-// Redis connections are per worker, made after the fork. Only one worker per node listens
-// for key invalidations: the cache they clear is shared by all workers.
-static ngx_int_t ngx_http_aigw_init_process(ngx_cycle_t* cycle) noexcept {
-    auto* amcf = static_cast<ngx_http_aigw_main_conf_t*>(
-        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_aigw_module));
-    if (amcf == nullptr || amcf->redis.host.len == 0) {
-        return NGX_OK;
-    }
-    bool subscribe = amcf->key_cache.zone != nullptr && ngx_worker == 0;
-    ngx_int_t rc = ngx_http_aigw_redis_init_process(cycle, &amcf->redis,
-                                                    subscribe ? "aigw:keys:invalidate" : nullptr,
-                                                    ngx_http_aigw_key_invalidated);
-    if (rc == NGX_OK) {
-        ngx_http_aigw_billing_init_process(cycle);
-        ngx_http_aigw_prices_init_process(cycle, &amcf->prices);
-    }
-    return rc;
-}
-
-static void ngx_http_aigw_exit_process(ngx_cycle_t* cycle) noexcept {
-    // Redis first: freeing its connections answers pending calls, some the usage queue's.
-    ngx_http_aigw_redis_exit_process();
-    ngx_http_aigw_usage_log_exit_process(cycle);
-    ngx_http_aigw_billing_exit_process(cycle);
-    ngx_http_aigw_prices_exit_process();
-    ngx_http_aigw_log_limit_exit_process();
-}
-
-ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
-    r = r->main;
-    auto* ctx =
-        static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
-    if (ctx != nullptr) {
-        return ctx;
-    }
-    ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_pcalloc(r->pool, sizeof(ngx_http_aigw_ctx_t)));
-    if (ctx == nullptr) {
-        return nullptr;
-    }
-    ctx->main = r;
-    ctx->t0 = ngx_current_msec;
-    ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
-    return ctx;
-}
-
-// The client's X-Request-Id when it is safe to echo, else a fresh "req_<32 hex>".
-ngx_str_t* ngx_http_aigw_request_id(ngx_http_request_t* r) {
-    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
-    if (ctx == nullptr) {
-        return nullptr;
-    }
-    if (ctx->request_id.len) {
-        return &ctx->request_id;
-    }
-    r = r->main;
-
-    aigw::ngx::for_each_header(r->headers_in.headers, [ctx](ngx_table_elt_t& h) {
-        if (aigw::ngx::name_is(h.key, "x-request-id") &&
-            aigw::acceptable_client_request_id(aigw::ngx::view(h.value))) {
-            ctx->request_id = h.value;
-            return false;
-        }
-        return true;
-    });
-    if (ctx->request_id.len) {
-        ctx->client_request_id = 1;
-        return &ctx->request_id;
-    }
-
-    auto* id = static_cast<u_char*>(ngx_pnalloc(r->pool, aigw::request_id_len));
-    if (id == nullptr || !aigw::make_request_id(reinterpret_cast<char*>(id))) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: no randomness for a request id");
-        return nullptr;
-    }
-    ctx->request_id.data = id;
-    ctx->request_id.len = aigw::request_id_len;
-    return &ctx->request_id;
+static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
+    return aigw::ngx::guard_conf(cf, "postconfiguration", static_cast<ngx_int_t>(NGX_ERROR),
+                                 [cf] { return ngx_http_aigw_add_handlers(cf); });
 }

@@ -1,8 +1,10 @@
-// Responses the gateway writes itself: OpenAI-shaped errors and response headers.
-#include "aigw/dialects/openai_chat/error.hpp"
-#include "ngx/aigw_module.hpp"
+// Responses the gateway writes itself; see respond.hpp.
+#include "ngx/respond.hpp"
 
-#include <string>
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "ngx/util/headers.hpp"
+#include "ngx/util/pool.hpp"
 
 static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::string& s,
                                              bool last) {
@@ -11,13 +13,12 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
         return NGX_ERROR;
     }
     if (!s.empty()) {
-        auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, s.size()));
-        if (p == nullptr) {
+        ngx_str_t copy;
+        if (!aigw::ngx::pool_copy(r->pool, s, &copy)) {
             return NGX_ERROR;
         }
-        ngx_memcpy(p, s.data(), s.size());
-        b->pos = p;
-        b->last = p + s.size();
+        b->pos = copy.data;
+        b->last = copy.data + copy.len;
         b->memory = 1;
     }
     b->flush = 1;
@@ -32,27 +33,10 @@ static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::s
     return ngx_http_output_filter(r, &out);
 }
 
-// The error's code for the usage record. Codes are string literals (errors.cpp).
+// The error's code for the usage record. Codes are string literals (core api/error.cpp).
 void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
-    ctx->error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
-    ctx->error_code.len = e.code.size();
-}
-
-ngx_int_t ngx_http_aigw_set_header(ngx_http_request_t* r, std::string_view name,
-                                   const ngx_str_t& value) {
-    auto* h = static_cast<ngx_table_elt_t*>(ngx_list_push(&r->headers_out.headers));
-    if (h == nullptr) {
-        return NGX_ERROR;
-    }
-    h->hash = 1;
-    h->key.data = reinterpret_cast<u_char*>(const_cast<char*>(name.data()));
-    h->key.len = name.size();
-    h->value = value;
-    h->lowcase_key = nullptr;
-#if defined(nginx_version) && nginx_version >= 1023000
-    h->next = nullptr;
-#endif
-    return NGX_OK;
+    ctx->reply.error_code.data = reinterpret_cast<u_char*>(const_cast<char*>(e.code.data()));
+    ctx->reply.error_code.len = e.code.size();
 }
 
 // Sends `body` (JSON) with `status` as the whole response of the main request. The caller
@@ -72,7 +56,7 @@ ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
         r->keepalive = 0;
     }
 
-    ctx->own_response = 1;
+    ctx->response.own_response = 1;
     r->headers_out.status = status;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -97,15 +81,16 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
     if (ctx == nullptr) {
         return NGX_ERROR;
     }
-    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->endpoint != nullptr && !r->header_sent) {
-        std::string_view m = aigw::method_name(ctx->endpoint->method);
+    if (e.status == NGX_HTTP_NOT_ALLOWED && ctx->content.endpoint != nullptr && !r->header_sent) {
+        std::string_view m = aigw::method_name(ctx->content.endpoint->method);
         ngx_str_t allow{m.size(), reinterpret_cast<u_char*>(const_cast<char*>(m.data()))};
         if (ngx_http_aigw_set_header(r, "Allow", allow) != NGX_OK) {
             return NGX_ERROR;
         }
     }
     ngx_http_aigw_note_error(ctx, e);
-    return ngx_http_aigw_send_json(r, static_cast<ngx_uint_t>(e.status), aigw::error_json(e));
+    return ngx_http_aigw_send_json(r, static_cast<ngx_uint_t>(e.status),
+                                   ngx_http_aigw_client_dialect(ctx).error_body(e));
 }
 
 // Ends a stream that already started: an SSE error event the OpenAI SDKs raise as an
@@ -115,7 +100,7 @@ ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_er
     if (ctx != nullptr) {
         ngx_http_aigw_note_error(ctx, e);
     }
-    return ngx_http_aigw_output_string(r, aigw::error_sse_event(e), true);
+    return ngx_http_aigw_output_string(r, ngx_http_aigw_client_dialect(ctx).error_event(e), true);
 }
 
 ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e) {
@@ -123,10 +108,11 @@ ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_err
     if (ctx == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (!aigw::ngx::pool_copy(r->pool, aigw::error_json(e), &ctx->replacement)) {
+    if (!aigw::ngx::pool_copy(r->pool, ngx_http_aigw_client_dialect(ctx).error_body(e),
+                              &ctx->reply.replacement)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    ctx->prepared_error = 1;
+    ctx->reply.prepared_error = 1;
     ngx_http_aigw_note_error(ctx, e);
     return e.status;
 }

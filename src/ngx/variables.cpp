@@ -1,21 +1,47 @@
-// $aigw_* variables for log_format and proxy_set_header.
-#include <exception>
+// $aigw_* variables; see variables.hpp. One table: each variable's name, flags and getter.
+#include "ngx/variables.hpp"
+
 #include <string>
 
-#include "aigw/keys/keys.hpp"
 #include "aigw/accounting/pricing.hpp"
-#include "ngx/aigw_module.hpp"
-#include "ngx/usage.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/keys/keys.hpp"
+#include "ngx/conf/conf.hpp"
+#include "ngx/request/ctx.hpp"
+#include "ngx/request/request_id.hpp"
+#include "ngx/util/guard.hpp"
+#include "ngx/util/pool.hpp"
 
-enum class aigw_var {
-    request_id, model, stream, upstream_status, key_id, owner, group,
-    channel, upstream_model, attempts,
-    prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens,
-    ttft, latency, usage_estimated, cost,
-};
+namespace {
 
-static ngx_int_t ngx_http_aigw_number(ngx_http_request_t* r, ngx_http_variable_value_t* v,
-                                      int64_t n) {
+// A getter sets v and returns NGX_OK, returns NGX_DECLINED when the request has no value for
+// the variable (not found), or NGX_ERROR. ctx is nullptr for a request the gateway did not
+// see.
+using getter = ngx_int_t (*)(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                             ngx_http_variable_value_t* v);
+
+ngx_int_t text(ngx_http_variable_value_t* v, const ngx_str_t& s) {
+    v->data = s.data;
+    v->len = s.len;
+    return NGX_OK;
+}
+
+ngx_int_t text(ngx_http_variable_value_t* v, const std::string& s) {
+    if (s.empty()) {
+        return NGX_DECLINED;
+    }
+    v->data = reinterpret_cast<u_char*>(const_cast<char*>(s.data()));
+    v->len = s.size();
+    return NGX_OK;
+}
+
+ngx_int_t flag(ngx_http_variable_value_t* v, bool on) {
+    v->data = (u_char*)(on ? "1" : "0");
+    v->len = 1;
+    return NGX_OK;
+}
+
+ngx_int_t number(ngx_http_request_t* r, ngx_http_variable_value_t* v, int64_t n) {
     auto* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT64_LEN));
     if (p == nullptr) {
         return NGX_ERROR;
@@ -26,182 +52,198 @@ static ngx_int_t ngx_http_aigw_number(ngx_http_request_t* r, ngx_http_variable_v
     return NGX_OK;
 }
 
-// A field of the request's key record; not found when the request had no valid key.
-static bool ngx_http_aigw_key_field(ngx_http_aigw_ctx_t* ctx, aigw_var which,
-                                    ngx_http_variable_value_t* v) {
-    if (ctx == nullptr || ctx->key == nullptr) {
-        return false;
-    }
-    const std::string& s = which == aigw_var::key_id  ? ctx->key->id
-                           : which == aigw_var::owner ? ctx->key->owner
-                                                      : ctx->key->group;
-    if (s.empty()) {
-        return false;
-    }
-    v->data = reinterpret_cast<u_char*>(const_cast<char*>(s.data()));
-    v->len = s.size();
-    return true;
+// Counts are known once the response is over (the request's cleanup settles them, just
+// before the log phase), and only for endpoints with a body that reports them.
+bool counted(const ngx_http_aigw_ctx_t* ctx) {
+    return ctx != nullptr && ctx->usage.usage_final && ctx->content.endpoint != nullptr &&
+           ctx->content.endpoint->has_json_body;
 }
 
-static ngx_int_t ngx_http_aigw_variable(ngx_http_request_t* r, ngx_http_variable_value_t* v,
-                                        uintptr_t data) noexcept {
-    auto* ctx = static_cast<ngx_http_aigw_ctx_t*>(
-        ngx_http_get_module_ctx(r->main, ngx_http_aigw_module));
+ngx_int_t count(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                ngx_http_variable_value_t* v, int64_t ngx_http_aigw_usage_part_t::*which) {
+    return counted(ctx) ? number(r, v, ctx->usage.*which) : NGX_DECLINED;
+}
+
+ngx_int_t request_id(ngx_http_request_t* r, const ngx_http_aigw_ctx_t*,
+                     ngx_http_variable_value_t* v) {
+    ngx_str_t* id = ngx_http_aigw_request_id(r);
+    return id == nullptr ? NGX_ERROR : text(v, *id);
+}
+
+ngx_int_t model(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                ngx_http_variable_value_t* v) {
+    return ctx && ctx->content.model.len ? text(v, ctx->content.model) : NGX_DECLINED;
+}
+
+ngx_int_t stream(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                 ngx_http_variable_value_t* v) {
+    return ctx && ctx->content.endpoint ? flag(v, ctx->content.stream) : NGX_DECLINED;
+}
+
+ngx_int_t upstream_status(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                          ngx_http_variable_value_t* v) {
+    return ctx && ctx->response.upstream_status
+               ? number(r, v, static_cast<int64_t>(ctx->response.upstream_status))
+               : NGX_DECLINED;
+}
+
+// Fields of the request's key record; not found when the request had no valid key.
+ngx_int_t key_id(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                 ngx_http_variable_value_t* v) {
+    return ctx && ctx->access.key ? text(v, ctx->access.key->id) : NGX_DECLINED;
+}
+
+ngx_int_t owner(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                ngx_http_variable_value_t* v) {
+    return ctx && ctx->access.key ? text(v, ctx->access.key->owner) : NGX_DECLINED;
+}
+
+ngx_int_t group(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                ngx_http_variable_value_t* v) {
+    return ctx && ctx->access.key ? text(v, ctx->access.key->group) : NGX_DECLINED;
+}
+
+ngx_int_t channel(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                  ngx_http_variable_value_t* v) {
+    return ctx && ctx->attempt.channel ? text(v, ctx->attempt.channel->name) : NGX_DECLINED;
+}
+
+ngx_int_t upstream_model(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                         ngx_http_variable_value_t* v) {
+    return ctx && ctx->attempt.upstream_model.len ? text(v, ctx->attempt.upstream_model)
+                                                  : NGX_DECLINED;
+}
+
+ngx_int_t attempts(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                   ngx_http_variable_value_t* v) {
+    return ctx && ctx->attempt.attempts
+               ? number(r, v, static_cast<int64_t>(ctx->attempt.attempts))
+               : NGX_DECLINED;
+}
+
+ngx_int_t prompt_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                        ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::prompt_tokens);
+}
+
+ngx_int_t completion_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                            ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::completion_tokens);
+}
+
+ngx_int_t total_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                       ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::total_tokens);
+}
+
+ngx_int_t cached_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                        ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::cached_tokens);
+}
+
+ngx_int_t reasoning_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                           ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::reasoning_tokens);
+}
+
+ngx_int_t usage_estimated(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                          ngx_http_variable_value_t* v) {
+    if (!counted(ctx)) {
+        return NGX_DECLINED;
+    }
+    v->no_cacheable = 1;
+    return flag(v, ctx->usage.usage_estimated);
+}
+
+ngx_int_t ttft(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+               ngx_http_variable_value_t* v) {
+    return ctx && ctx->usage.t_first_token
+               ? number(r, v, static_cast<int64_t>(ctx->usage.t_first_token - ctx->t0))
+               : NGX_DECLINED;
+}
+
+ngx_int_t latency(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                  ngx_http_variable_value_t* v) {
+    return ctx && ctx->usage.usage_final
+               ? number(r, v, static_cast<int64_t>(ctx->usage.t_end - ctx->t0))
+               : NGX_DECLINED;
+}
+
+ngx_int_t cost(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+               ngx_http_variable_value_t* v) {
+    if (ctx == nullptr || !ctx->usage.usage_final || ctx->content.price == nullptr) {
+        return NGX_DECLINED;
+    }
+    ngx_str_t usd;
+    if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->usage.cost), &usd)) {
+        return NGX_ERROR;
+    }
+    return text(v, usd);
+}
+
+struct variable {
+    ngx_str_t name;
+    ngx_uint_t flags;
+    getter get;
+};
+
+constexpr ngx_uint_t nocache = NGX_HTTP_VAR_NOCACHEABLE;
+
+variable variables[] = {
+    {ngx_string("aigw_request_id"), 0, request_id},
+    {ngx_string("aigw_model"), nocache, model},
+    {ngx_string("aigw_stream"), nocache, stream},
+    {ngx_string("aigw_upstream_status"), nocache, upstream_status},
+    {ngx_string("aigw_key_id"), nocache, key_id},
+    {ngx_string("aigw_owner"), nocache, owner},
+    {ngx_string("aigw_group"), nocache, group},
+    {ngx_string("aigw_channel"), nocache, channel},
+    {ngx_string("aigw_upstream_model"), nocache, upstream_model},
+    {ngx_string("aigw_attempts"), nocache, attempts},
+    {ngx_string("aigw_prompt_tokens"), nocache, prompt_tokens},
+    {ngx_string("aigw_completion_tokens"), nocache, completion_tokens},
+    {ngx_string("aigw_total_tokens"), nocache, total_tokens},
+    {ngx_string("aigw_cached_tokens"), nocache, cached_tokens},
+    {ngx_string("aigw_reasoning_tokens"), nocache, reasoning_tokens},
+    {ngx_string("aigw_ttft"), nocache, ttft},
+    {ngx_string("aigw_latency"), nocache, latency},
+    {ngx_string("aigw_usage_estimated"), nocache, usage_estimated},
+    {ngx_string("aigw_cost"), nocache, cost},
+};
+
+// The get handler of every $aigw_* variable; `data` is its index in the table.
+ngx_int_t get(ngx_http_request_t* r, ngx_http_variable_value_t* v, uintptr_t data) noexcept {
+    const variable& var = variables[data];
+    const ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r->main);
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
-
-    switch (static_cast<aigw_var>(data)) {
-    case aigw_var::request_id: {
-        ngx_str_t* id = ngx_http_aigw_request_id(r);
-        if (id == nullptr) {
-            return NGX_ERROR;
-        }
-        v->data = id->data;
-        v->len = id->len;
+    // Getters allocate ($aigw_cost formats the cost): out of memory is an error here, never
+    // std::terminate.
+    ngx_int_t rc = aigw::ngx::guarded(
+        static_cast<ngx_int_t>(NGX_ERROR), [&] { return var.get(r, ctx, v); },
+        [&](const char* what) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: $%V failed: %s", &var.name,
+                          what);
+        });
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
         return NGX_OK;
     }
-    case aigw_var::model:
-        if (ctx == nullptr || ctx->model.len == 0) {
-            break;
-        }
-        v->data = ctx->model.data;
-        v->len = ctx->model.len;
-        return NGX_OK;
-    case aigw_var::stream:
-        if (ctx == nullptr || ctx->endpoint == nullptr) {
-            break;
-        }
-        v->data = (u_char*)(ctx->stream ? "1" : "0");
-        v->len = 1;
-        return NGX_OK;
-    case aigw_var::key_id:
-    case aigw_var::owner:
-    case aigw_var::group:
-        if (ngx_http_aigw_key_field(ctx, static_cast<aigw_var>(data), v)) {
-            return NGX_OK;
-        }
-        break;
-    case aigw_var::upstream_status:
-        if (ctx == nullptr || ctx->upstream_status == 0) {
-            break;
-        }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->upstream_status));
-    case aigw_var::channel:
-        if (ctx == nullptr || ctx->channel == nullptr) {
-            break;
-        }
-        v->data = ctx->channel->name.data;
-        v->len = ctx->channel->name.len;
-        return NGX_OK;
-    case aigw_var::upstream_model:
-        if (ctx == nullptr || ctx->upstream_model.len == 0) {
-            break;
-        }
-        v->data = ctx->upstream_model.data;
-        v->len = ctx->upstream_model.len;
-        return NGX_OK;
-    case aigw_var::attempts:
-        if (ctx == nullptr || ctx->attempts == 0) {
-            break;
-        }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->attempts));
-    case aigw_var::prompt_tokens:
-    case aigw_var::completion_tokens:
-    case aigw_var::total_tokens:
-    case aigw_var::cached_tokens:
-    case aigw_var::reasoning_tokens:
-    case aigw_var::usage_estimated: {
-        // Counts are known once the response is over (the request's cleanup settles them,
-        // just before the log phase).
-        if (ctx == nullptr || !ctx->usage_final || ctx->endpoint == nullptr ||
-            !ctx->endpoint->has_json_body) {
-            break;
-        }
-        auto which = static_cast<aigw_var>(data);
-        if (which == aigw_var::usage_estimated) {
-            v->data = (u_char*)(ctx->usage_estimated ? "1" : "0");
-            v->len = 1;
-            v->no_cacheable = 1;
-            return NGX_OK;
-        }
-        int64_t n = which == aigw_var::prompt_tokens       ? ctx->prompt_tokens
-                    : which == aigw_var::completion_tokens ? ctx->completion_tokens
-                    : which == aigw_var::total_tokens      ? ctx->total_tokens
-                    : which == aigw_var::cached_tokens     ? ctx->cached_tokens
-                                                           : ctx->reasoning_tokens;
-        return ngx_http_aigw_number(r, v, n);
-    }
-    case aigw_var::cost: {
-        if (ctx == nullptr || !ctx->usage_final || ctx->price == nullptr) {
-            break;
-        }
-        ngx_str_t usd;
-        try {
-            // format_usd allocates: out of memory is an error here, never std::terminate.
-            if (!aigw::ngx::pool_copy(r->pool, aigw::format_usd(ctx->cost), &usd)) {
-                return NGX_ERROR;
-            }
-        } catch (const std::exception& e) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "aigw: $aigw_cost failed: %s",
-                          e.what());
-            return NGX_ERROR;
-        }
-        v->data = usd.data;
-        v->len = usd.len;
-        return NGX_OK;
-    }
-    case aigw_var::ttft:
-        if (ctx == nullptr || ctx->t_first_token == 0) {
-            break;
-        }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_first_token - ctx->t0));
-    case aigw_var::latency:
-        if (ctx == nullptr || !ctx->usage_final) {
-            break;
-        }
-        return ngx_http_aigw_number(r, v, static_cast<int64_t>(ctx->t_end - ctx->t0));
-    }
-    v->not_found = 1;
-    return NGX_OK;
+    return rc;
 }
 
+}  // namespace
+
 ngx_int_t ngx_http_aigw_add_variables(ngx_conf_t* cf) {
-    struct def {
-        ngx_str_t name;
-        aigw_var id;
-        ngx_uint_t flags;
-    };
-    static def vars[] = {
-        {ngx_string("aigw_request_id"), aigw_var::request_id, 0},
-        {ngx_string("aigw_model"), aigw_var::model, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_stream"), aigw_var::stream, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_upstream_status"), aigw_var::upstream_status, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_key_id"), aigw_var::key_id, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_owner"), aigw_var::owner, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_group"), aigw_var::group, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_channel"), aigw_var::channel, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_upstream_model"), aigw_var::upstream_model, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_attempts"), aigw_var::attempts, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_prompt_tokens"), aigw_var::prompt_tokens, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_completion_tokens"), aigw_var::completion_tokens,
-         NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_total_tokens"), aigw_var::total_tokens, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_cached_tokens"), aigw_var::cached_tokens, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_reasoning_tokens"), aigw_var::reasoning_tokens,
-         NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_ttft"), aigw_var::ttft, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_latency"), aigw_var::latency, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_usage_estimated"), aigw_var::usage_estimated, NGX_HTTP_VAR_NOCACHEABLE},
-        {ngx_string("aigw_cost"), aigw_var::cost, NGX_HTTP_VAR_NOCACHEABLE},
-    };
-    for (def& d : vars) {
-        ngx_http_variable_t* var = ngx_http_add_variable(cf, &d.name, d.flags);
+    for (size_t i = 0; i < sizeof(variables) / sizeof(variables[0]); i++) {
+        ngx_http_variable_t* var =
+            ngx_http_add_variable(cf, &variables[i].name, variables[i].flags);
         if (var == nullptr) {
             return NGX_ERROR;
         }
-        var->get_handler = ngx_http_aigw_variable;
-        var->data = static_cast<uintptr_t>(d.id);
+        var->get_handler = get;
+        var->data = static_cast<uintptr_t>(i);
     }
     return NGX_OK;
 }

@@ -29,6 +29,17 @@ api_error invalid_type_error(std::string_view param, std::string_view expected,
 api_error string_too_long_error(std::string_view param, std::size_t max, std::size_t got);
 // A member the gateway reads or rewrites was given more than once.
 api_error duplicate_member_error(std::string_view member);
+// OpenAI's answers to a request it cannot read, with `param` the member's path
+// ("messages[0].role"): a required member absent, a value outside the ones allowed (quoted, cut
+// to 64 bytes; `supported` lists them: "'a', 'b' and 'c'"), an array that must not be empty.
+api_error missing_parameter_error(std::string_view param);
+api_error invalid_value_error(std::string_view param, std::string_view value,
+                              std::string_view supported);
+api_error empty_array_error(std::string_view param);
+// A request valid in the client's dialect that the pivot cannot carry to a channel speaking
+// another one (several choices, an audio part): `what` names it ("Several choices ('n' above
+// 1)"), and the message says it cannot be translated. 400, code untranslatable_parameter.
+api_error untranslatable_error(std::string_view param, std::string_view what);
 api_error unknown_endpoint_error(std::string_view method, std::string_view path);
 api_error method_not_allowed_error(std::string_view method, std::string_view path);
 

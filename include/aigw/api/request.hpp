@@ -69,7 +69,9 @@ namespace api {
 
 enum class role : unsigned char { system, user, assistant, tool };
 
-// One part of a message's content. Text, or an image by URL (https: or a data: URL).
+// One part of a message's content. Text, or an image by URL (https: or a data: URL). A dialect
+// that carries images inline (base64 bytes and a media type) writes them as a data: URL,
+// "data:image/png;base64,...", so the media type travels in the URL.
 struct content_part {
     enum class kind : unsigned char { text, image };
     kind type = kind::text;

@@ -33,7 +33,7 @@ struct response {
 };
 
 enum class event_kind : unsigned char {
-    start,            // id, model: the answer begins (first event, once)
+    start,            // id, model, created: the answer begins (first event, once)
     text_delta,       // text
     reasoning_delta,  // text
     refusal_delta,    // text
@@ -51,6 +51,7 @@ struct event {
     std::string id;          // start: the answer's id; tool_call_start: the call's id
     std::string name;        // tool_call_start: the function
     std::string model;       // start
+    std::int64_t created = 0;  // start: Unix seconds, 0 if the upstream gave none
     std::string text;        // *_delta
     finish_reason finish = finish_reason::none;
     aigw::usage tokens;

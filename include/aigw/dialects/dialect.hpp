@@ -22,13 +22,9 @@
 #include "aigw/api/request.hpp"
 #include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
+#include "aigw/dialects/dialect_id.hpp"
 
 namespace aigw {
-
-enum class dialect_id : unsigned char {
-    openai_chat,  // OpenAI Chat Completions, and the classic /v1 endpoints around it
-    anthropic,    // Anthropic Messages
-};
 
 class dialect {
 public:

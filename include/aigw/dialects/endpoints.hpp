@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/dialect_id.hpp"
 
 namespace aigw {
 
@@ -36,5 +36,8 @@ const endpoint_info* find_endpoint(std::string_view path);
 std::string_view api_path(std::string_view uri);
 
 std::string_view method_name(http_method m);
+
+// The model id in a /v1/models/{id} path ("" if the path has none).
+std::string_view model_id_from_path(std::string_view api_path);
 
 }  // namespace aigw

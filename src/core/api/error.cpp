@@ -71,6 +71,48 @@ api_error duplicate_member_error(std::string_view member) {
                 std::string(member));
 }
 
+api_error missing_parameter_error(std::string_view param) {
+    std::string msg = "Missing required parameter: '";
+    msg += param;
+    msg += "'.";
+    return make(400, "invalid_request_error", "missing_required_parameter", std::move(msg),
+                std::string(param));
+}
+
+api_error invalid_value_error(std::string_view param, std::string_view value,
+                              std::string_view supported) {
+    // The value is the client's: a bounded piece of it, never half a UTF-8 character.
+    constexpr std::size_t shown = 64;
+    std::size_t n = value.size();
+    if (n > shown) {
+        n = shown;
+        while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xc0) == 0x80) --n;
+    }
+    std::string msg = "Invalid value: '";
+    msg += value.substr(0, n);
+    if (n < value.size()) msg += "...";
+    msg += "'. Supported values are: ";
+    msg += supported;
+    msg += ".";
+    return make(400, "invalid_request_error", "invalid_value", std::move(msg), std::string(param));
+}
+
+api_error empty_array_error(std::string_view param) {
+    std::string msg = "Invalid '";
+    msg += param;
+    msg += "': empty array. Expected an array with minimum length 1, but got an empty array "
+           "instead.";
+    return make(400, "invalid_request_error", "empty_array", std::move(msg), std::string(param));
+}
+
+api_error untranslatable_error(std::string_view param, std::string_view what) {
+    std::string msg(what);
+    msg += " cannot be translated to the API of the upstream that serves this model. Leave it "
+           "out, or use a model served in this API's own format.";
+    return make(400, "invalid_request_error", "untranslatable_parameter", std::move(msg),
+                std::string(param));
+}
+
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
     msg += method;

@@ -68,4 +68,12 @@ std::string_view method_name(http_method m) {
     return m == http_method::get ? "GET" : "POST";
 }
 
+std::string_view model_id_from_path(std::string_view api_path) {
+    constexpr std::string_view prefix = "/v1/models/";
+    if (api_path.size() <= prefix.size() || api_path.substr(0, prefix.size()) != prefix) {
+        return {};
+    }
+    return api_path.substr(prefix.size());
+}
+
 }  // namespace aigw

@@ -267,6 +267,41 @@ void duplicate_member(void**) {
                 "stream_options.include_usage");
 }
 
+void request_shape_errors(void**) {
+    // OpenAI's own wording for each.
+    api_error e = aigw::missing_parameter_error("messages[0].content");
+    check_error(e, 400, "invalid_request_error", "missing_required_parameter",
+                "messages[0].content");
+    assert_sv_equal(e.message, "Missing required parameter: 'messages[0].content'.");
+
+    e = aigw::invalid_value_error("messages[0].role", "bogus", "'system', 'user' and 'tool'");
+    check_error(e, 400, "invalid_request_error", "invalid_value", "messages[0].role");
+    assert_sv_equal(e.message,
+                    "Invalid value: 'bogus'. Supported values are: 'system', 'user' and 'tool'.");
+
+    e = aigw::empty_array_error("messages");
+    check_error(e, 400, "invalid_request_error", "empty_array", "messages");
+    assert_sv_equal(e.message, "Invalid 'messages': empty array. Expected an array with minimum "
+                               "length 1, but got an empty array instead.");
+}
+
+void invalid_value_is_cut(void**) {
+    // A huge value shows 64 bytes at most, and never half a character.
+    std::string value(63, 'a');
+    value += "Ã¨";
+    value += std::string(1000, 'b');
+    api_error e = aigw::invalid_value_error("x", value, "'y'");
+    assert_sv_equal(e.message, "Invalid value: '" + std::string(63, 'a') +
+                                   "...'. Supported values are: 'y'.");
+    parse_error_body(error_json(e));
+}
+
+void untranslatable(void**) {
+    api_error e = aigw::untranslatable_error("n", "Several choices ('n' above 1)");
+    check_error(e, 400, "invalid_request_error", "untranslatable_parameter", "n");
+    assert_true(e.message.rfind("Several choices ('n' above 1) cannot be translated", 0) == 0);
+}
+
 void invalid_type(void**) {
     api_error e = aigw::invalid_type_error("stream", "a boolean", "a string");
     check_error(e, 400, "invalid_request_error", "invalid_type", "stream");
@@ -460,6 +495,9 @@ int main() {
         cmocka_unit_test(sse_event_framing),
         cmocka_unit_test(string_too_long),
         cmocka_unit_test(duplicate_member),
+        cmocka_unit_test(request_shape_errors),
+        cmocka_unit_test(invalid_value_is_cut),
+        cmocka_unit_test(untranslatable),
         cmocka_unit_test(sse_event_for_every_factory),
     };
     return cmocka_run_group_tests_name("errors", tests, nullptr, nullptr);

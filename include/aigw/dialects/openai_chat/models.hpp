@@ -23,7 +23,4 @@ std::string model_list_json(const std::vector<std::string>& ids,
 // One entry of that list, for GET /v1/models/{id}.
 std::string model_object_json(std::string_view id, long long created, std::string_view owned_by);
 
-// The model id in a /v1/models/{id} path ("" if the path has none).
-std::string_view model_id_from_path(std::string_view api_path);
-
 }  // namespace aigw

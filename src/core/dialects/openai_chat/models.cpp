@@ -82,12 +82,4 @@ std::string model_object_json(std::string_view id, long long created, std::strin
     return std::string(buf.GetString(), buf.GetSize());
 }
 
-std::string_view model_id_from_path(std::string_view api_path) {
-    constexpr std::string_view prefix = "/v1/models/";
-    if (api_path.size() <= prefix.size() || api_path.substr(0, prefix.size()) != prefix) {
-        return {};
-    }
-    return api_path.substr(prefix.size());
-}
-
 }  // namespace aigw

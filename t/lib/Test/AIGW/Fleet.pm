@@ -1,35 +1,31 @@
 package Test::AIGW::Fleet;
 
-# What the plain Test::More billing files (several gateways sharing one Redis) use: keys written
-# straight into Redis, requests sent all at once on their own connections, the usage stream
-# read incrementally, and waiting until the gateways have settled.
+# What the plain Test::More billing files (several gateways sharing one Redis) use: the mock
+# upstream and the gateways of a fleet, keys written straight into Redis, requests sent all at
+# once on their own connections, the usage stream read incrementally, and waiting until the
+# gateways have settled.
 #
 #     use Test::AIGW qw(plain redis);
 #     use Test::AIGW::Fleet;
 #
-# Redis is Test::AIGW's ($Test::AIGW::RedisPort).
+# Redis is Test::AIGW's (Test::AIGW::Redis).
 
 use strict;
 use warnings;
 
 use Digest::SHA qw(sha256_hex);
-use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 use Exporter 'import';
-use IO::Select;
-use IO::Socket::INET;
-use JSON::PP ();
 use Time::HiRes qw(sleep time);
 
-use Test::AIGW ();
-use Test::AIGW::Socket ();
+use Test::AIGW::Gateway qw(aigw_nginx_start);
+use Test::AIGW::HTTP qw(http_request_text http_run http_parse);
+use Test::AIGW::Redis qw(redis_q redis_port);
 
-our @EXPORT = qw(hgetall redis_ms records new_key request_text parse_response burst
+our @EXPORT = qw(hgetall redis_ms records new_key request_text burst
                  one_request statuses error_shape_ok settle key_records
-                 fleet_chat_json fleet_mock_conf fleet_gateway_conf);
+                 fleet_chat_json fleet_mock_start fleet_gateway_start);
 
-# ---- Redis (Test::AIGW's: redis_q) ----
-
-sub redis_q { return Test::AIGW::redis_q(@_) }
+# ---- Redis ----
 
 sub hgetall {
     my ($key) = @_;
@@ -66,40 +62,34 @@ sub fleet_chat_json {
         . '"total_tokens":' . ($prompt + $completion) . '},"system_fingerprint":"fp_aigwmock01"}';
 }
 
-# The upstream: an NGINX of its own answering every chat completion with $json.
-sub fleet_mock_conf {
-    my ($port, $json) = @_;
-    return <<"_EOC_";
+# The upstream: an NGINX of its own in servroot `root` on `port`, answering every chat
+# completion with `json`.
+sub fleet_mock_start {
+    my (%o) = @_;
+    my $conf = <<"_EOC_";
 server {
-    listen 127.0.0.1:$port backlog=1024;
+    listen 127.0.0.1:$o{port} backlog=1024;
     access_log off;
     default_type application/json;
     location = /v1/chat/completions {
-        return 200 '$json';
+        return 200 '$o{json}';
     }
 }
 _EOC_
+    return aigw_nginx_start($conf, servroot => $o{root}, port => $o{port}, log_level => $o{log_level});
 }
 
 # A gateway (master and `workers` workers, default 2) on `port` in servroot `root`, with Redis,
 # a key cache, `price` (an aigw_price line's arguments), optional `billing` (aigw_billing's
 # arguments) and one channel to the mock on `mock_port` for gpt-4o.
-sub fleet_gateway_conf {
+sub fleet_gateway_start {
     my (%o) = @_;
-    my $preamble = Test::AIGW::Socket::http_preamble($o{root}, '');
-    my $user = $> == 0 ? 'user root;' : '';
-    my $workers = $o{workers} // 2;
     my $billing = defined $o{billing} ? "aigw_billing $o{billing};" : '';
+    my $redis = redis_port();
     # A generous Redis timeout: a settlement that timed out under load would let requests in
     # without a limit (aigw_redis_fail cached), which is not what these files measure.
-    return <<"_EOC_";
-master_process on;
-worker_processes $workers;
-$user
-
-http {
-$preamble
-    aigw_redis 127.0.0.1:$Test::AIGW::RedisPort timeout=2s;
+    my $conf = <<"_EOC_";
+    aigw_redis 127.0.0.1:$redis timeout=2s;
     aigw_key_cache zone=keys:1m;
     aigw_price $o{price};
     $billing
@@ -116,12 +106,9 @@ $preamble
             proxy_pass http://127.0.0.1:$o{mock_port}/;
         }
     }
-}
-
-events {
-    worker_connections 2048;
-}
 _EOC_
+    return aigw_nginx_start($conf, servroot => $o{root}, port => $o{port}, log_level => $o{log_level},
+                            workers => $o{workers} // 2, worker_connections => 2048);
 }
 
 # ---- keys ----
@@ -146,60 +133,16 @@ sub new_key {
 
 sub request_text {
     my ($key, $rid, $body) = @_;
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-         . "Authorization: Bearer $key->{raw}\r\nX-Request-Id: $rid\r\n"
-         . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
-}
-
-# {status, h => {lowercase name => value}, body, json} of a whole response.
-sub parse_response {
-    my ($raw) = @_;
-    my ($head, $rest) = split /\r\n\r\n/, $raw // '', 2;
-    $head //= '';
-    my ($status) = $head =~ m{^HTTP/1\.[01] (\d{3})};
-    my %h;
-    for my $line (split /\r\n/, $head) {
-        $h{ lc $1 } = $2 if $line =~ /^([^:\s]+):[ \t]*(.*?)[ \t]*$/;
-    }
-    $rest //= '';
-    if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
-        $rest = Test::AIGW::http_dechunk($rest);
-    }
-    my $json = eval { JSON::PP::decode_json($rest) };
-    return { status => $status // 0, h => \%h, body => $rest, json => $json };
+    return http_request_text(headers => [[Authorization => "Bearer $key->{raw}"], ['X-Request-Id' => $rid]],
+                             body => $body);
 }
 
 # All requests at once, each on its own connection: every connection made, then every request
-# written, then the answers read. @reqs: [port, request text]. Returns the parsed responses in
-# the same order (status 0: no answer).
+# written, then the answers read. @reqs: [port, request text]. Returns the responses parsed
+# (Test::AIGW::HTTP's http_parse) in the same order (status 0: no answer).
 sub burst {
     my (@reqs) = @_;
-    my @socks = map {
-        IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_->[0], Proto => 'tcp', Timeout => 5)
-    } @reqs;
-    my (%conn, @raw);
-    my $sel = IO::Select->new;
-    for my $i (0 .. $#reqs) {
-        my $s = $socks[$i] or next;
-        syswrite $s, $reqs[$i][1];
-        $s->blocking(0);
-        $conn{ fileno $s } = { sock => $s, i => $i };
-        $sel->add($s);
-    }
-    my $deadline = time + 30;
-    while (%conn && time < $deadline) {
-        for my $s ($sel->can_read(1)) {
-            my $c = $conn{ fileno $s };
-            my $n = sysread($s, my $chunk, 65536);
-            next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR);
-            if ($n) { $raw[ $c->{i} ] .= $chunk; next }
-            $sel->remove($s);
-            delete $conn{ fileno $s };
-            close $s;
-        }
-    }
-    close $_->{sock} for values %conn;
-    return map { parse_response($raw[$_]) } 0 .. $#reqs;
+    return map { http_parse($_) } http_run(\@reqs, bound => 30);
 }
 
 sub one_request {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/openai_chat/models.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.

@@ -1,0 +1,11 @@
+// The dialects the gateway speaks, by name only (dialect.hpp has the interface).
+#pragma once
+
+namespace aigw {
+
+enum class dialect_id : unsigned char {
+    openai_chat,  // OpenAI Chat Completions, and the classic /v1 endpoints around it
+    anthropic,    // Anthropic Messages
+};
+
+}  // namespace aigw

@@ -1,0 +1,50 @@
+// Core-internal: the pieces of the Chat Completions wire format that translation reads or
+// writes in more than one place (translate_request.cpp, translate_response.cpp,
+// translate_stream.cpp): parsing a body into a simdjson DOM, finish reasons, the usage object,
+// and the ids OpenAI gives answers and tool calls.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "aigw/api/stream.hpp"
+#include "aigw/api/usage.hpp"
+#include "aigw/text/json_write.hpp"
+
+namespace aigw::openai_wire {
+
+namespace dom = simdjson::dom;
+
+// Parses `json` (copied to a padded buffer) into `root`, which lives as long as `spare` and
+// until the next call. Documents up to 1 MiB use one parser kept per process (it keeps its
+// buffers between calls); larger ones use `spare`, the caller's, so their buffers go when it
+// does. Nesting deeper than passthrough accepts (json_walk::max_depth) is refused
+// (DEPTH_ERROR), so what walks the tree later (simdjson's minify) recurses a bounded depth.
+simdjson::error_code parse(std::string_view json, dom::parser& spare, dom::element& root) noexcept;
+
+// The choice translation serves (n = 1): the one with index 0, else the first without an
+// index. False when there is none.
+bool first_choice(dom::array choices, dom::element& out) noexcept;
+
+// "stop", "length", "tool_calls", "content_filter"; the legacy "function_call" is tool_calls,
+// and any other string a compatible server invents ends the choice as "stop".
+api::finish_reason finish_from_wire(std::string_view s) noexcept;
+// The wire name of `f`. `none` (a dialect that gave no reason for an answer that ended) is
+// "tool_calls" when the answer called a tool, "stop" otherwise.
+std::string_view finish_to_wire(api::finish_reason f, bool called_tools) noexcept;
+
+// {"prompt_tokens":..,"completion_tokens":..,"total_tokens":..,
+//  "prompt_tokens_details":{"cached_tokens":..},"completion_tokens_details":{"reasoning_tokens":..}}
+void write_usage(json_writer& w, const usage& u);
+
+// "chatcmpl-" or "call_" followed by 32 random hex digits, for an answer or a tool call that
+// reached the encoder without an id (another dialect gave none).
+std::string new_id(std::string_view prefix);
+
+// `created` as given, or the current time for 0 (a dialect that gave none).
+std::int64_t created_or_now(std::int64_t created) noexcept;
+
+}  // namespace aigw::openai_wire

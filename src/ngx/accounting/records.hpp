@@ -1,0 +1,13 @@
+// The usage record: one per request, appended to the Redis stream aigw:usage from the log
+// phase. Records wait in a bounded per-worker queue and go to Redis in pipelined batches
+// (one write, one read for many XADDs), never blocking a request; while Redis is away they
+// stay queued, and what the queue cannot hold is counted and logged.
+#pragma once
+
+#include "ngx/conf/conf.hpp"
+
+ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept;
+// The worker's record queue (worker.cpp starts and stops it): started when aigw_usage_log is
+// on; stopped with a line for what Redis did not take.
+void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_log_conf_t* conf);
+void ngx_http_aigw_records_stop(ngx_cycle_t* cycle);

@@ -1,0 +1,158 @@
+// Usage accounting of one response; see response_usage.hpp.
+#include "ngx/accounting/response_usage.hpp"
+
+#include <optional>
+
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/accounting/token_estimate.hpp"
+#include "ngx/request/ctx.hpp"
+#include "ngx/util/pool.hpp"
+
+ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    r = r->main;
+    if (ctx->usage.body != nullptr) {
+        // A previous attempt's state (its response was swallowed): start over in place.
+        ctx->usage.body->~ngx_http_aigw_body_t();
+        new (ctx->usage.body) ngx_http_aigw_body_t();
+        return ctx->usage.body;
+    }
+    ctx->usage.body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
+    return ctx->usage.body;
+}
+
+static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage& u) {
+    if (u.present) {
+        st->reported = u;
+    }
+}
+
+ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
+                                                       ngx_http_aigw_body_t* st,
+                                                       const aigw::sse_event& e,
+                                                       std::string_view raw) {
+    if (!e.has_data || e.is_done) {
+        return ngx_http_aigw_event_action::pass;
+    }
+    const aigw::usage_parser& parser = ngx_http_aigw_upstream_dialect(ctx).usage_reader();
+    st->text.clear();
+    aigw::chunk_info ci = parser.read_chunk(e.data, &st->text);
+    if (!ci.json_object) {
+        return ngx_http_aigw_event_action::pass;
+    }
+    if (!st->text.empty()) {
+        st->completion.add(st->text);
+    }
+    if (ci.content_bearing && ctx->usage.t_first_token == 0) {
+        ctx->usage.t_first_token = ngx_current_msec;
+        if (ctx->usage.t_first_token == 0) {
+            ctx->usage.t_first_token = 1;
+        }
+    }
+    ngx_http_aigw_take_usage(st, ci.tokens);
+    if (ci.usage_only && ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
+        // The chunk exists only because the gateway asked for it.
+        return ngx_http_aigw_event_action::drop;
+    }
+    bool changed = false;
+    if (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
+        // OpenAI chat streams only (the one passthrough change besides the model): with
+        // include_usage OpenAI adds "usage":null to every chunk; without it, which is
+        // what this client asked for, chunks have no usage member at all.
+        // The chunk read as an object above, which the parse-free form needs.
+        std::optional<std::string> s = aigw::strip_event_trailing_null_usage(raw, e.data);
+        if (!s) {
+            s = aigw::strip_event_null_usage(raw);
+        }
+        if (s) {
+            st->out = std::move(*s);
+            changed = true;
+        }
+    }
+    if (ctx->attempt.rename_model) {
+        std::string_view cur = changed ? std::string_view(st->out) : raw;
+        std::string renamed = ngx_http_aigw_client_dialect(ctx).rename_event_model(
+            cur, aigw::ngx::view(ctx->content.model));
+        if (renamed != cur) {
+            st->out = std::move(renamed);
+            changed = true;
+        }
+    }
+    return changed ? ngx_http_aigw_event_action::replace : ngx_http_aigw_event_action::pass;
+}
+
+void ngx_http_aigw_json_bytes(ngx_http_aigw_body_t* st, const u_char* p, size_t n) {
+    const char* bytes = reinterpret_cast<const char*>(p);
+    if (!st->json_overflow && st->json.size() + n <= ngx_http_aigw_json_keep_max) {
+        st->json.append(bytes, n);
+        return;
+    }
+    if (!st->json_overflow) {
+        // Past the bound: what was kept is scanned first, and no longer kept.
+        st->json_overflow = true;
+        st->json_scan.feed(st->json);
+        std::string().swap(st->json);
+    }
+    st->json_scan.feed({bytes, n});
+}
+
+void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
+    if (st->json_overflow) {
+        // No generated text is collected past the bound: without usage the completion
+        // estimate is 0.
+        ngx_http_aigw_take_usage(
+            st, st->json_scan.finish(ngx_http_aigw_upstream_dialect(ctx).usage_reader()));
+        return;
+    }
+    st->text.clear();
+    aigw::usage u = ngx_http_aigw_upstream_dialect(ctx).usage_reader().read_response(st->json, &st->text);
+    ngx_http_aigw_take_usage(st, u);
+    if (!st->text.empty()) {
+        st->completion.add(st->text);
+        if (ctx->usage.t_first_token == 0) {
+            ctx->usage.t_first_token = ngx_current_msec;
+        }
+    }
+}
+
+int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_aigw_content_part_t& c = ctx->content;
+    if (!c.prompt_estimated) {
+        c.prompt_estimate =
+            c.client_body == nullptr
+                ? 0
+                : aigw::estimate_prompt_tokens(
+                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len});
+        c.prompt_estimated = 1;
+    }
+    return c.prompt_estimate;
+}
+
+bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
+    return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
+}
+
+void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
+    ctx->usage.t_end = ngx_current_msec;
+    ngx_http_aigw_body_t* st = ctx->usage.body;
+    if (st == nullptr || !ngx_http_aigw_billable(ctx)) {
+        return;  // nothing produced: zero tokens
+    }
+    if (st->reported.present) {
+        const aigw::usage& u = st->reported;
+        ctx->usage.prompt_tokens = u.prompt_tokens;
+        ctx->usage.completion_tokens = u.completion_tokens;
+        ctx->usage.total_tokens = u.total_tokens;
+        ctx->usage.cached_tokens = u.cached_tokens;
+        ctx->usage.reasoning_tokens = u.reasoning_tokens;
+        return;
+    }
+    // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
+    // cut before its last chunk): the record says estimated.
+    aigw::usage u =
+        aigw::estimated_usage(ngx_http_aigw_prompt_estimate(ctx), st->completion.tokens());
+    ctx->usage.prompt_tokens = u.prompt_tokens;
+    ctx->usage.completion_tokens = u.completion_tokens;
+    ctx->usage.total_tokens = u.total_tokens;
+    ctx->usage.usage_estimated = 1;
+}

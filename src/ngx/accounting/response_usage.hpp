@@ -1,0 +1,72 @@
+// Usage accounting of one response, as its bytes pass the body filters: the SSE framer and
+// the usage reader for streams, the kept body for JSON (the usage scanner past the keep bound).
+// The per-request state is C++ (strings, vectors) and lives behind a pointer in the context,
+// deleted by a request pool cleanup.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aigw/text/sse_framer.hpp"
+#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/api/usage.hpp"
+#include "aigw/text/usage_scanner.hpp"
+#include "ngx/ngx.hpp"
+
+struct ngx_http_aigw_ctx_t;
+
+// The most of a JSON response kept whole for reading its usage (and the generated text, for an
+// estimate when there is none) and for renaming its model. A larger one is read by the usage
+// scanner as it passes, so its usage is still exact.
+inline constexpr size_t ngx_http_aigw_json_keep_max = 16 * 1024 * 1024;
+
+struct ngx_http_aigw_body_t {
+    // Streams.
+    aigw::sse_framer framer;
+    std::vector<aigw::sse_event> events;
+    uint64_t pos = 0;        // stream offset of the next byte fed to the framer
+    uint64_t decided = 0;    // stream offset up to which bytes went out or were dropped
+    std::string out;         // scratch for rewritten output
+    std::string text;        // scratch for a chunk's generated text
+    aigw::token_counter completion;  // estimate of the streamed output
+    bool framing_failed = false;
+
+    // JSON responses: kept whole up to the bound, then scanned.
+    std::string json;
+    bool json_overflow = false;
+    aigw::usage_scanner json_scan;
+
+    aigw::usage reported;    // the upstream's own counts, when it gave them
+};
+
+enum class ngx_http_aigw_event_action { pass, drop, replace };
+
+// Creates the state for the current attempt's response (replacing a previous one).
+ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
+
+// Reads one whole SSE event: usage, time to first token, the completion estimate. Says what
+// the client gets: the event as it came, nothing (the usage-only chunk the client did not ask
+// for), or `st->out` (the event with the public model name).
+ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
+                                                       ngx_http_aigw_body_t* st,
+                                                       const aigw::sse_event& e,
+                                                       std::string_view raw);
+
+// The next bytes of a JSON response: kept while it fits the bound, scanned past it.
+void ngx_http_aigw_json_bytes(ngx_http_aigw_body_t* st, const u_char* p, size_t n);
+
+// A JSON response ended: reads its usage (from the kept body, or from the scanner).
+void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st);
+
+// The client got a response to bill: the upstream's answer, whole or until either side broke
+// it off (not an error before any upstream answer, not the upstream's own error).
+bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx);
+
+// The prompt's tokens estimated from the client's body (0 without one), for a reservation
+// and for counts the upstream did not report: computed once per request.
+int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx);
+
+// The request's token counts into the context: the upstream's, else estimated (finish.cpp
+// calls it once, as the request ends).
+void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx);

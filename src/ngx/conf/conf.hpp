@@ -1,0 +1,120 @@
+// The configuration the directives fill: the http-level (main) and location-level structs and
+// the parts they hold. Written while NGINX reads the configuration, read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "aigw/dialects/dialect_id.hpp"
+#include "aigw/routing/router.hpp"
+#include "ngx/ngx.hpp"
+
+namespace aigw {
+class model_map;
+class price_table;
+}
+
+enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
+enum { NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC = 0, NGX_HTTP_AIGW_RESPONSE_MODEL_UPSTREAM = 1 };
+enum { NGX_HTTP_AIGW_PRICE_MISSING_DENY = 0, NGX_HTTP_AIGW_PRICE_MISSING_FREE = 1 };
+
+// aigw_redis host:port [password=] [db=] [timeout=]
+struct ngx_http_aigw_redis_conf_t {
+    ngx_str_t host;       // numeric address, resolved at configuration time
+    ngx_uint_t port;
+    ngx_str_t password;
+    ngx_int_t db;
+    ngx_msec_t timeout;   // per command and for connecting
+    ngx_str_t name;       // the directive's argument, for messages
+};
+
+// aigw_key_cache zone=name:size [ttl=] [negative_ttl=] [stale=]
+struct ngx_http_aigw_key_cache_conf_t {
+    ngx_shm_zone_t* zone;
+    ngx_msec_t ttl;            // a positive entry is fresh this long
+    ngx_msec_t negative_ttl;   // a negative entry is fresh this long
+    ngx_msec_t stale;          // a positive entry may stand in for Redis this long
+};
+
+// Longest channel name (names are [A-Za-z0-9_.-]).
+inline constexpr size_t ngx_http_aigw_channel_name_max = 63;
+
+// aigw_channel NAME location= [provider=] [weight=] [priority=] [max_fails=] [fail_timeout=]
+struct ngx_http_aigw_channel_t {
+    ngx_str_t name;
+    ngx_str_t location;       // prefix of the internal location; the API path is appended
+    aigw::dialect_id dialect; // what its upstream speaks (provider=)
+    aigw::channel_conf conf;
+    uint32_t slot;            // in the shared table, set when the zone is initialized
+};
+
+struct ngx_http_aigw_channels_conf_t {
+    ngx_array_t channels;     // of ngx_http_aigw_channel_t, in config order
+    ngx_shm_zone_t* zone;     // created once the http block is parsed, if there are channels
+};
+
+// aigw_usage_log redis [maxlen=] [queue=] | off
+struct ngx_http_aigw_usage_log_conf_t {
+    ngx_flag_t enabled;       // NGX_CONF_UNSET until set; on by default with aigw_redis
+    ngx_uint_t maxlen;        // XADD MAXLEN ~ N
+    ngx_uint_t queue;         // records a worker holds while Redis is slow or away
+};
+
+// aigw_price, aigw_price_refresh
+struct ngx_http_aigw_prices_conf_t {
+    aigw::price_table* table;          // aigw_price; nullptr when none is set
+    std::set<std::string>* names;      // exact model names whose Redis price is read
+    ngx_msec_t refresh;                // aigw_price_refresh; 0: Redis prices are not read
+};
+
+// aigw_billing, aigw_rpm, aigw_tpm, aigw_reserve_tokens, aigw_quota_alerts
+struct ngx_http_aigw_billing_conf_t {
+    ngx_flag_t enabled;          // aigw_billing on|off: NGX_CONF_UNSET until set
+    ngx_msec_t flush;            // flush=: the settlement interval
+    ngx_msec_t lease;            // lease=: how long a lease lives without renewal
+    ngx_uint_t rpm;              // aigw_rpm: keys without their own rpm; 0: none
+    ngx_uint_t tpm;              // aigw_tpm
+    ngx_uint_t reserve_tokens;   // aigw_reserve_tokens: output reserved without max_tokens
+    ngx_flag_t reserve_learn;    // off with `fixed`: reservations not sized by past completions
+    ngx_str_t alerts;            // aigw_quota_alerts: "80,100"; empty: off
+    unsigned alerts_set:1;
+};
+
+struct ngx_http_aigw_main_conf_t {
+    ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
+    ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
+    ngx_http_aigw_key_cache_conf_t key_cache;   // aigw_key_cache; zone == nullptr when not set
+    ngx_http_aigw_channels_conf_t channels;     // aigw_channel
+    ngx_http_aigw_usage_log_conf_t usage_log;   // aigw_usage_log
+    ngx_http_aigw_prices_conf_t prices;         // aigw_price, aigw_price_refresh
+    ngx_uint_t price_missing;                   // aigw_price_missing deny|free
+    ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
+};
+
+struct ngx_http_aigw_loc_conf_t {
+    ngx_flag_t enable;   // aigw on|off
+    ngx_str_t pass;      // aigw_pass: prefix of the channel's internal location
+    ngx_flag_t keys;     // aigw_keys on|off: require a client key (default: on with aigw_redis)
+    aigw::model_map* models;        // aigw_model table (replaces aigw_pass); inherited whole
+    time_t models_created;          // "created" of /v1/models entries: when the table loaded
+    ngx_uint_t response_model;      // aigw_response_model public|upstream
+    ngx_uint_t fallback_attempts;   // aigw_fallback_attempts; 0: every candidate once
+    ngx_msec_t fallback_timeout;    // aigw_fallback_timeout; 0: no limit
+};
+
+inline ngx_http_aigw_main_conf_t* ngx_http_aigw_main_conf(ngx_http_request_t* r) {
+    return static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_get_module_main_conf(r, ngx_http_aigw_module));
+}
+
+// nullptr in a cycle without an http block.
+inline ngx_http_aigw_main_conf_t* ngx_http_aigw_main_conf(ngx_cycle_t* cycle) {
+    return static_cast<ngx_http_aigw_main_conf_t*>(
+        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_aigw_module));
+}
+
+inline ngx_http_aigw_loc_conf_t* ngx_http_aigw_loc_conf(ngx_http_request_t* r) {
+    return static_cast<ngx_http_aigw_loc_conf_t*>(
+        ngx_http_get_module_loc_conf(r, ngx_http_aigw_module));
+}

@@ -1,0 +1,65 @@
+// The body filter of a JSON response; see json_body.hpp.
+#include "ngx/filters/json_body.hpp"
+
+#include "aigw/dialects/dialect.hpp"
+#include "ngx/accounting/response_usage.hpp"
+#include "ngx/filters/buffers.hpp"
+#include "ngx/util/log_value.hpp"
+
+// A JSON response: kept (bounded) as it passes, to read its usage at the end; past the bound
+// its usage is read by the usage scanner instead. When the model is renamed the body is held
+// whole and sent renamed at the end; one too large to hold goes on unrenamed (its usage still
+// read).
+ngx_int_t ngx_http_aigw_json_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
+                                 ngx_chain_t* in, ngx_chain_t** pass) {
+    ngx_http_aigw_body_t* st = ctx->usage.body;
+    ngx_chain_t* last = nullptr;
+    ngx_chain_t* out = in;  // what goes on now when the body is not held
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        ngx_buf_t* b = cl->buf;
+        size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
+        if (ctx->response.json_rename && st->json.size() + size > ngx_http_aigw_json_keep_max) {
+            aigw::ngx::log_value uri(sr->uri);
+            ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
+                          "aigw: response of \"%*s\" is larger than %uz bytes: its model is not "
+                          "renamed",
+                          uri.len, uri.data, ngx_http_aigw_json_keep_max);
+            ctx->response.json_rename = 0;
+            // What was held goes first (the links before cl were consumed into it), then
+            // the rest as it comes.
+            out = cl;
+            if (!st->json.empty()) {
+                out = ngx_http_aigw_own_buf(sr, ctx, st->json.data(), st->json.size());
+                if (out == nullptr) {
+                    return NGX_ERROR;
+                }
+                out->next = cl;
+            }
+        }
+        if (size) {
+            ngx_http_aigw_json_bytes(st, b->pos, size);
+        }
+        if (ctx->response.json_rename) {
+            b->pos = b->last;
+        }
+        if (b->last_in_chain || b->last_buf) {
+            last = cl;
+        }
+    }
+    if (last != nullptr) {
+        ngx_http_aigw_account_json(ctx, st);
+    }
+    if (!ctx->response.json_rename) {
+        *pass = out;
+        return NGX_OK;
+    }
+    if (last == nullptr) {
+        return NGX_DONE;
+    }
+    return ngx_http_aigw_whole_body(
+        sr,
+        ngx_http_aigw_client_dialect(ctx).rename_response_model(
+            st->json, aigw::ngx::view(ctx->content.model)),
+        last,
+        pass);
+}

@@ -1,0 +1,184 @@
+// Attempts: the next channel of a routed request (or the aigw_pass location), its body and
+// subrequest, and what happens when the subrequest ends: the response is finished, or the
+// failure handed to fallback.cpp and the next channel tried.
+#include "ngx/proxy/attempt.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aigw/routing/model_map.hpp"
+#include "ngx/conf/conf.hpp"
+#include "ngx/proxy/channel_body.hpp"
+#include "ngx/proxy/channels.hpp"
+#include "ngx/proxy/fallback.hpp"
+#include "ngx/proxy/subrequest.hpp"
+#include "ngx/respond.hpp"
+#include "ngx/util/guard.hpp"
+#include "ngx/util/log_limit.hpp"
+#include "ngx/util/log_value.hpp"
+
+namespace {
+
+void resume(ngx_http_request_t* r) noexcept;
+
+// Starts the current attempt's subrequest; the main request resumes when it ends.
+ngx_int_t start(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    ngx_int_t rc = ngx_http_aigw_subrequest_start(r, ctx);
+    if (rc == NGX_OK) {
+        r->write_event_handler = resume;
+    }
+    return rc;
+}
+
+// The next channel for a routed request, its body (the model spliced to the channel's
+// upstream name; every other byte as the client sent it) and its subrequest. NGX_DECLINED
+// when no attempt is left: every candidate tried, aigw_fallback_attempts reached, or
+// aigw_fallback_timeout passed.
+ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_aigw_loc_conf_t* alcf = ngx_http_aigw_loc_conf(r);
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
+    size_t limit = ctx->content.ncandidates;
+    if (alcf->fallback_attempts && alcf->fallback_attempts < limit) {
+        limit = alcf->fallback_attempts;
+    }
+    if (ctx->attempt.attempts >= limit) {
+        return NGX_DECLINED;
+    }
+    if (ctx->attempt.attempts && alcf->fallback_timeout &&
+        ngx_current_msec - ctx->attempt.started >= alcf->fallback_timeout) {
+        aigw::ngx::log_value m(ctx->content.model);
+        ngx_http_aigw_log_limited(
+            NGX_LOG_WARN, r->connection->log,
+            ngx_http_aigw_log_kind("fallback_timeout", ctx->attempt.channel->name),
+            "aigw: aigw_fallback_timeout passed for model \"%*s\" after %ui attempts", m.len,
+            m.data, ctx->attempt.attempts);
+        return NGX_DECLINED;
+    }
+    aigw::pick_result pick = ngx_http_aigw_channels_pick(
+        &amcf->channels, ctx->content.candidates, ctx->content.ncandidates, ctx->attempt.tried);
+    if (!pick.found) {
+        return NGX_DECLINED;
+    }
+    ctx->attempt.tried |= uint64_t{1} << pick.position;
+    ctx->attempt.target = pick.position;
+    ctx->attempt.picked_at = ngx_current_msec;
+    ctx->attempt.channel =
+        static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
+
+    const std::string& up = ctx->content.route->targets[pick.position].upstream_model;
+    std::string_view client_model = aigw::ngx::view(ctx->content.model);
+    bool renamed = !up.empty() && up != client_model;
+    if (renamed) {
+        ctx->attempt.upstream_model.data = reinterpret_cast<u_char*>(const_cast<char*>(up.data()));
+        ctx->attempt.upstream_model.len = up.size();
+    } else {
+        ctx->attempt.upstream_model = ctx->content.model;
+    }
+    ctx->attempt.rename_model =
+        renamed && alcf->response_model == NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC;
+    if (pick.forced) {
+        aigw::ngx::log_value m(ctx->content.model);
+        ngx_http_aigw_log_limited(NGX_LOG_WARN, r->connection->log,
+                                  ngx_http_aigw_log_kind("set_aside", ctx->attempt.channel->name),
+                                  "aigw: every channel for model \"%*s\" is set aside; trying "
+                                  "\"%V\" anyway",
+                                  m.len, m.data, &ctx->attempt.channel->name);
+    }
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "aigw: attempt %ui: channel \"%V\", upstream model \"%V\"",
+                   ctx->attempt.attempts + 1, &ctx->attempt.channel->name,
+                   &ctx->attempt.upstream_model);
+
+    ngx_int_t rc = ngx_http_aigw_channel_body(
+        r, ctx, renamed ? std::optional<std::string_view>(up) : std::nullopt);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+    return start(r, ctx);
+}
+
+// The main request's turn once the attempt's subrequest ended.
+void attempt_ended(ngx_http_request_t* r) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
+    if (ctx == nullptr || ctx->attempt.sr == nullptr || !ctx->attempt.sr_done) {
+        return;  // woken before the subrequest finished
+    }
+    ctx->attempt.sr = nullptr;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    if (r->connection->error) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    if (!ctx->response.header_sent) {
+        if (ctx->content.route != nullptr &&
+            (ctx->attempt.retryable || ctx->response.upstream_status == 0)) {
+            // Nothing reached the client yet: another channel may still answer.
+            aigw::attempt_failure failure = ngx_http_aigw_attempt_failure(r, ctx);
+            ngx_http_aigw_attempt_failed(r, ctx, failure);
+            ngx_int_t rc = next_attempt(r, ctx);
+            if (rc == NGX_OK) {
+                // A fresh attempt: what the failed one left behind does not carry over.
+                ctx->response.own_response = 0;
+                ctx->response.body_started = 0;
+                ctx->response.sse = 0;
+                ctx->response.sse_passthrough = 0;
+                return;
+            }
+            if (rc != NGX_DECLINED) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+            ngx_http_finalize_request(r, ngx_http_aigw_all_failed(r, ctx, failure));
+            return;
+        }
+        ngx_http_finalize_request(
+            r, ngx_http_aigw_send_error(r, ngx_http_aigw_attempt_error(r, ctx)));
+        return;
+    }
+
+    if (!ctx->response.upstream_complete || ctx->attempt.sr_rc == NGX_ERROR ||
+        ctx->attempt.sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        aigw::ngx::log_value uri(r->uri);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "aigw: upstream response for \"%*s\" was interrupted (rc %i)", uri.len,
+                      uri.data, ctx->attempt.sr_rc);
+        if (!ctx->response.sse) {
+            // A truncated JSON body cannot be repaired: close so the client notices.
+            r->keepalive = 0;
+            ngx_http_finalize_request(r, NGX_ERROR);
+            return;
+        }
+        ngx_http_finalize_request(
+            r, ngx_http_aigw_send_sse_error(r, aigw::upstream_interrupted_error()));
+        return;
+    }
+    ngx_http_finalize_request(r, ngx_http_send_special(r, NGX_HTTP_LAST));
+}
+
+// The main request's write event handler while an attempt runs.
+void resume(ngx_http_request_t* r) noexcept {
+    if (!aigw::ngx::guard(r->connection->log, "resume", [r] { attempt_ended(r); })) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+    }
+}
+
+}  // namespace
+
+ngx_int_t ngx_http_aigw_first_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->content.route == nullptr) {
+        ngx_int_t rc = ngx_http_aigw_channel_body(r, ctx, std::nullopt);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return start(r, ctx);
+    }
+    ctx->attempt.started = ngx_current_msec;
+    return next_attempt(r, ctx);
+}
+
+ngx_int_t ngx_http_aigw_attempt_without_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    return start(r, ctx);
+}

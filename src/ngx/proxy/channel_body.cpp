@@ -1,0 +1,69 @@
+// The body an attempt sends; see channel_body.hpp.
+#include "ngx/proxy/channel_body.hpp"
+
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/api/request.hpp"
+#include "aigw/text/json_splice.hpp"
+#include "ngx/util/pool.hpp"
+
+namespace {
+
+// The body the next subrequest sends: `data` as one memory buffer.
+ngx_int_t set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, u_char* data,
+                            size_t len) {
+    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+    ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);
+    if (b == nullptr || cl == nullptr) {
+        return NGX_ERROR;
+    }
+    b->pos = data;
+    b->last = data + len;
+    b->start = b->pos;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+    cl->buf = b;
+    cl->next = nullptr;
+    ctx->attempt.upstream_body = cl;
+    ctx->attempt.upstream_body_len = static_cast<off_t>(len);
+    return NGX_OK;
+}
+
+}  // namespace
+
+// The body of the next attempt: the client's bytes, with the model spliced to `upstream_model`
+// when given, and stream_options.include_usage added to a stream so the upstream reports the
+// usage (the filters strip that chunk again when the client did not ask for it).
+ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                    std::optional<std::string_view> upstream_model) {
+    // Passthrough: the client speaks the channel's dialect (translation, for channels of
+    // another dialect, arrives with the second dialect). The include_usage request is OpenAI
+    // chat's own.
+    bool usage = ctx->content.stream && ctx->content.endpoint->streamable &&
+                 ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat;
+    if (!upstream_model && !usage) {
+        return set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
+    }
+    aigw::request_fields f;
+    f.status = aigw::request_parse_status::ok;
+    f.has_model = upstream_model.has_value();
+    f.model_token_begin = ctx->content.model_token_begin;
+    f.model_token_end = ctx->content.model_token_end;
+    f.has_stream_options = ctx->content.has_stream_options;
+    f.stream_options_begin = ctx->content.stream_options_begin;
+    aigw::rewritten_request rw = aigw::rewrite_request(
+        {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len}, f,
+        upstream_model, usage);
+    ctx->attempt.client_asked_usage = rw.client_asked_usage;
+    ctx->attempt.inject_usage = usage && !rw.client_asked_usage;
+    if (!rw.changed) {
+        return set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
+    }
+    ngx_str_t body;
+    if (!aigw::ngx::pool_copy(r->pool, rw.body, &body)) {
+        return NGX_ERROR;
+    }
+    return set_upstream_body(r, ctx, body.data, body.len);
+}
+

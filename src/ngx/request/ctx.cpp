@@ -1,0 +1,36 @@
+// The per-request context; see ctx.hpp.
+#include "ngx/request/ctx.hpp"
+
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "ngx/conf/conf.hpp"
+
+ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
+    r = r->main;
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(r);
+    if (ctx != nullptr) {
+        return ctx;
+    }
+    ctx = static_cast<ngx_http_aigw_ctx_t*>(ngx_pcalloc(r->pool, sizeof(ngx_http_aigw_ctx_t)));
+    if (ctx == nullptr) {
+        return nullptr;
+    }
+    ctx->main = r;
+    ctx->t0 = ngx_current_msec;
+    ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
+    return ctx;
+}
+
+const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {
+    if (ctx == nullptr || ctx->content.endpoint == nullptr) {
+        return aigw::dialect_of(aigw::dialect_id::openai_chat);
+    }
+    return aigw::dialect_of(ctx->content.endpoint->dialect);
+}
+
+const aigw::dialect& ngx_http_aigw_upstream_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {
+    if (ctx != nullptr && ctx->attempt.channel != nullptr) {
+        return aigw::dialect_of(ctx->attempt.channel->dialect);
+    }
+    return ngx_http_aigw_client_dialect(ctx);
+}

@@ -1,0 +1,352 @@
+# nginx -t and routing: aigw_channel, aigw_model, aigw_response_model, aigw_fallback_attempts
+# and aigw_fallback_timeout refuse what they cannot route with, naming the directive and the
+# channel or model. Routing at run time is t/070 and t/071.
+
+use lib 't/lib';
+use Test::AIGW;
+
+repeat_each(1);
+no_shuffle();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: aigw_model naming an unknown channel
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+    aigw_model gpt-4o x:y;
+--- config
+    location /v1/ {
+        aigw on;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": unknown channel "x" in "x:y" (channels are declared with "aigw_channel" at the http level, before the models that use them)
+
+
+
+=== TEST 2: a channel declared after the model that uses it is unknown there
+--- http_config
+    aigw_model gpt-4o a;
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": unknown channel "a" in "a" (channels are declared with "aigw_channel" at the http level, before the models that use them)
+
+
+
+=== TEST 3: the same model twice in one table
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+    aigw_channel b location=/_aigw/echo2;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model gpt-4o a;
+        aigw_model gpt-4o b;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": duplicate model "gpt-4o"
+
+
+
+=== TEST 4: the same channel twice
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+    aigw_channel a location=/_aigw/echo2;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model gpt-4o a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+duplicate channel "a"
+
+
+
+=== TEST 5: a channel without location=
+--- http_config
+    aigw_channel a weight=2;
+--- config
+    location /v1/ {
+        aigw_pass /_aigw/echo1;
+        aigw on;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+channel "a" needs location=/prefix (an internal location with proxy_pass)
+
+
+
+=== TEST 6: weight=0
+--- http_config
+    aigw_channel a location=/_aigw/echo1 weight=0;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value in "weight=0" for channel "a"
+
+
+
+=== TEST 7: bad numbers and times in channel parameters
+--- http_config
+    aigw_channel a location=/_aigw/echo1 priority=-1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value in "priority=-1" for channel "a"
+
+
+
+=== TEST 8: fail_timeout=0
+--- http_config
+    aigw_channel a location=/_aigw/echo1 max_fails=3 fail_timeout=0;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value in "fail_timeout=0" for channel "a"
+
+
+
+=== TEST 9: an unknown provider
+--- http_config
+    aigw_channel a location=/_aigw/echo1 provider=anthropic;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+unknown provider "anthropic" for channel "a": "openai" (any OpenAI-compatible upstream) is supported
+
+
+
+=== TEST 10: an unknown channel parameter
+--- http_config
+    aigw_channel a location=/_aigw/echo1 backup;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid parameter "backup" for channel "a"
+
+
+
+=== TEST 11: location= that is not a path
+--- http_config
+    aigw_channel a location=http://127.0.0.1:21985;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value in "location=http://127.0.0.1:21985" for channel "a"
+
+
+
+=== TEST 12: a channel name with a character outside [A-Za-z0-9_.-]
+--- http_config
+    aigw_channel a:b location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_pass /_aigw/echo1;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid channel name "a:b": use letters, digits, '_', '-', '.'
+
+
+
+=== TEST 13: aigw_model without a channel
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model gpt-4o;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid number of arguments in "aigw_model" directive
+
+
+
+=== TEST 14: '*' anywhere but at the end of a model name
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model gpt-*-mini a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": model pattern "gpt-*-mini": '*' is allowed only at the end
+
+
+
+=== TEST 15: '*' in an upstream name
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model gpt-* a:gpt-*;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": upstream model "gpt-*": '*' is not supported
+
+
+
+=== TEST 16: one channel twice for a model
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a:x a:y;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": channel "a" is listed twice for model "m"
+
+
+
+=== TEST 17: an empty upstream name after ':'
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a:;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_model": empty upstream model after ':' in "a:"
+
+
+
+=== TEST 18: aigw_channel is an http-level directive
+--- config
+    aigw_channel a location=/_aigw/echo1;
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_channel" directive is not allowed here
+
+
+
+=== TEST 19: aigw_response_model takes public or upstream (NGINX's own message)
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_response_model client;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value "client" in
+
+
+
+=== TEST 20: aigw_fallback_attempts takes a number
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_fallback_attempts many;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_fallback_attempts" directive invalid number
+
+
+
+=== TEST 21: aigw_fallback_timeout takes a time
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_fallback_timeout soon;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_fallback_timeout" directive invalid value
