@@ -1,7 +1,11 @@
 // Core-internal: walking simdjson On-Demand values so that every byte of a document is
-// validated, not only the fields a reader looks at (On-Demand checks lazily). Defined in
-// json.cpp; used wherever a document must be known valid before its bytes are spliced.
+// validated, not only the fields a reader looks at (On-Demand checks lazily); used wherever a
+// document must be known valid before its bytes are spliced. Every dialect's request read
+// uses these.
 #pragma once
+
+#include <cstddef>
+#include <string_view>
 
 #include <simdjson.h>
 
@@ -15,5 +19,64 @@ simdjson::error_code consume(simdjson::ondemand::value v, int depth);
 
 // True when no token follows what was consumed (simdjson 3.0 has no document::at_end).
 bool at_end(simdjson::ondemand::document& doc);
+
+// A document is not a value in On-Demand: a top level of type `top` that is not an object is
+// validated through its own getter ("[1," is invalid JSON, "[1]" a valid non-object), then
+// nothing may follow it.
+simdjson::error_code consume_document(simdjson::ondemand::document& doc,
+                                      simdjson::ondemand::json_type top);
+
+// "an array", "a string", ... for an invalid_type error.
+std::string_view type_phrase(simdjson::ondemand::json_type t);
+
+// The length of a string's raw token (from its opening quote to the next structural
+// character) without the white space after it.
+std::size_t token_end(std::string_view token);
+
+// Calls f(key, value) for each field of an object; any other type is skipped.
+template <class F>
+simdjson::error_code for_each_field(simdjson::ondemand::value v, F&& f) {
+    simdjson::ondemand::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != simdjson::ondemand::json_type::object) return simdjson::SUCCESS;
+    simdjson::ondemand::object o;
+    if (auto err = v.get_object().get(o)) return err;
+    for (auto field : o) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return err;
+        simdjson::ondemand::value inner;
+        if (auto err = field.value().get(inner)) return err;
+        if (auto err = f(key, inner)) return err;
+    }
+    return simdjson::SUCCESS;
+}
+
+// Calls f(item) for each item of an array; any other type is skipped.
+template <class F>
+simdjson::error_code for_each_item(simdjson::ondemand::value v, F&& f) {
+    simdjson::ondemand::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != simdjson::ondemand::json_type::array) return simdjson::SUCCESS;
+    simdjson::ondemand::array items;
+    if (auto err = v.get_array().get(items)) return err;
+    for (auto item : items) {
+        simdjson::ondemand::value inner;
+        if (auto err = item.get(inner)) return err;
+        if (auto err = f(inner)) return err;
+    }
+    return simdjson::SUCCESS;
+}
+
+// Calls f(string) when v is a string; any other type is skipped.
+template <class F>
+simdjson::error_code if_string(simdjson::ondemand::value v, F&& f) {
+    simdjson::ondemand::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != simdjson::ondemand::json_type::string) return simdjson::SUCCESS;
+    std::string_view s;
+    if (auto err = v.get_string().get(s)) return err;
+    f(s);
+    return simdjson::SUCCESS;
+}
 
 }  // namespace aigw::json_walk

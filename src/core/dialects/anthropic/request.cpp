@@ -16,72 +16,9 @@ namespace {
 namespace od = simdjson::ondemand;
 using json_walk::at_end;
 using json_walk::consume;
-
-std::string_view type_phrase(od::json_type t) {
-    switch (t) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-    }
-    return "an unknown type";
-}
-
-// A document is not a value in On-Demand: a top level that is not an object is validated
-// through its own getter ("[1," is invalid JSON, "[1]" a valid non-object).
-simdjson::error_code consume_document(od::document& doc, od::json_type top) {
-    simdjson::error_code err = simdjson::SUCCESS;
-    switch (top) {
-    case od::json_type::array: {
-        od::array a;
-        if ((err = doc.get_array().get(a))) return err;
-        for (auto item : a) {
-            od::value inner;
-            if ((err = item.get(inner))) return err;
-            if ((err = consume(inner, 1))) return err;
-        }
-        break;
-    }
-    case od::json_type::string: {
-        std::string_view s;
-        err = doc.get_string().get(s);
-        break;
-    }
-    case od::json_type::number: {
-        od::number n;
-        err = doc.get_number().get(n);
-        break;
-    }
-    case od::json_type::boolean: {
-        bool b;
-        err = doc.get_bool().get(b);
-        break;
-    }
-    case od::json_type::null: {
-        bool is_null = false;
-        if ((err = doc.is_null().get(is_null))) return err;
-        if (!is_null) return simdjson::N_ATOM_ERROR;
-        break;
-    }
-    case od::json_type::object:
-        break;
-    }
-    if (err) return err;
-    return at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
-}
-
-// A string's raw token runs from its opening quote to the next structural character;
-// the white space after it is not part of the value.
-std::size_t token_end(std::string_view token) {
-    std::size_t n = token.size();
-    while (n > 0 && (token[n - 1] == ' ' || token[n - 1] == '\t' || token[n - 1] == '\n' ||
-                     token[n - 1] == '\r')) {
-        --n;
-    }
-    return n;
-}
+using json_walk::consume_document;
+using json_walk::token_end;
+using json_walk::type_phrase;
 
 request_fields invalid(simdjson::error_code err) {
     request_fields f;

@@ -7,56 +7,15 @@
 
 #include <simdjson.h>
 
+#include "core/text/json_walk.hpp"
+
 namespace aigw::openai_shapes {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
-
-// Calls f(key, value) for each field of an object; any other type is skipped.
-template <class F>
-error_code for_each_field(od::value v, F&& f) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) return simdjson::SUCCESS;
-    od::object o;
-    if (auto err = v.get_object().get(o)) return err;
-    for (auto field : o) {
-        std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
-        od::value inner;
-        if (auto err = field.value().get(inner)) return err;
-        if (auto err = f(key, inner)) return err;
-    }
-    return simdjson::SUCCESS;
-}
-
-// Calls f(item) for each item of an array; any other type is skipped.
-template <class F>
-error_code for_each_item(od::value v, F&& f) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array items;
-    if (auto err = v.get_array().get(items)) return err;
-    for (auto item : items) {
-        od::value inner;
-        if (auto err = item.get(inner)) return err;
-        if (auto err = f(inner)) return err;
-    }
-    return simdjson::SUCCESS;
-}
-
-// Calls f(string) when v is a string; any other type is skipped.
-template <class F>
-error_code if_string(od::value v, F&& f) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::string) return simdjson::SUCCESS;
-    std::string_view s;
-    if (auto err = v.get_string().get(s)) return err;
-    f(s);
-    return simdjson::SUCCESS;
-}
+using json_walk::for_each_field;
+using json_walk::for_each_item;
+using json_walk::if_string;
 
 // How a reader wants a field read. Strings the reader does not want are never unescaped, so
 // a reader rejects exactly the malformed JSON it reads.

@@ -1,0 +1,130 @@
+#include "core/text/json_walk.hpp"
+
+namespace aigw::json_walk {
+
+namespace od = simdjson::ondemand;
+
+// Every value is read with the getter of its type, which is what validates it.
+simdjson::error_code consume(od::value v, int depth) {
+    if (depth > max_depth) {
+        return simdjson::DEPTH_ERROR;
+    }
+    od::json_type t;
+    if (auto err = v.type().get(t)) {
+        return err;
+    }
+    switch (t) {
+    case od::json_type::object: {
+        od::object o;
+        if (auto err = v.get_object().get(o)) return err;
+        for (auto field : o) {
+            std::string_view key;
+            if (auto err = field.unescaped_key().get(key)) return err;
+            od::value inner;
+            if (auto err = field.value().get(inner)) return err;
+            if (auto err = consume(inner, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+        od::array a;
+        if (auto err = v.get_array().get(a)) return err;
+        for (auto item : a) {
+            od::value inner;
+            if (auto err = item.get(inner)) return err;
+            if (auto err = consume(inner, depth + 1)) return err;
+        }
+        return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        return v.get_string().get(s);
+    }
+    case od::json_type::number: {
+        od::number n;
+        return v.get_number().get(n);
+    }
+    case od::json_type::boolean: {
+        bool b;
+        return v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+        bool is_null = false;
+        if (auto err = v.is_null().get(is_null)) return err;
+        return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+    }
+    return simdjson::INCORRECT_TYPE;
+}
+
+bool at_end(od::document& doc) {
+    const char* loc = nullptr;
+    return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+}
+
+std::string_view type_phrase(od::json_type t) {
+    switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+    }
+    return "an unknown type";
+}
+
+// A document is not a value in On-Demand; non-object tops are consumed by their own getters.
+simdjson::error_code consume_document(od::document& doc, od::json_type top) {
+    simdjson::error_code err = simdjson::SUCCESS;
+    switch (top) {
+    case od::json_type::array: {
+        od::array a;
+        if ((err = doc.get_array().get(a))) return err;
+        for (auto item : a) {
+            od::value inner;
+            if ((err = item.get(inner))) return err;
+            if ((err = consume(inner, 1))) return err;
+        }
+        break;
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        err = doc.get_string().get(s);
+        break;
+    }
+    case od::json_type::number: {
+        od::number n;
+        err = doc.get_number().get(n);
+        break;
+    }
+    case od::json_type::boolean: {
+        bool b;
+        err = doc.get_bool().get(b);
+        break;
+    }
+    case od::json_type::null: {
+        bool is_null = false;
+        if ((err = doc.is_null().get(is_null))) return err;
+        if (!is_null) return simdjson::N_ATOM_ERROR;
+        break;
+    }
+    case od::json_type::object:
+        break;
+    }
+    if (err) return err;
+    return at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
+}
+
+// The raw token of a string value runs from its opening quote to the next structural
+// character; trailing white space is not part of the value.
+std::size_t token_end(std::string_view token) {
+    std::size_t n = token.size();
+    while (n > 0 && (token[n - 1] == ' ' || token[n - 1] == '\t' || token[n - 1] == '\n' ||
+                     token[n - 1] == '\r')) {
+        --n;
+    }
+    return n;
+}
+
+}  // namespace aigw::json_walk
