@@ -5,6 +5,9 @@ NGINX      ?= /usr/sbin/nginx
 BUILD      ?= build
 MODULES_DIR ?= /usr/lib/nginx/modules
 CXX        ?= g++
+# Parallel compiles in `make test` (the module's and the unit tests' objects); the tests
+# themselves run one at a time.
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian's own compile flags for its nginx binary (nginx -V), so the module matches it.
 NGX_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
 NGX_LD_OPT ?= -Wl,-z,relro -Wl,-z,now -fPIC
@@ -99,8 +102,8 @@ integration: module
 
 # The README's test command: installs what it needs, then unit + integration tests.
 test: deps
-	$(MAKE) module
-	$(MAKE) unit
+	$(MAKE) -j$(JOBS) module
+	$(MAKE) -j$(JOBS) unit
 	$(MAKE) fuzz FUZZ_TIME=15
 	$(MAKE) integration
 
