@@ -2,7 +2,7 @@
 // renames the model in a streamed event, or strips a member from it, without re-framing.
 #pragma once
 
-#include <functional>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +15,42 @@ namespace aigw {
 // (the SSE grammar); every byte not rewritten, line ends included, is copied as it is.
 // std::nullopt when no line changed, so nothing is copied then. May throw std::bad_alloc, and
 // whatever `rewrite` throws.
-std::optional<std::string> rewrite_data_lines(
-    std::string_view event,
-    const std::function<std::optional<std::string>(std::string_view)>& rewrite);
+// A template, so that the per-event call to `rewrite` inlines: it runs for every event of a
+// stream whose chunks the gateway rewrites.
+template <class Rewrite>
+std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite);
+
+// Where the line starting at `at` ends: its first CR or LF, or the end of `s`.
+std::size_t sse_line_end(std::string_view s, std::size_t at) noexcept;
+
+template <class Rewrite>
+std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite) {
+    constexpr std::string_view field = "data:";
+    std::optional<std::string> out;
+    std::size_t copied = 0;  // event[0, copied) is in out already
+    std::size_t at = 0;
+    while (at < event.size()) {
+        std::size_t eol = sse_line_end(event, at);
+        std::string_view line = event.substr(at, eol - at);
+        if (line.substr(0, field.size()) == field) {
+            std::size_t payload = field.size();
+            if (payload < line.size() && line[payload] == ' ') ++payload;  // one space is syntax
+            if (std::optional<std::string> r = rewrite(line.substr(payload))) {
+                if (!out) {
+                    out.emplace();
+                    out->reserve(event.size() + r->size());
+                }
+                out->append(event.substr(copied, at + payload - copied));
+                *out += *r;
+                copied = eol;
+            }
+        }
+        at = eol;
+        if (at < event.size() && event[at] == '\r') ++at;
+        if (at < event.size() && event[at] == '\n') ++at;
+    }
+    if (out) out->append(event.substr(copied));
+    return out;
+}
 
 }  // namespace aigw
