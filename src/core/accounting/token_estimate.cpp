@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "core/text/json_walk.hpp"
+
 #include "core/dialects/openai_chat/shapes.hpp"
 
 namespace aigw {
@@ -156,11 +158,7 @@ error_code request_tokens(od::document& doc, std::int64_t& total) {
         if (err) return err;
     }
     if (chat) total += tokens_reply_priming;
-    const char* loc = nullptr;
-    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
-        return simdjson::TRAILING_CONTENT;
-    }
-    return simdjson::SUCCESS;
+    return json_walk::at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
 }
 
 }  // namespace

@@ -188,11 +188,7 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
         }
         if (err) return err;
     }
-    const char* loc = nullptr;
-    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
-        return simdjson::TRAILING_CONTENT;
-    }
-    return simdjson::SUCCESS;
+    return json_walk::at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
 }
 
 // False on any JSON error or a top level that is not an object; `text` is appended to only

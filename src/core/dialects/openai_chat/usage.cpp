@@ -5,6 +5,8 @@
 
 #include <simdjson.h>
 
+#include "core/text/json_walk.hpp"
+
 #include "core/dialects/openai_chat/shapes.hpp"
 
 namespace aigw {
@@ -164,11 +166,7 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
     }
     // Trailing bytes after the object make the whole document invalid (simdjson 3.0 has no
     // document::at_end).
-    const char* loc = nullptr;
-    if (doc.current_location().get(loc) != simdjson::OUT_OF_BOUNDS) {
-        return simdjson::TRAILING_CONTENT;
-    }
-    return simdjson::SUCCESS;
+    return json_walk::at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
 }
 
 // Parses `json` and reads it; false on any JSON error or a top level that is not an object.
