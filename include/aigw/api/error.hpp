@@ -41,6 +41,9 @@ api_error empty_array_error(std::string_view param);
 // 1)"), and the message says it cannot be translated. 400, code untranslatable_parameter.
 api_error untranslatable_error(std::string_view param, std::string_view what);
 api_error unknown_endpoint_error(std::string_view method, std::string_view path);
+// The model is served only by upstreams of another API, and `path` is an endpoint that is not
+// translated (completions, embeddings): 400 with param "model".
+api_error model_endpoint_error(std::string_view model, std::string_view path);
 api_error method_not_allowed_error(std::string_view method, std::string_view path);
 
 // Upstream failures (the channel behind the gateway).
@@ -58,7 +61,8 @@ enum class attempt_failure { unreachable, timeout, status };
 
 // Every channel tried for `model` failed with a retryable failure (429, 5xx, connect error,
 // timeout): the last one's class decides the status. 429 -> 429 rate_limit_exceeded (the
-// client may retry later); timeout -> 504; 503 -> 503; anything else -> 502.
+// client may retry later); timeout -> 504; 503 -> 503; 529 (Anthropic's overloaded) -> 529;
+// anything else -> 502.
 api_error all_channels_failed_error(std::string_view model, unsigned tried, attempt_failure last,
                                     int last_status);
 

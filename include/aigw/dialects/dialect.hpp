@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,7 +44,13 @@ public:
     virtual bool request_to_pivot(std::string_view body, api::request& out,
                                   api_error& err) const = 0;
     // The pivot as this dialect's request body (for a channel that speaks it).
-    virtual std::string request_from_pivot(const api::request& req) const = 0;
+    // `max_tokens_default` is the output bound a dialect that requires one sends when the
+    // request has none (aigw_anthropic_max_tokens); a dialect where it is optional ignores it.
+    virtual std::string request_from_pivot(const api::request& req,
+                                           std::int64_t max_tokens_default) const = 0;
+    // Where a translated chat request goes on a channel of this dialect: its chat endpoint's
+    // API path ("/v1/chat/completions", "/v1/messages").
+    virtual std::string_view chat_path() const noexcept = 0;
 
     // --- response, passthrough ---
     virtual const usage_parser& usage_reader() const noexcept = 0;
@@ -66,12 +73,19 @@ public:
     virtual std::string error_body(const api_error& e) const = 0;
     // The error as one SSE event, for a stream that already started.
     virtual std::string error_event(const api_error& e) const = 0;
+    // An upstream's error answer in this dialect (HTTP `status`, JSON `body`) as the canonical
+    // error, for a client of another dialect; upstream_bad_response_error(status) when the body
+    // is not this dialect's error shape.
+    virtual api_error read_error(int status, std::string_view body) const = 0;
 
     // --- model lists ---
     // The gateway's own list from its model table's public names, those `allowed` accepts.
+    // `limit` (0: none) bounds a dialect's page where it has pages (Anthropic's ?limit=, with
+    // has_more saying whether more were left out); a dialect without pages lists them all.
     virtual std::string model_list(const std::vector<std::string>& ids,
                                    const std::function<bool(std::string_view)>& allowed,
-                                   long long created, std::string_view owned_by) const = 0;
+                                   long long created, std::string_view owned_by,
+                                   std::size_t limit) const = 0;
     virtual std::string model_object(std::string_view id, long long created,
                                      std::string_view owned_by) const = 0;
     // An upstream's list narrowed to what `allowed` accepts; nullopt when it is not a list.

@@ -13,6 +13,8 @@ enum class endpoint_id {
     embeddings,
     models,          // GET /v1/models
     model_retrieve,  // GET /v1/models/{id}
+    messages,        // POST /v1/messages (Anthropic)
+    count_tokens,    // POST /v1/messages/count_tokens (Anthropic)
 };
 
 enum class http_method { get, post };
@@ -25,6 +27,8 @@ struct endpoint_info {
     bool has_json_body;      // POST with a JSON object body
     bool model_required;
     bool streamable;         // accepts "stream": true
+    bool billed;             // a successful answer reports tokens: usage is read and billed
+    bool chat;               // a chat request: translatable through the pivot (api::request)
     dialect_id dialect;      // what the client speaks here: its errors, usage, model lists
 };
 

@@ -60,10 +60,12 @@ struct pick_result {
 //    soonest (then: failed longest ago, lower priority value, earlier in the list) is tried
 //    anyway, flagged `forced`: one request tests it rather than every request failing until
 //    a timer runs out. Later picks of that request find nothing (no sweep of dead channels).
+//  - Candidates in `excluded` (bit i for candidates[i]: a channel that cannot serve this
+//    request at all) are never picked, and do not count as tried.
 // `candidates` hold channel indexes into `confs`/`states`; at most max_candidates are used.
 pick_result pick(const channel_conf* confs, channel_state* states,
                  const std::uint32_t* candidates, std::size_t count, std::uint64_t tried,
-                 std::uint64_t now_ms);
+                 std::uint64_t now_ms, std::uint64_t excluded = 0);
 
 // A failed try (connect error, timeout, 5xx, 429) on `channel`. max_fails failures within
 // fail_timeout set it aside for fail_timeout; a failed probe does so at once. A non-zero

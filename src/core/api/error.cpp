@@ -113,6 +113,16 @@ api_error untranslatable_error(std::string_view param, std::string_view what) {
                 std::string(param));
 }
 
+api_error model_endpoint_error(std::string_view model, std::string_view path) {
+    std::string msg = "The model `";
+    msg += model;
+    msg += "` is not served at ";
+    msg += path;
+    msg += " by this gateway: its upstreams speak another API, and only chat requests are "
+           "translated.";
+    return make(400, "invalid_request_error", "unsupported_endpoint", std::move(msg), "model");
+}
+
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
     msg += method;
@@ -194,6 +204,10 @@ api_error all_channels_failed_error(std::string_view model, unsigned tried, atte
     }
     if (last_status == 504) {
         return make(504, "api_error", "all_channels_failed", std::move(msg));
+    }
+    if (last_status == 529) {
+        // Anthropic's "overloaded": its clients back off on this status and no other.
+        return make(529, "api_error", "overloaded", std::move(msg));
     }
     return make(last_status == 503 ? 503 : 502, "api_error", "all_channels_failed", std::move(msg));
 }

@@ -5,17 +5,25 @@ namespace aigw {
 namespace {
 
 constexpr dialect_id openai = dialect_id::openai_chat;
+constexpr dialect_id anthropic = dialect_id::anthropic;
 
+// path, method, prefix, has_json_body, model_required, streamable, billed, chat, dialect
 constexpr endpoint_info endpoints[] = {
     {endpoint_id::chat_completions, "/v1/chat/completions", http_method::post, false, true, true,
-     true, openai},
+     true, true, true, openai},
     {endpoint_id::completions, "/v1/completions", http_method::post, false, true, true, true,
-     openai},
+     true, false, openai},
     {endpoint_id::embeddings, "/v1/embeddings", http_method::post, false, true, true, false,
-     openai},
-    {endpoint_id::models, "/v1/models", http_method::get, false, false, false, false, openai},
+     true, false, openai},
+    {endpoint_id::models, "/v1/models", http_method::get, false, false, false, false, false,
+     false, openai},
     {endpoint_id::model_retrieve, "/v1/models/", http_method::get, true, false, false, false,
-     openai},
+     false, false, openai},
+    {endpoint_id::messages, "/v1/messages", http_method::post, false, true, true, true, true,
+     true, anthropic},
+    // Free at Anthropic, and answers no tokens to bill.
+    {endpoint_id::count_tokens, "/v1/messages/count_tokens", http_method::post, false, true,
+     true, false, false, false, anthropic},
 };
 
 // "." and ".." segments would walk out of the endpoint once a proxy normalizes the path.

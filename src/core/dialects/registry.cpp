@@ -18,13 +18,14 @@ std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept {
     if (provider == "openai") {
         return dialect_id::openai_chat;
     }
-    // "anthropic" names dialect_id::anthropic once the glue translates for its channels:
-    // until then a channel of it would get OpenAI bodies, so nginx -t refuses the name.
+    if (provider == "anthropic") {
+        return dialect_id::anthropic;
+    }
     return std::nullopt;
 }
 
 std::string_view provider_names() noexcept {
-    return "openai";
+    return "openai, anthropic";
 }
 
 }  // namespace aigw

@@ -58,8 +58,10 @@ bool channel_tripped(const channel_conf& c, const channel_state& s) {
 
 pick_result pick(const channel_conf* confs, channel_state* states,
                  const std::uint32_t* candidates, std::size_t count, std::uint64_t tried,
-                 std::uint64_t now_ms) {
+                 std::uint64_t now_ms, std::uint64_t excluded) {
     count = std::min(count, max_candidates);
+    std::uint64_t attempted = tried & ~excluded;
+    tried |= excluded;
 
     bool any = false;
     std::uint32_t tier = 0;
@@ -95,13 +97,15 @@ pick_result pick(const channel_conf* confs, channel_state* states,
         return r;
     }
 
-    bool untouched = (count == max_candidates) ? tried == 0
-                                                : (tried & ((std::uint64_t{1} << count) - 1)) == 0;
+    bool untouched = (count == max_candidates)
+                         ? attempted == 0
+                         : (attempted & ((std::uint64_t{1} << count) - 1)) == 0;
     if (!untouched) {
         return r;
     }
     // Everything is aside and this request has tried nothing: try the likeliest to be back.
     for (std::size_t i = 0; i < count; ++i) {
+        if (is_tried(excluded, i)) continue;
         std::uint32_t ch = candidates[i];
         if (!r.found) {
             r.found = true;

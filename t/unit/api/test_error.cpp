@@ -378,6 +378,15 @@ void all_channels_failed(void**) {
     }
     check_error(aigw::all_channels_failed_error("m", 2, attempt_failure::status, 504), 504,
                 "api_error", "all_channels_failed");
+    // Anthropic's overloaded status stays, so its clients back off as they do for it.
+    check_error(aigw::all_channels_failed_error("m", 2, attempt_failure::status, 529), 529,
+                "api_error", "overloaded");
+    e = aigw::model_endpoint_error("claude-x", "/v1/embeddings");
+    assert_int_equal(e.status, 400);
+    assert_sv_equal(e.type, "invalid_request_error");
+    assert_sv_equal(e.code, "unsupported_endpoint");
+    assert_sv_equal(e.param, "model");
+    assert_true(contains(e.message, "`claude-x` is not served at /v1/embeddings"));
 }
 
 void for_status_table(void**) {

@@ -55,10 +55,11 @@ void providers(void**) {
     assert_false(aigw::provider_dialect("OpenAI").has_value());  // names are exact
     assert_false(aigw::provider_dialect("openai ").has_value());
     assert_false(aigw::provider_dialect("gemini-pro").has_value());
-    // Not a provider until the glue translates for its channels (its dialect exists).
-    assert_false(aigw::provider_dialect("anthropic").has_value());
+    auto a = aigw::provider_dialect("anthropic");
+    assert_true(a.has_value());
+    assert_int_equal(static_cast<int>(*a), static_cast<int>(dialect_id::anthropic));
     assert_false(aigw::provider_dialect("claude").has_value());
-    assert_sv_equal(aigw::provider_names(), "openai");
+    assert_sv_equal(aigw::provider_names(), "openai, anthropic");
 }
 
 void endpoints_name_their_dialect(void**) {
@@ -67,6 +68,11 @@ void endpoints_name_their_dialect(void**) {
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);
         assert_non_null(ep);
         assert_int_equal(static_cast<int>(ep->dialect), static_cast<int>(dialect_id::openai_chat));
+    }
+    for (const char* path : {"/v1/messages", "/v1/messages/count_tokens"}) {
+        const aigw::endpoint_info* ep = aigw::find_endpoint(path);
+        assert_non_null(ep);
+        assert_int_equal(static_cast<int>(ep->dialect), static_cast<int>(dialect_id::anthropic));
     }
 }
 
@@ -121,8 +127,10 @@ void translation(void**) {
     aigw::api::request req;
     aigw::api_error err;
     assert_true(chat().request_to_pivot(body, req, err));
-    assert_sv_equal(chat().request_from_pivot(req), aigw::openai_chat_request_from_pivot(req));
-    assert_sv_equal(chat().request_from_pivot(req), body);
+    // OpenAI's max_tokens is optional: the default for dialects that require one is not sent.
+    assert_sv_equal(chat().request_from_pivot(req, 4096), aigw::openai_chat_request_from_pivot(req));
+    assert_sv_equal(chat().request_from_pivot(req, 4096), body);
+    assert_sv_equal(chat().chat_path(), "/v1/chat/completions");
     assert_false(chat().request_to_pivot("[]", req, err));
     assert_sv_equal(err.code, "invalid_json");
 
@@ -141,10 +149,39 @@ void translation(void**) {
     assert_sv_equal(out, "data: [DONE]\n\n");
 }
 
+void upstream_errors(void**) {
+    // OpenAI's error shape read back, with the HTTP status it came with.
+    aigw::api_error e = chat().read_error(
+        400, R"({"error":{"message":"Invalid 'temperature'","type":"invalid_request_error","param":"temperature","code":"invalid_value"}})");
+    assert_int_equal(e.status, 400);
+    assert_sv_equal(e.type, "invalid_request_error");
+    assert_sv_equal(e.code, "invalid_value");
+    assert_sv_equal(e.param, "temperature");
+    assert_sv_equal(e.message, "Invalid 'temperature'");
+    // Words OpenAI does not use are said in general terms; the message stays.
+    e = chat().read_error(503, R"({"error":{"message":"busy","type":"vendor_busy","code":"x_9"}})");
+    assert_int_equal(e.status, 503);
+    assert_sv_equal(e.type, "api_error");
+    assert_true(e.code.empty());
+    assert_sv_equal(e.message, "busy");
+    // Not an error body: the gateway's own words for a bad answer.
+    aigw::api_error bad = chat().read_error(500, "<html>oops</html>");
+    assert_sv_equal(bad.code, aigw::upstream_bad_response_error(500).code);
+    assert_sv_equal(chat().read_error(500, R"({"error":"text"})").code, bad.code);
+
+    // Anthropic's, through the interface: 529 stays 529.
+    e = messages().read_error(
+        529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+    assert_int_equal(e.status, 529);
+    assert_sv_equal(e.code, "overloaded_error");
+    assert_sv_equal(e.message, "Overloaded");
+}
+
 void model_lists(void**) {
     std::vector<std::string> ids = {"a", "b", "c"};
     auto allow = [](std::string_view id) { return id != "b"; };
-    assert_sv_equal(chat().model_list(ids, allow, 1700000000, "aigw"),
+    // OpenAI's list has no pages: a limit lists every model all the same.
+    assert_sv_equal(chat().model_list(ids, allow, 1700000000, "aigw", 1),
                     aigw::model_list_json(ids, allow, 1700000000, "aigw"));
     assert_sv_equal(chat().model_object("a", 1700000000, "aigw"),
                     aigw::model_object_json("a", 1700000000, "aigw"));
@@ -181,16 +218,27 @@ void anthropic_through_the_interface(void**) {
 
     std::vector<std::string> ids = {"a", "b"};
     auto allow = [](std::string_view id) { return id != "b"; };
-    assert_sv_equal(messages().model_list(ids, allow, 0, "aigw"),
+    assert_sv_equal(messages().model_list(ids, allow, 0, "aigw", 0),
                     aigw::anthropic::model_list_json(ids, allow, 0));
+    // A page of one: has_more, as the accepted "c" is left out.
+    std::vector<std::string> three = {"a", "b", "c"};
+    assert_sv_equal(messages().model_list(three, allow, 0, "aigw", 1),
+                    R"({"data":[{"type":"model","id":"a","display_name":"a","created_at":"1970-01-01T00:00:00Z"}],"has_more":true,"first_id":"a","last_id":"a"})");
+    assert_true(messages().model_list(three, allow, 0, "aigw", 2).find(R"("has_more":false)") !=
+                std::string::npos);
     assert_sv_equal(messages().model_object("a", 0, "aigw"), aigw::anthropic::model_object_json("a", 0));
     assert_true(messages().filter_model_list(R"({"data":[{"id":"a"}]})", allow).has_value());
 
     aigw::api::request req;
     aigw::api_error err;
     assert_true(messages().request_to_pivot(body, req, err));
-    assert_sv_equal(messages().request_from_pivot(req),
+    assert_sv_equal(messages().request_from_pivot(req, 4096),
                     R"({"model":"claude-sonnet-4-5","max_tokens":64,"messages":[],"stream":true})");
+    // Without the client's max_tokens, the configured default (Anthropic requires one).
+    req.max_tokens.reset();
+    assert_true(messages().request_from_pivot(req, 8192).find(R"("max_tokens":8192)") !=
+                std::string::npos);
+    assert_sv_equal(messages().chat_path(), "/v1/messages");
     aigw::api::response resp;
     assert_true(messages().response_to_pivot(answer, resp));
     assert_true(messages().response_from_pivot(resp).find(R"("model":"up-1")") != std::string::npos);
@@ -209,6 +257,7 @@ int main() {
         cmocka_unit_test(usage_and_rename),
         cmocka_unit_test(errors),
         cmocka_unit_test(translation),
+        cmocka_unit_test(upstream_errors),
         cmocka_unit_test(model_lists),
         cmocka_unit_test(anthropic_through_the_interface),
     };

@@ -47,6 +47,27 @@ void chat_completions(void**) {
     assert_true(ep->has_json_body);
     assert_true(ep->model_required);
     assert_true(ep->streamable);
+    assert_true(ep->billed);
+    assert_true(ep->chat);
+}
+
+void messages(void**) {
+    const endpoint_info* ep = assert_found("/v1/messages", endpoint_id::messages);
+    assert_int_equal(static_cast<int>(ep->method), static_cast<int>(http_method::post));
+    assert_true(ep->has_json_body);
+    assert_true(ep->model_required);
+    assert_true(ep->streamable);
+    assert_true(ep->billed);
+    assert_true(ep->chat);
+    // Free, unstreamed, and not a chat request: never translated, never billed.
+    ep = assert_found("/v1/messages/count_tokens", endpoint_id::count_tokens);
+    assert_true(ep->has_json_body);
+    assert_true(ep->model_required);
+    assert_false(ep->streamable);
+    assert_false(ep->billed);
+    assert_false(ep->chat);
+    assert_not_found("/v1/messages/");
+    assert_not_found("/v1/messages/batches");
 }
 
 void completions(void**) {
@@ -65,6 +86,8 @@ void embeddings(void**) {
     assert_true(ep->has_json_body);
     assert_true(ep->model_required);
     assert_false(ep->streamable);
+    assert_true(ep->billed);
+    assert_false(ep->chat);
 }
 
 void models_list(void**) {
@@ -74,6 +97,7 @@ void models_list(void**) {
     assert_false(ep->has_json_body);
     assert_false(ep->model_required);
     assert_false(ep->streamable);
+    assert_false(ep->billed);
 }
 
 void model_retrieve(void**) {
@@ -189,6 +213,7 @@ void api_path_strips_mount_prefix(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chat_completions),
+        cmocka_unit_test(messages),
         cmocka_unit_test(completions),
         cmocka_unit_test(embeddings),
         cmocka_unit_test(models_list),

@@ -451,6 +451,41 @@ void all_down_forces_the_soonest_back(void**) {
     assert_int_equal(r.channel, 1);
 }
 
+void excluded_never_picked_nor_tried(void**) {
+    // Channel 1 speaks another API than an untranslated request: excluded from the start.
+    fleet f({conf(1), conf(5), conf(1, 1)});
+    std::uint64_t excluded = std::uint64_t{1} << 1;
+    std::uint64_t tried = 0;
+    std::vector<std::uint32_t> order;
+    for (;;) {
+        pick_result r = aigw::pick(f.confs.data(), f.states.data(), f.candidates.data(),
+                                   f.candidates.size(), tried, t0, excluded);
+        if (!r.found) break;
+        tried |= std::uint64_t{1} << r.position;
+        order.push_back(r.channel);
+    }
+    assert_int_equal(order.size(), 2);
+    assert_int_equal(order[0], 0);
+    assert_int_equal(order[1], 2);
+
+    // Every channel it may use is aside, and it tried none yet: the forced try is one of
+    // them, never the excluded one, which is not a try made.
+    f.failed(0, t0 + 100);
+    f.failed(2, t0 + 200);
+    pick_result r = aigw::pick(f.confs.data(), f.states.data(), f.candidates.data(),
+                               f.candidates.size(), 0, t0 + 300, excluded);
+    assert_true(r.found);
+    assert_true(r.forced);
+    assert_int_equal(r.channel, 0);
+    // The excluded one available does not stop the forced try of the others.
+    fleet g({conf(1), conf(1)});
+    g.failed(0, t0);
+    r = aigw::pick(g.confs.data(), g.states.data(), g.candidates.data(), g.candidates.size(), 0,
+                   t0 + 1, std::uint64_t{1} << 1);
+    assert_true(r.forced);
+    assert_int_equal(r.channel, 0);
+}
+
 void all_down_ties_least_recently_failed(void**) {
     // Equal return times (Retry-After lands both at t0 + 5000): the one that failed longest ago.
     fleet f({conf(1, 0, 0), conf(1, 0, 0)});
@@ -515,6 +550,7 @@ int main() {
         cmocka_unit_test(parse_retry_after_values),
         cmocka_unit_test(all_down_forces_the_soonest_back),
         cmocka_unit_test(all_down_ties_least_recently_failed),
+        cmocka_unit_test(excluded_never_picked_nor_tried),
         cmocka_unit_test(all_down_after_a_real_try_gives_up),
         cmocka_unit_test(single_channel_always_tried),
     };

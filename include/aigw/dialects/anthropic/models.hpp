@@ -2,6 +2,7 @@
 // "created_at":"RFC 3339"}],"has_more":false,"first_id":...,"last_id":...}.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -11,12 +12,12 @@
 namespace aigw::anthropic {
 
 // The gateway's own list, from the public names of its model table, those `allowed` accepts,
-// in order. display_name is the id (the gateway knows no other name); created_at is `created`
-// (Unix seconds) in RFC 3339. has_more is false; first_id and last_id are null when the list
-// is empty.
+// in order, at most `limit` of them (0: all). display_name is the id (the gateway knows no
+// other name); created_at is `created` (Unix seconds) in RFC 3339. has_more says whether the
+// limit left out an accepted one; first_id and last_id are null when the list is empty.
 std::string model_list_json(const std::vector<std::string>& ids,
                             const std::function<bool(std::string_view)>& allowed,
-                            long long created);
+                            long long created, std::size_t limit = 0);
 
 // One entry of that list, for GET /v1/models/{id}.
 std::string model_object_json(std::string_view id, long long created);

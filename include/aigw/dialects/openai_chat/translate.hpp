@@ -52,4 +52,10 @@ std::unique_ptr<api::stream_decoder> openai_chat_stream_decoder();
 // "event: error" (error_sse_event).
 std::unique_ptr<api::stream_encoder> openai_chat_stream_encoder(const api::request& req);
 
+// An upstream's {"error":{"message","type","param","code"}} answer (HTTP `status`) as the
+// canonical error: its message and param as they came, its type and code where they are
+// OpenAI's known words (else in general terms), and the HTTP status when it is an error
+// status (else the type's). upstream_bad_response_error(status) for another body.
+api_error openai_chat_read_error(int status, std::string_view body);
+
 }  // namespace aigw

@@ -24,9 +24,11 @@ public:
                           api_error& err) const override {
         return anthropic::request_to_pivot(body, out, err);
     }
-    std::string request_from_pivot(const api::request& req) const override {
-        return anthropic::request_from_pivot(req);
+    std::string request_from_pivot(const api::request& req,
+                                   std::int64_t max_tokens_default) const override {
+        return anthropic::request_from_pivot(req, max_tokens_default);
     }
+    std::string_view chat_path() const noexcept override { return "/v1/messages"; }
 
     const usage_parser& usage_reader() const noexcept override {
         return anthropic::usage_reader();
@@ -56,12 +58,16 @@ public:
     std::string error_event(const api_error& e) const override {
         return anthropic::error_event(e);
     }
+    api_error read_error(int status, std::string_view body) const override {
+        return anthropic::read_error(status, body);
+    }
 
     // Anthropic's list has no owner field: owned_by has nowhere to go.
     std::string model_list(const std::vector<std::string>& ids,
                            const std::function<bool(std::string_view)>& allowed,
-                           long long created, std::string_view) const override {
-        return anthropic::model_list_json(ids, allowed, created);
+                           long long created, std::string_view,
+                           std::size_t limit) const override {
+        return anthropic::model_list_json(ids, allowed, created, limit);
     }
     std::string model_object(std::string_view id, long long created,
                              std::string_view) const override {

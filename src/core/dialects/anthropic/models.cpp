@@ -72,20 +72,27 @@ struct page_ends {
 
 std::string model_list_json(const std::vector<std::string>& ids,
                             const std::function<bool(std::string_view)>& allowed,
-                            long long created) {
+                            long long created, std::size_t limit) {
     rapidjson::StringBuffer buf;
     json_writer w(buf);
     page_ends ends;
     w.StartObject();
     w.Key("data");
     w.StartArray();
+    std::size_t listed = 0;
+    bool more = false;
     for (const std::string& id : ids) {
         if (!allowed(id)) continue;
+        if (limit != 0 && listed == limit) {
+            more = true;
+            break;
+        }
         write_model(w, id, created);
         ends.add(id);
+        listed++;
     }
     w.EndArray();
-    ends.write(w, false);
+    ends.write(w, more);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }

@@ -24,8 +24,12 @@ public:
                           api_error& err) const override {
         return openai_chat_request_to_pivot(body, out, err);
     }
-    std::string request_from_pivot(const api::request& req) const override {
+    std::string request_from_pivot(const api::request& req, std::int64_t) const override {
         return openai_chat_request_from_pivot(req);
+    }
+    std::string_view chat_path() const noexcept override { return "/v1/chat/completions"; }
+    api_error read_error(int status, std::string_view body) const override {
+        return openai_chat_read_error(status, body);
     }
 
     const usage_parser& usage_reader() const noexcept override { return openai_usage_parser(); }
@@ -55,7 +59,9 @@ public:
 
     std::string model_list(const std::vector<std::string>& ids,
                            const std::function<bool(std::string_view)>& allowed,
-                           long long created, std::string_view owned_by) const override {
+                           long long created, std::string_view owned_by,
+                           std::size_t) const override {
+        // OpenAI's list has no pages: every model, whatever limit the client sent.
         return model_list_json(ids, allowed, created, owned_by);
     }
     std::string model_object(std::string_view id, long long created,

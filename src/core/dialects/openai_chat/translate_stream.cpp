@@ -473,4 +473,19 @@ std::unique_ptr<api::stream_encoder> openai_chat_stream_encoder(const api::reque
     return std::make_unique<chat_encoder>(req);
 }
 
+api_error openai_chat_read_error(int status, std::string_view body) {
+    dom::parser parser;
+    dom::element root;
+    dom::element error;
+    if (openai_wire::parse(body, parser, root) || root["error"].get(error) ||
+        !error.is_object()) {
+        return upstream_bad_response_error(status);
+    }
+    api_error e = upstream_error(error);
+    if (status >= 400 && status < 600) {
+        e.status = status;
+    }
+    return e;
+}
+
 }  // namespace aigw
