@@ -145,7 +145,7 @@ invalid value in "fail_timeout=0" for channel "a"
 
 === TEST 9: an unknown provider
 --- http_config
-    aigw_channel a location=/_aigw/echo1 provider=anthropic;
+    aigw_channel a location=/_aigw/echo1 provider=claude;
 --- config
     location /v1/ {
         aigw on;
@@ -155,7 +155,7 @@ invalid value in "fail_timeout=0" for channel "a"
 GET /t
 --- must_die
 --- error_log
-unknown provider "anthropic" for channel "a": "openai" (any OpenAI-compatible upstream) is supported
+unknown provider "claude" for channel "a": the providers are openai, anthropic (openai: any OpenAI-compatible upstream)
 
 
 

@@ -56,7 +56,7 @@ ngx_int_t number(ngx_http_request_t* r, ngx_http_variable_value_t* v, int64_t n)
 // before the log phase), and only for endpoints with a body that reports them.
 bool counted(const ngx_http_aigw_ctx_t* ctx) {
     return ctx != nullptr && ctx->usage.usage_final && ctx->content.endpoint != nullptr &&
-           ctx->content.endpoint->has_json_body;
+           ctx->content.endpoint->billed;
 }
 
 ngx_int_t count(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,

@@ -6,6 +6,8 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "aigw/accounting/token_estimate.hpp"
+#include "ngx/filters/translate.hpp"
+#include "ngx/proxy/translation.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -15,10 +17,21 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
         // A previous attempt's state (its response was swallowed): start over in place.
         ctx->usage.body->~ngx_http_aigw_body_t();
         new (ctx->usage.body) ngx_http_aigw_body_t();
-        return ctx->usage.body;
+    } else {
+        ctx->usage.body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
+        if (ctx->usage.body == nullptr) {
+            return nullptr;
+        }
     }
-    ctx->usage.body = aigw::ngx::pool_new<ngx_http_aigw_body_t>(r->pool);
-    return ctx->usage.body;
+    ngx_http_aigw_body_t* st = ctx->usage.body;
+    const aigw::dialect& upstream = ngx_http_aigw_upstream_dialect(ctx);
+    st->stream_usage = upstream.usage_reader().stream_reader();
+    if (ctx->attempt.translate) {
+        st->decoder = upstream.stream_decoder();
+        st->encoder = ngx_http_aigw_client_dialect(ctx).stream_encoder(
+            ctx->content.translation->request);
+    }
+    return st;
 }
 
 static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage& u) {
@@ -32,13 +45,14 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        const aigw::sse_event& e,
                                                        std::string_view raw) {
     if (!e.has_data || e.is_done) {
-        return ngx_http_aigw_event_action::pass;
+        return ctx->attempt.translate ? ngx_http_aigw_translate_event(ctx, st, e)
+                                      : ngx_http_aigw_event_action::pass;
     }
-    const aigw::usage_parser& parser = ngx_http_aigw_upstream_dialect(ctx).usage_reader();
     st->text.clear();
-    aigw::chunk_info ci = parser.read_chunk(e.data, &st->text);
+    aigw::chunk_info ci = st->stream_usage->read_chunk(e.data, &st->text);
     if (!ci.json_object) {
-        return ngx_http_aigw_event_action::pass;
+        return ctx->attempt.translate ? ngx_http_aigw_translate_event(ctx, st, e)
+                                      : ngx_http_aigw_event_action::pass;
     }
     if (!st->text.empty()) {
         st->completion.add(st->text);
@@ -49,7 +63,10 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
             ctx->usage.t_first_token = 1;
         }
     }
-    ngx_http_aigw_take_usage(st, ci.tokens);
+    ngx_http_aigw_take_usage(st, st->stream_usage->total());
+    if (ctx->attempt.translate) {
+        return ngx_http_aigw_translate_event(ctx, st, e);
+    }
     if (ci.usage_only && ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
         // The chunk exists only because the gateway asked for it.
         return ngx_http_aigw_event_action::drop;

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "aigw/text/sse_framer.hpp"
 #include "aigw/accounting/token_estimate.hpp"
+#include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
 #include "aigw/text/usage_scanner.hpp"
 #include "ngx/ngx.hpp"
@@ -31,6 +33,14 @@ struct ngx_http_aigw_body_t {
     std::string text;        // scratch for a chunk's generated text
     aigw::token_counter completion;  // estimate of the streamed output
     bool framing_failed = false;
+    // The upstream dialect's reader of this stream's usage, which may come in pieces.
+    std::unique_ptr<aigw::stream_usage> stream_usage;
+
+    // Translation (attempt.translate): the upstream's events -> the pivot -> the client's.
+    std::unique_ptr<aigw::api::stream_decoder> decoder;
+    std::unique_ptr<aigw::api::stream_encoder> encoder;
+    std::vector<aigw::api::event> decoded;
+    bool translated_done = false;    // the client got the end of its stream
 
     // JSON responses: kept whole up to the bound, then scanned.
     std::string json;
@@ -42,12 +52,15 @@ struct ngx_http_aigw_body_t {
 
 enum class ngx_http_aigw_event_action { pass, drop, replace };
 
-// Creates the state for the current attempt's response (replacing a previous one).
+// Creates the state for the current attempt's response (replacing a previous one): the usage
+// reader of the upstream's dialect, and for a translated stream its decoder and the client's
+// encoder. May throw std::bad_alloc.
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
 // Reads one whole SSE event: usage, time to first token, the completion estimate. Says what
 // the client gets: the event as it came, nothing (the usage-only chunk the client did not ask
-// for), or `st->out` (the event with the public model name).
+// for, an event translation turns into nothing), or `st->out` (the event with the public model
+// name, or translated into the client's dialect).
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,

@@ -561,7 +561,7 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
                                  int64_t max_tokens, int64_t choices,
                                  ngx_http_aigw_admitted_pt admitted) {
     if (state == nullptr || ctx->access.key == nullptr ||
-        !ngx_http_aigw_main_conf(r)->billing.enabled) {
+        !ngx_http_aigw_main_conf(r)->billing.enabled || !ctx->content.endpoint->billed) {
         admitted(r, true, NGX_OK);
         return;
     }

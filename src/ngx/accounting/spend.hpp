@@ -17,10 +17,11 @@ struct ngx_http_aigw_billing_t;
 // finalized with rc.
 typedef void (*ngx_http_aigw_admitted_pt)(ngx_http_request_t* r, bool go, ngx_int_t rc);
 
-// Admits the request against its key's and group's quota and rate limits (no key, or billing
-// off: admitted). `max_tokens` (-1: not given) and `choices` come from the body. `admitted`
-// is called with the verdict: at once when the leases in memory decide it, else from the
-// event loop once Redis answered a settlement.
+// Admits the request against its key's and group's quota and rate limits (no key, billing
+// off, or an endpoint that bills nothing such as count_tokens: admitted). `max_tokens` (-1:
+// not given) and `choices` come from the body. `admitted` is called with the verdict: at once
+// when the leases in memory decide it, else from the event loop once Redis answered a
+// settlement.
 void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                  int64_t max_tokens, int64_t choices,
                                  ngx_http_aigw_admitted_pt admitted);

@@ -80,10 +80,11 @@ char* add_channel(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
                      ch.dialect = *d;
                      return conf_read::ok;
                  }
+                 std::string_view names = aigw::provider_names();
                  ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                    "unknown provider \"%V\" for channel \"%V\": "
-                                    "\"openai\" (any OpenAI-compatible upstream) is supported",
-                                    &v, &name);
+                                    "unknown provider \"%V\" for channel \"%V\": the "
+                                    "providers are %*s (openai: any OpenAI-compatible upstream)",
+                                    &v, &name, names.size(), names.data());
                  return conf_read::reported;
              }},
             {"weight",

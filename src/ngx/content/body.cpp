@@ -6,6 +6,7 @@
 #include "ngx/access/key_models.hpp"
 #include "ngx/content/admission.hpp"
 #include "ngx/content/route.hpp"
+#include "ngx/proxy/translation.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/log_value.hpp"
@@ -129,6 +130,9 @@ void body_read(ngx_http_request_t* r) {
     ctx->content.stream_options_begin = f.stream_options_begin;
 
     ngx_int_t rc = ngx_http_aigw_route(r, ctx, f);
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_aigw_translation_prepare(r, ctx);
+    }
     if (rc != NGX_DECLINED) {
         ngx_http_finalize_request(r, rc);
         return;

@@ -14,6 +14,7 @@
 #include "ngx/request/request_id.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
+#include "ngx/util/headers.hpp"
 #include "ngx/util/log_value.hpp"
 
 namespace {
@@ -49,6 +50,13 @@ ngx_int_t content(ngx_http_request_t* r) {
                                             aigw::ngx::view(r->uri)));
     }
     ctx->content.endpoint = ep;
+    ctx->content.dialect = ep->dialect;
+    if ((ep->id == aigw::endpoint_id::models || ep->id == aigw::endpoint_id::model_retrieve) &&
+        aigw::ngx::has_header(r->headers_in.headers, "anthropic-version")) {
+        // The Anthropic SDKs list models at the same path, with the header every request of
+        // theirs carries: they get Anthropic's list and errors.
+        ctx->content.dialect = aigw::dialect_id::anthropic;
+    }
 
     // HEAD goes wherever GET does (RFC 9110 9.3.2).
     ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST

@@ -24,12 +24,16 @@ namespace {
 ngx_http_output_header_filter_pt next_header_filter;
 ngx_http_output_body_filter_pt next_body_filter;
 
-ngx_int_t add_request_id(ngx_http_request_t* r) {
+// X-Request-Id, and for a client of Anthropic's API also request-id, where its SDKs read it.
+ngx_int_t add_request_id(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx) {
     ngx_str_t* id = ngx_http_aigw_request_id(r);
-    if (id == nullptr) {
+    if (id == nullptr || ngx_http_aigw_set_header(r, "X-Request-Id", *id) != NGX_OK) {
         return NGX_ERROR;
     }
-    return ngx_http_aigw_set_header(r, "X-Request-Id", *id);
+    if (ctx->content.dialect == aigw::dialect_id::anthropic) {
+        return ngx_http_aigw_set_header(r, "request-id", *id);
+    }
+    return NGX_OK;
 }
 
 ngx_int_t header(ngx_http_request_t* r) {
@@ -48,7 +52,7 @@ ngx_int_t header(ngx_http_request_t* r) {
         return next_header_filter(r);
     }
     ctx = ngx_http_aigw_get_ctx(r);
-    if (ctx == nullptr || add_request_id(r) != NGX_OK) {
+    if (ctx == nullptr || add_request_id(r, ctx) != NGX_OK) {
         return NGX_ERROR;
     }
     if (!ctx->response.own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST &&

@@ -4,7 +4,29 @@
 #include "aigw/dialects/dialect.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/filters/buffers.hpp"
+#include "ngx/filters/translate.hpp"
 #include "ngx/util/log_value.hpp"
+
+namespace {
+
+// The whole answer of a channel of another dialect, in the client's dialect: main's headers
+// waited for it (its status and length are known only now), then the body.
+ngx_int_t translated(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st,
+                     ngx_chain_t* last, ngx_chain_t** pass) {
+    ngx_http_request_t* m = sr->main;
+    ngx_uint_t status = ctx->response.upstream_status;
+    std::string body = ngx_http_aigw_translate_json(sr, ctx, st, &status);
+    m->headers_out.status = status;
+    m->headers_out.content_length_n = static_cast<off_t>(body.size());
+    ngx_int_t rc = ngx_http_send_header(m);
+    ctx->response.header_sent = 1;
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return NGX_ERROR;
+    }
+    return ngx_http_aigw_whole_body(sr, body, last, pass);
+}
+
+}  // namespace
 
 // A JSON response: kept (bounded) as it passes, to read its usage at the end; past the bound
 // its usage is read by the usage scanner instead. When the model is renamed the body is held
@@ -18,6 +40,14 @@ ngx_int_t ngx_http_aigw_json_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* c
     for (ngx_chain_t* cl = in; cl; cl = cl->next) {
         ngx_buf_t* b = cl->buf;
         size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
+        if (ctx->response.json_translate && st->json.size() + size > ngx_http_aigw_json_keep_max) {
+            // Another dialect's answer cannot go on as it is, nor be translated unread.
+            aigw::ngx::log_value uri(sr->uri);
+            ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                          "aigw: response of \"%*s\" to translate is larger than %uz bytes",
+                          uri.len, uri.data, ngx_http_aigw_json_keep_max);
+            return NGX_ERROR;
+        }
         if (ctx->response.json_rename && st->json.size() + size > ngx_http_aigw_json_keep_max) {
             aigw::ngx::log_value uri(sr->uri);
             ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
@@ -39,15 +69,21 @@ ngx_int_t ngx_http_aigw_json_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* c
         if (size) {
             ngx_http_aigw_json_bytes(st, b->pos, size);
         }
-        if (ctx->response.json_rename) {
+        if (ctx->response.json_rename || ctx->response.json_translate) {
             b->pos = b->last;
         }
         if (b->last_in_chain || b->last_buf) {
             last = cl;
         }
     }
-    if (last != nullptr) {
+    if (last != nullptr && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST) {
         ngx_http_aigw_account_json(ctx, st);
+    }
+    if (ctx->response.json_translate) {
+        if (last == nullptr) {
+            return NGX_DONE;
+        }
+        return translated(sr, ctx, st, last, pass);
     }
     if (!ctx->response.json_rename) {
         *pass = out;

@@ -6,6 +6,7 @@
 
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/filters/buffers.hpp"
+#include "ngx/filters/translate.hpp"
 #include "ngx/util/log_value.hpp"
 
 // Passes on only whole events, each read for usage on the way. The upstream's buffers are
@@ -17,6 +18,7 @@
 ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx,
                                    ngx_chain_t* in, ngx_chain_t** pass) {
     ngx_http_aigw_body_t* st = ctx->usage.body;
+    bool translate = ctx->attempt.translate && st != nullptr;
     ngx_chain_t* out = nullptr;
     ngx_chain_t** ll = &out;
     auto emit = [&](ngx_chain_t* link) -> bool {
@@ -38,6 +40,22 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         ctx->response.hold = nullptr;
         return emit(h);
     };
+    // The buffer that ends the body, its bytes consumed: one in memory would be an empty
+    // buffer, which must not travel on, so its flags go on a buffer of no memory.
+    auto emit_last = [&](ngx_chain_t* link) -> bool {
+        if (!ngx_buf_in_memory(link->buf)) {
+            return emit(link);
+        }
+        auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(sr->pool));
+        if (b == nullptr) {
+            return false;
+        }
+        b->last_buf = link->buf->last_buf;
+        b->last_in_chain = link->buf->last_in_chain;
+        b->flush = 1;
+        ngx_chain_t end = {b, nullptr};
+        return emit(&end);
+    };
     auto held = [&]() -> std::string_view {
         if (ctx->response.hold == nullptr) {
             return {};
@@ -51,7 +69,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         size_t size = b->in_file ? 0 : static_cast<size_t>(b->last - b->pos);
         if (b->last_in_chain || b->last_buf) {
             // A clean end: an unterminated last event goes as the upstream sent it, and is
-            // still read for usage.
+            // still read for usage. A translated stream gets the last events translated, and
+            // its dialect's end if the upstream's never came.
+            std::string tail;
             if (st != nullptr && !st->framing_failed) {
                 st->events.clear();
                 if (size) {
@@ -59,10 +79,33 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 }
                 st->framer.finish(st->events);
                 for (const aigw::sse_event& e : st->events) {
-                    ngx_http_aigw_account_event(ctx, st, e, {});
+                    if (ngx_http_aigw_account_event(ctx, st, e, {}) ==
+                            ngx_http_aigw_event_action::replace &&
+                        translate) {
+                        tail += st->out;
+                    }
+                }
+                if (translate) {
+                    tail += ngx_http_aigw_translate_stream_end(ctx, st);
                 }
             }
-            if (!emit_hold() || !emit(cl)) {
+            if (!translate) {
+                if (!emit_hold() || !emit(cl)) {
+                    return NGX_ERROR;
+                }
+                continue;
+            }
+            ngx_http_aigw_release_hold(ctx);
+            b->pos = b->last;
+            if (!tail.empty()) {
+                ngx_chain_t* own = ngx_http_aigw_own_buf(sr, ctx, tail.data(), tail.size());
+                if (own == nullptr) {
+                    return NGX_ERROR;
+                }
+                *ll = own;
+                ll = &own->next;
+            }
+            if (!emit_last(cl)) {
                 return NGX_ERROR;
             }
             continue;
@@ -72,6 +115,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 return NGX_ERROR;
             }
             continue;
+        }
+        if (translate && (ctx->response.sse_passthrough || b->in_file)) {
+            return NGX_ERROR;  // another dialect's bytes must not reach the client
         }
         if (ctx->response.sse_passthrough || st == nullptr || b->in_file) {
             if (!emit_hold() || !emit(cl)) {
@@ -87,10 +133,14 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         if (st->framer.feed(bytes, st->events) != aigw::sse_status::ok) {
             aigw::ngx::log_value uri(sr->uri);
             ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                          "aigw: a line of over %uz bytes in the stream of \"%*s\"; passing bytes "
-                          "on without reading events",
-                          aigw::sse_limits{}.max_line, uri.len, uri.data);
+                          "aigw: a line of over %uz bytes in the stream of \"%*s\"; %s",
+                          aigw::sse_limits{}.max_line, uri.len, uri.data,
+                          translate ? "cutting the stream, which cannot be translated unread"
+                                    : "passing bytes on without reading events");
             st->framing_failed = true;
+            if (translate) {
+                return NGX_ERROR;  // another dialect's bytes must not reach the client
+            }
             ctx->response.sse_passthrough = 1;
             if (!emit_hold() || !emit(cl)) {
                 return NGX_ERROR;
@@ -102,9 +152,13 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
             if (have + size > ngx_http_aigw_sse_hold_max) {
                 aigw::ngx::log_value uri(sr->uri);
                 ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,
-                              "aigw: an event of over %uz bytes in the stream of \"%*s\"; "
-                              "passing bytes on without waiting for event ends",
-                              ngx_http_aigw_sse_hold_max, uri.len, uri.data);
+                              "aigw: an event of over %uz bytes in the stream of \"%*s\"; %s",
+                              ngx_http_aigw_sse_hold_max, uri.len, uri.data,
+                              translate ? "cutting the stream, which cannot be translated unread"
+                                        : "passing bytes on without waiting for event ends");
+                if (translate) {
+                    return NGX_ERROR;
+                }
                 ctx->response.sse_passthrough = 1;
                 if (!emit_hold() || !emit(cl)) {
                     return NGX_ERROR;

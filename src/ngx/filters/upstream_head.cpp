@@ -14,7 +14,7 @@ namespace {
 // Hop-by-hop headers (RFC 9110 7.6.1) and those NGINX writes itself.
 const std::string_view unforwarded_headers[] = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer", "transfer-encoding", "upgrade", "content-length", "x-request-id",
+    "trailer", "transfer-encoding", "upgrade", "content-length", "x-request-id", "request-id",
 };
 
 bool media_type_is(const ngx_str_t& ct, std::string_view type) {
@@ -87,8 +87,9 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
             if (!aigw::ngx::name_is(h.key, name)) {
                 continue;
             }
-            // The upstream's own id stays visible next to the gateway's.
-            if (name == "x-request-id") {
+            // The upstream's own id (OpenAI's x-request-id, Anthropic's request-id) stays
+            // visible next to the gateway's.
+            if (name == "x-request-id" || name == "request-id") {
                 ok = ngx_http_aigw_set_header(m, "X-Upstream-Request-Id", h.value) == NGX_OK;
             }
             return ok;
@@ -100,13 +101,19 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
         return NGX_ERROR;
     }
 
-    // Usage is read from successful answers of the endpoints that report it.
+    // Usage is read from successful answers of the endpoints that report it; an answer of
+    // another dialect is translated whole, errors included.
     bool account = status == NGX_HTTP_OK && ctx->content.endpoint != nullptr &&
-                   ctx->content.endpoint->has_json_body && (sse || json) && !m->header_only;
-    if (account && ngx_http_aigw_body_create(sr, ctx) == nullptr) {
+                   ctx->content.endpoint->billed && (sse || json) && !m->header_only;
+    bool translate = ctx->attempt.translate && (sse || json) && !m->header_only;
+    if ((account || translate) && ngx_http_aigw_body_create(sr, ctx) == nullptr) {
         return NGX_ERROR;
     }
-    if (account && !sse) {
+    if (translate && !sse) {
+        ctx->response.json_keep = 1;
+        ctx->response.json_translate = 1;
+        m->headers_out.content_length_n = -1;
+    } else if (account && !sse) {
         ctx->response.json_keep = 1;
         ctx->response.json_rename = ctx->attempt.rename_model;
         if (ctx->response.json_rename) {
@@ -130,6 +137,9 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
     }
 
     ctx->response.own_response = 1;
+    if (ctx->response.json_translate) {
+        return NGX_OK;  // main's headers go with the translated body (json_body.cpp)
+    }
     ngx_int_t rc = ngx_http_send_header(m);
     ctx->response.header_sent = 1;
     if (rc == NGX_ERROR || rc > NGX_OK) {

@@ -56,7 +56,8 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return NGX_DECLINED;
     }
     aigw::pick_result pick = ngx_http_aigw_channels_pick(
-        &amcf->channels, ctx->content.candidates, ctx->content.ncandidates, ctx->attempt.tried);
+        &amcf->channels, ctx->content.candidates, ctx->content.ncandidates, ctx->attempt.tried,
+        ctx->attempt.excluded);
     if (!pick.found) {
         return NGX_DECLINED;
     }
@@ -65,6 +66,9 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ctx->attempt.picked_at = ngx_current_msec;
     ctx->attempt.channel =
         static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
+    // translation_prepare read the request into the pivot if a candidate needs it.
+    ctx->attempt.translate = ctx->attempt.channel->dialect != ctx->content.dialect &&
+                             ctx->content.translation != nullptr;
 
     const std::string& up = ctx->content.route->targets[pick.position].upstream_model;
     std::string_view client_model = aigw::ngx::view(ctx->content.model);

@@ -5,6 +5,7 @@
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/api/request.hpp"
 #include "aigw/text/json_splice.hpp"
+#include "ngx/proxy/translation.hpp"
 #include "ngx/util/pool.hpp"
 
 namespace {
@@ -37,9 +38,22 @@ ngx_int_t set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, u_c
 // usage (the filters strip that chunk again when the client did not ask for it).
 ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                     std::optional<std::string_view> upstream_model) {
-    // Passthrough: the client speaks the channel's dialect (translation, for channels of
-    // another dialect, arrives with the second dialect). The include_usage request is OpenAI
-    // chat's own.
+    ctx->attempt.client_asked_usage = 0;
+    ctx->attempt.inject_usage = 0;
+    if (ctx->attempt.translate) {
+        // A channel of another dialect: the pivot written in its dialect (translation.hpp).
+        ngx_str_t body;
+        if (!aigw::ngx::pool_copy(
+                r->pool,
+                ngx_http_aigw_translated_body(
+                    r, ctx, upstream_model ? *upstream_model : aigw::ngx::view(ctx->content.model)),
+                &body)) {
+            return NGX_ERROR;
+        }
+        return set_upstream_body(r, ctx, body.data, body.len);
+    }
+    // Passthrough: the client speaks the channel's dialect. The include_usage request is
+    // OpenAI chat's own.
     bool usage = ctx->content.stream && ctx->content.endpoint->streamable &&
                  ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat;
     if (!upstream_model && !usage) {

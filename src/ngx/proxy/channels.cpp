@@ -175,7 +175,7 @@ ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels
 
 aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_t* cc,
                                               const uint32_t* candidates, size_t count,
-                                              uint64_t tried) {
+                                              uint64_t tried, uint64_t excluded) {
     channels_ctx* ctx = zone_ctx(cc);
     auto* ch = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts);
     uint32_t slots[aigw::max_candidates];
@@ -184,7 +184,8 @@ aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_
         slots[i] = ch[candidates[i]].slot;
     }
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    aigw::pick_result res = aigw::pick(ctx->confs, ctx->t->states, slots, count, tried, now_ms());
+    aigw::pick_result res = aigw::pick(ctx->confs, ctx->t->states, slots, count, tried, now_ms(),
+                                        excluded);
     ngx_shmtx_unlock(&ctx->shpool->mutex);
     if (res.found) {
         res.channel = candidates[res.position];

@@ -16,10 +16,10 @@
 ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc);
 
 // Picks the next channel for a request among `candidates` (channel indexes), skipping those
-// whose bit is set in `tried`, with the zone locked. See aigw::pick.
+// whose bit is set in `tried` or `excluded`, with the zone locked. See aigw::pick.
 aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_t* cc,
                                               const uint32_t* candidates, size_t count,
-                                              uint64_t tried);
+                                              uint64_t tried, uint64_t excluded);
 void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                    uint64_t retry_after_ms);
 void ngx_http_aigw_channels_rate_limited(const ngx_http_aigw_channels_conf_t* cc,

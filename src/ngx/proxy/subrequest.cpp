@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/util/guard.hpp"
@@ -113,8 +114,13 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
 
     // The channel location sees its own prefix + the API path; its proxy_pass with a URI
     // part maps that back to the upstream's "/v1/...".
+    // A translated request goes to the channel dialect's chat endpoint, without the client's
+    // query (Anthropic's ?beta=true means nothing to another API).
     const ngx_str_t& prefix = ctx->attempt.channel ? ctx->attempt.channel->location : alcf->pass;
-    std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
+    std::string_view path = ctx->attempt.translate
+                                ? ngx_http_aigw_upstream_dialect(ctx).chat_path()
+                                : aigw::api_path(aigw::ngx::view(r->uri));
+    static ngx_str_t no_args = ngx_null_string;
     ngx_str_t uri;
     uri.len = prefix.len + path.size();
     uri.data = static_cast<u_char*>(ngx_pnalloc(r->pool, uri.len));
@@ -132,7 +138,8 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
     ps->data = ctx;
 
     ngx_http_request_t* sr = nullptr;
-    if (ngx_http_subrequest(r, &uri, &r->args, &sr, ps, 0) != NGX_OK) {
+    if (ngx_http_subrequest(r, &uri, ctx->attempt.translate ? &no_args : &r->args, &sr, ps, 0) !=
+        NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -174,6 +181,9 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
     ctx->attempt.retryable = 0;
     ctx->attempt.retry_after_ms = 0;
     ctx->response.hold = nullptr;
+    ctx->response.json_keep = 0;
+    ctx->response.json_rename = 0;
+    ctx->response.json_translate = 0;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",
                    &uri);

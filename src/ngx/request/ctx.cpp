@@ -22,10 +22,10 @@ ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
 }
 
 const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {
-    if (ctx == nullptr || ctx->content.endpoint == nullptr) {
+    if (ctx == nullptr) {
         return aigw::dialect_of(aigw::dialect_id::openai_chat);
     }
-    return aigw::dialect_of(ctx->content.endpoint->dialect);
+    return aigw::dialect_of(ctx->content.dialect);
 }
 
 const aigw::dialect& ngx_http_aigw_upstream_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {

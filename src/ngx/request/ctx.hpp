@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "aigw/accounting/pricing.hpp"
+#include "aigw/dialects/dialect_id.hpp"
 #include "ngx/ngx.hpp"
 
 namespace aigw {
@@ -21,6 +22,7 @@ struct ngx_http_aigw_billing_t;
 struct ngx_http_aigw_body_t;
 struct ngx_http_aigw_channel_t;
 struct ngx_http_aigw_redis_call_t;
+struct ngx_http_aigw_translation_t;
 
 enum class ngx_http_aigw_auth_state : unsigned { none, waiting, done };
 
@@ -38,6 +40,8 @@ struct ngx_http_aigw_access_part_t {
 // its endpoint, its route and its price.
 struct ngx_http_aigw_content_part_t {
     const aigw::endpoint_info* endpoint;
+    aigw::dialect_id dialect;                // what the client speaks: its endpoint's (zero:
+                                             // OpenAI's until the endpoint is known)
     ngx_str_t model;                         // as the client named it
     u_char* client_body;                     // the body as the client sent it (padded)
     size_t client_body_len;
@@ -51,6 +55,9 @@ struct ngx_http_aigw_content_part_t {
     const aigw::model_price* price;          // the model's price, if any: &price_value
     aigw::model_price price_value;           // as it was when the request came
     int64_t prompt_estimate;                 // tokens of client_body, once prompt_estimated
+    // The request as the pivot, read once when a candidate channel speaks another dialect
+    // than the client (held by a pool cleanup); nullptr otherwise.
+    ngx_http_aigw_translation_t* translation;
 
     unsigned in_content:1;                   // the content handler ran: the request gets a record
     unsigned stream:1;                       // request asked for stream:true
@@ -66,6 +73,7 @@ struct ngx_http_aigw_attempt_part_t {
     off_t upstream_body_len;
     ngx_int_t sr_rc;                         // what finalized the subrequest
     uint64_t tried;                          // bit i: content.candidates[i] was tried
+    uint64_t excluded;                       // bit i: content.candidates[i] cannot serve it
     ngx_http_aigw_channel_t* channel;        // the current attempt's channel
     size_t target;                           // its index in content.route->targets
     ngx_str_t upstream_model;                // the model name the current attempt sends
@@ -79,6 +87,8 @@ struct ngx_http_aigw_attempt_part_t {
     unsigned rename_model:1;                 // name the public model in the response
     unsigned inject_usage:1;                 // stream_options.include_usage added for us
     unsigned client_asked_usage:1;           // the client set include_usage itself
+    unsigned translate:1;                    // the channel speaks another dialect than the
+                                             // client: request and answer go through the pivot
 };
 
 // filters/: the response as it passes the filters. The upstream's head decides what happens
@@ -99,6 +109,8 @@ struct ngx_http_aigw_response_part_t {
     unsigned sse_passthrough:1;              // an event outgrew the hold limit: pass bytes
     unsigned json_rename:1;                  // JSON body held whole to rename its model
     unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
+    unsigned json_translate:1;               // JSON body held whole, translated at its end;
+                                             // main's headers wait for it
     unsigned replace_body:1;                 // replace an NGINX error page's body
     unsigned replacement_sent:1;
 };
@@ -148,8 +160,9 @@ static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,
 // The main request's context, created (zeroed) at the first call.
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r);
 
-// The dialect the client speaks: its endpoint's, or OpenAI's before the endpoint is known (an
-// unknown path, the access phase) or without a context. Errors, model lists, usage and the
+// The dialect the client speaks: its endpoint's (Anthropic's for a model list asked for with
+// anthropic-version), or OpenAI's before the endpoint is known (an unknown path, the access
+// phase) or without a context. Errors, model lists, usage and the
 // model rename go through it; the glue never names a wire format itself.
 const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept;
 

@@ -26,6 +26,16 @@ void for_each_header(ngx_list_t& headers, F&& f) {
     }
 }
 
+// Whether a request header of that name (lower case) came.
+inline bool has_header(ngx_list_t& headers, std::string_view lower) {
+    bool found = false;
+    for_each_header(headers, [&](ngx_table_elt_t& h) {
+        found = name_is(h.key, lower);
+        return !found;
+    });
+    return found;
+}
+
 }  // namespace aigw::ngx
 
 // Adds a response header. `name` and `value` must live as long as the request.

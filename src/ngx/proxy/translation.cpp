@@ -1,0 +1,88 @@
+// Requests to a channel of another dialect; see translation.hpp.
+#include "ngx/proxy/translation.hpp"
+
+#include <string>
+
+#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/routing/model_map.hpp"
+#include "aigw/routing/router.hpp"
+#include "ngx/accounting/response_usage.hpp"
+#include "ngx/conf/conf.hpp"
+#include "ngx/respond.hpp"
+#include "ngx/util/pool.hpp"
+
+namespace {
+
+aigw::dialect_id channel_dialect(ngx_http_request_t* r, uint32_t channel) {
+    ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
+    return (static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + channel)
+        ->dialect;
+}
+
+// Anthropic's count_tokens for a model no channel of its own API serves: the gateway's own
+// count of the request's input.
+ngx_int_t answer_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    std::string body = "{\"input_tokens\":";
+    body += std::to_string(ngx_http_aigw_prompt_estimate(ctx));
+    body += '}';
+    return ngx_http_aigw_send_json(r, NGX_HTTP_OK, body);
+}
+
+}  // namespace
+
+ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    ngx_http_aigw_content_part_t& c = ctx->content;
+    if (c.route == nullptr) {
+        return NGX_DECLINED;  // aigw_pass: one location, spoken to in the client's dialect
+    }
+    if (!c.endpoint->chat) {
+        // Only chat requests have a pivot: the candidates of another dialect cannot serve.
+        bool any = false;
+        for (size_t i = 0; i < c.ncandidates && i < aigw::max_candidates; i++) {
+            if (channel_dialect(r, c.candidates[i]) == c.dialect) {
+                any = true;
+            } else {
+                ctx->attempt.excluded |= uint64_t{1} << i;
+            }
+        }
+        if (any) {
+            return NGX_DECLINED;
+        }
+        if (c.endpoint->id == aigw::endpoint_id::count_tokens) {
+            return answer_count_tokens(r, ctx);
+        }
+        return ngx_http_aigw_send_error(
+            r, aigw::model_endpoint_error(aigw::ngx::view(c.model), c.endpoint->path));
+    }
+
+    bool other = false;
+    for (size_t i = 0; i < c.ncandidates && !other; i++) {
+        other = channel_dialect(r, c.candidates[i]) != c.dialect;
+    }
+    if (!other) {
+        return NGX_DECLINED;
+    }
+    auto* t = aigw::ngx::pool_new<ngx_http_aigw_translation_t>(r->pool);
+    if (t == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    aigw::api_error err;
+    if (!ngx_http_aigw_client_dialect(ctx).request_to_pivot(
+            {reinterpret_cast<const char*>(c.client_body), c.client_body_len}, t->request, err)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "aigw: rejected request: cannot translate it: %s", err.message.c_str());
+        return ngx_http_aigw_send_error(r, err);
+    }
+    c.translation = t;
+    return NGX_DECLINED;
+}
+
+std::string ngx_http_aigw_translated_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                          std::string_view upstream_model) {
+    aigw::api::request& req = ctx->content.translation->request;
+    req.model.assign(upstream_model.data(), upstream_model.size());
+    return ngx_http_aigw_upstream_dialect(ctx).request_from_pivot(
+        req, static_cast<int64_t>(ngx_http_aigw_loc_conf(r)->anthropic_max_tokens));
+}
