@@ -162,6 +162,15 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
         ctx->usage.total_tokens = u.total_tokens;
         ctx->usage.cached_tokens = u.cached_tokens;
         ctx->usage.reasoning_tokens = u.reasoning_tokens;
+        int64_t produced = st->completion.tokens();
+        if (ctx->response.sse && !ctx->response.upstream_complete &&
+            produced > u.completion_tokens) {
+            // A stream cut before its last usage (Anthropic reports the input counts first and
+            // the output at the end): what it produced so far, estimated, is charged.
+            ctx->usage.completion_tokens = produced;
+            ctx->usage.total_tokens = u.prompt_tokens + produced;
+            ctx->usage.usage_estimated = 1;
+        }
         return;
     }
     // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
