@@ -26,7 +26,11 @@
 #     `claude-*` serves every name. Legacy names are remapped unless
 #     CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP=1 (claude-opus-4-1 becomes claude-opus-4-8).
 #   - It reads the answer as a stream (SSE with `event:` lines), prints the text (json: the
-#     `result`, and the usage it was told, cache counts included) and exits 0 within a second.
+#     `result`, and the usage it was told, cache counts included) and exits 0 within a second;
+#     a thinking block before the text is not printed. An error status exits 1, and json says
+#     `api_error_status` and "API Error: 529 Overloaded. ..."; a stream that ends in `event:
+#     error` reads as "API returned an empty or malformed response (HTTP 200)"; stop_reason
+#     max_tokens is an error ("exceeded the 32000 output token maximum").
 #   - Headless: ANTHROPIC_BASE_URL, a key, a HOME of its own (it writes ~/.claude.json and
 #     ~/.claude/), stdin from /dev/null; CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 (or
 #     DISABLE_TELEMETRY=1, DISABLE_ERROR_REPORTING=1, DISABLE_AUTOUPDATER=1) keeps it off the
@@ -158,6 +162,23 @@ sub one_message {
     return $messages[0] // {};
 }
 
+# A thinking stream (claude-sonnet-5's padded events, a signature) and a 529, as Claude Code shows
+# them with --output-format json.
+sub thinking_and_overloaded {
+    my ($base, $what) = @_;
+    my ($rc, $out) = say_hi($base, format => 'json', args => ['--model', 'claude-mock-thinking']);
+    my $res = eval { $Json->decode($out) } // {};
+    is($rc, 0, "$what, thinking: claude -p exits 0");
+    is($res->{result}, 'Hi! How can I help?', "$what, thinking: result is the text after the thinking");
+    ($rc, $out) = claude_run(base_url => $base, args => ['-p', 'say hi', '--output-format', 'json', '--model', 'claude-mock-529']);
+    $res = eval { $Json->decode($out) } // {};
+    is($rc, 1, "$what, 529: claude -p exits 1");
+    ok($res->{is_error}, "$what, 529: is_error");
+    is($res->{api_error_status}, 529, "$what, 529: api_error_status 529");
+    like($res->{result} // '', qr/^API Error: 529 Overloaded\b/, "$what, 529: the upstream's status and message");
+    return;
+}
+
 my ($vrc, $version) = run_program({ timeout => 30 }, claude_bin(), '--version');
 like($version, qr/^2\.1\.197 \(Claude Code\)$/m, 'claude --version: 2.1.197 (the native binary is in place)')
     or diag("exit $vrc: $version");
@@ -200,6 +221,8 @@ is($m->{model}, 'claude-sonnet-4-5', 'mock, [1m]: the model name goes without [1
 like($m->{anthropic_beta}, qr/(?:^|,)context-1m-2025-08-07(?:,|$)/, 'mock, [1m]: with the context-1m beta');
 is($m->{authorization}, 'Bearer sk-ant-token', 'mock: ANTHROPIC_AUTH_TOKEN as authorization: Bearer');
 is($m->{x_api_key}, '', 'mock: no x-api-key with ANTHROPIC_AUTH_TOKEN');
+thinking_and_overloaded($direct, 'mock');
+anthropic_got(4);
 
 # ---------------------------------------------------------------------------
 # Through the gateway.
@@ -243,6 +266,8 @@ is($rc, 0, 'anthropic channel, claude-haiku-4-5 (claude-*): claude -p exits 0');
 is($out, "$Text\n", 'anthropic channel, claude-haiku-4-5 (claude-*): the upstream\'s text');
 is(one_message('anthropic channel, claude-haiku-4-5', anthropic_got(1))->{model}, 'claude-haiku-4-5',
    'anthropic channel, claude-haiku-4-5: the upstream got the name unchanged');
+thinking_and_overloaded($base, 'anthropic channel');
+anthropic_got(2);
 
 ($rc, $out) = say_hi($base, args => ['--model', 'gpt-claude']);
 is($rc, 0, 'openai channel: claude -p exits 0');
