@@ -1,0 +1,109 @@
+package Test::AIGW::SDK;
+
+# The real clients of t/sdk for the plain Test::More files: whether they are installed, a node
+# script's TAP turned into results of the calling test, and Claude Code run headless.
+#
+#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run);
+#     BEGIN { my $why = sdk_missing('@anthropic-ai/sdk'); plan skip_all => $why if $why }
+#     sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', $url]);
+#     my ($rc, $out, $err) = claude_run(base_url => $url, args => ['-p', 'say hi']);
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Spec;
+use File::Temp ();
+use Test::More ();
+
+use Test::AIGW::Host qw(which run_program);
+
+our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# t/sdk, where package.json is.
+sub sdk_dir {
+    return File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), File::Spec->updir,
+                                                  File::Spec->updir, File::Spec->updir, 'sdk'));
+}
+
+# Why the clients cannot run (node, or one of these npm packages, is not installed), else undef.
+sub sdk_missing {
+    my (@packages) = @_;
+    return 'node is not installed (scripts/install-deps installs it)' unless which('node');
+    return 'env is not installed' unless which('env');
+    for my $p (@packages) {
+        next if -e File::Spec->catfile(sdk_dir(), 'node_modules', split(m{/}, $p), 'package.json');
+        return "$p is not installed in t/sdk/node_modules (run scripts/install-deps, or `npm ci` there)";
+    }
+    return;
+}
+
+# Runs node on a script of t/sdk (`args`, `env`, `timeout` seconds, default 90: the script has
+# its own, shorter watchdog) and makes each of its TAP results one result here, named
+# "$label: ..." (a skipped one a skip), its comments notes (diagnostics after a failure); then
+# three results of the run itself: it finished in time, exited 0, and printed every check it
+# planned.
+sub sdk_tap {
+    my ($label, $script, %o) = @_;
+    my $timeout = $o{timeout} // 90;
+    my ($rc, $out) = run_program({ timeout => $timeout, env => $o{env} || {}, dir => sdk_dir(), merge => 1 },
+                                 which('node'), File::Spec->catfile(sdk_dir(), $script), @{ $o{args} || [] });
+    my ($plan, $results, $last_ok) = (undef, 0, 1);
+    my @stray;
+    for my $line (split /\n/, $out) {
+        if ($line =~ /^ok \d+\s*(?:-\s*)?(.*?)\s*# SKIP\s*(.*)$/i) {
+            $results++;
+            Test::More->builder->skip("$label: $1: $2");
+        } elsif ($line =~ /^(not )?ok (\d+)\s*(?:-\s*)?(.*)$/) {
+            $last_ok = !$1;
+            $results++;
+            Test::More::ok($last_ok, "$label: $3");
+        } elsif ($line =~ /^1\.\.(\d+)/) {
+            $plan = $1;
+        } elsif ($line =~ /^#\s?(.*)$/) {
+            if ($last_ok) { Test::More::note($1) } else { Test::More::diag($1) }
+        } elsif ($line =~ /\S/) {
+            push @stray, $line;
+        }
+    }
+    Test::More::ok($rc != -1, "$label: $script finished within ${timeout}s");
+    Test::More::ok($rc == 0, "$label: node exited with status 0") or Test::More::diag("exit status $rc");
+    Test::More::ok(defined $plan && $plan == $results && $results > 0, "$label: $script printed every check it planned")
+        or Test::More::diag('planned ' . ($plan // 'nothing') . ", ran $results");
+    Test::More::diag("node output outside TAP:\n" . join("\n", @stray)) if @stray;
+    return;
+}
+
+# The claude program npm installed in t/sdk.
+sub claude_bin { return File::Spec->catfile(sdk_dir(), 'node_modules', '.bin', 'claude') }
+
+# Runs `claude ARGS` headless against `base_url`, with `key` (default sk-ant-test) as
+# ANTHROPIC_API_KEY, or `token` as ANTHROPIC_AUTH_TOKEN: nothing of this machine's environment
+# but PATH, a HOME and a working directory of its own, no retries, nothing sent but to
+# base_url, stdin from /dev/null. Returns (exit code, stdout, stderr); -1 when it was killed
+# after `timeout` seconds (default 60).
+sub claude_run {
+    my (%o) = @_;
+    my $home = File::Temp->newdir('aigw-claude-XXXXXX', TMPDIR => 1);
+    my $work = File::Temp->newdir('aigw-claude-cwd-XXXXXX', TMPDIR => 1);
+    my @env = (
+        "PATH=$ENV{PATH}",
+        "HOME=$home",
+        "ANTHROPIC_BASE_URL=$o{base_url}",
+        defined $o{token} ? "ANTHROPIC_AUTH_TOKEN=$o{token}" : 'ANTHROPIC_API_KEY=' . ($o{key} // 'sk-ant-test'),
+        'CLAUDE_CODE_MAX_RETRIES=0',                   # an error fails at once, never minutes later
+        'API_TIMEOUT_MS=20000',
+        'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',  # no telemetry, error reports, update checks
+        'DISABLE_AUTOUPDATER=1',
+        'DISABLE_TELEMETRY=1',
+        'DISABLE_ERROR_REPORTING=1',
+        map { "$_=$o{env}{$_}" } sort keys %{ $o{env} || {} },
+    );
+    my ($rc, $out, $err) = run_program({ timeout => $o{timeout} // 60, dir => "$work" },
+                                       which('env'), '-i', @env, claude_bin(), @{ $o{args} || [] });
+    return ($rc, $out, $err);
+}
+
+1;
