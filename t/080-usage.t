@@ -1,13 +1,13 @@
 # Usage records (issue #5): one XADD per request to the stream aigw:usage, read back from the
 # test's private Redis after each request and compared field by field; token counts from
-# OpenAI's JSON and SSE usage (cached and reasoning tokens included), estimates when the
-# upstream reports none, include_usage spliced into stream requests (the upstream body proven
-# byte-exact otherwise) and its chunk stripped unless the client asked (with the "usage":null
-# OpenAI then adds to every other chunk), the outcome of upstream errors, cuts and the
-# gateway's own errors, the cost aigw_price gives a response (in micro-dollars, and $aigw_cost
-# in USD) and the refusal of a model without a price, the $aigw_* log_format variables (which
-# must agree with the record), and no raw client key in Redis or error.log. What nginx -t says
-# about aigw_usage_log and the prices is t/043-config-usage.t.
+# OpenAI's JSON and SSE usage (cached and reasoning tokens included, cache writes 0: OpenAI
+# reports none), estimates when the upstream reports none, include_usage spliced into stream
+# requests (the upstream body proven byte-exact otherwise) and its chunk stripped unless the
+# client asked (with the "usage":null OpenAI then adds to every other chunk), the outcome of
+# upstream errors, cuts and the gateway's own errors, the cost aigw_price gives a response (in
+# micro-dollars, and $aigw_cost in USD) and the refusal of a model without a price, the $aigw_*
+# log_format variables (which must agree with the record), and no raw client key in Redis or
+# error.log. What nginx -t says about aigw_usage_log and the prices is t/043-config-usage.t.
 #
 #     prove -I t/lib t/080-usage.t
 #
@@ -131,7 +131,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: non-streaming: the usage exactly as the upstream reported it, cached and reasoning tokens included
+=== TEST 1: non-streaming: the usage exactly as the upstream reported it, cached and reasoning tokens included, no cache writes (OpenAI reports none)
 --- config eval: ::gw('/json')
 --- request
 POST /v1/chat/completions
@@ -141,8 +141,8 @@ X-Request-Id: usage-t1
 --- response_body eval: $::ChatJson
 --- usage eval
 ::rec(request_id => 'usage-t1', model => 'o1', upstream_model => 'o1', prompt_tokens => 2006,
-      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, reasoning_tokens => 192,
-      charged => 1)
+      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, cache_write_tokens => 0,
+      reasoning_tokens => 192, charged => 1)
 
 
 
@@ -160,7 +160,7 @@ Content-Type: text/event-stream
 --- usage eval
 ::rec(request_id => 'usage-t2', model => 'gpt-4o-mini', upstream_model => 'gpt-4o-mini', stream => 1,
       prompt_tokens => 12, completion_tokens => 7, total_tokens => 19, cached_tokens => 4,
-      reasoning_tokens => 3, charged => 1)
+      cache_write_tokens => 0, reasoning_tokens => 3, charged => 1)
 
 
 
