@@ -59,8 +59,9 @@ our $Http = "    aigw_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;\n    aigw_keys of
 
 # Prices (USD per million tokens, per request). Costs are integer micro-dollars: tokens times
 # the price per million is micro-dollars, the token part rounded up once, then the request price.
+# o1's cache_write never applies: OpenAI reports no cache writes.
 our $Prices = <<'_EOC_';
-    aigw_price o1 input=15 output=60 cached_input=7.5 request=0.001;
+    aigw_price o1 input=15 output=60 cached_input=7.5 cache_write=18.75 request=0.001;
     aigw_price gpt-4o-mini input=0.15 output=0.6 cached_input=0.075 request=0.0001;
     aigw_price gpt-4o* input=2.5 output=10;
     aigw_price text-embedding-3-small request=0.00002;
@@ -737,7 +738,7 @@ X-Request-Id: usage-t28
 
 
 
-=== TEST 30: priced JSON answer: uncached prompt, cached prompt and completion tokens at their own prices, plus the request price; $aigw_cost in USD
+=== TEST 30: priced JSON answer: uncached prompt, cached prompt and completion tokens at their own prices, plus the request price (no cache writes, so no cache_write price); $aigw_cost in USD
 --- http_config eval: $::Prices . $::Http
 --- config eval: ::gw('/json')
 --- request
@@ -749,8 +750,8 @@ X-Request-Id: usage-p1
 --- usage eval
 # (2006 - 1920) x 15 + 1920 x 7.5 + 300 x 60 = 1290 + 14400 + 18000 = 33690, + 1000 for the request
 ::rec(request_id => 'usage-p1', model => 'o1', upstream_model => 'o1', prompt_tokens => 2006,
-      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, reasoning_tokens => 192,
-      cost => 34690, charged => 1)
+      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, cache_write_tokens => 0,
+      reasoning_tokens => 192, cost => 34690, charged => 1)
 --- log_cost: 0.03469
 
 
