@@ -1,6 +1,6 @@
-# nginx -t and routing: aigw_channel, aigw_model, aigw_response_model, aigw_fallback_attempts
-# and aigw_fallback_timeout refuse what they cannot route with, naming the directive and the
-# channel or model. Routing at run time is t/070 and t/071.
+# nginx -t and routing: aigw_channel, aigw_model, aigw_response_model, aigw_fallback_attempts,
+# aigw_fallback_timeout and aigw_anthropic_max_tokens refuse what they cannot route with, naming
+# the directive and the channel, model or value. Routing at run time is t/070 and t/071.
 
 use lib 't/lib';
 use Test::AIGW;
@@ -350,3 +350,107 @@ GET /t
 --- must_die
 --- error_log
 "aigw_fallback_timeout" directive invalid value
+
+
+
+=== TEST 22: aigw_anthropic_max_tokens at every level, the bounds included
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+    aigw_anthropic_max_tokens 8192;
+--- config
+    aigw_anthropic_max_tokens 1;
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_anthropic_max_tokens 1000000;
+    }
+--- request
+GET /v1/models/m
+--- error_code: 200
+--- response_body_like: "id":"m"
+
+
+
+=== TEST 23: aigw_anthropic_max_tokens 0: Anthropic needs at least one token
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_anthropic_max_tokens 0;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_anthropic_max_tokens" value "0": a number of tokens from 1 to 1000000
+
+
+
+=== TEST 24: aigw_anthropic_max_tokens above the bound
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+    aigw_anthropic_max_tokens 1000001;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid "aigw_anthropic_max_tokens" value "1000001": a number of tokens from 1 to 1000000
+
+
+
+=== TEST 25: aigw_anthropic_max_tokens -1 is not a number of tokens
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    aigw_anthropic_max_tokens -1;
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_anthropic_max_tokens" directive invalid number
+
+
+
+=== TEST 26: aigw_anthropic_max_tokens takes a number
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_anthropic_max_tokens abc;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_anthropic_max_tokens" directive invalid number
+
+
+
+=== TEST 27: aigw_anthropic_max_tokens given twice in one block
+--- http_config
+    aigw_channel a location=/_aigw/echo1;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+        aigw_anthropic_max_tokens 8192;
+        aigw_anthropic_max_tokens 4096;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+"aigw_anthropic_max_tokens" directive is duplicate

@@ -183,3 +183,47 @@ invalid "aigw_price" for "o1": unknown field "discount"
 --- must_die
 --- error_log
 invalid value "allow"
+
+
+
+=== TEST 16: aigw_price: a cache_write price that is not USD is refused, naming the field
+--- http_config
+    aigw_price sonnet-x input=3 output=15 cache_write=3.75.0;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sonnet-x": invalid cache_write "3.75.0": a price in USD with at most 6 decimals
+
+
+
+=== TEST 17: aigw_price: a signed cache_write price is refused
+--- http_config
+    aigw_price sonnet-x input=3 output=15 cache_write=-1;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sonnet-x": invalid cache_write "-1"
+
+
+
+=== TEST 18: aigw_price: cache_write= without a value is refused
+--- http_config
+    aigw_price sonnet-x input=3 output=15 cache_write=;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sonnet-x": invalid cache_write ""
+
+
+
+=== TEST 19: aigw_price: cache_write alone is not a price
+--- http_config
+    aigw_price sonnet-x cache_write=3.75 cached_input=0.3;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sonnet-x": needs input and output (or request)

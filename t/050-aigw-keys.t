@@ -521,14 +521,15 @@ my $hash2 = key_hash_name($sha2);
 # ---- usage: sums from the stream ----
 
 # Writes one usage record with an explicit stream id (its time, for --since): the id, then
-# request_id, key_id, group, cost, charged, prompt, completion, total and cached tokens.
+# request_id, key_id, group, cost, charged, prompt, completion, total, cached and cache-write
+# tokens. Without the last, the record has no cache_write_tokens, as records made before it.
 sub usage_record {
     my ($stream_id, @v) = @_;
     my @names = qw(request_id key_id group cost charged prompt_tokens completion_tokens
-                   total_tokens cached_tokens);
+                   total_tokens cached_tokens cache_write_tokens);
     my %r = (ts => int(time * 1000), owner => 'o', endpoint => '/v1/chat/completions',
              model => 'gpt-4o', status => 'ok');
-    @r{@names} = @v;
+    @r{@names[0 .. $#v]} = @v;
     rcli('XADD', 'aigw:usage', $stream_id, map { ($_, $r{$_}) } sort keys %r);
 }
 
@@ -572,53 +573,54 @@ sub usage_of {
 {
     my $t = 1700000000;    # the records' time, in seconds; stream ids are milliseconds
     my @records = (
-        # stream id           request  key_id       group  cost     charged  tokens: p, c, t, cached
-        ["${t}000-0",         'r-old', $id2,        'g',   1000000, 1,       100, 50,  150, 0],
-        [($t + 100).'000-0',  'r-1',   $id2,        'g',   2500,    1,       10,  20,  30,  5],
-        [($t + 100).'000-1',  'r-2',   'key_other', 'g',   999,     1,       1,   1,   2,   0],
-        [($t + 200).'000-0',  'r-1',   $id2,        'g',   2500,    1,       10,  20,  30,  5],
-        [($t + 300).'000-0',  'r-3',   $id2,        'g',   0,       0,       7,   0,   7,   0],
-        [($t + 400).'000-0',  'r-4',   $id2,        'g',   12345,   1,       100, 200, 300, 50],
-        [($t + 500).'000-0',  'r-5',   'key_other', 'h',   777,     1,       3,   0,   3,   0],
+        # stream id           request  key_id       group  cost     charged  tokens: p, c, t, cached, cache write
+        ["${t}000-0",         'r-old', $id2,        'g',   1000000, 1,       100, 50,  150, 0,  10],
+        [($t + 100).'000-0',  'r-1',   $id2,        'g',   2500,    1,       10,  20,  30,  5,  3],
+        [($t + 100).'000-1',  'r-2',   'key_other', 'g',   999,     1,       1,   1,   2,   0,  1],
+        [($t + 200).'000-0',  'r-1',   $id2,        'g',   2500,    1,       10,  20,  30,  5,  3],
+        [($t + 300).'000-0',  'r-3',   $id2,        'g',   0,       0,       7,   0,   7,   0,  0],
+        [($t + 400).'000-0',  'r-4',   $id2,        'g',   12345,   1,       100, 200, 300, 50, 20],
+        [($t + 500).'000-0',  'r-5',   'key_other', 'h',   777,     1,       3,   0,   3,   0,  0],
     );    # r-1 twice: delivered twice, one request
     usage_record(@$_) for @records;
 
     my @all = qw(requests charged prompt_tokens completion_tokens total_tokens cached_tokens
-                 cost duplicates);
+                 cache_write_tokens cost duplicates);
     my $u = usage_of('usage', $id2);
     is_deeply([@$u{'id', 'since', @all}],
-              [$id2, 'everything in the stream', 4, 3, 217, 270, 487, 55, '1.014845', 1],
+              [$id2, 'everything in the stream', 4, 3, 217, 270, 487, 55, 33, '1.014845', 1],
               'usage: sums of the key\'s records, the repeated request once');
     is($u->{quota}, '7.000001', 'usage: the key\'s quota');
     is($u->{used}, '0.02', 'usage: the key\'s used');
 
     $u = usage_of('usage', $id2, '--since', $t + 50);
-    is_deeply([@$u{@all}], [3, 2, 117, 220, 337, 55, '0.014845', 1],
+    is_deeply([@$u{@all}], [3, 2, 117, 220, 337, 55, 23, '0.014845', 1],
               'usage --since unix seconds: older records left out');
     is($u->{since}, '2023-11-14 22:14:10 UTC', 'usage --since: the time');
 
     $u = usage_of('usage', $id2, '--since', ($t + 200) . '000-0');
-    is_deeply([@$u{@all}], [3, 2, 117, 220, 337, 55, '0.014845', 0],
+    is_deeply([@$u{@all}], [3, 2, 117, 220, 337, 55, 23, '0.014845', 0],
               'usage --since stream id: from that record on, inclusive');
     is($u->{since}, 'stream id ' . ($t + 200) . '000-0', 'usage --since stream id: says so');
 
     $u = usage_of('usage', $id2, '--since', ($t + 200) . '000-1');
-    is_deeply([@$u{@all}], [2, 1, 107, 200, 307, 50, '0.012345', 0],
+    is_deeply([@$u{@all}], [2, 1, 107, 200, 307, 50, 20, '0.012345', 0],
               'usage --since stream id: the id itself left out when past it');
 
     $u = usage_of('group', 'usage', 'g');
-    is_deeply([@$u{'group', @all}], ['g', 5, 4, 218, 271, 489, 55, '1.015844', 1],
+    is_deeply([@$u{'group', @all}], ['g', 5, 4, 218, 271, 489, 55, 34, '1.015844', 1],
               'group usage: every key of the group, the other group left out');
     is($u->{quota}, 'unlimited', 'group usage: a group without a hash is unlimited');
     $u = usage_of('group', 'usage', 'h', '--since', $t);
     is_deeply([@$u{qw(requests charged cost)}], [1, 1, '0.000777'], 'group usage: the other group');
 
-    # Relative --since: records two hours and ten seconds ago, by this clock (Redis's too).
+    # Relative --since: records two hours and ten seconds ago, by this clock (Redis's too), made
+    # before records had cache_write_tokens: they count as 0.
     my $now_ms = int(time * 1000);
     usage_record(($now_ms - 7200 * 1000) . '-0', 'r-2h',  $id2, 'g', 100, 1, 1, 0, 1, 0);
     usage_record(($now_ms - 10 * 1000) . '-0',   'r-10s', $id2, 'g', 20,  1, 2, 0, 2, 0);
     $u = usage_of('usage', $id2, '--since', '1h');
-    is_deeply([@$u{@all}], [1, 1, 2, 0, 2, 0, '0.00002', 0],
+    is_deeply([@$u{@all}], [1, 1, 2, 0, 2, 0, 0, '0.00002', 0],
               'usage --since 1h: the last hour only');
     like($u->{since}, qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'usage --since 1h: the time');
     $u = usage_of('usage', $id2, '--since', '3h');

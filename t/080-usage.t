@@ -1,13 +1,13 @@
 # Usage records (issue #5): one XADD per request to the stream aigw:usage, read back from the
 # test's private Redis after each request and compared field by field; token counts from
-# OpenAI's JSON and SSE usage (cached and reasoning tokens included), estimates when the
-# upstream reports none, include_usage spliced into stream requests (the upstream body proven
-# byte-exact otherwise) and its chunk stripped unless the client asked (with the "usage":null
-# OpenAI then adds to every other chunk), the outcome of upstream errors, cuts and the
-# gateway's own errors, the cost aigw_price gives a response (in micro-dollars, and $aigw_cost
-# in USD) and the refusal of a model without a price, the $aigw_* log_format variables (which
-# must agree with the record), and no raw client key in Redis or error.log. What nginx -t says
-# about aigw_usage_log and the prices is t/043-config-usage.t.
+# OpenAI's JSON and SSE usage (cached and reasoning tokens included, cache writes 0: OpenAI
+# reports none), estimates when the upstream reports none, include_usage spliced into stream
+# requests (the upstream body proven byte-exact otherwise) and its chunk stripped unless the
+# client asked (with the "usage":null OpenAI then adds to every other chunk), the outcome of
+# upstream errors, cuts and the gateway's own errors, the cost aigw_price gives a response (in
+# micro-dollars, and $aigw_cost in USD) and the refusal of a model without a price, the $aigw_*
+# log_format variables (which must agree with the record), and no raw client key in Redis or
+# error.log. What nginx -t says about aigw_usage_log and the prices is t/043-config-usage.t.
 #
 #     prove -I t/lib t/080-usage.t
 #
@@ -59,8 +59,9 @@ our $Http = "    aigw_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;\n    aigw_keys of
 
 # Prices (USD per million tokens, per request). Costs are integer micro-dollars: tokens times
 # the price per million is micro-dollars, the token part rounded up once, then the request price.
+# o1's cache_write never applies: OpenAI reports no cache writes.
 our $Prices = <<'_EOC_';
-    aigw_price o1 input=15 output=60 cached_input=7.5 request=0.001;
+    aigw_price o1 input=15 output=60 cached_input=7.5 cache_write=18.75 request=0.001;
     aigw_price gpt-4o-mini input=0.15 output=0.6 cached_input=0.075 request=0.0001;
     aigw_price gpt-4o* input=2.5 output=10;
     aigw_price text-embedding-3-small request=0.00002;
@@ -131,7 +132,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: non-streaming: the usage exactly as the upstream reported it, cached and reasoning tokens included
+=== TEST 1: non-streaming: the usage exactly as the upstream reported it, cached and reasoning tokens included, no cache writes (OpenAI reports none)
 --- config eval: ::gw('/json')
 --- request
 POST /v1/chat/completions
@@ -141,8 +142,8 @@ X-Request-Id: usage-t1
 --- response_body eval: $::ChatJson
 --- usage eval
 ::rec(request_id => 'usage-t1', model => 'o1', upstream_model => 'o1', prompt_tokens => 2006,
-      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, reasoning_tokens => 192,
-      charged => 1)
+      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, cache_write_tokens => 0,
+      reasoning_tokens => 192, charged => 1)
 
 
 
@@ -160,7 +161,7 @@ Content-Type: text/event-stream
 --- usage eval
 ::rec(request_id => 'usage-t2', model => 'gpt-4o-mini', upstream_model => 'gpt-4o-mini', stream => 1,
       prompt_tokens => 12, completion_tokens => 7, total_tokens => 19, cached_tokens => 4,
-      reasoning_tokens => 3, charged => 1)
+      cache_write_tokens => 0, reasoning_tokens => 3, charged => 1)
 
 
 
@@ -737,7 +738,7 @@ X-Request-Id: usage-t28
 
 
 
-=== TEST 30: priced JSON answer: uncached prompt, cached prompt and completion tokens at their own prices, plus the request price; $aigw_cost in USD
+=== TEST 30: priced JSON answer: uncached prompt, cached prompt and completion tokens at their own prices, plus the request price (no cache writes, so no cache_write price); $aigw_cost in USD
 --- http_config eval: $::Prices . $::Http
 --- config eval: ::gw('/json')
 --- request
@@ -749,8 +750,8 @@ X-Request-Id: usage-p1
 --- usage eval
 # (2006 - 1920) x 15 + 1920 x 7.5 + 300 x 60 = 1290 + 14400 + 18000 = 33690, + 1000 for the request
 ::rec(request_id => 'usage-p1', model => 'o1', upstream_model => 'o1', prompt_tokens => 2006,
-      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, reasoning_tokens => 192,
-      cost => 34690, charged => 1)
+      completion_tokens => 300, total_tokens => 2306, cached_tokens => 1920, cache_write_tokens => 0,
+      reasoning_tokens => 192, cost => 34690, charged => 1)
 --- log_cost: 0.03469
 
 

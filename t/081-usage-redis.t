@@ -42,7 +42,8 @@ END { local $?; tcp_server_stop($SplitPid) }
 # The record's fields, in order.
 my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel status
                 http_status error_code stream prompt_tokens completion_tokens total_tokens
-                cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
+                cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms latency_ms
+                attempts cost charged);
 
 # ---- the reference stream (OpenAI's chunk shapes) ----
 
@@ -228,15 +229,16 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
     redis_q('DEL', 'aigw:usage');
     # Cost: (31 - 16) x 2.5 + 16 x 1.25 + 9 x 10 = 37.5 + 20 + 90 = 147.5, rounded up.
     my %Exact = (status => 'ok', http_status => 200, error_code => '', stream => 1, prompt_tokens => 31,
-                 completion_tokens => 9, total_tokens => 40, cached_tokens => 16, reasoning_tokens => 2,
-                 estimated => 0, cost => 148, charged => 1, ttft_ms => qr/^\d+$/, attempts => 1);
+                 completion_tokens => 9, total_tokens => 40, cached_tokens => 16, cache_write_tokens => 0,
+                 reasoning_tokens => 2, estimated => 0, cost => 148, charged => 1, ttft_ms => qr/^\d+$/,
+                 attempts => 1);
     # Without usage from the upstream: estimated; the same for every split.
     # "Grüße, 世界 👋! Bye.": 12 ASCII bytes and 2 other characters (16 quarters: 4 tokens), 2 CJK
     # ideographs and an emoji (3 whole tokens).
     my $nousage_completion = 7;
     my %Estimated = (%Exact, prompt_tokens => 10, completion_tokens => $nousage_completion,
-                     total_tokens => 10 + $nousage_completion, cached_tokens => 0, reasoning_tokens => 0,
-                     estimated => 1, cost => 10 * 2.5 + $nousage_completion * 10);
+                     total_tokens => 10 + $nousage_completion, cached_tokens => 0, cache_write_tokens => 0,
+                     reasoning_tokens => 0, estimated => 1, cost => 10 * 2.5 + $nousage_completion * 10);
     my $asked = '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},'
               . '"messages":[{"role":"user","content":"Say hello"}]}';
     my @variants = (
@@ -286,7 +288,7 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
         }
         is(scalar @missing, 0, "$what/$name: a record for every k") or diag("missing: " . join(' ', first10(@missing)));
         my ($any) = map { @$_ } grep { defined } $by_id{"$name-1"};
-        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 25 fields, in order");
+        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 26 fields, in order");
         is(scalar @dup, 0, "$what/$name: no k recorded twice");
         is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
             or diag(join "\n", first10(@differ));

@@ -522,6 +522,24 @@ start_gateway();
        'prices: Redis\'s, then the config\'s for a bad hash, then the config\'s again');
     like(slurp($ErrorLog), qr/redis price of "per-request" is ignored \(invalid request "two cents"/,
          'prices: the bad hash is logged');
+
+    # A hash with cache_write is read like the rest (OpenAI reports no cache writes, so the
+    # other prices show it): 800 x 5 + 200 x 2.5 + 500 x 20 micro-USD for $Json's usage,
+    # where the configured gpt-4o* price makes it $JsonCost. A bad cache_write makes the whole
+    # hash ignored (its line is not asked for: that log speaks once a minute, and spoke above).
+    my ($k2, $id2) = make_key();
+    redis_cmd('HSET', 'aigw:price:{gpt-4o}', 'input', '5', 'output', '20', 'cached_input', '2.5',
+              'cache_write', '6.25');
+    sleep 0.5;
+    chat($k2, 'gpt-4o');
+    redis_cmd('HSET', 'aigw:price:{gpt-4o}', 'cache_write', '6.25.0');
+    sleep 0.5;
+    chat($k2, 'gpt-4o');
+    redis_cmd('DEL', 'aigw:price:{gpt-4o}');
+    is(join(',', map { $_->{cost} } records_of($id2, 2)), join(',', 14500, $JsonCost),
+       'prices: a Redis hash with cache_write is read; with a bad one, the config\'s applies');
+    is(join(',', map { $_->{cache_write_tokens} } records_of($id2, 2)), '0,0',
+       'prices: the records say no cache writes');
 }
 
 my $log = aigw_nginx_stop_clean('billing');

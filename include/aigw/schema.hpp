@@ -66,14 +66,15 @@ std::string key_lease_key(std::string_view sha_hex);
 std::string group_lease_key(std::string_view name);
 
 // HASH, one per model: a price that overrides aigw_price without a reload. Fields input,
-// output, cached_input, request: USD decimals as aigw_price takes them (per 1M tokens; per
-// request). The model name is the public one.
+// output, cached_input, cache_write, request: USD decimals as aigw_price takes them (per 1M
+// tokens; per request). The model name is the public one.
 //     aigw:price:{<model>}
 std::string price_key(std::string_view model);
 namespace price_field {
 inline constexpr std::string_view input = "input";
 inline constexpr std::string_view output = "output";
 inline constexpr std::string_view cached_input = "cached_input";
+inline constexpr std::string_view cache_write = "cache_write";
 inline constexpr std::string_view request = "request";
 }  // namespace price_field
 

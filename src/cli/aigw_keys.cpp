@@ -1112,6 +1112,7 @@ struct usage_sums {
     std::int64_t completion_tokens = 0;
     std::int64_t total_tokens = 0;
     std::int64_t cached_tokens = 0;
+    std::int64_t cache_write_tokens = 0;
     micro_usd cost = 0;
     std::int64_t duplicates = 0;   // records of a request already counted
     std::int64_t unreadable = 0;   // records with a count or cost that is not a number
@@ -1167,6 +1168,7 @@ usage_sums sum_usage(redis_client& redis, const std::string& start, std::string_
             add("completion_tokens", s.completion_tokens);
             add("total_tokens", s.total_tokens);
             add("cached_tokens", s.cached_tokens);
+            add("cache_write_tokens", s.cache_write_tokens);
             add("cost", s.cost);
             if (field_value(fields, "charged") == std::string_view("1")) ++s.charged;
             if (unreadable) ++s.unreadable;
@@ -1208,6 +1210,7 @@ void print_usage(std::vector<std::pair<std::string, std::string>> lines, const s
     lines.emplace_back("completion_tokens", std::to_string(s.completion_tokens));
     lines.emplace_back("total_tokens", std::to_string(s.total_tokens));
     lines.emplace_back("cached_tokens", std::to_string(s.cached_tokens));
+    lines.emplace_back("cache_write_tokens", std::to_string(s.cache_write_tokens));
     lines.emplace_back("cost", format_usd(s.cost));
     lines.emplace_back("duplicates", std::to_string(s.duplicates));
     std::vector<std::pair<std::string, std::string>> billing = billing_lines(hash);

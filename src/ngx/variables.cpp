@@ -141,6 +141,11 @@ ngx_int_t cached_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
     return count(r, ctx, v, &ngx_http_aigw_usage_part_t::cached_tokens);
 }
 
+ngx_int_t cache_write_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                             ngx_http_variable_value_t* v) {
+    return count(r, ctx, v, &ngx_http_aigw_usage_part_t::cache_write_tokens);
+}
+
 ngx_int_t reasoning_tokens(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
                            ngx_http_variable_value_t* v) {
     return count(r, ctx, v, &ngx_http_aigw_usage_part_t::reasoning_tokens);
@@ -204,6 +209,7 @@ variable variables[] = {
     {ngx_string("aigw_completion_tokens"), nocache, completion_tokens},
     {ngx_string("aigw_total_tokens"), nocache, total_tokens},
     {ngx_string("aigw_cached_tokens"), nocache, cached_tokens},
+    {ngx_string("aigw_cache_write_tokens"), nocache, cache_write_tokens},
     {ngx_string("aigw_reasoning_tokens"), nocache, reasoning_tokens},
     {ngx_string("aigw_ttft"), nocache, ttft},
     {ngx_string("aigw_latency"), nocache, latency},

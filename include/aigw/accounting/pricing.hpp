@@ -29,10 +29,12 @@ std::string format_usd(micro_usd m);
 
 // A model's price: USD per million tokens, and per request.
 struct model_price {
-    micro_usd input = 0;          // per 1M prompt tokens that were not cached
+    micro_usd input = 0;          // per 1M prompt tokens neither read from nor written to a cache
     micro_usd output = 0;         // per 1M completion tokens (reasoning tokens included)
     micro_usd cached_input = -1;  // per 1M cached prompt tokens; -1: the input price
     micro_usd request = 0;        // per request, whatever its tokens
+    // Last, so that brace-initialised prices written before it keep their meaning.
+    micro_usd cache_write = -1;   // per 1M prompt tokens written to the cache; -1: the input price
 };
 
 struct price_parse_result {
@@ -42,19 +44,25 @@ struct price_parse_result {
 };
 
 // A price from field/value pairs, as aigw_price's name=value parameters or the fields of an
-// aigw:price:{model} hash give them: input, output, cached_input, request, each USD as
-// parse_usd takes it. It needs input and output, or request. An unknown field is an error.
+// aigw:price:{model} hash give them: input, output, cached_input, cache_write, request, each
+// USD as parse_usd takes it. It needs input and output, or request. An unknown field is an
+// error.
 price_parse_result parse_price_fields(
     const std::vector<std::pair<std::string_view, std::string_view>>& fields);
 
-// What one request costs: cached prompt tokens at cached_input, the other prompt tokens at
-// input, completion tokens at output, plus the per-request price; the token part is rounded
-// up to a whole micro-dollar once (never down: a request never costs less than its tokens).
-// Negative counts count as 0; cached tokens beyond the prompt count as prompt tokens only.
+// What one request costs: cached prompt tokens at cached_input, prompt tokens written to the
+// cache at cache_write, the other prompt tokens at input, completion tokens at output, plus the
+// per-request price; the token part is rounded up to a whole micro-dollar once (never down: a
+// request never costs less than its tokens).
+// Negative counts count as 0. The prompt count includes the cached and cache-written tokens
+// and bounds them: cached tokens count up to the whole prompt, cache-written ones up to what
+// the cached left; what an upstream reports beyond its prompt is not billed (10 prompt, 6
+// cached, 8 written: 6 cached, 4 written, 0 at input).
 micro_usd request_cost(const model_price& price, const usage& u);
 
 // What a request may cost at most, for reserving quota before it runs: its prompt estimate
-// all uncached, `max_output_tokens` of output, and the per-request price.
+// at the dearest of the prompt prices (input, cached_input, cache_write: a provider may write
+// the whole prompt to its cache), `max_output_tokens` of output, and the per-request price.
 micro_usd reserve_cost(const model_price& price, std::int64_t prompt_tokens,
                        std::int64_t max_output_tokens);
 

@@ -1,5 +1,7 @@
 #include "aigw/accounting/pricing.hpp"
 
+#include <algorithm>
+
 namespace aigw {
 
 namespace {
@@ -88,13 +90,16 @@ std::string format_usd(micro_usd m) {
 
 micro_usd request_cost(const model_price& price, const usage& u) {
     std::int64_t prompt = clamp_tokens(u.prompt_tokens);
-    std::int64_t cached = clamp_tokens(u.cached_tokens);
-    if (cached > prompt) {
-        cached = prompt;
-    }
+    // The prompt count includes cached and cache-written tokens: an upstream that reports
+    // more of them than that is not billed beyond its prompt.
+    std::int64_t cached = std::min(clamp_tokens(u.cached_tokens), prompt);
+    std::int64_t written = std::min(clamp_tokens(u.cache_write_tokens), prompt - cached);
     micro_usd cached_price = price.cached_input < 0 ? price.input : price.cached_input;
-    wide tokens = static_cast<wide>(prompt - cached) * static_cast<wide>(price.input) +
+    micro_usd write_price = price.cache_write < 0 ? price.input : price.cache_write;
+    // Each product is below 2^63 x 2^60 and the prompt's three add up to one such: no overflow.
+    wide tokens = static_cast<wide>(prompt - cached - written) * static_cast<wide>(price.input) +
                   static_cast<wide>(cached) * static_cast<wide>(cached_price) +
+                  static_cast<wide>(written) * static_cast<wide>(write_price) +
                   static_cast<wide>(clamp_tokens(u.completion_tokens)) *
                       static_cast<wide>(price.output);
     return add_capped(per_million(tokens), price.request < 0 ? 0 : price.request);
@@ -105,9 +110,12 @@ micro_usd reserve_cost(const model_price& price, std::int64_t prompt_tokens,
     usage u;
     u.prompt_tokens = prompt_tokens;
     u.completion_tokens = max_output_tokens;
-    model_price all_uncached = price;
-    all_uncached.cached_input = -1;
-    return request_cost(all_uncached, u);
+    // The prompt's tokens are not known to be cached or written yet: each at the dearest.
+    model_price dearest = price;
+    dearest.input = std::max({price.input, price.cached_input, price.cache_write});
+    dearest.cached_input = -1;
+    dearest.cache_write = -1;
+    return request_cost(dearest, u);
 }
 
 std::string price_table::add(std::string_view pattern, const model_price& price) {
@@ -159,6 +167,7 @@ price_parse_result parse_price_fields(
         micro_usd* slot = name == "input"          ? &out.price.input
                           : name == "output"       ? &out.price.output
                           : name == "cached_input" ? &out.price.cached_input
+                          : name == "cache_write"  ? &out.price.cache_write
                           : name == "request"      ? &out.price.request
                                                    : nullptr;
         if (slot == nullptr) {

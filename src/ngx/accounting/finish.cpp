@@ -37,6 +37,7 @@ void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) {
         u.prompt_tokens = ctx->usage.prompt_tokens;
         u.completion_tokens = ctx->usage.completion_tokens;
         u.cached_tokens = ctx->usage.cached_tokens;
+        u.cache_write_tokens = ctx->usage.cache_write_tokens;
         ctx->usage.cost = aigw::request_cost(*ctx->content.price, u);
     }
     ngx_http_aigw_billing_finish(ctx);

@@ -161,6 +161,7 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
         ctx->usage.completion_tokens = u.completion_tokens;
         ctx->usage.total_tokens = u.total_tokens;
         ctx->usage.cached_tokens = u.cached_tokens;
+        ctx->usage.cache_write_tokens = u.cache_write_tokens;
         ctx->usage.reasoning_tokens = u.reasoning_tokens;
         int64_t produced = st->completion.tokens();
         if (ctx->response.sse && !ctx->response.upstream_complete &&

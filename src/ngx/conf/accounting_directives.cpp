@@ -169,7 +169,8 @@ char* set_usage_log(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf) {
 
 }  // namespace
 
-// aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [request=<USD>];
+// aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [cache_write=...]
+//            [request=<USD>];
 char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
     return aigw::ngx::guard_directive(cf, cmd, [&] {
         return add_price(cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->prices);

@@ -37,6 +37,11 @@ struct ngx_http_aigw_key_cache_conf_t {
     ngx_msec_t stale;          // a positive entry may stand in for Redis this long
 };
 
+// aigw_anthropic_max_tokens: its default, and the most it takes (above any model's output
+// limit, far below what would overflow anything).
+inline constexpr ngx_uint_t ngx_http_aigw_anthropic_max_tokens_default = 4096;
+inline constexpr ngx_uint_t ngx_http_aigw_anthropic_max_tokens_max = 1000000;
+
 // Longest channel name (names are [A-Za-z0-9_.-]).
 inline constexpr size_t ngx_http_aigw_channel_name_max = 63;
 
@@ -102,6 +107,10 @@ struct ngx_http_aigw_loc_conf_t {
     ngx_uint_t anthropic_max_tokens;  // max_tokens for an Anthropic channel when the client gave none
     ngx_uint_t fallback_attempts;   // aigw_fallback_attempts; 0: every candidate once
     ngx_msec_t fallback_timeout;    // aigw_fallback_timeout; 0: no limit
+    // aigw_anthropic_max_tokens: the max_tokens an Anthropic channel gets when the OpenAI
+    // client sent neither max_tokens nor max_completion_tokens (Anthropic requires one);
+    // 1 to ngx_http_aigw_anthropic_max_tokens_max
+    ngx_uint_t anthropic_max_tokens;
 };
 
 inline ngx_http_aigw_main_conf_t* ngx_http_aigw_main_conf(ngx_http_request_t* r) {

@@ -23,6 +23,29 @@ static ngx_conf_enum_t ngx_http_aigw_redis_fail_modes[] = {
     {ngx_string("cached"), NGX_HTTP_AIGW_REDIS_FAIL_CACHED},
     {ngx_null_string, 0}};
 
+// aigw_anthropic_max_tokens, once NGINX has read the number: Anthropic refuses a max_tokens
+// of 0, and a huge one is a typo.
+static char* ngx_http_aigw_anthropic_max_tokens_bounds(ngx_conf_t* cf, void*,
+                                                       void* data) noexcept {
+    return aigw::ngx::guard_conf(
+        cf, "aigw_anthropic_max_tokens", static_cast<char*>(NGX_CONF_ERROR), [&] {
+            // ngx_conf_set_num_slot refused what is not a number (a sign included).
+            ngx_uint_t n = *static_cast<ngx_uint_t*>(data);
+            if (n >= 1 && n <= ngx_http_aigw_anthropic_max_tokens_max) {
+                return static_cast<char*>(NGX_CONF_OK);
+            }
+            auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"aigw_anthropic_max_tokens\" value \"%V\": a number "
+                               "of tokens from 1 to %ui",
+                               &value[1], ngx_http_aigw_anthropic_max_tokens_max);
+            return static_cast<char*>(NGX_CONF_ERROR);
+        });
+}
+
+static ngx_conf_post_t ngx_http_aigw_anthropic_max_tokens_post = {
+    ngx_http_aigw_anthropic_max_tokens_bounds};
+
 ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw"), NGX_HTTP_LOC_CONF | NGX_CONF_FLAG, ngx_conf_set_flag_slot,
      NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_aigw_loc_conf_t, enable), nullptr},
@@ -65,6 +88,12 @@ ngx_command_t ngx_http_aigw_commands[] = {
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_msec_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_aigw_loc_conf_t, fallback_timeout), nullptr},
+
+    {ngx_string("aigw_anthropic_max_tokens"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_aigw_loc_conf_t, anthropic_max_tokens),
+     &ngx_http_aigw_anthropic_max_tokens_post},
 
     {ngx_string("aigw_usage_log"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE, ngx_http_aigw_usage_log,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
@@ -155,6 +184,7 @@ void* create_loc_conf(ngx_conf_t* cf) {
     conf->response_model = NGX_CONF_UNSET_UINT;
     conf->fallback_attempts = NGX_CONF_UNSET_UINT;
     conf->fallback_timeout = NGX_CONF_UNSET_MSEC;
+    conf->anthropic_max_tokens = NGX_CONF_UNSET_UINT;
     return conf;
 }
 
@@ -174,6 +204,8 @@ char* merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) {
                               static_cast<ngx_uint_t>(NGX_HTTP_AIGW_RESPONSE_MODEL_PUBLIC));
     ngx_conf_merge_uint_value(conf->fallback_attempts, prev->fallback_attempts, 0);
     ngx_conf_merge_msec_value(conf->fallback_timeout, prev->fallback_timeout, 0);
+    ngx_conf_merge_uint_value(conf->anthropic_max_tokens, prev->anthropic_max_tokens,
+                              ngx_http_aigw_anthropic_max_tokens_default);
 
     // Keys are required wherever Redis is configured, unless a location says otherwise:
     // a gateway open by accident is worse than one closed by accident.

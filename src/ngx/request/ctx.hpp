@@ -131,6 +131,7 @@ struct ngx_http_aigw_usage_part_t {
     int64_t completion_tokens;
     int64_t total_tokens;
     int64_t cached_tokens;
+    int64_t cache_write_tokens;              // prompt tokens written to the provider's cache
     int64_t reasoning_tokens;
     int64_t cost;                            // micro-USD, set with the counts
     ngx_http_aigw_billing_t* billing;        // quota and rate-limit state

@@ -45,7 +45,8 @@ our $LogFormat = <<'_EOC_';
         '"upstream_model":"$aigw_upstream_model","channel":"$aigw_channel",'
         '"attempts":"$aigw_attempts","prompt_tokens":"$aigw_prompt_tokens",'
         '"completion_tokens":"$aigw_completion_tokens","total_tokens":"$aigw_total_tokens",'
-        '"cached_tokens":"$aigw_cached_tokens","reasoning_tokens":"$aigw_reasoning_tokens",'
+        '"cached_tokens":"$aigw_cached_tokens","cache_write_tokens":"$aigw_cache_write_tokens",'
+        '"reasoning_tokens":"$aigw_reasoning_tokens",'
         '"estimated":"$aigw_usage_estimated","ttft_ms":"$aigw_ttft","latency_ms":"$aigw_latency",'
         '"stream":"$aigw_stream","cost":"$aigw_cost","status":"$status"}';
 _EOC_
@@ -54,9 +55,11 @@ _EOC_
 
 our @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel
                  status http_status error_code stream prompt_tokens completion_tokens total_tokens
-                 cached_tokens reasoning_tokens estimated ttft_ms latency_ms attempts cost charged);
+                 cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms latency_ms
+                 attempts cost charged);
 
 # An expected record: a successful chat completion through aigw_pass, no key, unless told.
+# cache_write_tokens is 0: OpenAI reports no cache writes, and neither does any mock here.
 sub rec {
     my (%o) = @_;
     # record_id: the gateway's request id when it made one, else (the client sent its own) a
@@ -70,7 +73,7 @@ sub rec {
              endpoint => '/v1/chat/completions', model => 'gpt-4o', upstream_model => 'gpt-4o',
              channel => '', status => 'ok', http_status => 200, error_code => '', stream => 0,
              prompt_tokens => 0, completion_tokens => 0, total_tokens => 0, cached_tokens => 0,
-             reasoning_tokens => 0, estimated => 0, ttft_ms => qr/^\d+$/, latency_ms => qr/^\d+$/,
+             cache_write_tokens => 0, reasoning_tokens => 0, estimated => 0, ttft_ms => qr/^\d+$/, latency_ms => qr/^\d+$/,
              attempts => 1, cost => 0, charged => 0, %o };
 }
 
@@ -183,8 +186,8 @@ sub usage_record_check {
     }
     @bad = ();
     for my $f (qw(key_id owner group model upstream_model channel prompt_tokens completion_tokens
-                  total_tokens cached_tokens reasoning_tokens estimated ttft_ms latency_ms stream
-                  attempts status)) {
+                  total_tokens cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms
+                  latency_ms stream attempts status)) {
         my $g = $f eq 'status' ? $got{http_status} : $got{$f};
         my $l = $log->{$f};
         # $aigw_attempts is empty, not 0, before any attempt.
