@@ -78,7 +78,7 @@ if (!$port) {
     fail('nginx with the aigw module and an Anthropic channel starts');
     diag($@);
 } else {
-    sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', "http://127.0.0.1:$GW", '--key', $ClientKey]);
+    sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', "http://127.0.0.1:$GW", '--key', $ClientKey, '--routed']);
 
     my @got = anthropic_mock_log($MockLog, min => $direct + 22);
     splice @got, 0, $direct;

@@ -16,6 +16,9 @@
 //   --request-id ID       AIGW_EXPECT_REQUEST_ID   the request-id every answer must carry
 //                                                  (default: any non-empty one)
 //   --models              AIGW_CHECK_MODELS=1      also check models.list against the mock's
+//   --routed              AIGW_ROUTED=1            the client is a gateway whose model table
+//                                                  falls back on 429 and 5xx: those errors
+//                                                  carry its own message, not the upstream's
 // Only the SDK and node built-ins are used.
 
 import assert from 'node:assert/strict';
@@ -35,6 +38,7 @@ const { values: opt } = parseArgs({
     'mock-prefix': { type: 'string', default: process.env.AIGW_MOCK_PREFIX ?? 'claude-mock-' },
     'request-id': { type: 'string', default: process.env.AIGW_EXPECT_REQUEST_ID },
     models: { type: 'boolean', default: process.env.AIGW_CHECK_MODELS === '1' },
+    routed: { type: 'boolean', default: process.env.AIGW_ROUTED === '1' },
   },
 });
 const WATCHDOG_MS = 60_000;
@@ -146,6 +150,16 @@ const ERRORS = {
   500: [InternalServerError, 'api_error', 'Internal server error'],
   529: [sdk.OverloadedError ?? APIError, 'overloaded_error', 'Overloaded'],
 };
+// A gateway with a model table tries the next channel on 429 and 5xx; when none is left its
+// own error says what the last one answered, with that status.
+// Its status is the last one's, but a 500, which it answers as 502 (a bad gateway: what is
+// behind it failed).
+const STATUS = { 500: 502 };
+if (opt.routed) {
+  for (const status of [429, 500, 529]) {
+    ERRORS[status][2] = new RegExp(`failed; the last answered HTTP ${status}\\.$`);
+  }
+}
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
 const tools = [{
@@ -288,7 +302,7 @@ for (const [status, [Class, type, message]] of Object.entries(ERRORS)) {
     const e = await thrown(() => client.messages.create(ask(mock(status))));
     assert.ok(e instanceof Class && e instanceof APIError,
       `expected ${Class.name}, got ${e?.constructor?.name}: ${describe(e)}`);
-    assert.equal(e.status, Number(status));
+    assert.equal(e.status, opt.routed ? (STATUS[status] ?? Number(status)) : Number(status));
     assert.equal(e.error?.type, 'error', 'the body is Anthropic\'s error object');
     assert.equal(e.error?.error?.type, type);
     assert.equal(e.type, type, 'err.type');

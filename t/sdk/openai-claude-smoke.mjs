@@ -241,16 +241,18 @@ await check('thinking: the text as content, the thinking as reasoning_content', 
 });
 
 // ---------------------------------------------------------------------------
-// Errors: Anthropic's status and message, in OpenAI's error object
+// Errors in OpenAI's error object: Anthropic's status and message for what is the client's to
+// fix; for 429 and 529, which the gateway's model table falls back on, the gateway's own
+// message once no channel is left, with the last one's status.
 
 const ERRORS = [
   [400, BadRequestError, 'max_tokens: Field required'],
   [401, AuthenticationError, 'invalid x-api-key'],
-  [429, RateLimitError, /^This request would exceed the rate limit for your organization/],
-  [529, InternalServerError, 'Overloaded'],
+  [429, RateLimitError, /failed; the last answered HTTP 429\.$/],
+  [529, InternalServerError, /failed; the last answered HTTP 529\.$/],
 ];
 for (const [status, Class, message] of ERRORS) {
-  await check(`Anthropic ${status} -> ${Class.name} with its message`, async () => {
+  await check(`Anthropic ${status} -> ${Class.name} with its message (or the gateway's)`, async () => {
     const e = await thrown(() => client.chat.completions.create(ask(mock(status))));
     assert.ok(e instanceof Class, `expected ${Class.name}, got ${e?.constructor?.name}: ${describe(e)}`);
     assert.equal(e.status, status);

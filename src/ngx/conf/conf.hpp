@@ -104,7 +104,6 @@ struct ngx_http_aigw_loc_conf_t {
     aigw::model_map* models;        // aigw_model table (replaces aigw_pass); inherited whole
     time_t models_created;          // "created" of /v1/models entries: when the table loaded
     ngx_uint_t response_model;      // aigw_response_model public|upstream
-    ngx_uint_t anthropic_max_tokens;  // max_tokens for an Anthropic channel when the client gave none
     ngx_uint_t fallback_attempts;   // aigw_fallback_attempts; 0: every candidate once
     ngx_msec_t fallback_timeout;    // aigw_fallback_timeout; 0: no limit
     // aigw_anthropic_max_tokens: the max_tokens an Anthropic channel gets when the OpenAI

@@ -142,7 +142,7 @@ private:
         return object(block, param, o) && required_string(o, "type", param, type);
     }
 
-    bool system(element v, api::request& out);
+    bool system(element v, const std::string& param, api::request& out);
     bool message(element v, const std::string& param, api::request& out);
     bool text_block(dom::object o, const std::string& param, api::content_part& part);
     bool image_block(dom::object o, const std::string& param, api::content_part& part);
@@ -248,7 +248,8 @@ bool request_reader::tool_use(dom::object o, const std::string& param, api::mess
     return true;
 }
 
-bool request_reader::system(element v, api::request& out) {
+// `param` names the member in errors: "system", or a system message's "messages[i].content".
+bool request_reader::system(element v, const std::string& param, api::request& out) {
     std::string_view text;
     if (v.get_string().get(text) == simdjson::SUCCESS) {
         if (text.empty()) return true;
@@ -260,18 +261,20 @@ bool request_reader::system(element v, api::request& out) {
         return true;
     }
     dom::array blocks;
-    if (!array(v, "system", blocks)) return false;
+    if (!array(v, param, blocks)) return false;
     std::size_t i = 0;
     for (element block : blocks) {
-        std::string param = at("system", i++);
+        std::string block_param = at(param, i++);
         dom::object b;
         std::string_view type;
-        if (!block_type(block, param, b, type)) return false;
-        if (type != "text") return unsupported(dot(param, "type"), "a system block other than text");
+        if (!block_type(block, block_param, b, type)) return false;
+        if (type != "text") {
+            return unsupported(dot(block_param, "type"), "a system block other than text");
+        }
         api::message m;
         m.role = api::role::system;
         m.content.emplace_back();
-        if (!text_block(b, param, m.content.back())) return false;
+        if (!text_block(b, block_param, m.content.back())) return false;
         out.messages.push_back(std::move(m));
     }
     return true;
@@ -281,8 +284,15 @@ bool request_reader::message(element v, const std::string& param, api::request& 
     dom::object o;
     std::string_view role;
     if (!object(v, param, o) || !required_string(o, "role", param, role)) return false;
+    if (role == "system") {
+        // A system message in the conversation (Claude Code sends them with the
+        // mid-conversation-system beta): text only, kept where it is.
+        std::optional<element> content = member(o, "content");
+        if (!content) return missing(dot(param, "content"));
+        return system(*content, dot(param, "content"), out);
+    }
     if (role != "user" && role != "assistant") {
-        return bad_value(dot(param, "role"), "expected 'user' or 'assistant'.");
+        return bad_value(dot(param, "role"), "expected 'user', 'assistant' or 'system'.");
     }
     bool user = role == "user";
     api::message m;
@@ -440,7 +450,7 @@ bool request_reader::read(element doc, api::request& out) {
     out.max_tokens = max;
 
     if (std::optional<element> s = member(top, "system")) {
-        if (!system(*s, out)) return false;
+        if (!system(*s, "system", out)) return false;
     }
     std::optional<element> messages = member(top, "messages");
     dom::array items;

@@ -273,8 +273,12 @@ void requests_refused(void**) {
     assert_refused(R"({"model":"m","max_tokens":0,"messages":[]})", 400, "max_tokens", "invalid_value");
     assert_refused(R"({"model":"m","max_tokens":1})", 400, "messages", "missing_required_parameter");
     assert_refused(R"({"model":"m","max_tokens":1,"messages":{}})", 400, "messages", "invalid_type");
-    assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]})", 400,
+    assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"tool","content":"x"}]})", 400,
                    "messages[0].role", "invalid_value");
+    assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"system","content":[{"type":"image"}]}]})",
+                   400, "messages[0].content[0].type", "unsupported_value");
+    assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"system"}]})", 400,
+                   "messages[0].content", "missing_required_parameter");
     assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user"}]})", 400,
                    "messages[0].content", "missing_required_parameter");
     assert_refused(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":5}]}]})",
@@ -333,6 +337,19 @@ void request_leniencies(void**) {
     assert_sv_equal(r.messages[0].reasoning, "onetwo");
     assert_true(r.messages[0].reasoning_signature.empty());  // one signature covers one block
     assert_int_equal(r.tools.size(), 1);
+
+    // A system message inside the conversation (Claude Code's mid-conversation-system beta)
+    // stays where it is, as a string or as text blocks.
+    assert_true(anthropic::request_to_pivot(
+        R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"},)"
+        R"({"role":"system","content":"Agents: x"},{"role":"system","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]})",
+        r, err));
+    assert_int_equal(r.messages.size(), 4);
+    assert_int_equal(static_cast<int>(r.messages[0].role), static_cast<int>(api::role::user));
+    assert_int_equal(static_cast<int>(r.messages[1].role), static_cast<int>(api::role::system));
+    assert_sv_equal(r.messages[1].content.at(0).text, "Agents: x");
+    assert_int_equal(static_cast<int>(r.messages[3].role), static_cast<int>(api::role::system));
+    assert_sv_equal(r.messages[3].content.at(0).text, "b");
 }
 
 const std::string_view claude_message =
