@@ -448,3 +448,14 @@ my @all = qw(claude-json claude-tools claude-stream claude-tools-stream claude-e
 --- response_body_like eval
 ['\A\{"error":\{"message":"The model `claude-json` is not served at /v1/embeddings by this gateway: its upstreams speak another API, and only chat requests are translated\.","type":"invalid_request_error","param":"model","code":"unsupported_endpoint"\}\}\z',
  '\A\{"id":"chatcmpl-AIGWusage0001","object":"chat\.completion"']
+
+
+
+=== TEST 20: aigw_anthropic_max_tokens is what an Anthropic channel gets when the OpenAI client set no limit; the client's own limit wins
+--- config eval: $::Gateway =~ s/aigw on;/aigw on;\n        aigw_anthropic_max_tokens 8192;/r
+--- request eval
+["POST /v1/chat/completions\n" . '{"model":"claude-echo","messages":[{"role":"user","content":"hi"}]}',
+ "POST /v1/chat/completions\n" . '{"model":"claude-echo","max_completion_tokens":77,"messages":[{"role":"user","content":"hi"}]}']
+--- response_headers eval
+['X-Mock-Body: {"model":"claude-upstream-name","max_tokens":8192,"messages":[{"role":"user","content":"hi"}]}',
+ 'X-Mock-Body: {"model":"claude-upstream-name","max_tokens":77,"messages":[{"role":"user","content":"hi"}]}']
