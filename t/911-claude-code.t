@@ -38,7 +38,8 @@
 #     upstream is retried for minutes. It never waits for a prompt with -p.
 #
 # Ports (loopback, fixed):
-#   2014  gateway: claude-* -> channel claude (2015), gpt-claude -> channel gpt as gpt-4o-mini
+#   2014  gateway (its own keys, in a private Redis): claude-* -> channel claude (2015),
+#         gpt-claude -> channel gpt as gpt-4o-mini
 #         (2016, the OpenAI mock's stream fixture)
 #   2015  mock Anthropic upstream (Test::AIGW::Mock::Anthropic)
 #   2016  mock OpenAI upstream (Test::AIGW::Mock::OpenAI), in the same NGINX as 2015
@@ -59,7 +60,7 @@ BEGIN {
     plan skip_all => $why if $why;
 }
 
-use Test::AIGW 'plain';
+use Test::AIGW 'plain', 'redis';
 use Test::AIGW::Mock::Anthropic qw(anthropic_mock_server anthropic_mock_log);
 use Test::AIGW::Mock::OpenAI qw(openai_mock_server);
 
@@ -92,7 +93,14 @@ my $mocks = anthropic_mock_server($MOCK, log => $MockLog) . <<"_EOC_" . openai_m
     client_max_body_size 16m;
 _EOC_
 
+# The gateway requires its own keys (a private Redis): Claude Code sends one as x-api-key
+# (ANTHROPIC_API_KEY) or as a Bearer token (ANTHROPIC_AUTH_TOKEN).
+my $GwKey = 'sk-aigw-ClaudeCodeKey' . ('0' x 35);
+redis_cmd('HSET', aigw_key_hash($GwKey), id => 'key_claudecode', status => 'active', models => '*');
+
 my $gateway = <<"_EOC_";
+    aigw_redis 127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};
+    aigw_keys on;
     aigw_channel claude location=/_aigw/claude provider=anthropic;
     aigw_channel gpt    location=/_aigw/gpt    provider=openai;
 
@@ -165,12 +173,12 @@ sub one_message {
 # A thinking stream (claude-sonnet-5's padded events, a signature) and a 529, as Claude Code shows
 # them with --output-format json.
 sub thinking_and_overloaded {
-    my ($base, $what) = @_;
-    my ($rc, $out) = say_hi($base, format => 'json', args => ['--model', 'claude-mock-thinking']);
+    my ($base, $what, %o) = @_;
+    my ($rc, $out) = say_hi($base, %o, format => 'json', args => ['--model', 'claude-mock-thinking']);
     my $res = eval { $Json->decode($out) } // {};
     is($rc, 0, "$what, thinking: claude -p exits 0");
     is($res->{result}, 'Hi! How can I help?', "$what, thinking: result is the text after the thinking");
-    ($rc, $out) = claude_run(base_url => $base, args => ['-p', 'say hi', '--output-format', 'json', '--model', 'claude-mock-529']);
+    ($rc, $out) = claude_run(base_url => $base, %o, args => ['-p', 'say hi', '--output-format', 'json', '--model', 'claude-mock-529']);
     $res = eval { $Json->decode($out) } // {};
     is($rc, 1, "$what, 529: claude -p exits 1");
     ok($res->{is_error}, "$what, 529: is_error");
@@ -241,7 +249,16 @@ if (!$port) {
 }
 my $base = "http://127.0.0.1:$GW";
 
-($rc, $out) = say_hi($base, args => ['--model', 'claude-sonnet-4-5']);
+# A key the gateway does not know: Anthropic's authentication_error, nothing upstream.
+($rc, $out) = claude_run(base_url => $base, key => 'sk-aigw-NotAKeyOfThisGateway' . ('0' x 29),
+                         args => ['-p', 'say hi', '--output-format', 'json', '--model', 'claude-sonnet-4-5']);
+$res = eval { $Json->decode($out) } // {};
+is($rc, 1, 'unknown gateway key: claude -p exits 1');
+is($res->{api_error_status}, 401, 'unknown gateway key: api_error_status 401');
+like($res->{result} // '', qr/401/, 'unknown gateway key: Claude Code reports the 401');
+is_deeply([anthropic_got()], [], 'unknown gateway key: nothing reached the upstream');
+
+($rc, $out) = say_hi($base, key => $GwKey, args => ['--model', 'claude-sonnet-4-5']);
 is($rc, 0, 'anthropic channel: claude -p exits 0');
 is($out, "$Text\n", 'anthropic channel: claude -p prints the upstream\'s text');
 $m = one_message('anthropic channel', anthropic_got(1));
@@ -253,7 +270,7 @@ is($m->{anthropic_version}, '2023-06-01', 'anthropic channel: anthropic-version'
 like($m->{anthropic_beta}, qr/^claude-code-20250219,.*interleaved-thinking-2025-05-14/,
      'anthropic channel: Claude Code\'s anthropic-beta passed on');
 
-($rc, $out) = say_hi($base, format => 'json', token => 'sk-ant-token', args => ['--model', 'claude-sonnet-4-5[1m]']);
+($rc, $out) = say_hi($base, format => 'json', token => $GwKey, args => ['--model', 'claude-sonnet-4-5[1m]']);
 $res = eval { $Json->decode($out) } // {};
 is($rc, 0, 'anthropic channel, json: claude -p exits 0');
 is($res->{result}, $TextChars, 'anthropic channel, json: result is the upstream\'s text');
@@ -265,18 +282,18 @@ like($m->{anthropic_beta}, qr/(?:^|,)context-1m-2025-08-07(?:,|$)/, 'anthropic c
 is($m->{x_api_key}, 'sk-ant-upstream', 'anthropic channel, auth token: the channel\'s key upstream');
 is($m->{authorization}, '', 'anthropic channel, auth token: the client\'s bearer token not upstream');
 
-($rc, $out) = say_hi($base, args => ['--model', 'claude-haiku-4-5']);
+($rc, $out) = say_hi($base, key => $GwKey, args => ['--model', 'claude-haiku-4-5']);
 is($rc, 0, 'anthropic channel, claude-haiku-4-5 (claude-*): claude -p exits 0');
 is($out, "$Text\n", 'anthropic channel, claude-haiku-4-5 (claude-*): the upstream\'s text');
 is(one_message('anthropic channel, claude-haiku-4-5', anthropic_got(1))->{model}, 'claude-haiku-4-5',
    'anthropic channel, claude-haiku-4-5: the upstream got the name unchanged');
-thinking_and_overloaded($base, 'anthropic channel');
+thinking_and_overloaded($base, 'anthropic channel', key => $GwKey);
 anthropic_got(2);
 
-($rc, $out) = say_hi($base, args => ['--model', 'gpt-claude']);
+($rc, $out) = say_hi($base, key => $GwKey, args => ['--model', 'gpt-claude']);
 is($rc, 0, 'openai channel: claude -p exits 0');
 is($out, "$OpenAIText\n", 'openai channel: claude -p prints the OpenAI upstream\'s text');
-($rc, $out) = say_hi($base, format => 'json', args => ['--model', 'gpt-claude']);
+($rc, $out) = say_hi($base, key => $GwKey, format => 'json', args => ['--model', 'gpt-claude']);
 $res = eval { $Json->decode($out) } // {};
 is($rc, 0, 'openai channel, json: claude -p exits 0');
 is($res->{result}, $OpenAIText, 'openai channel, json: result is the OpenAI upstream\'s text');
