@@ -6,7 +6,8 @@
 //   text and images, server tools (a tool with a type other than "custom"), and unknown block
 //   types; it drops cache_control, citations, redacted_thinking, tool_result's is_error and
 //   container/mcp/service-tier options.
-// - request_from_pivot drops response_format, seed and a message's name; an assistant's
+// - request_from_pivot drops seed and a message's name; response_format (Anthropic has no
+//   JSON mode) becomes an instruction at the end of system, with the schema; an assistant's
 //   reasoning goes back as a thinking block only with its signature (Anthropic refuses it
 //   otherwise).
 #pragma once

@@ -696,9 +696,26 @@ void write_messages(json_writer& w, const std::vector<api::message>& messages) {
     w.EndArray();
 }
 
-void write_system(json_writer& w, const std::vector<api::message>& messages) {
+// What Anthropic's Messages API has for OpenAI's response_format: no JSON mode, so the model is
+// told in the system prompt, after the client's own instructions ("" for text or none).
+std::string json_output_instruction(const api::response_format& f) {
+    using kind = api::response_format::kind;
+    if (f.type == kind::json_object) {
+        return "Respond with one valid JSON object and nothing else: no prose, no code fences.";
+    }
+    if (f.type != kind::json_schema) return {};
+    std::string text =
+        "Respond with one valid JSON object and nothing else (no prose, no code fences) that "
+        "conforms to this JSON Schema";
+    if (!f.name.empty()) text += " (\"" + f.name + "\")";
+    text += ":\n";
+    text += f.schema.empty() ? std::string("{}") : f.schema;
+    return text;
+}
+
+void write_system(json_writer& w, const api::request& req) {
     std::vector<const std::string*> texts;
-    for (const api::message& m : messages) {
+    for (const api::message& m : req.messages) {
         if (m.role != api::role::system) continue;
         for (const api::content_part& part : m.content) {
             if (part.type == api::content_part::kind::text && !part.text.empty()) {
@@ -706,6 +723,8 @@ void write_system(json_writer& w, const std::vector<api::message>& messages) {
             }
         }
     }
+    std::string json_output = json_output_instruction(req.response_format);
+    if (!json_output.empty()) texts.push_back(&json_output);
     if (texts.empty()) return;
     w.Key("system");
     if (texts.size() == 1) {
@@ -798,7 +817,7 @@ std::string request_from_pivot(const api::request& req, std::int64_t max_tokens_
     write_text(w, req.model);
     w.Key("max_tokens");
     w.Int64(max_tokens);
-    write_system(w, req.messages);
+    write_system(w, req);
     write_messages(w, req.messages);
     write_tools(w, req);
     if (thinking) {

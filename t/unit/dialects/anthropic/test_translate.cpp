@@ -176,6 +176,31 @@ void request_from_openai_shape(void**) {
         R"("temperature":1.0,"top_k":5,"stop_sequences":["a","b"]})");
 }
 
+void response_format_as_instruction(void**) {
+    // No JSON mode at Anthropic: the schema goes to the model as the last system text.
+    api::request r;
+    r.model = "m";
+    r.messages.push_back(text_message(api::role::user, "Extract."));
+    r.response_format.type = api::response_format::kind::json_schema;
+    r.response_format.name = "person";
+    r.response_format.schema = R"({"type":"object","properties":{"name":{"type":"string"}}})";
+    assert_sv_equal(
+        anthropic::request_from_pivot(r),
+        R"({"model":"m","max_tokens":4096,"system":"Respond with one valid JSON object and nothing else (no prose, no code fences) that conforms to this JSON Schema (\"person\"):\n{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}",)"
+        R"("messages":[{"role":"user","content":"Extract."}]})");
+    // After the client's own instructions; json_object without a schema.
+    r.messages.insert(r.messages.begin(), text_message(api::role::system, "Be terse."));
+    r.response_format.type = api::response_format::kind::json_object;
+    assert_sv_equal(
+        anthropic::request_from_pivot(r),
+        R"({"model":"m","max_tokens":4096,"system":[{"type":"text","text":"Be terse."},)"
+        R"({"type":"text","text":"Respond with one valid JSON object and nothing else: no prose, no code fences."}],)"
+        R"("messages":[{"role":"user","content":"Extract."}]})");
+    // text asks nothing.
+    r.response_format.type = api::response_format::kind::text;
+    assert_true(anthropic::request_from_pivot(r).find("Respond with") == std::string::npos);
+}
+
 void thinking_budgets(void**) {
     assert_int_equal(anthropic::thinking_budget("minimal"), 1024);
     assert_int_equal(anthropic::thinking_budget("low"), 2048);
@@ -450,6 +475,7 @@ int main() {
         cmocka_unit_test(request_to_pivot),
         cmocka_unit_test(request_round_trip),
         cmocka_unit_test(request_from_openai_shape),
+        cmocka_unit_test(response_format_as_instruction),
         cmocka_unit_test(thinking_budgets),
         cmocka_unit_test(tool_choices),
         cmocka_unit_test(requests_refused),
