@@ -6,8 +6,6 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "aigw/accounting/token_estimate.hpp"
-#include "ngx/filters/translate.hpp"
-#include "ngx/proxy/translation.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -24,13 +22,7 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
         }
     }
     ngx_http_aigw_body_t* st = ctx->usage.body;
-    const aigw::dialect& upstream = ngx_http_aigw_upstream_dialect(ctx);
-    st->stream_usage = upstream.usage_reader().stream_reader();
-    if (ctx->attempt.translate) {
-        st->decoder = upstream.stream_decoder();
-        st->encoder = ngx_http_aigw_client_dialect(ctx).stream_encoder(
-            ctx->content.translation->request);
-    }
+    st->stream_usage = ngx_http_aigw_upstream_dialect(ctx).usage_reader().stream_reader();
     return st;
 }
 
@@ -45,14 +37,12 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        const aigw::sse_event& e,
                                                        std::string_view raw) {
     if (!e.has_data || e.is_done) {
-        return ctx->attempt.translate ? ngx_http_aigw_translate_event(ctx, st, e)
-                                      : ngx_http_aigw_event_action::pass;
+        return ngx_http_aigw_event_action::pass;
     }
     st->text.clear();
     aigw::chunk_info ci = st->stream_usage->read_chunk(e.data, &st->text);
     if (!ci.json_object) {
-        return ctx->attempt.translate ? ngx_http_aigw_translate_event(ctx, st, e)
-                                      : ngx_http_aigw_event_action::pass;
+        return ngx_http_aigw_event_action::pass;
     }
     if (!st->text.empty()) {
         st->completion.add(st->text);
@@ -65,7 +55,7 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     }
     ngx_http_aigw_take_usage(st, st->stream_usage->total());
     if (ctx->attempt.translate) {
-        return ngx_http_aigw_translate_event(ctx, st, e);
+        return ngx_http_aigw_event_action::pass;  // the filters translate it (translate.hpp)
     }
     if (ci.usage_only && ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
         // The chunk exists only because the gateway asked for it.

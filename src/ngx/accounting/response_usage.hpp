@@ -52,15 +52,14 @@ struct ngx_http_aigw_body_t {
 
 enum class ngx_http_aigw_event_action { pass, drop, replace };
 
-// Creates the state for the current attempt's response (replacing a previous one): the usage
-// reader of the upstream's dialect, and for a translated stream its decoder and the client's
-// encoder. May throw std::bad_alloc.
+// Creates the state for the current attempt's response (replacing a previous one), with the
+// usage reader of the upstream's dialect. May throw std::bad_alloc.
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
 // Reads one whole SSE event: usage, time to first token, the completion estimate. Says what
 // the client gets: the event as it came, nothing (the usage-only chunk the client did not ask
-// for, an event translation turns into nothing), or `st->out` (the event with the public model
-// name, or translated into the client's dialect).
+// for), or `st->out` (the event with the public model name). A translated stream's events are
+// only read here: the filters translate them (filters/translate.hpp).
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,

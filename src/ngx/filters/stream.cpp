@@ -79,9 +79,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 }
                 st->framer.finish(st->events);
                 for (const aigw::sse_event& e : st->events) {
-                    if (ngx_http_aigw_account_event(ctx, st, e, {}) ==
-                            ngx_http_aigw_event_action::replace &&
-                        translate) {
+                    ngx_http_aigw_account_event(ctx, st, e, {});
+                    if (translate && ngx_http_aigw_translate_event(ctx, st, e) ==
+                                         ngx_http_aigw_event_action::replace) {
                         tail += st->out;
                     }
                 }
@@ -202,6 +202,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 raw(e.begin, e.end, &event_raw);
             }
             ngx_http_aigw_event_action act = ngx_http_aigw_account_event(ctx, st, e, event_raw);
+            if (translate) {
+                act = ngx_http_aigw_translate_event(ctx, st, e);
+            }
             if (act != ngx_http_aigw_event_action::pass && !modified) {
                 modified = true;
                 raw(st->decided, unit_begin, &rebuilt);  // the events before, unchanged

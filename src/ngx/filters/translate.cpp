@@ -5,6 +5,7 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/text/sse_framer.hpp"
 #include "ngx/accounting/response_usage.hpp"
+#include "ngx/proxy/translation.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/log_value.hpp"
 
@@ -30,6 +31,12 @@ void encode(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st,
 }
 
 }  // namespace
+
+void ngx_http_aigw_translate_start(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
+    st->decoder = ngx_http_aigw_upstream_dialect(ctx).stream_decoder();
+    st->encoder =
+        ngx_http_aigw_client_dialect(ctx).stream_encoder(ctx->content.translation->request);
+}
 
 ngx_http_aigw_event_action ngx_http_aigw_translate_event(ngx_http_aigw_ctx_t* ctx,
                                                          ngx_http_aigw_body_t* st,

@@ -14,8 +14,13 @@ struct sse_event;
 struct ngx_http_aigw_body_t;
 enum class ngx_http_aigw_event_action;
 
-// One whole event of the upstream's stream: what the client gets for it, in st->out (replace)
-// or nothing (drop). An event the decoder cannot read is dropped, and logged at debug level.
+// A translated answer begins: the upstream dialect's decoder and the client's encoder for its
+// stream. May throw std::bad_alloc.
+void ngx_http_aigw_translate_start(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st);
+
+// One whole event of the upstream's stream, once accounted: what the client gets for it, in
+// st->out (replace) or nothing (drop). An event the decoder cannot read is dropped, and
+// logged at debug level.
 ngx_http_aigw_event_action ngx_http_aigw_translate_event(ngx_http_aigw_ctx_t* ctx,
                                                          ngx_http_aigw_body_t* st,
                                                          const aigw::sse_event& e);

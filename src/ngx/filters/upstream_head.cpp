@@ -5,6 +5,7 @@
 
 #include "aigw/dialects/endpoints.hpp"
 #include "ngx/accounting/response_usage.hpp"
+#include "ngx/filters/translate.hpp"
 #include "ngx/proxy/fallback.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_value.hpp"
@@ -106,8 +107,14 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
     bool account = status == NGX_HTTP_OK && ctx->content.endpoint != nullptr &&
                    ctx->content.endpoint->billed && (sse || json) && !m->header_only;
     bool translate = ctx->attempt.translate && (sse || json) && !m->header_only;
-    if ((account || translate) && ngx_http_aigw_body_create(sr, ctx) == nullptr) {
-        return NGX_ERROR;
+    if (account || translate) {
+        ngx_http_aigw_body_t* st = ngx_http_aigw_body_create(sr, ctx);
+        if (st == nullptr) {
+            return NGX_ERROR;
+        }
+        if (translate && sse) {
+            ngx_http_aigw_translate_start(ctx, st);
+        }
     }
     if (translate && !sse) {
         ctx->response.json_keep = 1;
