@@ -4,9 +4,10 @@ package Test::AIGW::SDK;
 # script's TAP turned into results of the calling test, Claude Code run headless, and the
 # gateway's channel locations they go through to a mock upstream.
 #
-#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run channel_location);
+#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run channel_location claude_gateway);
 #     BEGIN { my $why = sdk_missing('@anthropic-ai/sdk'); plan skip_all => $why if $why }
 #     my $location = channel_location(claude => "http://127.0.0.1:$mock/", 'x-api-key' => 'sk-ant-upstream');
+#     aigw_nginx_start(claude_gateway($gw, $mock));
 #     sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', $url]);
 #     my ($rc, $out, $err) = claude_run(base_url => $url, args => ['-p', 'say hi']);
 
@@ -21,7 +22,7 @@ use Test::More ();
 
 use Test::AIGW::Host qw(which run_program);
 
-our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run channel_location);
+our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run channel_location claude_gateway);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # t/sdk, where package.json is.
@@ -130,6 +131,32 @@ $set            proxy_connect_timeout 2s;
         }
 _EOC_
     return $location;
+}
+
+# The gateway on 127.0.0.1:PORT that t/910 and t/912 put in front of the mock Anthropic upstream
+# on MOCK, for the Anthropic SDK and the openai SDK alike: under /v1/, claude-sonnet-4-5 and
+# claude-* -> the channel claude (provider=anthropic), which sends the mock the key
+# sk-ant-upstream as x-api-key and anthropic-version 2023-06-01; 404 anywhere else.
+sub claude_gateway {
+    my ($port, $mock) = @_;
+    my $claude = channel_location(claude => "http://127.0.0.1:$mock/",
+                                  'x-api-key' => 'sk-ant-upstream', 'anthropic-version' => '2023-06-01');
+    return <<"_EOC_";
+    aigw_channel claude location=/_aigw/claude provider=anthropic;
+
+    server {
+        listen 127.0.0.1:$port;
+        location /v1/ {
+            aigw on;
+            aigw_model claude-sonnet-4-5 claude;
+            aigw_model claude-* claude;
+        }
+$claude
+        location / {
+            return 404;
+        }
+    }
+_EOC_
 }
 
 1;
