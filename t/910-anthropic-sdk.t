@@ -18,7 +18,7 @@ use lib "$FindBin::Bin/lib";
 
 use File::Spec;
 use Test::More;
-use Test::AIGW::SDK qw(sdk_missing sdk_tap);
+use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_gateway);
 
 BEGIN {
     my $why = sdk_missing('@anthropic-ai/sdk');
@@ -33,31 +33,9 @@ my $MockRoot = File::Spec->catdir($FindBin::Bin, 'servroot-anthropic-sdk-mock');
 my $MockLog = "$MockRoot/logs/anthropic-mock.log";
 my $ClientKey = 'sk-ant-client-key';
 
-my $gateway = <<"_EOC_";
-    aigw_channel claude location=/_aigw/claude provider=anthropic;
-
-    server {
-        listen 127.0.0.1:$GW;
-        location /v1/ {
-            aigw on;
-            aigw_model claude-sonnet-4-5 claude;
-            aigw_model claude-* claude;
-        }
-        location /_aigw/claude/ {
-            internal;
-            proxy_pass http://127.0.0.1:$MOCK/;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header x-api-key "sk-ant-upstream";
-            proxy_set_header anthropic-version "2023-06-01";
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 10s;
-        }
-        location / {
-            return 404;
-        }
-    }
-_EOC_
+# claude-sonnet-4-5 and claude-* -> the channel claude, which sends the mock its own key,
+# sk-ant-upstream, and anthropic-version 2023-06-01.
+my $gateway = claude_gateway($GW, $MOCK);
 
 my $mock_port = eval { aigw_nginx_start(anthropic_mock_server($MOCK, log => $MockLog), servroot => $MockRoot) };
 if (!$mock_port) {

@@ -53,7 +53,7 @@ use lib "$FindBin::Bin/lib";
 use File::Spec;
 use JSON::PP ();
 use Test::More;
-use Test::AIGW::SDK qw(sdk_missing claude_bin claude_run);
+use Test::AIGW::SDK qw(sdk_missing claude_bin claude_run channel_location);
 
 BEGIN {
     my $why = sdk_missing('@anthropic-ai/claude-code');
@@ -98,6 +98,12 @@ _EOC_
 my $GwKey = 'sk-aigw-ClaudeCodeKey' . ('0' x 35);
 redis_cmd('HSET', aigw_key_hash($GwKey), id => 'key_claudecode', status => 'active', models => '*');
 
+# The channels' locations: the Anthropic mock with Anthropic's key and version headers, the
+# OpenAI mock's stream fixture with a Bearer key.
+my $claude = channel_location(claude => "http://127.0.0.1:$MOCK/",
+                              'x-api-key' => 'sk-ant-upstream', 'anthropic-version' => '2023-06-01');
+my $gpt = channel_location(gpt => "http://127.0.0.1:$OPENAI/stream/", Authorization => 'Bearer sk-upstream');
+
 my $gateway = <<"_EOC_";
     aigw_redis 127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};
     aigw_keys on;
@@ -113,25 +119,8 @@ my $gateway = <<"_EOC_";
             aigw_model claude-* claude;
             aigw_model gpt-claude gpt:gpt-4o-mini;
         }
-        location /_aigw/claude/ {
-            internal;
-            proxy_pass http://127.0.0.1:$MOCK/;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header x-api-key "sk-ant-upstream";
-            proxy_set_header anthropic-version "2023-06-01";
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 10s;
-        }
-        location /_aigw/gpt/ {
-            internal;
-            proxy_pass http://127.0.0.1:$OPENAI/stream/;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Authorization "Bearer sk-upstream";
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 10s;
-        }
+$claude
+$gpt
         # Claude Code's HEAD / warm-up.
         location / {
             return 404;

@@ -19,11 +19,13 @@
 //   --routed              AIGW_ROUTED=1            the client is a gateway whose model table
 //                                                  falls back on 429 and 5xx: those errors
 //                                                  carry its own message, not the upstream's
-// Only the SDK and node built-ins are used.
+// Only the SDK, node built-ins and the TAP of ./tap.mjs are used.
 
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
 import Anthropic, * as sdk from '@anthropic-ai/sdk';
+
+import { startTap } from './tap.mjs';
 
 const {
   APIError, APIConnectionError, AuthenticationError, BadRequestError, InternalServerError,
@@ -41,72 +43,18 @@ const { values: opt } = parseArgs({
     routed: { type: 'boolean', default: process.env.AIGW_ROUTED === '1' },
   },
 });
-const WATCHDOG_MS = 60_000;
 
 if (!opt['base-url']) {
   console.log('Bail out! no --base-url (or AIGW_ANTHROPIC_BASE_URL), e.g. http://127.0.0.1:2012');
   process.exit(2);
 }
 
-const watchdog = setTimeout(() => {
-  console.log(`Bail out! the checks did not finish within ${WATCHDOG_MS / 1000}s`);
-  process.exit(3);
-}, WATCHDOG_MS);
+const { check, skip, thrown, describe, done } = startTap({ APIError });
 
 const client = new Anthropic({
   baseURL: opt['base-url'], apiKey: opt.key, maxRetries: 0, timeout: 10000,
 });
 const mock = (name) => `${opt['mock-prefix']}${name}`;
-
-// ---------------------------------------------------------------------------
-// TAP
-
-let count = 0;
-let failures = 0;
-
-function describe(e) {
-  if (e instanceof assert.AssertionError) {
-    return e.message;
-  }
-  if (e instanceof APIError) {
-    return [
-      `${e.constructor.name}: ${e.message}`,
-      `status: ${e.status}  request id: ${e.requestID}`,
-      `error body: ${JSON.stringify(e.error)}`,
-      e.cause ? `cause: ${e.cause?.stack ?? e.cause}` : '',
-    ].filter(Boolean).join('\n');
-  }
-  return e?.stack ?? String(e);
-}
-
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    console.log(`ok ${count} - ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`not ok ${count} - ${name}`);
-    for (const line of describe(e).split('\n')) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
-
-function skip(name, reason) {
-  count += 1;
-  console.log(`ok ${count} - ${name} # SKIP ${reason}`);
-}
-
-// Runs fn, which must throw; returns what it threw.
-async function thrown(fn) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  assert.fail('the call succeeded, but an error was expected');
-}
 
 // A request id as the SDK has it: one id (the mock's when --request-id says so).
 function assertRequestId(id, what) {
@@ -377,6 +325,4 @@ if (opt.models) {
   skip('models.list', 'not asked for (--models)');
 }
 
-console.log(`1..${count}`);
-clearTimeout(watchdog);
-process.exitCode = failures === 0 ? 0 : 1;
+done();

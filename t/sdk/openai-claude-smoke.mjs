@@ -15,13 +15,15 @@
 //   --mock-prefix PREFIX  AIGW_MOCK_PREFIX       the fixtures' model names: PREFIX + tool,
 //                                                thinking, max-tokens, stream-error, 400...
 //                                                (default claude-mock-)
-// Only the SDK and node built-ins are used.
+// Only the SDK, node built-ins and the TAP of ./tap.mjs are used.
 
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
 import OpenAI, {
   APIConnectionError, APIError, AuthenticationError, BadRequestError, InternalServerError, RateLimitError,
 } from 'openai';
+
+import { startTap } from './tap.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,64 +33,16 @@ const { values: opt } = parseArgs({
     'mock-prefix': { type: 'string', default: process.env.AIGW_MOCK_PREFIX ?? 'claude-mock-' },
   },
 });
-const WATCHDOG_MS = 60_000;
 
 if (!opt['base-url']) {
   console.log('Bail out! no --base-url (or AIGW_BASE_URL), e.g. http://127.0.0.1:2017/v1');
   process.exit(2);
 }
 
-const watchdog = setTimeout(() => {
-  console.log(`Bail out! the checks did not finish within ${WATCHDOG_MS / 1000}s`);
-  process.exit(3);
-}, WATCHDOG_MS);
+const { check, thrown, describe, done } = startTap({ APIError });
 
 const client = new OpenAI({ baseURL: opt['base-url'], apiKey: opt.key, maxRetries: 0, timeout: 10000 });
 const mock = (name) => `${opt['mock-prefix']}${name}`;
-
-// ---------------------------------------------------------------------------
-// TAP
-
-let count = 0;
-let failures = 0;
-
-function describe(e) {
-  if (e instanceof assert.AssertionError) {
-    return e.message;
-  }
-  if (e instanceof APIError) {
-    return [
-      `${e.constructor.name}: ${e.message}`,
-      `status: ${e.status}  request id: ${e.requestID}`,
-      `error body: ${JSON.stringify(e.error)}`,
-      e.cause ? `cause: ${e.cause?.stack ?? e.cause}` : '',
-    ].filter(Boolean).join('\n');
-  }
-  return e?.stack ?? String(e);
-}
-
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    console.log(`ok ${count} - ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`not ok ${count} - ${name}`);
-    for (const line of describe(e).split('\n')) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
-
-async function thrown(fn) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  assert.fail('the call succeeded, but an error was expected');
-}
 
 // ---------------------------------------------------------------------------
 // What the mock sends, in OpenAI's words
@@ -274,6 +228,4 @@ await check('mid-stream overloaded_error -> the text before it, then an APIError
   assert.equal(s.error.error?.message, 'Overloaded');
 });
 
-console.log(`1..${count}`);
-clearTimeout(watchdog);
-process.exitCode = failures === 0 ? 0 : 1;
+done();

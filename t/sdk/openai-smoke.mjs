@@ -12,7 +12,7 @@
 //                          smart-stream -> the mock as mock-stream
 //                          gpt-4o-mini  -> a dead channel first, then the mock (fallback)
 //                          all-down     -> only the dead channel
-// Only the SDK and node built-ins are used.
+// Only the SDK, node built-ins and the TAP of ./tap.mjs are used.
 
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -26,76 +26,24 @@ import OpenAI, {
   RateLimitError,
 } from 'openai';
 
+import { startTap } from './tap.mjs';
+
 const BASE_URL = process.env.AIGW_BASE_URL;
 const DOWN_BASE_URL = process.env.AIGW_DOWN_BASE_URL;
 const CUT_BASE_URL = process.env.AIGW_CUT_BASE_URL;
 const ROUTED_BASE_URL = process.env.AIGW_ROUTED_BASE_URL;
 const BILLING_BASE_URL = process.env.AIGW_BILLING_BASE_URL;
-const WATCHDOG_MS = 60_000;
 
 if (!BASE_URL) {
   console.log('Bail out! AIGW_BASE_URL is not set (e.g. http://127.0.0.1:1990/v1)');
   process.exit(2);
 }
 
-const watchdog = setTimeout(() => {
-  console.log(`Bail out! the checks did not finish within ${WATCHDOG_MS / 1000}s`);
-  process.exit(3);
-}, WATCHDOG_MS);
+const { check, skip, thrown, describe, done } = startTap({ APIError });
 
 const clientFor = (baseURL) =>
   new OpenAI({ baseURL, apiKey: 'sk-test', maxRetries: 0, timeout: 10000 });
 const client = clientFor(BASE_URL);
-
-// ---------------------------------------------------------------------------
-// TAP
-
-let count = 0;
-let failures = 0;
-
-function describe(e) {
-  if (e instanceof assert.AssertionError) {
-    return e.message;
-  }
-  if (e instanceof APIError) {
-    return [
-      `${e.constructor.name}: ${e.message}`,
-      `status: ${e.status}  request id: ${e.requestID}`,
-      `error body: ${JSON.stringify(e.error)}`,
-      e.cause ? `cause: ${e.cause?.stack ?? e.cause}` : '',
-    ].filter(Boolean).join('\n');
-  }
-  return e?.stack ?? String(e);
-}
-
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    console.log(`ok ${count} - ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`not ok ${count} - ${name}`);
-    for (const line of describe(e).split('\n')) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
-
-function skip(name, reason) {
-  count += 1;
-  console.log(`ok ${count} - ${name} # SKIP ${reason}`);
-}
-
-// Runs fn, which must throw; returns what it threw.
-async function thrown(fn) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  assert.fail('the call succeeded, but an error was expected');
-}
 
 // The checks every API error from the gateway must pass: the SDK class, the status, an
 // OpenAI error object, and the gateway's request id.
@@ -524,6 +472,4 @@ if (BILLING_BASE_URL) {
   skip('billing checks', 'AIGW_BILLING_BASE_URL is not set');
 }
 
-console.log(`1..${count}`);
-clearTimeout(watchdog);
-process.exitCode = failures === 0 ? 0 : 1;
+done();

@@ -1,10 +1,13 @@
 package Test::AIGW::SDK;
 
 # The real clients of t/sdk for the plain Test::More files: whether they are installed, a node
-# script's TAP turned into results of the calling test, and Claude Code run headless.
+# script's TAP turned into results of the calling test, Claude Code run headless, and the
+# gateway's channel locations they go through to a mock upstream.
 #
-#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run);
+#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run channel_location claude_gateway);
 #     BEGIN { my $why = sdk_missing('@anthropic-ai/sdk'); plan skip_all => $why if $why }
+#     my $location = channel_location(claude => "http://127.0.0.1:$mock/", 'x-api-key' => 'sk-ant-upstream');
+#     aigw_nginx_start(claude_gateway($gw, $mock));
 #     sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', $url]);
 #     my ($rc, $out, $err) = claude_run(base_url => $url, args => ['-p', 'say hi']);
 
@@ -19,7 +22,7 @@ use Test::More ();
 
 use Test::AIGW::Host qw(which run_program);
 
-our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run);
+our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run channel_location claude_gateway);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # t/sdk, where package.json is.
@@ -104,6 +107,56 @@ sub claude_run {
     my ($rc, $out, $err) = run_program({ timeout => $o{timeout} // 60, dir => "$work" },
                                        which('env'), '-i', @env, claude_bin(), @{ $o{args} || [] });
     return ($rc, $out, $err);
+}
+
+# The internal location /_aigw/NAME/ of the channel `aigw_channel NAME location=/_aigw/NAME`, for
+# a gateway's server block: proxied to UPSTREAM (a URL with its path, as proxy_pass takes it)
+# over keep-alive HTTP/1.1 with the channel's HEADERS (name => value pairs, in order: the
+# provider's key and version), 2 s to connect and 10 s to read. Without a final newline: it
+# stands on a line of its own in the server block's heredoc.
+sub channel_location {
+    my ($name, $upstream, @headers) = @_;
+    my $set = '';
+    while (my ($header, $value) = splice @headers, 0, 2) {
+        $set .= qq{            proxy_set_header $header "$value";\n};
+    }
+    chomp(my $location = <<"_EOC_");
+        location /_aigw/$name/ {
+            internal;
+            proxy_pass $upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+$set            proxy_connect_timeout 2s;
+            proxy_read_timeout 10s;
+        }
+_EOC_
+    return $location;
+}
+
+# The gateway on 127.0.0.1:PORT that t/910 and t/912 put in front of the mock Anthropic upstream
+# on MOCK, for the Anthropic SDK and the openai SDK alike: under /v1/, claude-sonnet-4-5 and
+# claude-* -> the channel claude (provider=anthropic), which sends the mock the key
+# sk-ant-upstream as x-api-key and anthropic-version 2023-06-01; 404 anywhere else.
+sub claude_gateway {
+    my ($port, $mock) = @_;
+    my $claude = channel_location(claude => "http://127.0.0.1:$mock/",
+                                  'x-api-key' => 'sk-ant-upstream', 'anthropic-version' => '2023-06-01');
+    return <<"_EOC_";
+    aigw_channel claude location=/_aigw/claude provider=anthropic;
+
+    server {
+        listen 127.0.0.1:$port;
+        location /v1/ {
+            aigw on;
+            aigw_model claude-sonnet-4-5 claude;
+            aigw_model claude-* claude;
+        }
+$claude
+        location / {
+            return 404;
+        }
+    }
+_EOC_
 }
 
 1;
