@@ -264,7 +264,7 @@ Content-Type: application/json
         listen 127.0.0.1:1986;
         location / {
             echo_read_request_body;
-            echo_sleep 1;
+            echo_sleep 3;
             echo '{}';
         }
     }
@@ -283,7 +283,7 @@ POST /v1/chat/completions HTTP/1.0
 --- timeout: 0.2
 --- abort
 --- ignore_response
---- wait: 0.5
+--- wait: 1.5
 --- error_log
 client prematurely closed connection, so upstream connection is closed too
 --- no_error_log
