@@ -1,15 +1,16 @@
 package Test::AIGW::SDK;
 
 # The real clients of t/sdk for the plain Test::More files: whether they are installed, a node
-# script's TAP turned into results of the calling test, Claude Code run headless, and the
-# gateway's channel locations they go through to a mock upstream.
+# script's TAP turned into results of the calling test, Claude Code and Codex run headless, and
+# the gateway's channel locations they go through to a mock upstream.
 #
-#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run channel_location claude_gateway);
+#     use Test::AIGW::SDK qw(sdk_missing sdk_tap claude_run codex_run channel_location claude_gateway);
 #     BEGIN { my $why = sdk_missing('@anthropic-ai/sdk'); plan skip_all => $why if $why }
 #     my $location = channel_location(claude => "http://127.0.0.1:$mock/", 'x-api-key' => 'sk-ant-upstream');
 #     aigw_nginx_start(claude_gateway($gw, $mock));
 #     sdk_tap('gateway', 'anthropic-smoke.mjs', args => ['--base-url', $url]);
 #     my ($rc, $out, $err) = claude_run(base_url => $url, args => ['-p', 'say hi']);
+#     my ($rc, $out, $err, $took) = codex_run(base_url => "$url/v1", model => 'gpt-5-codex', args => ['say hi']);
 
 use strict;
 use warnings;
@@ -20,9 +21,10 @@ use File::Spec;
 use File::Temp ();
 use Test::More ();
 
-use Test::AIGW::Host qw(which run_program);
+use Test::AIGW::Host qw(which run_program spew);
 
-our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run channel_location claude_gateway);
+our @EXPORT_OK = qw(sdk_dir sdk_missing sdk_tap claude_bin claude_run codex_bin codex_config codex_run
+                    channel_location claude_gateway);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # t/sdk, where package.json is.
@@ -157,6 +159,40 @@ $claude
         }
     }
 _EOC_
+}
+
+# The codex program npm installed in t/sdk.
+sub codex_bin { return File::Spec->catfile(sdk_dir(), 'node_modules', '.bin', 'codex') }
+
+# The config.toml of a Codex that talks to `base_url` (with /v1) only, as the provider aigw
+# (the Responses API, the key from AIGW_KEY), asking for `model`: never asking for approval, a
+# read-only sandbox, no analytics (ab.chatgpt.com) and no plugins (git ls-remote of
+# github.com/openai/plugins, api.github.com, chatgpt.com), nothing but base_url on the network;
+# no retries (an error fails at once, and a refused websocket is tried twice, not seven times)
+# unless `retries`; `provider`: more lines of the provider's table.
+sub codex_config {
+    my (%o) = @_;
+    return qq(model = "$o{model}"\nmodel_provider = "aigw"\napproval_policy = "never"\nsandbox_mode = "read-only"\n)
+         . qq(check_for_update_on_startup = false\n\n)
+         . qq([model_providers.aigw]\nname = "aigw"\nbase_url = "$o{base_url}"\nenv_key = "AIGW_KEY"\nwire_api = "responses"\n)
+         . ($o{retries} ? '' : "request_max_retries = 0\nstream_max_retries = 0\n")
+         . ($o{provider} ? "$o{provider}\n" : '')
+         . qq(\n[analytics]\nenabled = false\n\n[features]\nplugins = false\n);
+}
+
+# Runs `codex exec ARGS` headless (ARGS end with the prompt) with codex_config(%o) in a
+# CODEX_HOME of its own, `key` (default sk-codex-test) as AIGW_KEY: nothing of this machine's
+# environment but PATH, a HOME and a working directory of its own, no session files, no colours,
+# stdin from /dev/null. Returns (exit code, stdout, stderr, seconds taken); -1 when it was killed
+# after `timeout` seconds (default 60).
+sub codex_run {
+    my (%o) = @_;
+    my $home = File::Temp->newdir('aigw-codex-XXXXXX', TMPDIR => 1);
+    my $work = File::Temp->newdir('aigw-codex-cwd-XXXXXX', TMPDIR => 1);
+    spew("$home/config.toml", codex_config(%o));
+    my @env = ("PATH=$ENV{PATH}", "HOME=$home", "CODEX_HOME=$home", 'AIGW_KEY=' . ($o{key} // 'sk-codex-test'));
+    return run_program({ timeout => $o{timeout} // 60, dir => "$work" }, which('env'), '-i', @env, codex_bin(),
+                       'exec', '--skip-git-repo-check', '--ephemeral', '--color', 'never', @{ $o{args} || [] });
 }
 
 1;
