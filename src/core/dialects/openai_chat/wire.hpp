@@ -1,15 +1,19 @@
-// Core-internal: the pieces of the Chat Completions wire format that translation reads or
-// writes in more than one place (translate_request.cpp, translate_response.cpp,
-// translate_stream.cpp): parsing a body into a simdjson DOM, finish reasons, the usage object,
-// and the ids OpenAI gives answers and tool calls.
+// Core-internal: the pieces of OpenAI's wire format that translation reads or writes in more
+// than one place (this dialect's translate_*.cpp, and the Responses API's, which shares
+// OpenAI's words): parsing a body into a simdjson DOM, reading a request's members with
+// OpenAI's errors, finish reasons, the usage object, and the ids OpenAI gives answers and tool
+// calls.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <simdjson.h>
 
+#include "aigw/api/error.hpp"
 #include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
 #include "aigw/text/json_write.hpp"
@@ -24,6 +28,38 @@ namespace dom = simdjson::dom;
 // does. Nesting deeper than passthrough accepts (json_walk::max_depth) is refused
 // (DEPTH_ERROR), so what walks the tree later (simdjson's minify) recurses a bounded depth.
 simdjson::error_code parse(std::string_view json, dom::parser& spare, dom::element& root) noexcept;
+
+// OpenAI's words for the type a value has, in invalid_type_error's "but got ... instead".
+std::string_view type_phrase(dom::element v) noexcept;
+
+// A member's path in an error's param: "messages[2]", "messages[2].content".
+std::string at_index(std::string_view base, std::size_t i);
+std::string at_member(std::string_view base, std::string_view member);
+
+// Reads a request's members, failing with the error OpenAI gives (`param` the member's path):
+// a reader of one request body derives from it. null is "not given" for an optional member, as
+// OpenAI takes it. Each reader returns false, with the error set, when the value is not one.
+class member_reader {
+public:
+    explicit member_reader(api_error& err) : err_(err) {}
+
+protected:
+    bool fail(api_error e);
+    bool wrong_type(std::string_view param, std::string_view expected, dom::element v);
+
+    // A member that must be a string.
+    bool read_string(dom::element v, std::string_view param, std::string& out);
+    // An optional string member: null leaves `out` empty.
+    bool read_optional_string(dom::element v, std::string_view param, std::string& out);
+    bool read_optional_bool(dom::element v, std::string_view param, std::optional<bool>& out);
+    bool read_optional_integer(dom::element v, std::string_view param,
+                               std::optional<std::int64_t>& out);
+    bool read_optional_number(dom::element v, std::string_view param, std::optional<double>& out);
+    // An object member kept as JSON text (a JSON Schema), minified; null leaves `out` empty.
+    bool read_json_object(dom::element v, std::string_view param, std::string& out);
+
+    api_error& err_;
+};
 
 // The choice translation serves (n = 1): the one with index 0, else the first without an
 // index. False when there is none.
