@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include <simdjson.h>
@@ -32,6 +34,11 @@ std::string_view type_phrase(simdjson::ondemand::json_type t);
 // The length of a string's raw token (from its opening quote to the next structural
 // character) without the white space after it.
 std::size_t token_end(std::string_view token);
+
+// A token count: a non-negative integer, or a float with an integer value (12.0, as some
+// compatible servers print it) up to 2^53. `out` is set to it; any other type or value is
+// "not a count" and leaves `out` alone, which is no error: only malformed JSON is one.
+simdjson::error_code read_count(simdjson::ondemand::value v, std::optional<std::int64_t>& out);
 
 // Calls f(key, value) for each field of an object; any other type is skipped.
 template <class F>
