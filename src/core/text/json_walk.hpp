@@ -74,6 +74,37 @@ simdjson::error_code for_each_item(simdjson::ondemand::value v, F&& f) {
     return simdjson::SUCCESS;
 }
 
+// Calls f(key, value) for each field of a document whose top level is an object, then checks
+// that nothing follows the object (TRAILING_CONTENT otherwise).
+template <class F>
+simdjson::error_code for_each_top_field(simdjson::ondemand::document& doc, F&& f) {
+    simdjson::ondemand::object top;
+    if (auto err = doc.get_object().get(top)) return err;
+    for (auto field : top) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return err;
+        simdjson::ondemand::value inner;
+        if (auto err = field.value().get(inner)) return err;
+        if (auto err = f(key, inner)) return err;
+    }
+    return at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
+}
+
+// Parses `json` (copied into a padded buffer) with a parser each caller keeps for the process
+// (its buffers stay between calls), and calls f(document) when the top level is an object.
+// True when f returns SUCCESS; false for any JSON error or another top level. Nothing throws
+// but std::bad_alloc.
+template <class F>
+bool read_object(std::string_view json, F&& f) {
+    static simdjson::ondemand::parser parser;
+    simdjson::padded_string padded(json.data(), json.size());
+    simdjson::ondemand::document doc;
+    if (parser.iterate(padded).get(doc)) return false;
+    simdjson::ondemand::json_type t;
+    if (doc.type().get(t) || t != simdjson::ondemand::json_type::object) return false;
+    return f(doc) == simdjson::SUCCESS;
+}
+
 // Calls f(string) when v is a string; any other type is skipped.
 template <class F>
 simdjson::error_code if_string(simdjson::ondemand::value v, F&& f) {

@@ -1,5 +1,4 @@
 // A chat.completions request body to and from the pivot request (api/request.hpp).
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -228,19 +227,9 @@ bool request_reader::read_message(dom::element v, const std::string& at, api::me
 }
 
 bool request_reader::read_content(dom::element v, const std::string& at, api::message& m) {
-    std::string_view s;
-    if (v.get_string().get(s) == simdjson::SUCCESS) {
-        m.content.emplace_back();
-        m.content.back().text.assign(s.data(), s.size());
-        return true;
-    }
-    dom::array parts;
-    if (v.get_array().get(parts)) return wrong_type(at, "one of a string or array of objects", v);
-    std::size_t i = 0;
-    for (dom::element part : parts) {
-        if (!read_part(part, at_index(at, i++), m)) return false;
-    }
-    return true;
+    return read_text_or_parts(v, at, m, [&](dom::element part, const std::string& param) {
+        return read_part(part, param, m);
+    });
 }
 
 bool request_reader::read_part(dom::element v, const std::string& at, api::message& m) {
@@ -728,28 +717,10 @@ void write_response_format(json_writer& w, const api::response_format& format) {
     w.EndObject();
 }
 
-// JSON has no NaN or infinity: such a value (which no parsed request holds) is left out.
-void write_number(json_writer& w, const char* key, const std::optional<double>& v) {
-    if (!v || !std::isfinite(*v)) return;
-    w.Key(key);
-    w.Double(*v);
-}
-
 }  // namespace
 
 bool openai_chat_request_to_pivot(std::string_view body, api::request& out, api_error& err) {
-    simdjson::dom::parser spare;
-    simdjson::dom::element root;
-    if (auto e = openai_wire::parse(body, spare, root)) {
-        err = invalid_json_error(simdjson::error_message(e));
-        return false;
-    }
-    // Built aside and moved in whole: `out` is untouched on failure.
-    api::request req;
-    request_reader reader(err);
-    if (!reader.read(root, req)) return false;
-    out = std::move(req);
-    return true;
+    return openai_wire::read_request_body<request_reader>(body, out, err);
 }
 
 std::string openai_chat_request_from_pivot(const api::request& req) {
@@ -781,8 +752,8 @@ std::string openai_chat_request_from_pivot(const api::request& req) {
         w.Key("max_tokens");
         w.Int64(*req.max_tokens);
     }
-    write_number(w, "temperature", req.temperature);
-    write_number(w, "top_p", req.top_p);
+    write_number_member(w, "temperature", req.temperature);
+    write_number_member(w, "top_p", req.top_p);
     if (req.seed) {
         w.Key("seed");
         w.Int64(*req.seed);
