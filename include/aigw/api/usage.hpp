@@ -24,6 +24,9 @@ struct usage {
     bool estimated = false;             // the counts are our estimate: the upstream reported none
 };
 
+// a + b for non-negative counts, the largest int64 instead of an overflow.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept;
+
 // An estimate for a request the upstream reported no usage for.
 usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens);
 

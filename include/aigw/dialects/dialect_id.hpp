@@ -4,8 +4,9 @@
 namespace aigw {
 
 enum class dialect_id : unsigned char {
-    openai_chat,  // OpenAI Chat Completions, and the classic /v1 endpoints around it
-    anthropic,    // Anthropic Messages
+    openai_chat,       // OpenAI Chat Completions, and the classic /v1 endpoints around it
+    anthropic,         // Anthropic Messages
+    openai_responses,  // the OpenAI Responses API (/v1/responses), which OpenAI channels serve
 };
 
 }  // namespace aigw

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <rapidjson/stringbuffer.h>
@@ -21,5 +23,18 @@ void write_text(json_writer& w, std::string_view s);
 
 // write_text, or null for an empty `s`.
 void write_text_or_null(json_writer& w, std::string_view s);
+
+// The JSON text that write(json_writer&) writes.
+template <class Write>
+std::string json_text(Write&& write) {
+    rapidjson::StringBuffer buf;
+    json_writer w(buf);
+    write(w);
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+// The member `key`: `v`, when it is given and finite; left out otherwise (JSON has no NaN or
+// infinity, and no parsed request holds one).
+void write_number_member(json_writer& w, const char* key, const std::optional<double>& v);
 
 }  // namespace aigw

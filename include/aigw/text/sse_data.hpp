@@ -20,6 +20,17 @@ namespace aigw {
 template <class Rewrite>
 std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite);
 
+// A whole SSE event with the string "model" member of its data's top-level object `holder` set
+// to `model`, when the data's top-level "type" is one `names_model` accepts: where dialects
+// whose stream names the model inside an object put it (Anthropic's message_start "message",
+// a Responses API event's "response"). Only that string token changes. std::nullopt (keep the
+// event) when nothing does: another type, no `holder` object or more than one, not exactly one
+// string "model" in it, data that is not one valid JSON object, or the model already named.
+// May throw std::bad_alloc.
+std::optional<std::string> rename_held_model(std::string_view event, std::string_view holder,
+                                             bool (*names_model)(std::string_view type),
+                                             std::string_view model);
+
 // Where the line starting at `at` ends: its first CR or LF, or the end of `s`.
 std::size_t sse_line_end(std::string_view s, std::size_t at) noexcept;
 

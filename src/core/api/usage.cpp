@@ -4,13 +4,16 @@
 
 namespace aigw {
 
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    constexpr std::int64_t top = std::numeric_limits<std::int64_t>::max();
+    return a > top - b ? top : a + b;
+}
+
 usage estimated_usage(std::int64_t prompt_tokens, std::int64_t completion_tokens) {
     usage u;
     u.prompt_tokens = prompt_tokens < 0 ? 0 : prompt_tokens;
     u.completion_tokens = completion_tokens < 0 ? 0 : completion_tokens;
-    constexpr std::int64_t top = std::numeric_limits<std::int64_t>::max();
-    u.total_tokens = u.prompt_tokens > top - u.completion_tokens ? top
-                                                                 : u.prompt_tokens + u.completion_tokens;
+    u.total_tokens = saturating_add(u.prompt_tokens, u.completion_tokens);
     u.estimated = true;
     return u;
 }

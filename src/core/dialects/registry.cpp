@@ -1,6 +1,7 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/anthropic/dialect.hpp"
 #include "aigw/dialects/openai_chat/dialect.hpp"
+#include "aigw/dialects/openai_responses/dialect.hpp"
 
 namespace aigw {
 
@@ -10,6 +11,8 @@ const dialect& dialect_of(dialect_id id) noexcept {
         break;
     case dialect_id::anthropic:
         return anthropic_dialect();
+    case dialect_id::openai_responses:
+        return responses_dialect();
     }
     return openai_chat_dialect();
 }

@@ -1,5 +1,7 @@
 #include "core/text/json_walk.hpp"
 
+#include <cmath>
+
 namespace aigw::json_walk {
 
 namespace od = simdjson::ondemand;
@@ -125,6 +127,30 @@ std::size_t token_end(std::string_view token) {
         --n;
     }
     return n;
+}
+
+simdjson::error_code read_count(od::value v, std::optional<std::int64_t>& out) {
+    od::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != od::json_type::number) return simdjson::SUCCESS;
+    od::number n;
+    if (auto err = v.get_number().get(n)) return err;
+    switch (n.get_number_type()) {
+    case od::number_type::signed_integer:
+        if (n.get_int64() >= 0) out = n.get_int64();
+        break;
+    case od::number_type::floating_point_number: {
+        // Beyond 2^53 a double is no longer a count.
+        double d = n.get_double();
+        if (d >= 0 && d <= 9007199254740992.0 && std::floor(d) == d) {
+            out = static_cast<std::int64_t>(d);
+        }
+        break;
+    }
+    case od::number_type::unsigned_integer:  // >= 2^63: nothing real
+        break;
+    }
+    return simdjson::SUCCESS;
 }
 
 }  // namespace aigw::json_walk

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include <simdjson.h>
@@ -32,6 +34,11 @@ std::string_view type_phrase(simdjson::ondemand::json_type t);
 // The length of a string's raw token (from its opening quote to the next structural
 // character) without the white space after it.
 std::size_t token_end(std::string_view token);
+
+// A token count: a non-negative integer, or a float with an integer value (12.0, as some
+// compatible servers print it) up to 2^53. `out` is set to it; any other type or value is
+// "not a count" and leaves `out` alone, which is no error: only malformed JSON is one.
+simdjson::error_code read_count(simdjson::ondemand::value v, std::optional<std::int64_t>& out);
 
 // Calls f(key, value) for each field of an object; any other type is skipped.
 template <class F>
@@ -65,6 +72,37 @@ simdjson::error_code for_each_item(simdjson::ondemand::value v, F&& f) {
         if (auto err = f(inner)) return err;
     }
     return simdjson::SUCCESS;
+}
+
+// Calls f(key, value) for each field of a document whose top level is an object, then checks
+// that nothing follows the object (TRAILING_CONTENT otherwise).
+template <class F>
+simdjson::error_code for_each_top_field(simdjson::ondemand::document& doc, F&& f) {
+    simdjson::ondemand::object top;
+    if (auto err = doc.get_object().get(top)) return err;
+    for (auto field : top) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return err;
+        simdjson::ondemand::value inner;
+        if (auto err = field.value().get(inner)) return err;
+        if (auto err = f(key, inner)) return err;
+    }
+    return at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
+}
+
+// Parses `json` (copied into a padded buffer) with a parser each caller keeps for the process
+// (its buffers stay between calls), and calls f(document) when the top level is an object.
+// True when f returns SUCCESS; false for any JSON error or another top level. Nothing throws
+// but std::bad_alloc.
+template <class F>
+bool read_object(std::string_view json, F&& f) {
+    static simdjson::ondemand::parser parser;
+    simdjson::padded_string padded(json.data(), json.size());
+    simdjson::ondemand::document doc;
+    if (parser.iterate(padded).get(doc)) return false;
+    simdjson::ondemand::json_type t;
+    if (doc.type().get(t) || t != simdjson::ondemand::json_type::object) return false;
+    return f(doc) == simdjson::SUCCESS;
 }
 
 // Calls f(string) when v is a string; any other type is skipped.

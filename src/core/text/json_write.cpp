@@ -1,5 +1,6 @@
 #include "aigw/text/json_write.hpp"
 
+#include <cmath>
 #include <string>
 
 namespace aigw {
@@ -69,6 +70,12 @@ void write_text_or_null(json_writer& w, std::string_view s) {
     } else {
         write_text(w, s);
     }
+}
+
+void write_number_member(json_writer& w, const char* key, const std::optional<double>& v) {
+    if (!v || !std::isfinite(*v)) return;
+    w.Key(key);
+    w.Double(*v);
 }
 
 }  // namespace aigw

@@ -1,6 +1,6 @@
-// The dialect interface: the registry, provider names, and OpenAI Chat Completions and
-// Anthropic Messages used through it giving the very bytes their own functions give (the glue
-// sees only the interface).
+// The dialect interface: the registry, provider names, and OpenAI Chat Completions, Anthropic
+// Messages and the OpenAI Responses API used through it giving the very bytes their own
+// functions give (the glue sees only the interface).
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -18,6 +18,10 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 #include "aigw/dialects/openai_chat/translate.hpp"
 #include "aigw/dialects/openai_chat/usage.hpp"
+#include "aigw/dialects/openai_responses/dialect.hpp"
+#include "aigw/dialects/openai_responses/error.hpp"
+#include "aigw/dialects/openai_responses/translate.hpp"
+#include "aigw/dialects/openai_responses/usage.hpp"
 
 // cmocka last: it defines fail() and skip() macros that clash with C++ headers.
 #include <stdarg.h>
@@ -37,6 +41,7 @@ namespace {
 
 const dialect& chat() { return aigw::dialect_of(dialect_id::openai_chat); }
 const dialect& messages() { return aigw::dialect_of(dialect_id::anthropic); }
+const dialect& responses() { return aigw::dialect_of(dialect_id::openai_responses); }
 
 void registry(void**) {
     assert_ptr_equal(&chat(), &aigw::openai_chat_dialect());
@@ -45,6 +50,10 @@ void registry(void**) {
     assert_ptr_equal(&messages(), &aigw::anthropic_dialect());
     assert_int_equal(static_cast<int>(messages().id()), static_cast<int>(dialect_id::anthropic));
     assert_sv_equal(messages().name(), "anthropic");
+    assert_ptr_equal(&responses(), &aigw::responses_dialect());
+    assert_int_equal(static_cast<int>(responses().id()),
+                     static_cast<int>(dialect_id::openai_responses));
+    assert_sv_equal(responses().name(), "openai_responses");
 }
 
 void providers(void**) {
@@ -246,6 +255,60 @@ void anthropic_through_the_interface(void**) {
     assert_non_null(messages().stream_encoder(req).get());
 }
 
+// No provider= name of its own: OpenAI channels serve it, and the glue decides which.
+void responses_through_the_interface(void**) {
+    assert_false(aigw::provider_dialect("openai_responses").has_value());
+    assert_false(aigw::provider_dialect("responses").has_value());
+
+    const std::string body = R"({"model":"gpt-5","input":"hi","stream":true,"max_output_tokens":64})";
+    std::vector<char> buf(body.size() + aigw::json_padding, ' ');
+    std::memcpy(buf.data(), body.data(), body.size());
+    aigw::request_fields f = responses().read_request(buf.data(), body.size(), buf.size(), true);
+    assert_int_equal(static_cast<int>(f.status), static_cast<int>(aigw::request_parse_status::ok));
+    assert_sv_equal(f.model, "gpt-5");
+    assert_true(f.stream);
+    assert_int_equal(f.max_tokens, 64);
+
+    assert_ptr_equal(&responses().usage_reader(), &aigw::responses::usage_reader());
+    const std::string answer =
+        R"({"id":"resp_1","object":"response","model":"up-1","output":[],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}})";
+    assert_int_equal(responses().usage_reader().from_response(answer).total_tokens, 7);
+    assert_sv_equal(responses().rename_response_model(answer, "pub"),
+                    R"({"id":"resp_1","object":"response","model":"pub","output":[],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}})");
+    assert_sv_equal(responses().rename_event_model(
+                        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"up-1\"}}\n\n", "pub"),
+                    "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"pub\"}}\n\n");
+
+    aigw::api_error e = aigw::model_not_found_error("nope");
+    assert_sv_equal(responses().error_body(e), aigw::error_json(e));
+    assert_sv_equal(responses().error_event(e), aigw::responses::error_event(e));
+
+    aigw::api::request req;
+    aigw::api_error err;
+    assert_true(responses().request_to_pivot(body, req, err));
+    // max_output_tokens is optional: the default for dialects that require one is not sent.
+    assert_sv_equal(responses().request_from_pivot(req, 4096), aigw::responses::request_from_pivot(req));
+    assert_sv_equal(responses().request_from_pivot(req, 4096),
+                    R"({"model":"gpt-5","input":[{"role":"user","content":"hi"}],"max_output_tokens":64,"store":false,"stream":true})");
+    assert_sv_equal(responses().chat_path(), "/v1/responses");
+    aigw::api::response resp;
+    assert_true(responses().response_to_pivot(answer, resp));
+    assert_sv_equal(responses().response_from_pivot(resp), aigw::responses::response_from_pivot(resp));
+    assert_non_null(responses().stream_decoder().get());
+    assert_non_null(responses().stream_encoder(req).get());
+
+    // OpenAI's model lists, as Chat Completions' dialect writes them.
+    std::vector<std::string> ids = {"a", "b"};
+    auto allow = [](std::string_view id) { return id != "b"; };
+    assert_sv_equal(responses().model_list(ids, allow, 1700000000, "aigw", 1),
+                    chat().model_list(ids, allow, 1700000000, "aigw", 1));
+    assert_sv_equal(responses().model_object("a", 1, "aigw"), chat().model_object("a", 1, "aigw"));
+    auto narrowed = responses().filter_model_list(R"({"object":"list","data":[{"id":"a"},{"id":"b"}]})", allow);
+    assert_true(narrowed.has_value());
+    assert_sv_equal(*narrowed, R"({"object":"list","data":[{"id":"a"}]})");
+    assert_sv_equal(responses().read_error(500, "<html>").code, chat().read_error(500, "<html>").code);
+}
+
 }  // namespace
 
 int main() {
@@ -260,6 +323,7 @@ int main() {
         cmocka_unit_test(upstream_errors),
         cmocka_unit_test(model_lists),
         cmocka_unit_test(anthropic_through_the_interface),
+        cmocka_unit_test(responses_through_the_interface),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,22 +1,10 @@
 #include "aigw/dialects/anthropic/usage.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include <simdjson.h>
 
 #include "core/text/json_walk.hpp"
 
 namespace aigw::anthropic {
-
-namespace {
-
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-    return a > max - b ? max : a + b;
-}
-
-}  // namespace
 
 bool usage_counts::any() const noexcept {
     return input_tokens || cache_creation_input_tokens || cache_read_input_tokens ||
@@ -66,31 +54,7 @@ using simdjson::error_code;
 
 using json_walk::for_each_field;
 using json_walk::for_each_item;
-
-// A token count: a non-negative integer (12.0 too, as some compatible servers print it).
-// Other types and values are "not a count", not an error; only malformed JSON is an error.
-error_code read_count(od::value v, std::optional<std::int64_t>& out) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::number) return simdjson::SUCCESS;
-    od::number n;
-    if (auto err = v.get_number().get(n)) return err;
-    switch (n.get_number_type()) {
-    case od::number_type::signed_integer:
-        if (n.get_int64() >= 0) out = n.get_int64();
-        break;
-    case od::number_type::floating_point_number: {
-        double d = n.get_double();
-        if (d >= 0 && d <= 9007199254740992.0 && std::floor(d) == d) {
-            out = static_cast<std::int64_t>(d);
-        }
-        break;
-    }
-    case od::number_type::unsigned_integer:  // >= 2^63: nothing real
-        break;
-    }
-    return simdjson::SUCCESS;
-}
+using json_walk::read_count;
 
 error_code read_counts(od::value v, usage_counts& c) {
     c = usage_counts{};  // a later "usage" member replaces an earlier one, as in JSON.parse

@@ -4,11 +4,7 @@
 
 namespace aigw {
 
-std::string error_json(const api_error& e) {
-    rapidjson::StringBuffer buf;
-    json_writer w(buf);
-    w.StartObject();
-    w.Key("error");
+void write_error_object(json_writer& w, const api_error& e) {
     w.StartObject();
     w.Key("message");
     write_text(w, e.message);
@@ -19,6 +15,14 @@ std::string error_json(const api_error& e) {
     w.Key("code");
     write_text_or_null(w, e.code);
     w.EndObject();
+}
+
+std::string error_json(const api_error& e) {
+    rapidjson::StringBuffer buf;
+    json_writer w(buf);
+    w.StartObject();
+    w.Key("error");
+    write_error_object(w, e);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }

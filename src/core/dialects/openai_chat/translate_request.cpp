@@ -1,5 +1,4 @@
 // A chat.completions request body to and from the pivot request (api/request.hpp).
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,116 +14,20 @@ namespace aigw {
 namespace {
 
 namespace dom = simdjson::dom;
-using dom::element_type;
 
-// OpenAI's words for the type a value has, in invalid_type_error's "but got ... instead".
-std::string_view type_phrase(dom::element v) {
-    switch (v.type()) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
-    case element_type::INT64: return "an integer";
-    case element_type::UINT64: return "an integer above 9223372036854775807";
-    case element_type::DOUBLE: return "a decimal number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
-    }
-    return "an unknown type";
-}
-
-std::string at_index(std::string_view base, std::size_t i) {
-    std::string s(base);
-    s += '[';
-    s += std::to_string(i);
-    s += ']';
-    return s;
-}
-
-std::string at_member(std::string_view base, std::string_view member) {
-    std::string s(base);
-    s += '.';
-    s += member;
-    return s;
-}
+using openai_wire::at_index;
+using openai_wire::at_member;
 
 // Reads a request body into a pivot request, member by member. Every check fails with the
 // error OpenAI gives, `param` the member's path; null is "not given" for optional members, as
 // OpenAI takes it. A member given twice: the last one counts, as in most JSON parsers.
-class request_reader {
+class request_reader : public openai_wire::member_reader {
 public:
-    explicit request_reader(api_error& err) : err_(err) {}
+    using member_reader::member_reader;
 
     bool read(dom::element root, api::request& req);
 
 private:
-    bool fail(api_error e) {
-        err_ = std::move(e);
-        return false;
-    }
-    bool wrong_type(std::string_view param, std::string_view expected, dom::element v) {
-        return fail(invalid_type_error(param, expected, type_phrase(v)));
-    }
-
-    // A member that must be a string.
-    bool read_string(dom::element v, std::string_view param, std::string& out) {
-        std::string_view s;
-        if (v.get_string().get(s)) return wrong_type(param, "a string", v);
-        out.assign(s.data(), s.size());
-        return true;
-    }
-    // An optional string member: null leaves `out` empty.
-    bool read_optional_string(dom::element v, std::string_view param, std::string& out) {
-        if (v.is_null()) {
-            out.clear();
-            return true;
-        }
-        return read_string(v, param, out);
-    }
-    bool read_optional_bool(dom::element v, std::string_view param, std::optional<bool>& out) {
-        bool b = false;
-        if (v.is_null()) {
-            out.reset();
-        } else if (v.get_bool().get(b)) {
-            return wrong_type(param, "a boolean", v);
-        } else {
-            out = b;
-        }
-        return true;
-    }
-    bool read_optional_integer(dom::element v, std::string_view param,
-                               std::optional<std::int64_t>& out) {
-        std::int64_t n = 0;
-        if (v.is_null()) {
-            out.reset();
-        } else if (v.get_int64().get(n)) {
-            return wrong_type(param, "an integer", v);
-        } else {
-            out = n;
-        }
-        return true;
-    }
-    bool read_optional_number(dom::element v, std::string_view param, std::optional<double>& out) {
-        double d = 0;
-        if (v.is_null()) {
-            out.reset();
-        } else if (v.get_double().get(d)) {
-            return wrong_type(param, "a number", v);
-        } else {
-            out = d;
-        }
-        return true;
-    }
-    // An object member kept as JSON text (a JSON Schema), minified.
-    bool read_json_object(dom::element v, std::string_view param, std::string& out) {
-        if (v.is_null()) {
-            out.clear();
-            return true;
-        }
-        if (!v.is_object()) return wrong_type(param, "an object", v);
-        out = simdjson::minify(v);
-        return true;
-    }
-
     bool read_message(dom::element v, const std::string& at, api::message& m);
     bool read_content(dom::element v, const std::string& at, api::message& m);
     bool read_part(dom::element v, const std::string& at, api::message& m);
@@ -133,8 +36,6 @@ private:
     bool read_tool_choice(dom::element v, api::tool_choice& choice);
     bool read_response_format(dom::element v, api::response_format& format);
     bool read_stop(dom::element v, std::vector<std::string>& stop);
-
-    api_error& err_;
 };
 
 bool request_reader::read(dom::element root, api::request& req) {
@@ -326,19 +227,9 @@ bool request_reader::read_message(dom::element v, const std::string& at, api::me
 }
 
 bool request_reader::read_content(dom::element v, const std::string& at, api::message& m) {
-    std::string_view s;
-    if (v.get_string().get(s) == simdjson::SUCCESS) {
-        m.content.emplace_back();
-        m.content.back().text.assign(s.data(), s.size());
-        return true;
-    }
-    dom::array parts;
-    if (v.get_array().get(parts)) return wrong_type(at, "one of a string or array of objects", v);
-    std::size_t i = 0;
-    for (dom::element part : parts) {
-        if (!read_part(part, at_index(at, i++), m)) return false;
-    }
-    return true;
+    return read_text_or_parts(v, at, m, [&](dom::element part, const std::string& param) {
+        return read_part(part, param, m);
+    });
 }
 
 bool request_reader::read_part(dom::element v, const std::string& at, api::message& m) {
@@ -826,28 +717,10 @@ void write_response_format(json_writer& w, const api::response_format& format) {
     w.EndObject();
 }
 
-// JSON has no NaN or infinity: such a value (which no parsed request holds) is left out.
-void write_number(json_writer& w, const char* key, const std::optional<double>& v) {
-    if (!v || !std::isfinite(*v)) return;
-    w.Key(key);
-    w.Double(*v);
-}
-
 }  // namespace
 
 bool openai_chat_request_to_pivot(std::string_view body, api::request& out, api_error& err) {
-    simdjson::dom::parser spare;
-    simdjson::dom::element root;
-    if (auto e = openai_wire::parse(body, spare, root)) {
-        err = invalid_json_error(simdjson::error_message(e));
-        return false;
-    }
-    // Built aside and moved in whole: `out` is untouched on failure.
-    api::request req;
-    request_reader reader(err);
-    if (!reader.read(root, req)) return false;
-    out = std::move(req);
-    return true;
+    return openai_wire::read_request_body<request_reader>(body, out, err);
 }
 
 std::string openai_chat_request_from_pivot(const api::request& req) {
@@ -879,8 +752,8 @@ std::string openai_chat_request_from_pivot(const api::request& req) {
         w.Key("max_tokens");
         w.Int64(*req.max_tokens);
     }
-    write_number(w, "temperature", req.temperature);
-    write_number(w, "top_p", req.top_p);
+    write_number_member(w, "temperature", req.temperature);
+    write_number_member(w, "top_p", req.top_p);
     if (req.seed) {
         w.Key("seed");
         w.Int64(*req.seed);

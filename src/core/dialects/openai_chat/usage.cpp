@@ -1,7 +1,6 @@
 #include "aigw/dialects/openai_chat/usage.hpp"
 
-#include <cmath>
-#include <limits>
+#include <optional>
 
 #include <simdjson.h>
 
@@ -21,39 +20,13 @@ using openai_shapes::shape;
 using openai_shapes::walk_message;
 using openai_shapes::walk_text;
 
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-    return a > max - b ? max : a + b;
-}
-
-// A token count: a non-negative integer. Other types and negative or fractional numbers are
-// "not a count" (ok = false), not an error; only malformed JSON is an error.
+// A count, `ok` when it was one: other types and negative or fractional numbers are "not a
+// count", not an error; only malformed JSON is an error.
 error_code read_count(od::value v, std::int64_t& out, bool& ok) {
-    ok = false;
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::number) return simdjson::SUCCESS;
-    od::number n;
-    if (auto err = v.get_number().get(n)) return err;
-    switch (n.get_number_type()) {
-    case od::number_type::signed_integer:
-        if (n.get_int64() >= 0) {
-            out = n.get_int64();
-            ok = true;
-        }
-        break;
-    case od::number_type::floating_point_number: {
-        // Some compatible servers print 12.0; beyond 2^53 a double is no longer a count.
-        double d = n.get_double();
-        if (d >= 0 && d <= 9007199254740992.0 && std::floor(d) == d) {
-            out = static_cast<std::int64_t>(d);
-            ok = true;
-        }
-        break;
-    }
-    case od::number_type::unsigned_integer:  // >= 2^63: nothing real
-        break;
-    }
+    std::optional<std::int64_t> n;
+    if (auto err = json_walk::read_count(v, n)) return err;
+    ok = n.has_value();
+    if (ok) out = *n;
     return simdjson::SUCCESS;
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <ctime>
+#include <utility>
 
 #include "aigw/request_id.hpp"
 #include "core/text/json_walk.hpp"
@@ -33,6 +34,110 @@ simdjson::error_code parse(std::string_view json, dom::parser& spare, dom::eleme
         kept_ready = true;
     }
     return parser->parse(json.data(), json.size(), true).get(root);
+}
+
+std::string_view type_phrase(dom::element v) noexcept {
+    switch (v.type()) {
+    case dom::element_type::ARRAY: return "an array";
+    case dom::element_type::OBJECT: return "an object";
+    case dom::element_type::INT64: return "an integer";
+    case dom::element_type::UINT64: return "an integer above 9223372036854775807";
+    case dom::element_type::DOUBLE: return "a decimal number";
+    case dom::element_type::STRING: return "a string";
+    case dom::element_type::BOOL: return "a boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+    }
+    return "an unknown type";
+}
+
+std::string at_index(std::string_view base, std::size_t i) {
+    std::string s(base);
+    s += '[';
+    s += std::to_string(i);
+    s += ']';
+    return s;
+}
+
+std::string at_member(std::string_view base, std::string_view member) {
+    std::string s(base);
+    s += '.';
+    s += member;
+    return s;
+}
+
+bool member_reader::fail(api_error e) {
+    err_ = std::move(e);
+    return false;
+}
+
+bool member_reader::wrong_type(std::string_view param, std::string_view expected,
+                               dom::element v) {
+    return fail(invalid_type_error(param, expected, type_phrase(v)));
+}
+
+bool member_reader::read_string(dom::element v, std::string_view param, std::string& out) {
+    std::string_view s;
+    if (v.get_string().get(s)) return wrong_type(param, "a string", v);
+    out.assign(s.data(), s.size());
+    return true;
+}
+
+bool member_reader::read_optional_string(dom::element v, std::string_view param,
+                                         std::string& out) {
+    if (v.is_null()) {
+        out.clear();
+        return true;
+    }
+    return read_string(v, param, out);
+}
+
+bool member_reader::read_optional_bool(dom::element v, std::string_view param,
+                                       std::optional<bool>& out) {
+    bool b = false;
+    if (v.is_null()) {
+        out.reset();
+    } else if (v.get_bool().get(b)) {
+        return wrong_type(param, "a boolean", v);
+    } else {
+        out = b;
+    }
+    return true;
+}
+
+bool member_reader::read_optional_integer(dom::element v, std::string_view param,
+                                          std::optional<std::int64_t>& out) {
+    std::int64_t n = 0;
+    if (v.is_null()) {
+        out.reset();
+    } else if (v.get_int64().get(n)) {
+        return wrong_type(param, "an integer", v);
+    } else {
+        out = n;
+    }
+    return true;
+}
+
+bool member_reader::read_optional_number(dom::element v, std::string_view param,
+                                         std::optional<double>& out) {
+    double d = 0;
+    if (v.is_null()) {
+        out.reset();
+    } else if (v.get_double().get(d)) {
+        return wrong_type(param, "a number", v);
+    } else {
+        out = d;
+    }
+    return true;
+}
+
+bool member_reader::read_json_object(dom::element v, std::string_view param, std::string& out) {
+    if (v.is_null()) {
+        out.clear();
+        return true;
+    }
+    if (!v.is_object()) return wrong_type(param, "an object", v);
+    out = simdjson::minify(v);
+    return true;
 }
 
 bool first_choice(dom::array choices, dom::element& out) noexcept {

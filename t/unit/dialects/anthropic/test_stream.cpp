@@ -16,6 +16,7 @@ extern "C" {  // cmocka.h has no C++ guard of its own
 #include <cmocka.h>
 }
 #include "assert_sv.hpp"
+#include "stream_decode.hpp"
 
 namespace api = aigw::api;
 namespace anthropic = aigw::anthropic;
@@ -147,26 +148,9 @@ void assert_same_events(const std::vector<api::event>& got, const std::vector<ap
     }
 }
 
-// Frames `bytes` fed `step` bytes at a time (splitting lines and UTF-8 sequences) and decodes
-// each event; every event must decode.
 std::vector<api::event> decode_stream(std::string_view bytes, std::size_t step) {
-    aigw::sse_framer framer;
-    std::vector<aigw::sse_event> frames;
-    for (std::size_t at = 0; at < bytes.size(); at += step) {
-        assert_int_equal(static_cast<int>(framer.feed(bytes.substr(at, step), frames)),
-                         static_cast<int>(aigw::sse_status::ok));
-    }
-    assert_int_equal(static_cast<int>(framer.finish(frames)), static_cast<int>(aigw::sse_end::clean));
     auto decoder = anthropic::make_stream_decoder();
-    std::vector<api::event> events;
-    for (const aigw::sse_event& f : frames) {
-        assert_true(f.has_data);
-        if (!decoder->decode(f.type, f.data, events)) {
-            print_error("not decoded: %s\n", f.data.c_str());
-            fail();
-        }
-    }
-    return events;
+    return decode_sse(*decoder, bytes, step);
 }
 
 std::string encode_all(const std::vector<api::event>& events, const api::request& req = {}) {
