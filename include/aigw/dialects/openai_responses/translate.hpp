@@ -31,6 +31,9 @@
 //   back to the client as custom_tool_call items (the encoder, response_json). A web_search
 //   tool (web_search, web_search_preview and their dated names) is dropped: the model answers
 //   without searching, and the web_search_call items of earlier turns are dropped with it.
+//   tool_search (Codex's client-side tool discovery, answered by a call type of its own) and
+//   namespace tools (Codex's sub-agents: functions called by namespace and name, which a chat
+//   model cannot say) are dropped too.
 //   local_shell (which Codex sends only for the models trained on it; others get its shell
 //   function tool) is refused, with its local_shell_call items.
 // - dropped: store, include, prompt_cache_key, prompt_cache_retention, client_metadata,

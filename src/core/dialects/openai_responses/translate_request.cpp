@@ -395,7 +395,11 @@ bool request_reader::tool(dom::element v, const std::string& at, std::vector<api
     std::string type_param = at_member(at, "type");
     std::string t;
     if (!required_string(type, type_param, t)) return false;
-    if (is_web_search(t)) return true;
+    // Dropped, not refused: what Codex sends by default and a chat model can do without.
+    // Web search runs at OpenAI; tool_search (execution "client") is answered by a call type
+    // of its own; a namespace's functions are called by namespace and name, which a chat
+    // model cannot say (Codex's multi_agent_v1: no sub-agents through a translated channel).
+    if (is_web_search(t) || t == "tool_search" || t == "namespace") return true;
     api::tool tool;
     if (t == "custom") {
         if (!custom_tool(o, at, tool)) return false;

@@ -242,9 +242,18 @@ void refusals(void**) {
     refused(R"({"model":"m","input":[{"role":"user","content":[{"type":"input_image","file_id":"file-1"}]}]})",
             "input[0].content[0].file_id", untranslatable);
     for (const char* tool : {"file_search", "computer_use_preview", "code_interpreter",
-                             "image_generation", "mcp", "shell", "apply_patch", "namespace"}) {
+                             "image_generation", "mcp", "shell", "apply_patch"}) {
         refused(std::string(R"({"model":"m","input":"x","tools":[{"type":")") + tool + "\"}]}",
                 "tools[0].type", untranslatable);
+    }
+    // What Codex sends by default and a chat model does without is dropped: its sub-agents'
+    // namespace and its client-side tool_search (as web_search is).
+    {
+        api::request dropped = to_pivot(
+            R"({"model":"m","input":"x","tools":[{"type":"namespace","name":"multi_agent_v1","tools":[{"type":"function","name":"close_agent","parameters":{}}]},)"
+            R"({"type":"tool_search","execution":"client","parameters":{"type":"object"}},{"type":"function","name":"f","parameters":{}}]})");
+        assert_int_equal(dropped.tools.size(), 1);
+        assert_sv_equal(dropped.tools[0].name, "f");
     }
     refused(R"({"model":"m","input":"x","tool_choice":{"type":"allowed_tools","mode":"auto","tools":[]}})",
             "tool_choice.type", untranslatable);
