@@ -58,6 +58,10 @@ ngx_int_t ngx_http_aigw_send_json(ngx_http_request_t* r, ngx_uint_t status,
 
     ctx->response.own_response = 1;
     r->headers_out.status = status;
+    if (status == 426) {
+        // Not in NGINX's table of status lines, which would send "426 " without a reason.
+        ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
+    }
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = nullptr;
@@ -95,10 +99,14 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
 
 // Ends a stream that already started: an SSE error event the OpenAI SDKs raise as an
 // APIError, then the end of the response.
-ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e) {
+ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e,
+                                       std::string_view encoded) {
     ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
     if (ctx != nullptr) {
         ngx_http_aigw_note_error(ctx, e);
+    }
+    if (!encoded.empty()) {
+        return ngx_http_aigw_output_string(r, std::string(encoded), true);
     }
     return ngx_http_aigw_output_string(r, ngx_http_aigw_client_dialect(ctx).error_event(e), true);
 }

@@ -17,5 +17,7 @@ ngx_int_t ngx_http_aigw_send_error(ngx_http_request_t* r, const aigw::api_error&
 // Keeps `e` as the body of the error page NGINX will send for the returned status (for
 // phases that answer by returning a status, like access).
 ngx_int_t ngx_http_aigw_prepare_error(ngx_http_request_t* r, const aigw::api_error& e);
-// Ends a stream that already started: an SSE error event, then the end of the response.
-ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e);
+// Ends a stream that already started: an SSE error event (`encoded` when a translated
+// stream's encoder wrote it, else the client dialect's), then the end of the response.
+ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_error& e,
+                                       std::string_view encoded = {});

@@ -45,6 +45,12 @@ api_error unknown_endpoint_error(std::string_view method, std::string_view path)
 // translated (completions, embeddings): 400 with param "model".
 api_error model_endpoint_error(std::string_view model, std::string_view path);
 api_error method_not_allowed_error(std::string_view method, std::string_view path);
+// A WebSocket upgrade of the Responses API (Codex's first try): 426, which makes Codex use
+// HTTP at once (any other refusal it retries as a broken stream for seconds).
+api_error websocket_unsupported_error();
+// A stored response asked for (GET or DELETE /v1/responses/{id}) where no channel stores them
+// (none has responses=on): OpenAI's 404 for an unknown response.
+api_error stored_response_not_found_error(std::string_view path);
 
 // Upstream failures (the channel behind the gateway).
 api_error upstream_unreachable_error();           // 502: connect refused, reset, DNS

@@ -15,9 +15,12 @@ enum class endpoint_id {
     model_retrieve,  // GET /v1/models/{id}
     messages,        // POST /v1/messages (Anthropic)
     count_tokens,    // POST /v1/messages/count_tokens (Anthropic)
+    responses,       // POST /v1/responses (OpenAI's Responses API)
+    responses_compact,  // POST /v1/responses/compact (Codex's remote compaction)
+    stored_response,    // GET or DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items
 };
 
-enum class http_method { get, post };
+enum class http_method { get, post, get_delete };
 
 struct endpoint_info {
     endpoint_id id;
@@ -39,6 +42,7 @@ const endpoint_info* find_endpoint(std::string_view path);
 // under a prefix ("/openai/v1/chat/completions") serves the same paths. Empty if none.
 std::string_view api_path(std::string_view uri);
 
+// For an Allow header: "GET", "POST", "GET, DELETE".
 std::string_view method_name(http_method m);
 
 // The model id in a /v1/models/{id} path ("" if the path has none).

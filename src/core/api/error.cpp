@@ -123,6 +123,20 @@ api_error model_endpoint_error(std::string_view model, std::string_view path) {
     return make(400, "invalid_request_error", "unsupported_endpoint", std::move(msg), "model");
 }
 
+api_error websocket_unsupported_error() {
+    return make(426, "invalid_request_error", "upgrade_required",
+                "This gateway serves the Responses API over HTTP, not WebSocket: send POST "
+                "/v1/responses.");
+}
+
+api_error stored_response_not_found_error(std::string_view path) {
+    std::string msg = "No response is stored for ";
+    msg += path.substr(0, 256);
+    msg += ": this gateway keeps none, and no upstream that serves the Responses API is "
+           "configured.";
+    return make(404, "invalid_request_error", "not_found", std::move(msg));
+}
+
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
     msg += method;

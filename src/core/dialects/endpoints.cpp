@@ -6,6 +6,7 @@ namespace {
 
 constexpr dialect_id openai = dialect_id::openai_chat;
 constexpr dialect_id anthropic = dialect_id::anthropic;
+constexpr dialect_id responses = dialect_id::openai_responses;
 
 // path, method, prefix, has_json_body, model_required, streamable, billed, chat, dialect
 constexpr endpoint_info endpoints[] = {
@@ -24,6 +25,14 @@ constexpr endpoint_info endpoints[] = {
     // Free at Anthropic, and answers no tokens to bill.
     {endpoint_id::count_tokens, "/v1/messages/count_tokens", http_method::post, false, true,
      true, false, false, false, anthropic},
+    {endpoint_id::responses, "/v1/responses", http_method::post, false, true, true, true, true,
+     true, responses},
+    // Served by channels with the Responses API only: nothing to translate it to.
+    {endpoint_id::responses_compact, "/v1/responses/compact", http_method::post, false, true,
+     true, false, true, false, responses},
+    // Only where the upstream stores responses (a channel with responses=on).
+    {endpoint_id::stored_response, "/v1/responses/", http_method::get_delete, true, false,
+     false, false, false, false, responses},
 };
 
 // "." and ".." segments would walk out of the endpoint once a proxy normalizes the path.
@@ -73,7 +82,15 @@ std::string_view api_path(std::string_view uri) {
 }
 
 std::string_view method_name(http_method m) {
-    return m == http_method::get ? "GET" : "POST";
+    switch (m) {
+    case http_method::get:
+        return "GET";
+    case http_method::post:
+        break;
+    case http_method::get_delete:
+        return "GET, DELETE";
+    }
+    return "POST";
 }
 
 std::string_view model_id_from_path(std::string_view api_path) {

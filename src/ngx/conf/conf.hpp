@@ -50,6 +50,7 @@ struct ngx_http_aigw_channel_t {
     ngx_str_t name;
     ngx_str_t location;       // prefix of the internal location; the API path is appended
     aigw::dialect_id dialect; // what its upstream speaks (provider=)
+    bool responses;           // responses=on: the upstream serves OpenAI's Responses API too
     aigw::channel_conf conf;
     uint32_t slot;            // in the shared table, set when the zone is initialized
 };

@@ -92,6 +92,15 @@ char* add_channel(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
                  conf_read r = read_count(v, &ch.conf.weight);
                  return r == conf_read::ok && ch.conf.weight == 0 ? conf_read::bad : r;
              }},
+            {"responses",
+             [&ch](ngx_str_t v) {
+                 std::string_view s = aigw::ngx::view(v);
+                 if (s != "on" && s != "off") {
+                     return conf_read::bad;
+                 }
+                 ch.responses = s == "on";
+                 return conf_read::ok;
+             }},
             {"priority", [&ch](ngx_str_t v) { return read_count(v, &ch.conf.priority); }},
             {"max_fails", [&ch](ngx_str_t v) { return read_count(v, &ch.conf.max_fails); }},
             {"fail_timeout",
@@ -105,6 +114,13 @@ char* add_channel(ngx_conf_t* cf, ngx_http_aigw_channels_conf_t* cc) {
         messages);
     if (rc != NGX_CONF_OK) {
         return rc;
+    }
+    if (ch.responses && ch.dialect != aigw::dialect_id::openai_chat) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "responses=on for channel \"%V\": only an OpenAI channel's upstream "
+                           "can serve the Responses API",
+                           &name);
+        return static_cast<char*>(NGX_CONF_ERROR);
     }
     if (ch.location.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -11,6 +11,7 @@
 #include "ngx/content/local_models.hpp"
 #include "ngx/content/route.hpp"
 #include "ngx/proxy/attempt.hpp"
+#include "ngx/proxy/channels.hpp"
 #include "ngx/request/request_id.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
@@ -58,9 +59,17 @@ ngx_int_t content(ngx_http_request_t* r) {
         ctx->content.dialect = aigw::dialect_id::anthropic;
     }
 
+    if (ep->id == aigw::endpoint_id::responses && (r->method & NGX_HTTP_GET) &&
+        aigw::ngx::has_header(r->headers_in.headers, "upgrade")) {
+        // Codex tries a WebSocket first; 426 sends it to HTTP at once.
+        return ngx_http_aigw_send_error(r, aigw::websocket_unsupported_error());
+    }
+
     // HEAD goes wherever GET does (RFC 9110 9.3.2).
     ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST
-                                                            : (NGX_HTTP_GET | NGX_HTTP_HEAD);
+                      : ep->method == aigw::http_method::get
+                          ? (NGX_HTTP_GET | NGX_HTTP_HEAD)
+                          : (NGX_HTTP_GET | NGX_HTTP_HEAD | NGX_HTTP_DELETE);
     if (!(r->method & want)) {
         return ngx_http_aigw_send_error(
             r, aigw::method_not_allowed_error(aigw::ngx::view(r->method_name),
@@ -91,6 +100,19 @@ ngx_int_t content(ngx_http_request_t* r) {
 
     if (ep->has_json_body) {
         return ngx_http_aigw_read_body(r);
+    }
+    if (ep->id == aigw::endpoint_id::stored_response && alcf->models != nullptr) {
+        // No model says where a response is stored: the first channel that serves the
+        // Responses API keeps them (the gateway keeps none).
+        ctx->attempt.channel = ngx_http_aigw_channels_storing(ngx_http_aigw_main_conf(r));
+        if (ctx->attempt.channel == nullptr) {
+            ngx_int_t rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+            return ngx_http_aigw_send_error(
+                r, aigw::stored_response_not_found_error(aigw::ngx::view(r->uri)));
+        }
     }
 
     ngx_int_t rc = ngx_http_discard_request_body(r);

@@ -72,6 +72,20 @@ std::string ngx_http_aigw_translate_stream_end(ngx_http_aigw_ctx_t* ctx,
     return st->out;
 }
 
+std::string ngx_http_aigw_translate_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e) {
+    ngx_http_aigw_body_t* st = ctx->usage.body;
+    if (!ctx->attempt.translate || st == nullptr || st->encoder == nullptr ||
+        st->translated_done) {
+        return {};
+    }
+    std::vector<aigw::api::event> end(1);
+    end[0].kind = aigw::api::event_kind::error;
+    end[0].error = e;
+    st->out.clear();
+    encode(ctx, st, end);
+    return st->out;
+}
+
 std::string ngx_http_aigw_translate_json(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                          ngx_http_aigw_body_t* st, ngx_uint_t* status) {
     const aigw::dialect& upstream = ngx_http_aigw_upstream_dialect(ctx);

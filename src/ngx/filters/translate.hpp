@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "aigw/api/error.hpp"
 #include "ngx/request/ctx.hpp"
 
 namespace aigw {
@@ -29,6 +30,10 @@ ngx_http_aigw_event_action ngx_http_aigw_translate_event(ngx_http_aigw_ctx_t* ct
 // dialect's end events, when the upstream's end marker never came), or "".
 std::string ngx_http_aigw_translate_stream_end(ngx_http_aigw_ctx_t* ctx,
                                                ngx_http_aigw_body_t* st);
+
+// The stream of a translated answer broke off: the client's end of it for error `e`, through
+// its encoder; "" when the answer is not a translated stream, or its end was already sent.
+std::string ngx_http_aigw_translate_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e);
 
 // A whole JSON answer of the upstream (kept in st->json) with HTTP `status`: the client's
 // body, and in *status the client's status (an error's, or 502 for an answer that is not one

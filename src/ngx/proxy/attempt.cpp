@@ -9,6 +9,7 @@
 
 #include "aigw/routing/model_map.hpp"
 #include "ngx/conf/conf.hpp"
+#include "ngx/filters/translate.hpp"
 #include "ngx/proxy/channel_body.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/proxy/fallback.hpp"
@@ -67,8 +68,10 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ctx->attempt.channel =
         static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
     // translation_prepare read the request into the pivot if a candidate needs it.
-    ctx->attempt.translate = ctx->attempt.channel->dialect != ctx->content.dialect &&
-                             ctx->content.translation != nullptr;
+    ctx->attempt.translate =
+        ngx_http_aigw_channel_dialect(ctx->attempt.channel, ctx->content.dialect) !=
+            ctx->content.dialect &&
+        ctx->content.translation != nullptr;
 
     const std::string& up = ctx->content.route->targets[pick.position].upstream_model;
     std::string_view client_model = aigw::ngx::view(ctx->content.model);
@@ -155,8 +158,11 @@ void attempt_ended(ngx_http_request_t* r) {
             ngx_http_finalize_request(r, NGX_ERROR);
             return;
         }
+        // A translated stream ends through its encoder, which numbers the events and closes
+        // the answer as the client's dialect does (the Responses API's response.failed).
+        aigw::api_error e = aigw::upstream_interrupted_error();
         ngx_http_finalize_request(
-            r, ngx_http_aigw_send_sse_error(r, aigw::upstream_interrupted_error()));
+            r, ngx_http_aigw_send_sse_error(r, e, ngx_http_aigw_translate_error(ctx, e)));
         return;
     }
     ngx_http_finalize_request(r, ngx_http_send_special(r, NGX_HTTP_LAST));

@@ -224,3 +224,13 @@ void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, u
         aigw::report_success(confs, states, slot, static_cast<uint64_t>(picked_at));
     });
 }
+
+ngx_http_aigw_channel_t* ngx_http_aigw_channels_storing(ngx_http_aigw_main_conf_t* amcf) {
+    auto* ch = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts);
+    for (ngx_uint_t i = 0; i < amcf->channels.channels.nelts; i++) {
+        if (ch[i].responses) {
+            return &ch[i];
+        }
+    }
+    return nullptr;
+}

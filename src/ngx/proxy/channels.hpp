@@ -20,6 +20,10 @@ ngx_int_t ngx_http_aigw_channels_add_zone(ngx_conf_t* cf, ngx_http_aigw_channels
 aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_t* cc,
                                               const uint32_t* candidates, size_t count,
                                               uint64_t tried, uint64_t excluded);
+// The first channel (in configuration order) with responses=on, where stored responses are
+// asked for; nullptr when none has it.
+ngx_http_aigw_channel_t* ngx_http_aigw_channels_storing(ngx_http_aigw_main_conf_t* amcf);
+
 void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
                                    uint64_t retry_after_ms);
 void ngx_http_aigw_channels_rate_limited(const ngx_http_aigw_channels_conf_t* cc,

@@ -160,6 +160,9 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
         if (r->method == NGX_HTTP_HEAD) {
             sr->method = NGX_HTTP_HEAD;
             ngx_str_set(&sr->method_name, "HEAD");
+        } else if (r->method == NGX_HTTP_DELETE) {
+            sr->method = NGX_HTTP_DELETE;
+            ngx_str_set(&sr->method_name, "DELETE");
         }
     }
     sr->headers_in.chunked = 0;

@@ -15,10 +15,13 @@
 
 namespace {
 
-aigw::dialect_id channel_dialect(ngx_http_request_t* r, uint32_t channel) {
+// What channel number `channel` is spoken to in for this request's client.
+aigw::dialect_id channel_dialect(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
+                                 uint32_t channel) {
     ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
-    return (static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + channel)
-        ->dialect;
+    return ngx_http_aigw_channel_dialect(
+        static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + channel,
+        ctx->content.dialect);
 }
 
 // Anthropic's count_tokens for a model no channel of its own API serves: the gateway's own
@@ -41,7 +44,7 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
         // Only chat requests have a pivot: the candidates of another dialect cannot serve.
         bool any = false;
         for (size_t i = 0; i < c.ncandidates && i < aigw::max_candidates; i++) {
-            if (channel_dialect(r, c.candidates[i]) == c.dialect) {
+            if (channel_dialect(r, ctx, c.candidates[i]) == c.dialect) {
                 any = true;
             } else {
                 ctx->attempt.excluded |= uint64_t{1} << i;
@@ -59,7 +62,7 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
 
     bool other = false;
     for (size_t i = 0; i < c.ncandidates && !other; i++) {
-        other = channel_dialect(r, c.candidates[i]) != c.dialect;
+        other = channel_dialect(r, ctx, c.candidates[i]) != c.dialect;
     }
     if (!other) {
         return NGX_DECLINED;

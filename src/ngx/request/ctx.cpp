@@ -30,7 +30,16 @@ const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx
 
 const aigw::dialect& ngx_http_aigw_upstream_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {
     if (ctx != nullptr && ctx->attempt.channel != nullptr) {
-        return aigw::dialect_of(ctx->attempt.channel->dialect);
+        return aigw::dialect_of(
+            ngx_http_aigw_channel_dialect(ctx->attempt.channel, ctx->content.dialect));
     }
     return ngx_http_aigw_client_dialect(ctx);
+}
+
+aigw::dialect_id ngx_http_aigw_channel_dialect(const ngx_http_aigw_channel_t* channel,
+                                               aigw::dialect_id client) noexcept {
+    if (client == aigw::dialect_id::openai_responses && channel->responses) {
+        return aigw::dialect_id::openai_responses;
+    }
+    return channel->dialect;
 }

@@ -171,6 +171,11 @@ const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx
 // client's for aigw_pass (one fixed location, no channel). Its usage reader reads the answer.
 const aigw::dialect& ngx_http_aigw_upstream_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept;
 
+// The dialect `channel` is spoken to in for a client of `client`: its provider's, or OpenAI's
+// Responses API for a Responses client of a channel with responses=on.
+aigw::dialect_id ngx_http_aigw_channel_dialect(const ngx_http_aigw_channel_t* channel,
+                                               aigw::dialect_id client) noexcept;
+
 // The context if the request (main or subrequest) has one; nullptr otherwise.
 inline ngx_http_aigw_ctx_t* ngx_http_aigw_find_ctx(ngx_http_request_t* r) {
     return static_cast<ngx_http_aigw_ctx_t*>(ngx_http_get_module_ctx(r, ngx_http_aigw_module));
