@@ -454,3 +454,35 @@ GET /t
 --- must_die
 --- error_log
 "aigw_anthropic_max_tokens" directive is duplicate
+
+
+
+=== TEST 28: responses= takes on or off
+--- http_config
+    aigw_channel a location=/_aigw/echo1 responses=yes;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value in "responses=yes" for channel "a"
+
+
+
+=== TEST 29: only an OpenAI channel can serve the Responses API
+--- http_config
+    aigw_channel a location=/_aigw/echo1 provider=anthropic responses=on;
+--- config
+    location /v1/ {
+        aigw on;
+        aigw_model m a;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+responses=on for channel "a": only an OpenAI channel's upstream can serve the Responses API

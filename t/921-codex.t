@@ -132,8 +132,8 @@ my $mocks = responses_mock_server($RESPONSES, log => $ResponsesLog, bodies => $B
 _EOC_
 
 my $gateway = <<"_EOC_";
-    aigw_channel gpt    location=/_aigw/gpt    provider=openai responses=off;
-    aigw_channel oai    location=/_aigw/oai    provider=openai;
+    aigw_channel gpt    location=/_aigw/gpt    provider=openai;                # chat only (responses=off, the default)
+    aigw_channel oai    location=/_aigw/oai    provider=openai responses=on;   # serves the Responses API
     aigw_channel claude location=/_aigw/claude provider=anthropic;
 
     server {
