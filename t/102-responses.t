@@ -47,6 +47,7 @@ our $ErrorChat = join('', map { "data: $_\n\n" }
 
 our $Mocks = responses_mock_server(2050)
   . "    server {\n        listen 127.0.0.1:2051;\n        client_body_buffer_size 1m;\n"
+  . "        underscores_in_headers on;\n"
   . "        default_type application/json;\n"
   . "        location /c_json/ { echo_read_request_body; echo -n " . q_ngx($ChatJson) . "; }\n"
   . "        location /c_stream/ {\n" . echo_sse($StreamWithUsage) . "        }\n"
@@ -58,6 +59,8 @@ our $Mocks = responses_mock_server(2050)
   . "            echo -n " . q_ngx($ChatJson) . ";\n        }\n"
   . "        location /r_echo/ {\n            echo_read_request_body;\n"
   . "            add_header X-Mock-Uri \$request_uri;\n            add_header X-Mock-Body \$request_body;\n"
+  . "            add_header X-Mock-Session \$http_session_id;\n"
+  . "            add_header X-Mock-Originator \$http_originator;\n"
   . "            echo -n " . q_ngx($ResponseJson) . ";\n        }\n"
   . "    }\n";
 
@@ -249,12 +252,18 @@ X-Mock-Body: {"model":"gpt-echo","messages":[{"role":"system","content":"Be brie
 
 
 
-=== TEST 6: passed through to an upstream that serves the Responses API: the body byte for byte but the model, everything a translation would drop kept
+=== TEST 6: passed through to an upstream that serves the Responses API: the body byte for byte but the model, everything a translation would drop kept, Codex's headers (underscored ones with underscores_in_headers on)
+--- config eval: "    underscores_in_headers on;\n" . $::Gateway
+--- more_headers
+session_id: 0199a1b2-c3d4
+originator: codex_exec
 --- request
 POST /v1/responses
 {"model":"resp-echo","input":[{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"gAAAAB"},{"type":"compaction_trigger"}],"previous_response_id":"resp_prev","store":false,"include":["reasoning.encrypted_content"],"prompt_cache_key":"k1","tools":[{"type":"web_search"}]}
 --- response_headers
 X-Mock-Uri: /r_echo/v1/responses
+X-Mock-Session: 0199a1b2-c3d4
+X-Mock-Originator: codex_exec
 X-Mock-Body: {"model":"gpt-4.1-mini-2025-04-14","input":[{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"gAAAAB"},{"type":"compaction_trigger"}],"previous_response_id":"resp_prev","store":false,"include":["reasoning.encrypted_content"],"prompt_cache_key":"k1","tools":[{"type":"web_search"}]}
 --- response_body_like: "model": "resp-echo"
 --- no_error_log

@@ -29,6 +29,7 @@
 
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
+import { startTap } from './tap.mjs';
 import OpenAI, {
   APIError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError,
 } from 'openai';
@@ -61,10 +62,14 @@ if (!['responses', 'chat', 'anthropic'].includes(opt.target)) {
 // The AI SDK prints warnings (a model name it does not know as a reasoning model) that are no TAP.
 globalThis.AI_SDK_LOG_WARNINGS = false;
 
-const watchdog = setTimeout(() => {
-  console.log(`Bail out! the checks did not finish within ${WATCHDOG_MS / 1000}s`);
-  process.exit(3);
-}, WATCHDOG_MS);
+const { check, thrown, describe, done } = startTap({
+  APIError,
+  watchdogMs: WATCHDOG_MS,
+  // The AI SDK's errors.
+  describeOther: (e) => (APICallError.isInstance(e)
+    ? `${e.name}: ${e.message}\nstatus: ${e.statusCode}  body: ${e.responseBody}`
+    : undefined),
+});
 
 const clients = new Set(opt.clients.split(','));
 const baseURL = opt['base-url'];
@@ -73,52 +78,6 @@ const aiOpenAI = createOpenAI({ baseURL, apiKey: opt.key });
 const chatModel = (model, more = {}) => new ChatOpenAI({
   model, apiKey: opt.key, useResponsesApi: true, maxRetries: 0, timeout: 10000, configuration: { baseURL }, ...more,
 });
-
-// ---------------------------------------------------------------------------
-// TAP
-
-let count = 0;
-let failures = 0;
-
-function describe(e) {
-  if (e instanceof assert.AssertionError) {
-    return e.message;
-  }
-  if (e instanceof APIError) {
-    return [
-      `${e.constructor.name}: ${e.message}`,
-      `status: ${e.status}  request id: ${e.requestID}`,
-      `error body: ${JSON.stringify(e.error)}`,
-    ].join('\n');
-  }
-  if (APICallError.isInstance(e)) {
-    return `${e.name}: ${e.message}\nstatus: ${e.statusCode}  body: ${e.responseBody}`;
-  }
-  return e?.stack ?? String(e);
-}
-
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    console.log(`ok ${count} - ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`not ok ${count} - ${name}`);
-    for (const line of describe(e).split('\n')) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
-
-async function thrown(fn) {
-  try {
-    await fn();
-  } catch (e) {
-    return e;
-  }
-  assert.fail('the call succeeded, but an error was expected');
-}
 
 // ---------------------------------------------------------------------------
 // What the mocks send, as the Responses API says it
@@ -547,6 +506,4 @@ if (clients.has('langchain')) {
   }
 }
 
-console.log(`1..${count}`);
-clearTimeout(watchdog);
-process.exitCode = failures === 0 ? 0 : 1;
+done();

@@ -21,7 +21,8 @@ import assert from 'node:assert/strict';
 
 // APIError: the SDK's base class of API errors, whose status, request id and body describe()
 // prints.
-export function startTap({ APIError, watchdogMs = 60_000 }) {
+// describeOther: for another kind of error (a second SDK's), its lines, or undefined.
+export function startTap({ APIError, describeOther = () => undefined, watchdogMs = 60_000 }) {
   let count = 0;
   let failures = 0;
 
@@ -43,7 +44,7 @@ export function startTap({ APIError, watchdogMs = 60_000 }) {
         e.cause ? `cause: ${e.cause?.stack ?? e.cause}` : '',
       ].filter(Boolean).join('\n');
     }
-    return e?.stack ?? String(e);
+    return describeOther(e) ?? e?.stack ?? String(e);
   }
 
   async function check(name, fn) {
