@@ -51,6 +51,13 @@ api_error websocket_unsupported_error();
 // A stored response asked for (GET or DELETE /v1/responses/{id}) where no channel stores them
 // (none has responses=on): OpenAI's 404 for an unknown response.
 api_error stored_response_not_found_error(std::string_view path);
+// The upstream refused the prompt itself (Gemini's promptFeedback.blockReason): 400 with code
+// content_filter and param prompt, as OpenAI answers a request its content filter caught.
+// `reason` is the upstream's word for why ("SAFETY"), quoted cut to 64 bytes.
+api_error content_filter_error(std::string_view reason);
+// A Gemini stream asked for without ?alt=sse (a JSON array stream, which the gateway does not
+// read): 400.
+api_error stream_format_error();
 
 // Upstream failures (the channel behind the gateway).
 api_error upstream_unreachable_error();           // 502: connect refused, reset, DNS

@@ -30,6 +30,10 @@ struct response {
     std::vector<tool_call> tool_calls;
     finish_reason finish = finish_reason::none;
     aigw::usage tokens;      // tokens.present when the upstream reported usage
+    // The upstream refused the prompt and answered nothing (Gemini's promptFeedback):
+    // `block_reason` says why ("SAFETY"); the glue answers content_filter_error.
+    bool blocked = false;
+    std::string block_reason;
 };
 
 enum class event_kind : unsigned char {

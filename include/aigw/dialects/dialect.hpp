@@ -48,9 +48,16 @@ public:
     // request has none (aigw_anthropic_max_tokens); a dialect where it is optional ignores it.
     virtual std::string request_from_pivot(const api::request& req,
                                            std::int64_t max_tokens_default) const = 0;
-    // Where a translated chat request goes on a channel of this dialect: its chat endpoint's
-    // API path ("/v1/chat/completions", "/v1/messages").
-    virtual std::string_view chat_path() const noexcept = 0;
+    // Where a translated chat request for `model` goes on a channel of this dialect: its chat
+    // endpoint's API path ("/v1/chat/completions", "/v1/messages"; Gemini's names the model
+    // and the method, "/v1beta/models/gemini-2.5-flash:streamGenerateContent"), and the query
+    // it needs there ("" for none; Gemini's streams want "alt=sse").
+    virtual std::string chat_path(std::string_view model, bool stream) const = 0;
+    virtual std::string_view chat_args(bool stream) const noexcept { return (void)stream, ""; }
+    // The answer of a token-count endpoint of this dialect (Anthropic's count_tokens,
+    // Gemini's countTokens) the gateway gives itself when no channel of the dialect serves
+    // the model: `tokens` in its shape. "" for a dialect without one.
+    virtual std::string token_count(std::int64_t tokens) const { return (void)tokens, ""; }
 
     // --- response, passthrough ---
     virtual const usage_parser& usage_reader() const noexcept = 0;
@@ -95,11 +102,12 @@ public:
 
 const dialect& dialect_of(dialect_id id) noexcept;
 
-// The dialect a channel's upstream speaks, from its provider= name ("openai", "anthropic");
+// The dialect a channel's upstream speaks, from its provider= name ("openai", "anthropic",
+// "gemini");
 // nullopt for a name no dialect serves.
 std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept;
 
-// The provider= names, for error messages: "openai, anthropic".
+// The provider= names, for error messages: "openai, anthropic, gemini".
 std::string_view provider_names() noexcept;
 
 }  // namespace aigw

@@ -1,6 +1,7 @@
 // The API paths the gateway serves, with their method, body expectations and dialect.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "aigw/dialects/dialect_id.hpp"
@@ -18,6 +19,7 @@ enum class endpoint_id {
     responses,       // POST /v1/responses (OpenAI's Responses API)
     responses_compact,  // POST /v1/responses/compact (Codex's remote compaction)
     stored_response,    // GET or DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items
+    generate_content,   // POST /v1beta/models/{model}:generateContent, :streamGenerateContent
 };
 
 enum class http_method { get, post, get_delete };
@@ -33,19 +35,35 @@ struct endpoint_info {
     bool billed;             // a successful answer reports tokens: usage is read and billed
     bool chat;               // a chat request: translatable through the pivot (api::request)
     dialect_id dialect;      // what the client speaks here: its errors, usage, model lists
+    // A prefix path whose rest must end with this ("" for none): Gemini's method after the
+    // model, ":generateContent".
+    std::string_view suffix = {};
+    bool model_in_path = false;  // the model is the path's, between `path` and `suffix`
+    bool always_stream = false;  // a stream whatever the body says (:streamGenerateContent)
 };
 
 // nullptr when the path is not one the gateway serves.
 const endpoint_info* find_endpoint(std::string_view path);
 
-// The API part of a request path: from its first "/v1/" segment on, so a gateway mounted
-// under a prefix ("/openai/v1/chat/completions") serves the same paths. Empty if none.
+// The API part of a request path: from its first "/v1/" or "/v1beta/" segment on, so a
+// gateway mounted under a prefix ("/openai/v1/chat/completions") serves the same paths.
+// Empty if none.
 std::string_view api_path(std::string_view uri);
 
 // For an Allow header: "GET", "POST", "GET, DELETE".
 std::string_view method_name(http_method m);
 
-// The model id in a /v1/models/{id} path ("" if the path has none).
+// The model id in a /v1/models/{id} or /v1beta/models/{id} path ("" if the path has none).
 std::string_view model_id_from_path(std::string_view api_path);
+
+// For an endpoint with model_in_path: the model its path names ("" if none).
+std::string_view path_model(const endpoint_info& ep, std::string_view api_path);
+
+// For an endpoint with model_in_path: its path naming `model` instead.
+std::string with_path_model(const endpoint_info& ep, std::string_view model);
+
+// How records and logs name the endpoint: its path, "/v1beta/models/{model}:generateContent"
+// for one whose path names the model.
+std::string endpoint_label(const endpoint_info& ep);
 
 }  // namespace aigw

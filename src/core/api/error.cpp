@@ -137,6 +137,21 @@ api_error stored_response_not_found_error(std::string_view path) {
     return make(404, "invalid_request_error", "not_found", std::move(msg));
 }
 
+api_error content_filter_error(std::string_view reason) {
+    std::string msg = "The prompt was blocked by the upstream's content filter (";
+    msg += reason.substr(0, 64);
+    msg += ").";
+    api_error e = make(400, "invalid_request_error", "content_filter", std::move(msg));
+    e.param = "prompt";
+    return e;
+}
+
+api_error stream_format_error() {
+    return make(400, "invalid_request_error", "invalid_value",
+                "streamGenerateContent is served as Server-Sent Events only: add alt=sse to "
+                "the query.");
+}
+
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
     msg += method;

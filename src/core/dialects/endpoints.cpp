@@ -7,6 +7,7 @@ namespace {
 constexpr dialect_id openai = dialect_id::openai_chat;
 constexpr dialect_id anthropic = dialect_id::anthropic;
 constexpr dialect_id responses = dialect_id::openai_responses;
+constexpr dialect_id gemini = dialect_id::gemini;
 
 // path, method, prefix, has_json_body, model_required, streamable, billed, chat, dialect
 constexpr endpoint_info endpoints[] = {
@@ -33,7 +34,20 @@ constexpr endpoint_info endpoints[] = {
     // Only where the upstream stores responses (a channel with responses=on).
     {endpoint_id::stored_response, "/v1/responses/", http_method::get_delete, true, false,
      false, false, false, false, responses},
+    // Gemini: the model and the method are the path's.
+    {endpoint_id::generate_content, "/v1beta/models/", http_method::post, true, true, false,
+     true, true, true, gemini, ":generateContent", true, false},
+    {endpoint_id::generate_content, "/v1beta/models/", http_method::post, true, true, false,
+     true, true, true, gemini, ":streamGenerateContent", true, true},
+    {endpoint_id::count_tokens, "/v1beta/models/", http_method::post, true, true, false, false,
+     false, false, gemini, ":countTokens", true, false},
+    {endpoint_id::models, "/v1beta/models", http_method::get, false, false, false, false, false,
+     false, gemini},
+    {endpoint_id::model_retrieve, "/v1beta/models/", http_method::get, true, false, false, false,
+     false, false, gemini},
 };
+
+constexpr std::string_view api_roots[] = {"/v1/", "/v1beta/"};
 
 // "." and ".." segments would walk out of the endpoint once a proxy normalizes the path.
 bool has_dot_segment(std::string_view id) {
@@ -59,8 +73,15 @@ const endpoint_info* find_endpoint(std::string_view path) {
         if (ep.prefix) {
             // The id may hold slashes ("meta-llama/Llama-3-8B" on vLLM and OpenRouter),
             // but no empty segment.
-            if (path.size() > ep.path.size() && path.substr(0, ep.path.size()) == ep.path) {
-                std::string_view id = path.substr(ep.path.size());
+            if (path.size() > ep.path.size() + ep.suffix.size() &&
+                path.substr(0, ep.path.size()) == ep.path &&
+                path.substr(path.size() - ep.suffix.size()) == ep.suffix) {
+                std::string_view id =
+                    path.substr(ep.path.size(), path.size() - ep.path.size() - ep.suffix.size());
+                // Gemini's method follows the model after ':': a path with one is not a model.
+                if (ep.dialect == gemini && id.find(':') != std::string_view::npos) {
+                    continue;
+                }
                 if (id.front() != '/' && id.back() != '/' &&
                     id.find("//") == std::string_view::npos && !has_dot_segment(id)) {
                     return &ep;
@@ -74,7 +95,13 @@ const endpoint_info* find_endpoint(std::string_view path) {
 }
 
 std::string_view api_path(std::string_view uri) {
-    std::size_t at = uri.find("/v1/");
+    std::size_t at = std::string_view::npos;
+    for (std::string_view root : api_roots) {
+        std::size_t found = uri.find(root);
+        if (found < at) {
+            at = found;
+        }
+    }
     if (at == std::string_view::npos) {
         return {};
     }
@@ -94,11 +121,32 @@ std::string_view method_name(http_method m) {
 }
 
 std::string_view model_id_from_path(std::string_view api_path) {
-    constexpr std::string_view prefix = "/v1/models/";
-    if (api_path.size() <= prefix.size() || api_path.substr(0, prefix.size()) != prefix) {
+    for (std::string_view prefix : {std::string_view("/v1/models/"),
+                                    std::string_view("/v1beta/models/")}) {
+        if (api_path.size() > prefix.size() && api_path.substr(0, prefix.size()) == prefix) {
+            return api_path.substr(prefix.size());
+        }
+    }
+    return {};
+}
+
+std::string_view path_model(const endpoint_info& ep, std::string_view api_path) {
+    if (!ep.model_in_path || api_path.size() <= ep.path.size() + ep.suffix.size() ||
+        api_path.substr(0, ep.path.size()) != ep.path) {
         return {};
     }
-    return api_path.substr(prefix.size());
+    return api_path.substr(ep.path.size(), api_path.size() - ep.path.size() - ep.suffix.size());
+}
+
+std::string with_path_model(const endpoint_info& ep, std::string_view model) {
+    std::string path;
+    path.reserve(ep.path.size() + model.size() + ep.suffix.size());
+    path.append(ep.path).append(model).append(ep.suffix);
+    return path;
+}
+
+std::string endpoint_label(const endpoint_info& ep) {
+    return ep.model_in_path ? with_path_model(ep, "{model}") : std::string(ep.path);
 }
 
 }  // namespace aigw

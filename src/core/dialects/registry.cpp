@@ -8,6 +8,7 @@ namespace aigw {
 const dialect& dialect_of(dialect_id id) noexcept {
     switch (id) {
     case dialect_id::openai_chat:
+    case dialect_id::gemini:  // no channel or endpoint reaches it before its dialect lands
         break;
     case dialect_id::anthropic:
         return anthropic_dialect();

@@ -296,7 +296,9 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     field("key_id", key_id);
     field("owner", owner);
     field("group", group);
-    field("endpoint", ctx->content.endpoint ? ctx->content.endpoint->path : none);
+    std::string endpoint = ctx->content.endpoint ? aigw::endpoint_label(*ctx->content.endpoint)
+                                                 : std::string(none);
+    field("endpoint", std::string_view(endpoint));
     field("model", aigw::ngx::view(ctx->content.model));
     field("upstream_model", aigw::ngx::view(ctx->attempt.upstream_model));
     field("channel", ctx->attempt.channel ? aigw::ngx::view(ctx->attempt.channel->name) : none);

@@ -2,6 +2,7 @@
 // HTTP), with the attempt's body and the client's headers minus what the upstream must not see.
 #include "ngx/proxy/subrequest.hpp"
 
+#include <string>
 #include <string_view>
 
 #include "aigw/dialects/dialect.hpp"
@@ -114,13 +115,30 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
 
     // The channel location sees its own prefix + the API path; its proxy_pass with a URI
     // part maps that back to the upstream's "/v1/...".
-    // A translated request goes to the channel dialect's chat endpoint, without the client's
-    // query (Anthropic's ?beta=true means nothing to another API).
+    // A translated request goes to the channel dialect's chat endpoint for the upstream model,
+    // with that endpoint's query only (Anthropic's ?beta=true means nothing to another API).
+    // A path that names the model (Gemini's) names the upstream's.
     const ngx_str_t& prefix = ctx->attempt.channel ? ctx->attempt.channel->location : alcf->pass;
-    std::string_view path = ctx->attempt.translate
-                                ? ngx_http_aigw_upstream_dialect(ctx).chat_path()
-                                : aigw::api_path(aigw::ngx::view(r->uri));
-    static ngx_str_t no_args = ngx_null_string;
+    std::string_view model = ctx->attempt.upstream_model.len
+                                 ? aigw::ngx::view(ctx->attempt.upstream_model)
+                                 : aigw::ngx::view(ctx->content.model);
+    std::string built;
+    std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
+    ngx_str_t* args = &r->args;
+    ngx_str_t chat_args = ngx_null_string;
+    if (ctx->attempt.translate) {
+        const aigw::dialect& upstream = ngx_http_aigw_upstream_dialect(ctx);
+        built = upstream.chat_path(model, ctx->content.stream);
+        path = built;
+        std::string_view a = upstream.chat_args(ctx->content.stream);
+        chat_args.data = reinterpret_cast<u_char*>(const_cast<char*>(a.data()));
+        chat_args.len = a.size();
+        args = &chat_args;
+    } else if (ctx->content.endpoint->model_in_path &&
+               model != aigw::path_model(*ctx->content.endpoint, path)) {
+        built = aigw::with_path_model(*ctx->content.endpoint, model);
+        path = built;
+    }
     ngx_str_t uri;
     uri.len = prefix.len + path.size();
     uri.data = static_cast<u_char*>(ngx_pnalloc(r->pool, uri.len));
@@ -138,8 +156,7 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
     ps->data = ctx;
 
     ngx_http_request_t* sr = nullptr;
-    if (ngx_http_subrequest(r, &uri, ctx->attempt.translate ? &no_args : &r->args, &sr, ps, 0) !=
-        NGX_OK) {
+    if (ngx_http_subrequest(r, &uri, args, &sr, ps, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -57,7 +57,8 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
             return answer_count_tokens(r, ctx);
         }
         return ngx_http_aigw_send_error(
-            r, aigw::model_endpoint_error(aigw::ngx::view(c.model), c.endpoint->path));
+            r, aigw::model_endpoint_error(aigw::ngx::view(c.model),
+                                          aigw::endpoint_label(*c.endpoint)));
     }
 
     bool other = false;

@@ -139,7 +139,7 @@ void translation(void**) {
     // OpenAI's max_tokens is optional: the default for dialects that require one is not sent.
     assert_sv_equal(chat().request_from_pivot(req, 4096), aigw::openai_chat_request_from_pivot(req));
     assert_sv_equal(chat().request_from_pivot(req, 4096), body);
-    assert_sv_equal(chat().chat_path(), "/v1/chat/completions");
+    assert_sv_equal(chat().chat_path("gpt-4o", true), "/v1/chat/completions");
     assert_false(chat().request_to_pivot("[]", req, err));
     assert_sv_equal(err.code, "invalid_json");
 
@@ -247,7 +247,7 @@ void anthropic_through_the_interface(void**) {
     req.max_tokens.reset();
     assert_true(messages().request_from_pivot(req, 8192).find(R"("max_tokens":8192)") !=
                 std::string::npos);
-    assert_sv_equal(messages().chat_path(), "/v1/messages");
+    assert_sv_equal(messages().chat_path("claude", true), "/v1/messages");
     aigw::api::response resp;
     assert_true(messages().response_to_pivot(answer, resp));
     assert_true(messages().response_from_pivot(resp).find(R"("model":"up-1")") != std::string::npos);
@@ -290,7 +290,7 @@ void responses_through_the_interface(void**) {
     assert_sv_equal(responses().request_from_pivot(req, 4096), aigw::responses::request_from_pivot(req));
     assert_sv_equal(responses().request_from_pivot(req, 4096),
                     R"({"model":"gpt-5","input":[{"role":"user","content":"hi"}],"max_output_tokens":64,"store":false,"stream":true})");
-    assert_sv_equal(responses().chat_path(), "/v1/responses");
+    assert_sv_equal(responses().chat_path("gpt-5", false), "/v1/responses");
     aigw::api::response resp;
     assert_true(responses().response_to_pivot(answer, resp));
     assert_sv_equal(responses().response_from_pivot(resp), aigw::responses::response_from_pivot(resp));

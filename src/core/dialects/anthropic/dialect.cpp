@@ -28,7 +28,10 @@ public:
                                    std::int64_t max_tokens_default) const override {
         return anthropic::request_from_pivot(req, max_tokens_default);
     }
-    std::string_view chat_path() const noexcept override { return "/v1/messages"; }
+    std::string chat_path(std::string_view, bool) const override { return "/v1/messages"; }
+    std::string token_count(std::int64_t tokens) const override {
+        return "{\"input_tokens\":" + std::to_string(tokens) + "}";
+    }
 
     const usage_parser& usage_reader() const noexcept override {
         return anthropic::usage_reader();

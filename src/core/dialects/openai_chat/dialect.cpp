@@ -27,7 +27,9 @@ public:
     std::string request_from_pivot(const api::request& req, std::int64_t) const override {
         return openai_chat_request_from_pivot(req);
     }
-    std::string_view chat_path() const noexcept override { return "/v1/chat/completions"; }
+    std::string chat_path(std::string_view, bool) const override {
+        return "/v1/chat/completions";
+    }
     api_error read_error(int status, std::string_view body) const override {
         return openai_chat_read_error(status, body);
     }

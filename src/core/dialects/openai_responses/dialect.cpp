@@ -28,7 +28,7 @@ public:
     std::string request_from_pivot(const api::request& req, std::int64_t) const override {
         return responses::request_from_pivot(req);
     }
-    std::string_view chat_path() const noexcept override { return "/v1/responses"; }
+    std::string chat_path(std::string_view, bool) const override { return "/v1/responses"; }
 
     const usage_parser& usage_reader() const noexcept override {
         return responses::usage_reader();

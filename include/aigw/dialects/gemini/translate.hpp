@@ -1,0 +1,95 @@
+// Gemini's generateContent to and from the pivot (api/request.hpp, api/stream.hpp): what the
+// dialect interface's translation half calls. Passthrough never comes here.
+//
+// Malformed or hostile input is an answer, never an exception (false, or an error); the only
+// exception is std::bad_alloc. What the pivot cannot carry is dropped, or refused when dropping
+// it would change the answer (see each function).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "aigw/api/error.hpp"
+#include "aigw/api/request.hpp"
+#include "aigw/api/stream.hpp"
+
+namespace aigw::gemini {
+
+// thinkingConfig.thinkingBudget <-> reasoning_effort: minimal 512, low 1024, medium 8192,
+// high 24576; back: 0 gives "" (thinking off is not an effort: left out), below 2048 "low",
+// below 16384 "medium", else "high"; -1 (dynamic) gives "medium".
+std::int64_t thinking_budget(std::string_view effort) noexcept;
+std::string_view reasoning_effort(std::int64_t budget) noexcept;
+
+// A GenerateContentRequest body -> the pivot (model and stream are the path's: the caller sets
+// them). contents (role "user" / "model"; parts: text, inlineData -> an image data: URL,
+// fileData -> an image URL, functionCall -> the assistant's tool call (its id, else one
+// made up from the name and the call's rank, "call_<name>_<n>", which the functionResponse
+// answering it by name gets too), functionResponse -> a role::tool message (its response as
+// compact JSON text), thought parts -> reasoning), systemInstruction (a Content or a string),
+// tools[].functionDeclarations (parameters, or parametersJsonSchema), toolConfig
+// (functionCallingConfig.mode AUTO automatic, ANY required or, with one allowedFunctionNames,
+// that function, NONE none), generationConfig (maxOutputTokens, temperature, topP, topK, seed,
+// stopSequences, responseMimeType application/json -> json_object, with responseSchema or
+// responseJsonSchema -> json_schema, thinkingConfig.thinkingBudget -> reasoning_effort).
+// camelCase and snake_case member names are both read, as the API reads them. Refused (400,
+// param naming the member): malformed JSON, not an object, contents missing or not an array,
+// wrong types, candidateCount above 1, a part kind the pivot cannot carry (executableCode,
+// codeExecutionResult, a non-image inlineData/fileData such as audio or PDF), tools other
+// than functionDeclarations (googleSearch, codeExecution, urlContext), cachedContent.
+// Dropped: safetySettings, labels, responseModalities, speechConfig, mediaResolution.
+bool request_to_pivot(std::string_view body, api::request& out, api_error& err);
+
+// The pivot -> a GenerateContentRequest body (compact JSON, camelCase as the SDKs send it).
+// role::system messages join systemInstruction; assistant -> "model"; role::tool messages
+// become functionResponse parts of a user turn (name from the call they answer, response
+// {"result": text} unless the text is a JSON object, then that object), consecutive turns of
+// one role merge; images: a base64 data: URL -> inlineData, another URL -> fileData; tool
+// calls -> functionCall parts (args: the arguments as a JSON object, {} when not one);
+// tools -> one functionDeclarations entry with parametersJsonSchema; tool_choice -> toolConfig;
+// response_format json_object -> responseMimeType application/json, json_schema -> that and
+// responseJsonSchema; reasoning_effort -> thinkingConfig {thinkingBudget, includeThoughts:
+// true}; stop -> stopSequences; seed, temperature, topP, topK, maxOutputTokens as given.
+// Dropped: parallel_tool_calls, user, a message's name, reasoning (Gemini takes thoughts back
+// only with its own signatures, which the pivot does not carry).
+std::string request_from_pivot(const api::request& req);
+
+// A GenerateContentResponse body -> the pivot: the first candidate's parts (text joined into
+// text, thought parts into reasoning, functionCall parts into tool calls: id the part's, else
+// "call_" + random hex; arguments the args as compact JSON), finishReason (STOP stop;
+// MAX_TOKENS length; SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII, IMAGE_SAFETY
+// content_filter; MALFORMED_FUNCTION_CALL and others stop; tool_calls when calls were made and
+// the reason is STOP), usageMetadata (usage.hpp), responseId (id), modelVersion (model). A body
+// with promptFeedback.blockReason and no candidate is a blocked prompt: out.blocked set with
+// the reason. False when it is not a GenerateContentResponse (not an object, candidates not an
+// array, ...).
+bool response_to_pivot(std::string_view body, api::response& out);
+
+// The pivot -> a GenerateContentResponse body: one candidate {content {parts, role "model"},
+// finishReason, index 0}, parts: a thought part {"text":..,"thought":true} for reasoning, a
+// text part (the refusal's text when there is no other), a functionCall part per call
+// ({"id","name","args"}); finishReason STOP, MAX_TOKENS (length), SAFETY (content_filter);
+// usageMetadata from the usage when present; modelVersion the model; responseId the id.
+std::string response_from_pivot(const api::response& resp);
+
+// Streamed GenerateContentResponse chunks (SSE data, no [DONE]) -> pivot events. The first
+// chunk gives start (responseId, modelVersion); text parts text_delta, thought parts
+// reasoning_delta; each functionCall part (Gemini sends calls whole) tool_call_start and one
+// tool_call_delta with all its arguments; finishReason finish (mapped as above); every
+// chunk's usageMetadata a usage event (cumulative: each supersedes the one before); a chunk
+// with promptFeedback.blockReason and no candidate an error event (content_filter_error); a
+// chunk with "error" an error event (read_error). Never done: the stream ends when the
+// connection does, and the glue then ends the client's stream. decode() is false for data
+// that is not a JSON object.
+std::unique_ptr<api::stream_decoder> make_stream_decoder();
+
+// Pivot events -> Gemini SSE chunks ("data: {...}\r\n\r\n"), each a GenerateContentResponse
+// with responseId and modelVersion (from start, else `req`'s model): a text or reasoning delta
+// is one chunk with one part; tool calls are held until done (Gemini sends them whole) and go
+// in the last chunk with finishReason and usageMetadata (when usage came). An error event is a
+// chunk {"error":{...}} (error.hpp) and ends the stream; nothing is written after it or done.
+std::unique_ptr<api::stream_encoder> make_stream_encoder(const api::request& req);
+
+}  // namespace aigw::gemini
