@@ -25,7 +25,7 @@ inline constexpr std::size_t sha256_hex_len = 64;
 
 // ---- the key in a request ----
 
-enum class key_source { none, authorization, x_api_key, x_goog_api_key };
+enum class key_source { none, authorization, x_api_key, x_goog_api_key, query };
 
 struct presented_key {
     std::string_view key;                    // a view into the header value passed in
@@ -33,11 +33,12 @@ struct presented_key {
 };
 
 // The key a client presented: `Authorization: Bearer <key>` (scheme case-insensitive), else
-// `x-api-key`, else `x-goog-api-key`; surrounding spaces/tabs trimmed. A header that is empty,
-// blank, or an Authorization with another scheme does not count and the next one is tried.
-// Empty key and key_source::none when no header holds one (-> missing_api_key).
+// `x-api-key`, else `x-goog-api-key`, else the query's `?key=` (Gemini clients; the value
+// as query_credential_value() gives it); surrounding spaces/tabs trimmed. A header that is
+// empty, blank, or an Authorization with another scheme does not count and the next one is
+// tried. Empty key and key_source::none when none holds one (-> missing_api_key).
 presented_key extract_key(std::string_view authorization, std::string_view x_api_key,
-                          std::string_view x_goog_api_key);
+                          std::string_view x_goog_api_key, std::string_view query_key = {});
 
 std::string_view key_source_name(key_source s);  // "authorization", "x-api-key", ...
 

@@ -12,6 +12,11 @@ namespace aigw {
 // `key`, in any case.
 bool is_credential_param(std::string_view name);
 
+// The value of a query string's (without '?') first credential parameter, percent-decoded
+// ("" when it has none, or an empty one). Bounded: a value longer than `max` bytes gives
+// its first `max` bytes, which no key format accepts.
+std::string query_credential_value(std::string_view args, std::size_t max);
+
 // A query string (without '?') without its credential parameters; the others stay byte for
 // byte and in order. nullopt when it has none.
 std::optional<std::string> strip_credential_params(std::string_view args);

@@ -75,7 +75,7 @@ std::string random_token(std::string_view prefix, std::size_t n) {
 // ---- the key in a request ----
 
 presented_key extract_key(std::string_view authorization, std::string_view x_api_key,
-                          std::string_view x_goog_api_key) {
+                          std::string_view x_goog_api_key, std::string_view query_key) {
     if (std::string_view k = bearer_token(authorization); !k.empty()) {
         return {k, key_source::authorization};
     }
@@ -84,6 +84,9 @@ presented_key extract_key(std::string_view authorization, std::string_view x_api
     }
     if (std::string_view k = trim(x_goog_api_key); !k.empty()) {
         return {k, key_source::x_goog_api_key};
+    }
+    if (std::string_view k = trim(query_key); !k.empty()) {
+        return {k, key_source::query};
     }
     return {};
 }
@@ -96,6 +99,8 @@ std::string_view key_source_name(key_source s) {
         return "x-api-key";
     case key_source::x_goog_api_key:
         return "x-goog-api-key";
+    case key_source::query:
+        return "query";
     case key_source::none:
         break;
     }

@@ -40,6 +40,32 @@ bool is_credential_param(std::string_view name) {
     return decoded == "key";
 }
 
+std::string query_credential_value(std::string_view args, std::size_t max) {
+    for (std::size_t at = 0; at <= args.size();) {
+        param p = next_param(args, at);
+        if (p.name_end < p.end && is_credential_param(args.substr(p.begin, p.name_end - p.begin))) {
+            std::string_view v = args.substr(p.name_end + 1, p.end - p.name_end - 1);
+            std::string out;
+            for (std::size_t i = 0; i < v.size() && out.size() < max; i++) {
+                char c = v[i];
+                if (c == '%' && i + 2 < v.size() && hex_digit_value(v[i + 1]) >= 0 &&
+                    hex_digit_value(v[i + 2]) >= 0) {
+                    c = static_cast<char>(hex_digit_value(v[i + 1]) * 16 +
+                                          hex_digit_value(v[i + 2]));
+                    i += 2;
+                } else if (c == '+') {
+                    c = ' ';
+                }
+                out += c;
+            }
+            return out;
+        }
+        if (p.end >= args.size()) break;
+        at = p.end + 1;
+    }
+    return {};
+}
+
 std::optional<std::string> strip_credential_params(std::string_view args) {
     std::string out;
     bool found = false;

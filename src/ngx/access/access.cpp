@@ -251,7 +251,8 @@ void key_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status
 ngx_int_t check_key(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     key_headers k = find_key_headers(r);
     aigw::presented_key presented =
-        aigw::extract_key(k.authorization, k.x_api_key, k.x_goog_api_key);
+        aigw::extract_key(k.authorization, k.x_api_key, k.x_goog_api_key,
+                          aigw::ngx::view(ctx->access.query_key));
     if (presented.key.empty()) {
         return ngx_http_aigw_prepare_error(r, aigw::missing_api_key_error());
     }
@@ -314,6 +315,7 @@ ngx_int_t access(ngx_http_request_t* r) {
     if (ctx == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+    ngx_http_aigw_classify(r, ctx);  // errors in the client's dialect
     switch (ctx->access.auth_state) {
     case ngx_http_aigw_auth_state::done:
         return ctx->access.auth_rc;

@@ -3,6 +3,7 @@
 
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/dialect.hpp"
+#include "aigw/text/log_value.hpp"
 #include "ngx/access/key_models.hpp"
 #include "ngx/content/admission.hpp"
 #include "ngx/content/route.hpp"
@@ -83,6 +84,22 @@ aigw::api_error parse_error(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
     return {};
 }
 
+// For an endpoint whose path names the model: the model and the stream from the path, with
+// the bound a body's model has.
+void path_fields(ngx_http_request_t* r, const aigw::endpoint_info& ep, aigw::request_fields& f) {
+    std::string_view model = aigw::path_model(ep, aigw::api_path(aigw::ngx::view(r->uri)));
+    f.has_model = true;
+    f.model_token_begin = 0;
+    f.model_token_end = 0;
+    f.stream = ep.always_stream;
+    if (model.size() > aigw::model_name_max) {
+        f.status = aigw::request_parse_status::model_too_long;
+        f.model_size = model.size();
+        model = model.substr(0, aigw::utf8_prefix_length(model, aigw::model_name_max));
+    }
+    f.model.assign(model.data(), model.size());
+}
+
 // The body is in: parse it, check the model against the key, route, price, admit.
 void body_read(ngx_http_request_t* r) {
     ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_get_ctx(r);
@@ -97,10 +114,14 @@ void body_read(ngx_http_request_t* r) {
         return;
     }
 
-    aigw::request_fields f =
-        ngx_http_aigw_client_dialect(ctx).read_request(reinterpret_cast<const char*>(data), len,
-                                                       len + aigw::json_padding,
-                                                       ctx->content.endpoint->model_required);
+    const aigw::endpoint_info& ep = *ctx->content.endpoint;
+    aigw::request_fields f = ngx_http_aigw_client_dialect(ctx).read_request(
+        reinterpret_cast<const char*>(data), len, len + aigw::json_padding,
+        ep.model_required && !ep.model_in_path);
+    if (f.status == aigw::request_parse_status::ok && ep.model_in_path) {
+        // Gemini: the path names the model and the method the stream; the body neither.
+        path_fields(r, ep, f);
+    }
     if (f.status != aigw::request_parse_status::ok) {
         aigw::api_error err = parse_error(r, ctx, f);
         // Messages of the parse errors quote no client bytes.

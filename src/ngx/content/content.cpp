@@ -20,6 +20,13 @@
 
 namespace {
 
+// Gemini's streams come as Server-Sent Events with ?alt=sse, else as one JSON array.
+bool sse_asked(ngx_http_request_t* r) {
+    ngx_str_t alt = ngx_null_string;
+    return ngx_http_arg(r, (u_char*)"alt", 3, &alt) == NGX_OK && alt.len == 3 &&
+           ngx_strncmp(alt.data, "sse", 3) == 0;
+}
+
 ngx_int_t content(ngx_http_request_t* r) {
     if (r != r->main) {
         // A subrequest landed in a gateway location: aigw_pass names a location that
@@ -44,25 +51,22 @@ ngx_int_t content(ngx_http_request_t* r) {
     }
 
     std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
-    const aigw::endpoint_info* ep = aigw::find_endpoint(path);
+    ngx_http_aigw_classify(r, ctx);
+    const aigw::endpoint_info* ep = ctx->content.endpoint;
     if (ep == nullptr) {
         return ngx_http_aigw_send_error(
             r, aigw::unknown_endpoint_error(aigw::ngx::view(r->method_name),
                                             aigw::ngx::view(r->uri)));
-    }
-    ctx->content.endpoint = ep;
-    ctx->content.dialect = ep->dialect;
-    if ((ep->id == aigw::endpoint_id::models || ep->id == aigw::endpoint_id::model_retrieve) &&
-        aigw::ngx::has_header(r->headers_in.headers, "anthropic-version")) {
-        // The Anthropic SDKs list models at the same path, with the header every request of
-        // theirs carries: they get Anthropic's list and errors.
-        ctx->content.dialect = aigw::dialect_id::anthropic;
     }
 
     if (ep->id == aigw::endpoint_id::responses && (r->method & NGX_HTTP_GET) &&
         aigw::ngx::has_header(r->headers_in.headers, "upgrade")) {
         // Codex tries a WebSocket first; 426 sends it to HTTP at once.
         return ngx_http_aigw_send_error(r, aigw::websocket_unsupported_error());
+    }
+
+    if (ep->always_stream && !sse_asked(r)) {
+        return ngx_http_aigw_send_error(r, aigw::stream_format_error());
     }
 
     // HEAD goes wherever GET does (RFC 9110 9.3.2).

@@ -52,6 +52,9 @@ ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t*
         }
         return set_upstream_body(r, ctx, body.data, body.len);
     }
+    if (ctx->content.endpoint->model_in_path) {
+        upstream_model.reset();  // the path names it (subrequest.cpp), the body does not
+    }
     // Passthrough: the client speaks the channel's dialect. The include_usage request is
     // OpenAI chat's own.
     bool usage = ctx->content.stream && ctx->content.endpoint->streamable &&

@@ -24,13 +24,12 @@ aigw::dialect_id channel_dialect(ngx_http_request_t* r, const ngx_http_aigw_ctx_
         ctx->content.dialect);
 }
 
-// Anthropic's count_tokens for a model no channel of its own API serves: the gateway's own
-// count of the request's input.
+// A token count (Anthropic's count_tokens, Gemini's countTokens) for a model no channel of
+// the client's API serves: the gateway's own count of the request's input.
 ngx_int_t answer_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    std::string body = "{\"input_tokens\":";
-    body += std::to_string(ngx_http_aigw_prompt_estimate(ctx));
-    body += '}';
-    return ngx_http_aigw_send_json(r, NGX_HTTP_OK, body);
+    return ngx_http_aigw_send_json(
+        r, NGX_HTTP_OK,
+        ngx_http_aigw_client_dialect(ctx).token_count(ngx_http_aigw_prompt_estimate(ctx)));
 }
 
 }  // namespace
@@ -78,6 +77,12 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "aigw: rejected request: cannot translate it: %s", err.message.c_str());
         return ngx_http_aigw_send_error(r, err);
+    }
+    if (c.endpoint->model_in_path) {
+        // Gemini's body names neither: the path does.
+        t->request.model.assign(reinterpret_cast<const char*>(c.model.data), c.model.len);
+        t->request.stream = c.stream;
+        t->request.include_usage = c.stream;
     }
     c.translation = t;
     return NGX_DECLINED;

@@ -4,6 +4,7 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "ngx/conf/conf.hpp"
+#include "ngx/util/headers.hpp"
 
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
     r = r->main;
@@ -19,6 +20,26 @@ ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r) {
     ctx->t0 = ngx_current_msec;
     ngx_http_set_ctx(r, ctx, ngx_http_aigw_module);
     return ctx;
+}
+
+void ngx_http_aigw_classify(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->content.classified) {
+        return;
+    }
+    ctx->content.classified = 1;
+    const aigw::endpoint_info* ep = aigw::find_endpoint(aigw::api_path(aigw::ngx::view(r->uri)));
+    ctx->content.endpoint = ep;
+    if (ep == nullptr) {
+        return;
+    }
+    ctx->content.dialect = ep->dialect;
+    if ((ep->id == aigw::endpoint_id::models || ep->id == aigw::endpoint_id::model_retrieve) &&
+        ep->dialect == aigw::dialect_id::openai_chat &&
+        aigw::ngx::has_header(r->headers_in.headers, "anthropic-version")) {
+        // The Anthropic SDKs list models at the same path, with the header every request of
+        // theirs carries: they get Anthropic's list and errors.
+        ctx->content.dialect = aigw::dialect_id::anthropic;
+    }
 }
 
 const aigw::dialect& ngx_http_aigw_client_dialect(const ngx_http_aigw_ctx_t* ctx) noexcept {

@@ -33,6 +33,7 @@ struct ngx_http_aigw_access_part_t {
     ngx_http_aigw_redis_call_t* redis_call;  // pending HGETALL, cancelled by a pool cleanup
     const aigw::key_record* key;             // the valid key's record (held by a pool cleanup)
     ngx_str_t key_masked;                    // "sk-aigw-…abcd", never the key itself
+    ngx_str_t query_key;                     // a ?key= credential, taken out of the query
     u_char key_digest[32];                   // sha256 of the key: the cache's and Redis's id
 };
 
@@ -59,6 +60,7 @@ struct ngx_http_aigw_content_part_t {
     // than the client (held by a pool cleanup); nullptr otherwise.
     ngx_http_aigw_translation_t* translation;
 
+    unsigned classified:1;                   // endpoint and dialect are set (for_path)
     unsigned in_content:1;                   // the content handler ran: the request gets a record
     unsigned stream:1;                       // request asked for stream:true
     unsigned has_stream_options:1;
@@ -160,6 +162,11 @@ static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,
 
 // The main request's context, created (zeroed) at the first call.
 ngx_http_aigw_ctx_t* ngx_http_aigw_get_ctx(ngx_http_request_t* r);
+
+// Sets ctx->content.endpoint (nullptr for a path the gateway does not serve) and dialect from
+// the request's path and headers, once: the rewrite phase does it, so the access phase's
+// errors are in the client's dialect already.
+void ngx_http_aigw_classify(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
 // The dialect the client speaks: its endpoint's (Anthropic's for a model list asked for with
 // anthropic-version), or OpenAI's before the endpoint is known (an unknown path, the access

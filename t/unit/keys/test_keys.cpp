@@ -102,6 +102,11 @@ void extract_other_headers(void**) {
     // Precedence: Authorization, then x-api-key, then x-goog-api-key.
     assert_extracted("Bearer a", "b", "c", "a", key_source::authorization);
     assert_extracted("", "b", "c", "b", key_source::x_api_key);
+    // ?key= (Gemini clients) comes last: any header wins over it.
+    assert_true(aigw::extract_key("", "", "", k).source == key_source::query);
+    assert_sv_equal(aigw::extract_key("", "", " " + k + " ", "q").key, k);
+    assert_sv_equal(aigw::extract_key("", "", "", " " + k).key, k);
+    assert_true(aigw::extract_key("", "", "", "").source == key_source::none);
     // x-api-key carries the bare key: a "Bearer " in it is part of what was presented.
     assert_extracted("", "Bearer " + k, "", "Bearer " + k, key_source::x_api_key);
 }
@@ -141,6 +146,7 @@ void source_names(void**) {
     assert_sv_equal(aigw::key_source_name(key_source::authorization), "authorization");
     assert_sv_equal(aigw::key_source_name(key_source::x_api_key), "x-api-key");
     assert_sv_equal(aigw::key_source_name(key_source::x_goog_api_key), "x-goog-api-key");
+    assert_sv_equal(aigw::key_source_name(key_source::query), "query");
 }
 
 // ---- format ----

@@ -61,6 +61,19 @@ void mask(void**) {
     assert_false(aigw::mask_credential_params("GET /v1/models?keys=1&key HTTP/1.1").has_value());
 }
 
+void value(void**) {
+    std::string r(raw);
+    assert_string_equal(aigw::query_credential_value("alt=sse&key=" + r, 256).c_str(), raw);
+    assert_string_equal(aigw::query_credential_value("KEY=" + r + "&alt=sse", 256).c_str(), raw);
+    // Percent-decoded, the first credential wins, and the length is bounded.
+    assert_string_equal(aigw::query_credential_value("k%65y=sk%2Daigw&key=b", 256).c_str(),
+                        "sk-aigw");
+    assert_string_equal(aigw::query_credential_value("key=" + r, 8).c_str(), "sk-aigw-");
+    assert_string_equal(aigw::query_credential_value("alt=sse&keys=1", 256).c_str(), "");
+    assert_string_equal(aigw::query_credential_value("key", 256).c_str(), "");
+    assert_string_equal(aigw::query_credential_value("", 256).c_str(), "");
+}
+
 }  // namespace
 
 int main() {
@@ -68,6 +81,7 @@ int main() {
         cmocka_unit_test(names),
         cmocka_unit_test(strip),
         cmocka_unit_test(mask),
+        cmocka_unit_test(value),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
