@@ -219,15 +219,16 @@ sub _query_param {
     return;
 }
 
-# The scenario of a generate request: the model's, else `mock:NAME` in the last content's text,
-# else text; `function-result` when the last content answers a function call.
+# The scenario of a generate request: `function-result` when the last content answers a function
+# call (whatever the model), else the model's, else `mock:NAME` in the last content's text, else
+# text.
 sub _scenario {
     my ($model, $req) = @_;
     my %known = map { ($_ => 1) } @Scenarios;
-    return $1 if $model =~ /^gemini-mock-(.+)\z/ && $known{$1};
     my $last = ref $req eq 'HASH' && ref $req->{contents} eq 'ARRAY' ? $req->{contents}[-1] : undef;
     my @parts = ref $last eq 'HASH' && ref $last->{parts} eq 'ARRAY' ? grep { ref $_ eq 'HASH' } @{ $last->{parts} } : ();
     return 'function-result' if grep { $_->{functionResponse} } @parts;
+    return $1 if $model =~ /^gemini-mock-(.+)\z/ && $known{$1};
     for my $text (map { $_->{text} // () } @parts) {
         return $1 if $text =~ /\bmock:([a-z0-9-]+)/ && $known{$1};
     }
@@ -341,7 +342,11 @@ sub gemini_reply {
         if ($scenario eq 'stream-error') {
             $reply = _sse_reply(gemini_sse(@chunks[0, 1]) . "data: $StreamErrorJson\r\n\r\n");
         } else {
-            $reply = $scenario eq 'reset' ? _sse_reply(gemini_sse(@chunks[0, 1]), reset => 1) : _sse_reply(gemini_sse(@chunks));
+            # Reset inside the third chunk: at a chunk's end, Node's fetch takes a reset for the
+            # body's end, and its clients would see a whole stream.
+            $reply = $scenario eq 'reset'
+                   ? _sse_reply(gemini_sse(@chunks[0, 1]) . substr(gemini_sse($chunks[2]), 0, 30), reset => 1)
+                   : _sse_reply(gemini_sse(@chunks));
         }
     }
     $reply->{delay} = $SlowSeconds if $scenario eq 'slow';
