@@ -42,15 +42,16 @@ sub chat_chunk {
 # every chunk when include_usage is set.
 sub unasked { (my $s = $_[0]) =~ s/,"usage":null\}/}/g; return $s }
 
-# An upstream's 200 reply with $body as chunked HTTP, cut into packets (for --- tcp_reply) at
-# the body offsets in `cuts`. `type`: its Content-Type (default an event stream in UTF-8);
+# An upstream's reply with $body as chunked HTTP, cut into packets (for --- tcp_reply) at
+# the body offsets in `cuts`. `status`: its status line's code and reason (default 200 OK);
+# `type`: its Content-Type (default an event stream in UTF-8);
 # `headers`: more header lines after it ([name, value, ...] in that order, or a hash, in name
 # order); `cut`: without the last chunk (the upstream closes mid-body).
 sub chunked_reply {
     my ($body, %o) = @_;
     my @h = ref $o{headers} eq 'HASH' ? map { ($_, $o{headers}{$_}) } sort keys %{ $o{headers} }
           : @{ $o{headers} || [] };
-    my $head = "HTTP/1.1 200 OK\r\nContent-Type: " . ($o{type} // 'text/event-stream; charset=utf-8') . "\r\n";
+    my $head = "HTTP/1.1 " . ($o{status} // '200 OK') . "\r\nContent-Type: " . ($o{type} // 'text/event-stream; charset=utf-8') . "\r\n";
     while (my ($name, $value) = splice @h, 0, 2) { $head .= "$name: $value\r\n" }
     my @packets = ($head . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
     my $pos = 0;
