@@ -24,27 +24,29 @@ std::int64_t thinking_budget(std::string_view effort) noexcept;
 std::string_view reasoning_effort(std::int64_t budget) noexcept;
 
 // A GenerateContentRequest body -> the pivot (model and stream are the path's: the caller sets
-// them). contents (role "user" / "model"; parts: text, inlineData -> an image data: URL,
-// fileData -> an image URL, functionCall -> the assistant's tool call (its id, else one
-// made up from the name and the call's rank among the request's calls of that name from 0,
-// "call_<name>_<n>"; a functionResponse without id answers the first call of its name not yet
-// answered and gets its id), functionResponse -> a role::tool message (its response as
-// compact JSON text), thought parts -> reasoning (a user turn's are dropped); role "function",
-// older SDKs' turn of answers, is the user's), systemInstruction (a Content or a string),
-// tools[].functionDeclarations (parameters, its OpenAPI type names "OBJECT" in JSON Schema's
-// lower case, or parametersJsonSchema as it came), toolConfig (functionCallingConfig.mode AUTO
-// and VALIDATED automatic, ANY required or, with one allowedFunctionNames, that function, NONE
-// none), generationConfig (maxOutputTokens, temperature, topP, topK, seed, stopSequences,
-// responseMimeType text/plain -> text, application/json -> json_object, with responseSchema or
-// responseJsonSchema -> json_schema named "response", thinkingConfig.thinkingBudget ->
-// reasoning_effort, or Gemini 3's thinkingLevel as the same word in lower case).
-// camelCase and snake_case member names are both read, as the API reads them. Refused (400,
-// param naming the member): malformed JSON, not an object, contents missing or not an array,
-// wrong types, candidateCount above 1, a part kind the pivot cannot carry (executableCode,
-// codeExecutionResult, a non-image inlineData/fileData such as audio or PDF, media in a
-// model turn), tools other than functionDeclarations (googleSearch, codeExecution,
-// urlContext), cachedContent, responseMimeType text/x.enum.
-// Dropped: safetySettings, labels, responseModalities, speechConfig, mediaResolution.
+// them). contents (role "user" / "model"; parts: text, inlineData -> an image data: URL, fileData
+// -> an image URL, functionCall -> the assistant's tool call (its id, else one made up from the
+// name and the call's rank among the request's calls of that name from 0, "call_<name>_<n>"; a
+// functionResponse without id answers the first call of its name that no answer before it named,
+// and gets its id), functionResponse -> a role::tool message (its response as compact JSON text,
+// before the rest of its turn), thought parts -> reasoning (a user turn's are dropped); role
+// "function", older SDKs' turn of answers, is "user"), systemInstruction (a Content or a string:
+// role::system messages first), tools[].functionDeclarations (parameters, its OpenAPI type names
+// "OBJECT" in JSON Schema's lower case, or parametersJsonSchema as it came), toolConfig
+// (functionCallingConfig.mode AUTO and VALIDATED automatic, ANY required or, with one
+// allowedFunctionNames, that function, NONE none), generationConfig (maxOutputTokens, temperature,
+// topP, topK, seed, stopSequences, responseMimeType text/plain -> text, application/json ->
+// json_object, with responseSchema or responseJsonSchema -> json_schema named "response",
+// thinkingConfig.thinkingBudget -> reasoning_effort, or Gemini 3's thinkingLevel as the same word
+// in lower case).
+// camelCase and snake_case member names are both read, as the API reads them. Refused (400, param
+// naming the member as spelled): malformed JSON, not an object, contents missing, empty or not an
+// array, wrong types, candidateCount above 1, a part kind the pivot cannot carry (executableCode,
+// codeExecutionResult, a non-image inlineData/fileData such as audio or PDF, media in a model
+// turn), tools other than functionDeclarations (googleSearch, codeExecution, urlContext),
+// cachedContent, responseMimeType text/x.enum.
+// Dropped: safetySettings, labels, responseModalities, speechConfig, mediaResolution,
+// thoughtSignature, toolConfig when no function is declared. `out` is written only on success.
 bool request_to_pivot(std::string_view body, api::request& out, api_error& err);
 
 // The pivot -> a GenerateContentRequest body (compact JSON, camelCase as the SDKs send it).

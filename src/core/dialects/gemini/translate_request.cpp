@@ -2,6 +2,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "aigw/dialects/gemini/translate.hpp"
@@ -157,7 +158,7 @@ private:
     // The ids of the calls read so far, by function name, in order: a functionResponse
     // without an id answers the first of its name not yet answered.
     std::map<std::string, std::vector<std::string>, std::less<>> calls_;
-    std::map<std::string, std::size_t, std::less<>> answered_;
+    std::set<std::string, std::less<>> answered_;  // the call ids answered so far
 };
 
 bool request_reader::read(dom::element root, api::request& req) {
@@ -183,6 +184,8 @@ bool request_reader::read(dom::element root, api::request& req) {
     }
     if (tool_list && !tools(*tool_list, req.tools)) return false;
     if (config && !tool_config(*config, req.tool_choice)) return false;
+    // Chat APIs refuse a tool choice without tools; Gemini ignores it.
+    if (req.tools.empty()) req.tool_choice = api::tool_choice{};
     if (generation && !generation_config(*generation, req)) return false;
     return true;
 }
@@ -362,7 +365,9 @@ bool request_reader::function_call(const member& m, const std::string& part_at,
     if (id && !read_string(id->value, at_member(at, id->key), call.id)) return false;
     call.arguments = "{}";
     if (args) {
-        if (!args->value.is_object()) return wrong_type(at_member(at, args->key), "an object", args->value);
+        if (!args->value.is_object()) {
+            return wrong_type(at_member(at, args->key), "an object", args->value);
+        }
         call.arguments = simdjson::minify(args->value);
     }
     std::vector<std::string>& ids = calls_[call.name];
@@ -386,14 +391,24 @@ bool request_reader::function_response(const member& m, const std::string& part_
     out.role = api::role::tool;
     if (id && !read_string(id->value, at_member(at, id->key), out.tool_call_id)) return false;
     if (out.tool_call_id.empty()) {
-        std::size_t rank = answered_[fn]++;
         auto calls = calls_.find(fn);
-        if (calls != calls_.end() && rank < calls->second.size()) {
-            out.tool_call_id = calls->second[rank];
-        } else {
-            out.tool_call_id = "call_" + fn + "_" + std::to_string(rank);
+        if (calls != calls_.end()) {
+            for (const std::string& call_id : calls->second) {
+                if (answered_.count(call_id) == 0) {
+                    out.tool_call_id = call_id;
+                    break;
+                }
+            }
+        }
+        if (out.tool_call_id.empty()) {
+            // No call of that name left in the request: an id no other answer gets.
+            std::size_t n = calls != calls_.end() ? calls->second.size() : 0;
+            do {
+                out.tool_call_id = "call_" + fn + "_" + std::to_string(n++);
+            } while (answered_.count(out.tool_call_id) != 0);
         }
     }
+    answered_.insert(out.tool_call_id);
     if (!response) return fail(missing_parameter_error(at_member(at, "response")));
     if (!response->value.is_object()) {
         return wrong_type(at_member(at, response->key), "an object", response->value);

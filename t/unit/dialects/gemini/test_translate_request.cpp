@@ -192,9 +192,20 @@ void tool_calls_matched(void**) {
     }
     assert_int_equal(static_cast<int>(r.messages[5].role), static_cast<int>(api::role::user));
     assert_sv_equal(r.messages[5].content[0].text, "Thanks");
-    // An answer whose call is not in the request still gets an id.
-    r = to_pivot(R"({"contents":[{"role":"function","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})");
+    // An answer whose call is not in the request still gets an id, another for each.
+    r = to_pivot(R"({"contents":[{"role":"function","parts":[{"functionResponse":{"name":"f","response":{}}},)"
+                 R"({"functionResponse":{"name":"f","response":{}}}]}]})");
     assert_sv_equal(r.messages[0].tool_call_id, "call_f_0");
+    assert_sv_equal(r.messages[1].tool_call_id, "call_f_1");
+    // An answer without id takes the first call of its name that no answer named.
+    r = to_pivot(
+        R"({"contents":[{"role":"model","parts":[{"functionCall":{"id":"A","name":"f"}},{"functionCall":{"name":"f"}}]},)"
+        R"({"parts":[{"functionResponse":{"id":"A","name":"f","response":{}}},{"functionResponse":{"name":"f","response":{}}},)"
+        R"({"functionResponse":{"name":"f","response":{}}}]}]})");
+    assert_sv_equal(r.messages[0].tool_calls[1].id, "call_f_1");
+    assert_sv_equal(r.messages[1].tool_call_id, "A");
+    assert_sv_equal(r.messages[2].tool_call_id, "call_f_1");
+    assert_sv_equal(r.messages[3].tool_call_id, "call_f_2");
 }
 
 void tool_calls_to_gemini(void**) {
@@ -294,6 +305,10 @@ void tool_choice_modes(void**) {
         assert_int_equal(static_cast<int>(r.tool_choice.how), static_cast<int>(c.how));
         assert_sv_equal(r.tool_choice.name, c.name);
     }
+
+    // Without tools, no choice among them.
+    api::request none = to_pivot(R"({"contents":[{"parts":[{"text":"x"}]}],"toolConfig":{"functionCallingConfig":{"mode":"ANY"}}})");
+    assert_int_equal(static_cast<int>(none.tool_choice.how), static_cast<int>(mode::unset));
 
     struct {
         mode how;
