@@ -21,7 +21,8 @@ std::string model_list_json(const std::vector<std::string>& ids,
 std::string model_object_json(std::string_view id);
 
 // From a Gemini list, the entries whose id (the name without "models/") `allowed` accepts,
-// each as it came, in order; nextPageToken kept. nullopt when the input is not such a list.
+// each as it came, in order; nextPageToken kept. nullopt when the input is not such a list
+// ({} is one: Google leaves an empty list out).
 std::optional<std::string> filter_model_list(std::string_view body,
                                              const std::function<bool(std::string_view)>& allowed);
 

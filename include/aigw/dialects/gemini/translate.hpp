@@ -18,40 +18,51 @@
 namespace aigw::gemini {
 
 // thinkingConfig.thinkingBudget <-> reasoning_effort: minimal 512, low 1024, medium 8192,
-// high 24576; back: 0 gives "" (thinking off is not an effort: left out), below 2048 "low",
-// below 16384 "medium", else "high"; -1 (dynamic) gives "medium".
+// high 24576, any other word ("none") 0; back: 0 gives "" (thinking off is not an effort: left
+// out), below 2048 "low", below 16384 "medium", else "high"; -1 (dynamic) gives "medium".
 std::int64_t thinking_budget(std::string_view effort) noexcept;
 std::string_view reasoning_effort(std::int64_t budget) noexcept;
 
 // A GenerateContentRequest body -> the pivot (model and stream are the path's: the caller sets
-// them). contents (role "user" / "model"; parts: text, inlineData -> an image data: URL,
-// fileData -> an image URL, functionCall -> the assistant's tool call (its id, else one
-// made up from the name and the call's rank, "call_<name>_<n>", which the functionResponse
-// answering it by name gets too), functionResponse -> a role::tool message (its response as
-// compact JSON text), thought parts -> reasoning), systemInstruction (a Content or a string),
-// tools[].functionDeclarations (parameters, or parametersJsonSchema), toolConfig
-// (functionCallingConfig.mode AUTO automatic, ANY required or, with one allowedFunctionNames,
-// that function, NONE none), generationConfig (maxOutputTokens, temperature, topP, topK, seed,
-// stopSequences, responseMimeType application/json -> json_object, with responseSchema or
-// responseJsonSchema -> json_schema, thinkingConfig.thinkingBudget -> reasoning_effort).
-// camelCase and snake_case member names are both read, as the API reads them. Refused (400,
-// param naming the member): malformed JSON, not an object, contents missing or not an array,
-// wrong types, candidateCount above 1, a part kind the pivot cannot carry (executableCode,
-// codeExecutionResult, a non-image inlineData/fileData such as audio or PDF), tools other
-// than functionDeclarations (googleSearch, codeExecution, urlContext), cachedContent.
-// Dropped: safetySettings, labels, responseModalities, speechConfig, mediaResolution.
+// them). contents (role "user" / "model"; parts: text, inlineData -> an image data: URL, fileData
+// -> an image URL, functionCall -> the assistant's tool call (its id, else one made up from the
+// name and the call's rank among the request's calls of that name from 0, "call_<name>_<n>"; a
+// functionResponse without id answers the first call of its name that no answer before it named,
+// and gets its id), functionResponse -> a role::tool message (its response as compact JSON text,
+// before the rest of its turn), thought parts -> reasoning (a user turn's are dropped); role
+// "function", older SDKs' turn of answers, is "user"), systemInstruction (a Content or a string:
+// role::system messages first), tools[].functionDeclarations (parameters, its OpenAPI type names
+// "OBJECT" in JSON Schema's lower case, or parametersJsonSchema as it came), toolConfig
+// (functionCallingConfig.mode AUTO and VALIDATED automatic, ANY required or, with one
+// allowedFunctionNames, that function, NONE none), generationConfig (maxOutputTokens, temperature,
+// topP, topK, seed, stopSequences, responseMimeType text/plain -> text, application/json ->
+// json_object, with responseSchema or responseJsonSchema -> json_schema named "response",
+// thinkingConfig.thinkingBudget -> reasoning_effort, or Gemini 3's thinkingLevel as the same word
+// in lower case).
+// camelCase and snake_case member names are both read, as the API reads them. Refused (400, param
+// naming the member as spelled): malformed JSON, not an object, contents missing, empty or not an
+// array, wrong types, candidateCount above 1, a part kind the pivot cannot carry (executableCode,
+// codeExecutionResult, a non-image inlineData/fileData such as audio or PDF, media in a model
+// turn), tools other than functionDeclarations (googleSearch, codeExecution, urlContext),
+// cachedContent, responseMimeType text/x.enum.
+// Dropped: safetySettings, labels, responseModalities, speechConfig, mediaResolution,
+// thoughtSignature, toolConfig when no function is declared. `out` is written only on success.
 bool request_to_pivot(std::string_view body, api::request& out, api_error& err);
 
 // The pivot -> a GenerateContentRequest body (compact JSON, camelCase as the SDKs send it).
 // role::system messages join systemInstruction; assistant -> "model"; role::tool messages
-// become functionResponse parts of a user turn (name from the call they answer, response
-// {"result": text} unless the text is a JSON object, then that object), consecutive turns of
-// one role merge; images: a base64 data: URL -> inlineData, another URL -> fileData; tool
-// calls -> functionCall parts (args: the arguments as a JSON object, {} when not one);
-// tools -> one functionDeclarations entry with parametersJsonSchema; tool_choice -> toolConfig;
-// response_format json_object -> responseMimeType application/json, json_schema -> that and
-// responseJsonSchema; reasoning_effort -> thinkingConfig {thinkingBudget, includeThoughts:
-// true}; stop -> stopSequences; seed, temperature, topP, topK, maxOutputTokens as given.
+// become functionResponse parts of a user turn (name from the call they answer, else the
+// tool_call_id; response {"result": text} unless the text is a JSON object, then that object;
+// no id), consecutive turns of one role merge, empty text parts are left out; images: a
+// base64 data: URL -> inlineData, another URL -> fileData (mimeType from its extension, JPEG
+// when unknown); tool calls -> functionCall parts (args: the arguments as a JSON object, {}
+// when not one; a turn's first call carries the thoughtSignature Google documents for calls
+// another model made, which Gemini 3 requires); tools -> one functionDeclarations entry with
+// parametersJsonSchema (left out when not a JSON object); tool_choice -> toolConfig (only with
+// tools); response_format text -> responseMimeType text/plain, json_object -> application/
+// json, json_schema -> that and responseJsonSchema; reasoning_effort -> thinkingConfig
+// {thinkingBudget, includeThoughts: true} when the budget is above 0; stop -> stopSequences;
+// seed, temperature, topP, topK, maxOutputTokens as given.
 // Dropped: parallel_tool_calls, user, a message's name, reasoning (Gemini takes thoughts back
 // only with its own signatures, which the pivot does not carry).
 std::string request_from_pivot(const api::request& req);
