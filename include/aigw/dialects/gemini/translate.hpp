@@ -64,14 +64,16 @@ std::string request_from_pivot(const api::request& req);
 // the reason is STOP), usageMetadata (usage.hpp), responseId (id), modelVersion (model). A body
 // with promptFeedback.blockReason and no candidate is a blocked prompt: out.blocked set with
 // the reason. False when it is not a GenerateContentResponse (not an object, candidates not an
-// array, ...).
+// array, neither candidates nor a block reason: an error body, ...); `out` is then untouched.
 bool response_to_pivot(std::string_view body, api::response& out);
 
 // The pivot -> a GenerateContentResponse body: one candidate {content {parts, role "model"},
 // finishReason, index 0}, parts: a thought part {"text":..,"thought":true} for reasoning, a
 // text part (the refusal's text when there is no other), a functionCall part per call
 // ({"id","name","args"}); finishReason STOP, MAX_TOKENS (length), SAFETY (content_filter);
-// usageMetadata from the usage when present; modelVersion the model; responseId the id.
+// usageMetadata from the usage when present; modelVersion the model; responseId the id (32
+// random hex digits when there is none). A blocked answer is {"promptFeedback":{"blockReason"}}
+// with no candidate, as Gemini says it.
 std::string response_from_pivot(const api::response& resp);
 
 // Streamed GenerateContentResponse chunks (SSE data, no [DONE]) -> pivot events. The first
