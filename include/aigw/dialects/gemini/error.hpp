@@ -26,11 +26,13 @@ std::string error_event(const api_error& e);
 
 // An upstream's Google error as the canonical error, for a client of another dialect. The
 // HTTP status is kept (`status`, or the error's code when the status is below 400: an error
-// chunk inside a stream that began 200); the canonical type is OpenAI's word for that status
-// (invalid_request_error, authentication_error, permission_error, not_found_error,
-// rate_limit_error = 429 with code rate_limit_exceeded, api_error for 5xx), the code is
-// Google's status word in lower case ("resource_exhausted"), the message the upstream's. A
-// body that is not Google's error shape gives upstream_bad_response_error(status).
+// chunk inside a stream that began 200; without a code, the status word's own status, else
+// 500); the canonical type is OpenAI's word for that status (invalid_request_error,
+// authentication_error, permission_error, not_found_error, rate_limit_error = 429 with code
+// rate_limit_exceeded, api_error for 5xx), the code is Google's status word in lower case
+// ("resource_exhausted"; null for a word google.rpc.Code does not have), the message the
+// upstream's. A body that is not Google's error shape (no "error" object with a string
+// "message") gives upstream_bad_response_error(status).
 api_error read_error(int status, std::string_view body);
 
 }  // namespace aigw::gemini

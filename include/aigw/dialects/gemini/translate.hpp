@@ -75,32 +75,37 @@ std::string request_from_pivot(const api::request& req);
 // the reason is STOP), usageMetadata (usage.hpp), responseId (id), modelVersion (model). A body
 // with promptFeedback.blockReason and no candidate is a blocked prompt: out.blocked set with
 // the reason. False when it is not a GenerateContentResponse (not an object, candidates not an
-// array, ...).
+// array, neither candidates nor a block reason: an error body, ...); `out` is then untouched.
 bool response_to_pivot(std::string_view body, api::response& out);
 
 // The pivot -> a GenerateContentResponse body: one candidate {content {parts, role "model"},
 // finishReason, index 0}, parts: a thought part {"text":..,"thought":true} for reasoning, a
 // text part (the refusal's text when there is no other), a functionCall part per call
 // ({"id","name","args"}); finishReason STOP, MAX_TOKENS (length), SAFETY (content_filter);
-// usageMetadata from the usage when present; modelVersion the model; responseId the id.
+// usageMetadata from the usage when present; modelVersion the model; responseId the id (32
+// random hex digits when there is none). A blocked answer is {"promptFeedback":{"blockReason"}}
+// with no candidate, as Gemini says it.
 std::string response_from_pivot(const api::response& resp);
 
 // Streamed GenerateContentResponse chunks (SSE data, no [DONE]) -> pivot events. The first
 // chunk gives start (responseId, modelVersion); text parts text_delta, thought parts
-// reasoning_delta; each functionCall part (Gemini sends calls whole) tool_call_start and one
-// tool_call_delta with all its arguments; finishReason finish (mapped as above); every
-// chunk's usageMetadata a usage event (cumulative: each supersedes the one before); a chunk
-// with promptFeedback.blockReason and no candidate an error event (content_filter_error); a
-// chunk with "error" an error event (read_error). Never done: the stream ends when the
-// connection does, and the glue then ends the client's stream. decode() is false for data
-// that is not a JSON object.
+// reasoning_delta (empty ones none); each functionCall part (Gemini sends calls whole)
+// tool_call_start (id as in a whole answer) and one tool_call_delta with all its arguments;
+// the first finishReason finish (mapped as above, tool_calls after any call of the stream);
+// every chunk's usageMetadata a usage event (cumulative: each supersedes the one before); a
+// chunk with promptFeedback.blockReason and no candidate an error event (content_filter_error);
+// a chunk with "error" an error event (read_error). Within a chunk: start, parts, finish,
+// usage, error. Never done: the stream ends when the connection does, and the glue then ends
+// the client's stream. decode() is false for data that is not a JSON object.
 std::unique_ptr<api::stream_decoder> make_stream_decoder();
 
 // Pivot events -> Gemini SSE chunks ("data: {...}\r\n\r\n"), each a GenerateContentResponse
-// with responseId and modelVersion (from start, else `req`'s model): a text or reasoning delta
-// is one chunk with one part; tool calls are held until done (Gemini sends them whole) and go
-// in the last chunk with finishReason and usageMetadata (when usage came). An error event is a
-// chunk {"error":{...}} (error.hpp) and ends the stream; nothing is written after it or done.
+// with responseId (from start, else 32 random hex digits) and modelVersion (from start, else
+// `req`'s model): a text, refusal or reasoning delta is one chunk with one part (empty ones
+// none); tool calls are held until done (Gemini sends them whole) and go in the last chunk
+// with finishReason and usageMetadata (when usage came); without calls that chunk has one
+// empty text part, as Gemini's own last chunk. An error event is a chunk {"error":{...}}
+// (error.hpp) and ends the stream; nothing is written after it or done.
 std::unique_ptr<api::stream_encoder> make_stream_encoder(const api::request& req);
 
 }  // namespace aigw::gemini
