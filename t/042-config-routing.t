@@ -155,7 +155,7 @@ invalid value in "fail_timeout=0" for channel "a"
 GET /t
 --- must_die
 --- error_log
-unknown provider "claude" for channel "a": the providers are openai, anthropic (openai: any OpenAI-compatible upstream)
+unknown provider "claude" for channel "a": the providers are openai, anthropic, gemini (openai: any OpenAI-compatible upstream)
 
 
 

@@ -1,5 +1,6 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/anthropic/dialect.hpp"
+#include "aigw/dialects/gemini/dialect.hpp"
 #include "aigw/dialects/openai_chat/dialect.hpp"
 #include "aigw/dialects/openai_responses/dialect.hpp"
 
@@ -8,8 +9,9 @@ namespace aigw {
 const dialect& dialect_of(dialect_id id) noexcept {
     switch (id) {
     case dialect_id::openai_chat:
-    case dialect_id::gemini:  // no channel or endpoint reaches it before its dialect lands
         break;
+    case dialect_id::gemini:
+        return gemini_dialect();
     case dialect_id::anthropic:
         return anthropic_dialect();
     case dialect_id::openai_responses:
@@ -25,11 +27,14 @@ std::optional<dialect_id> provider_dialect(std::string_view provider) noexcept {
     if (provider == "anthropic") {
         return dialect_id::anthropic;
     }
+    if (provider == "gemini") {
+        return dialect_id::gemini;
+    }
     return std::nullopt;
 }
 
 std::string_view provider_names() noexcept {
-    return "openai, anthropic";
+    return "openai, anthropic, gemini";
 }
 
 }  // namespace aigw

@@ -108,6 +108,14 @@ std::string ngx_http_aigw_translate_json(ngx_http_request_t* r, ngx_http_aigw_ct
         *status = static_cast<ngx_uint_t>(e.status);
         return client.error_body(e);
     }
+    if (resp.blocked) {
+        // The prompt itself was refused (Gemini's promptFeedback): as OpenAI answers a
+        // request its content filter caught.
+        aigw::api_error e = aigw::content_filter_error(resp.block_reason);
+        ngx_http_aigw_note_error(ctx, e);
+        *status = static_cast<ngx_uint_t>(e.status);
+        return client.error_body(e);
+    }
     if (ctx->attempt.rename_model) {
         resp.model.assign(reinterpret_cast<const char*>(ctx->content.model.data),
                           ctx->content.model.len);

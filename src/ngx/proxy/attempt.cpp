@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "aigw/dialects/dialect.hpp"
 #include "aigw/routing/model_map.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/filters/translate.hpp"
@@ -161,8 +162,16 @@ void attempt_ended(ngx_http_request_t* r) {
         // A translated stream ends through its encoder, which numbers the events and closes
         // the answer as the client's dialect does (the Responses API's response.failed).
         aigw::api_error e = aigw::upstream_interrupted_error();
-        ngx_http_finalize_request(
-            r, ngx_http_aigw_send_sse_error(r, e, ngx_http_aigw_translate_error(ctx, e)));
+        std::string encoded = ngx_http_aigw_translate_error(ctx, e);
+        ngx_chain_t* held = ctx->response.hold;
+        if (!ctx->attempt.translate && held != nullptr && held->buf->pos < held->buf->last &&
+            *held->buf->pos == '\n') {
+            // The LF of the last event's CRLF blank line is still held (it belongs to no
+            // event): without it a client that ends events on "\r\n\r\n" (Gemini's SDKs)
+            // would read the error event as part of the last one.
+            encoded = "\n" + ngx_http_aigw_client_dialect(ctx).error_event(e);
+        }
+        ngx_http_finalize_request(r, ngx_http_aigw_send_sse_error(r, e, encoded));
         return;
     }
     ngx_http_finalize_request(r, ngx_http_send_special(r, NGX_HTTP_LAST));

@@ -27,9 +27,13 @@ void ngx_http_aigw_classify(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         return;
     }
     ctx->content.classified = 1;
-    const aigw::endpoint_info* ep = aigw::find_endpoint(aigw::api_path(aigw::ngx::view(r->uri)));
+    std::string_view path = aigw::api_path(aigw::ngx::view(r->uri));
+    const aigw::endpoint_info* ep = aigw::find_endpoint(path);
     ctx->content.endpoint = ep;
     if (ep == nullptr) {
+        if (path.substr(0, 8) == "/v1beta/") {
+            ctx->content.dialect = aigw::dialect_id::gemini;  // Gemini's API: its error shape
+        }
         return;
     }
     ctx->content.dialect = ep->dialect;

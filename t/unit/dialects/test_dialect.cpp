@@ -1,5 +1,5 @@
 // The dialect interface: the registry, provider names, and OpenAI Chat Completions, Anthropic
-// Messages and the OpenAI Responses API used through it giving the very bytes their own
+// Messages, the OpenAI Responses API and Gemini used through it giving the very bytes their own
 // functions give (the glue sees only the interface).
 #include <cstring>
 #include <string>
@@ -12,6 +12,11 @@
 #include "aigw/dialects/anthropic/usage.hpp"
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
+#include "aigw/dialects/gemini/dialect.hpp"
+#include "aigw/dialects/gemini/error.hpp"
+#include "aigw/dialects/gemini/models.hpp"
+#include "aigw/dialects/gemini/translate.hpp"
+#include "aigw/dialects/gemini/usage.hpp"
 #include "aigw/dialects/openai_chat/dialect.hpp"
 #include "aigw/dialects/openai_chat/error.hpp"
 #include "aigw/dialects/openai_chat/models.hpp"
@@ -42,6 +47,7 @@ namespace {
 const dialect& chat() { return aigw::dialect_of(dialect_id::openai_chat); }
 const dialect& messages() { return aigw::dialect_of(dialect_id::anthropic); }
 const dialect& responses() { return aigw::dialect_of(dialect_id::openai_responses); }
+const dialect& gemini() { return aigw::dialect_of(dialect_id::gemini); }
 
 void registry(void**) {
     assert_ptr_equal(&chat(), &aigw::openai_chat_dialect());
@@ -54,6 +60,9 @@ void registry(void**) {
     assert_int_equal(static_cast<int>(responses().id()),
                      static_cast<int>(dialect_id::openai_responses));
     assert_sv_equal(responses().name(), "openai_responses");
+    assert_ptr_equal(&gemini(), &aigw::gemini_dialect());
+    assert_int_equal(static_cast<int>(gemini().id()), static_cast<int>(dialect_id::gemini));
+    assert_sv_equal(gemini().name(), "gemini");
 }
 
 void providers(void**) {
@@ -68,7 +77,11 @@ void providers(void**) {
     assert_true(a.has_value());
     assert_int_equal(static_cast<int>(*a), static_cast<int>(dialect_id::anthropic));
     assert_false(aigw::provider_dialect("claude").has_value());
-    assert_sv_equal(aigw::provider_names(), "openai, anthropic");
+    auto g = aigw::provider_dialect("gemini");
+    assert_true(g.has_value());
+    assert_int_equal(static_cast<int>(*g), static_cast<int>(dialect_id::gemini));
+    assert_false(aigw::provider_dialect("google").has_value());
+    assert_sv_equal(aigw::provider_names(), "openai, anthropic, gemini");
 }
 
 void endpoints_name_their_dialect(void**) {
@@ -82,6 +95,14 @@ void endpoints_name_their_dialect(void**) {
         const aigw::endpoint_info* ep = aigw::find_endpoint(path);
         assert_non_null(ep);
         assert_int_equal(static_cast<int>(ep->dialect), static_cast<int>(dialect_id::anthropic));
+    }
+    for (const char* path : {"/v1beta/models/gemini-2.5-flash:generateContent",
+                             "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+                             "/v1beta/models/gemini-2.5-flash:countTokens", "/v1beta/models",
+                             "/v1beta/models/gemini-2.5-flash"}) {
+        const aigw::endpoint_info* ep = aigw::find_endpoint(path);
+        assert_non_null(ep);
+        assert_int_equal(static_cast<int>(ep->dialect), static_cast<int>(dialect_id::gemini));
     }
 }
 
@@ -309,6 +330,56 @@ void responses_through_the_interface(void**) {
     assert_sv_equal(responses().read_error(500, "<html>").code, chat().read_error(500, "<html>").code);
 }
 
+// Gemini through the interface: the body names no model (the glue takes the path's), the chat
+// path names the upstream model and the method, a stream asks for alt=sse.
+void gemini_through_the_interface(void**) {
+    const std::string body =
+        R"({"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"maxOutputTokens":64}})";
+    std::vector<char> buf(body.size() + aigw::json_padding, ' ');
+    std::memcpy(buf.data(), body.data(), body.size());
+    aigw::request_fields f = gemini().read_request(buf.data(), body.size(), buf.size(), true);
+    assert_int_equal(static_cast<int>(f.status), static_cast<int>(aigw::request_parse_status::ok));
+    assert_false(f.has_model);
+    assert_int_equal(f.max_tokens, 64);
+
+    assert_sv_equal(gemini().chat_path("gemini-2.5-flash", false),
+                    "/v1beta/models/gemini-2.5-flash:generateContent");
+    assert_sv_equal(gemini().chat_path("gemini-2.5-flash", true),
+                    "/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    assert_sv_equal(gemini().chat_args(true), "alt=sse");
+    assert_sv_equal(gemini().chat_args(false), "");
+    assert_sv_equal(chat().chat_args(true), "");
+    assert_sv_equal(gemini().token_count(42), R"({"totalTokens":42})");
+    assert_sv_equal(messages().token_count(42), R"({"input_tokens":42})");
+    assert_sv_equal(chat().token_count(42), "");
+
+    aigw::api::request req;
+    aigw::api_error err;
+    assert_true(gemini().request_to_pivot(body, req, err));
+    assert_sv_equal(gemini().request_from_pivot(req, 4096), aigw::gemini::request_from_pivot(req));
+    const std::string answer =
+        R"({"candidates":[{"content":{"parts":[{"text":"Hello"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":1,"totalTokenCount":4},"modelVersion":"gemini-2.5-flash","responseId":"r1"})";
+    aigw::usage u = gemini().usage_reader().from_response(answer);
+    assert_int_equal(u.prompt_tokens, 3);
+    assert_int_equal(u.completion_tokens, 1);
+    assert_true(gemini().rename_response_model(answer, "pub").find(R"("modelVersion":"pub")") !=
+                std::string::npos);
+    aigw::api::response resp;
+    assert_true(gemini().response_to_pivot(answer, resp));
+    assert_sv_equal(gemini().response_from_pivot(resp), aigw::gemini::response_from_pivot(resp));
+    assert_non_null(gemini().stream_decoder().get());
+    assert_non_null(gemini().stream_encoder(req).get());
+
+    aigw::api_error e = aigw::model_not_found_error("nope");
+    assert_sv_equal(gemini().error_body(e), aigw::gemini::error_json(e));
+    assert_sv_equal(gemini().error_event(e), aigw::gemini::error_event(e));
+    std::vector<std::string> ids = {"a", "b"};
+    auto allow = [](std::string_view id) { return id != "b"; };
+    assert_sv_equal(gemini().model_list(ids, allow, 1700000000, "aigw", 1),
+                    aigw::gemini::model_list_json(ids, allow));
+    assert_sv_equal(gemini().model_object("a", 1, "aigw"), aigw::gemini::model_object_json("a"));
+}
+
 }  // namespace
 
 int main() {
@@ -324,6 +395,7 @@ int main() {
         cmocka_unit_test(model_lists),
         cmocka_unit_test(anthropic_through_the_interface),
         cmocka_unit_test(responses_through_the_interface),
+        cmocka_unit_test(gemini_through_the_interface),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -93,7 +93,8 @@ std::string response_from_pivot(const api::response& resp);
 // tool_call_start (id as in a whole answer) and one tool_call_delta with all its arguments;
 // the first finishReason finish (mapped as above, tool_calls after any call of the stream);
 // every chunk's usageMetadata a usage event (cumulative: each supersedes the one before); a
-// chunk with promptFeedback.blockReason and no candidate an error event (content_filter_error);
+// chunk with promptFeedback.blockReason and no candidate an error event (content_filter_error),
+// with no start before it when it is the first chunk (the prompt began no answer);
 // a chunk with "error" an error event (read_error). Within a chunk: start, parts, finish,
 // usage, error. Never done: the stream ends when the connection does, and the glue then ends
 // the client's stream. decode() is false for data that is not a JSON object.

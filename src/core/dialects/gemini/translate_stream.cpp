@@ -46,17 +46,23 @@ public:
             out.push_back(std::move(e));
             return true;
         }
-        if (!started_) {
+        dom::array candidates;
+        bool has_candidate =
+            o["candidates"].get_array().get(candidates) == simdjson::SUCCESS && candidates.size() > 0;
+        dom::object feedback;
+        std::string_view reason;
+        bool blocked = !has_candidate &&
+                       o["promptFeedback"].get_object().get(feedback) == simdjson::SUCCESS &&
+                       feedback["blockReason"].get_string().get(reason) == simdjson::SUCCESS;
+        // A blocked prompt begins no answer: the client's stream is the error alone.
+        if (!started_ && !blocked) {
             started_ = true;
             api::event e = make_event(api::event_kind::start);
             e.id = string_of(o, "responseId");
             e.model = string_of(o, "modelVersion");
             out.push_back(std::move(e));
         }
-        dom::array candidates;
-        bool has_candidate = false;
-        if (o["candidates"].get_array().get(candidates) == simdjson::SUCCESS && candidates.size() > 0) {
-            has_candidate = true;
+        if (has_candidate) {
             dom::object first;
             if (candidates.at(0).get_object().get(first) == simdjson::SUCCESS) candidate(first, out);
         }
@@ -69,10 +75,7 @@ public:
                 out.push_back(std::move(e));
             }
         }
-        dom::object feedback;
-        std::string_view reason;
-        if (!has_candidate && o["promptFeedback"].get_object().get(feedback) == simdjson::SUCCESS &&
-            feedback["blockReason"].get_string().get(reason) == simdjson::SUCCESS) {
+        if (blocked) {
             api::event e = make_event(api::event_kind::error);
             e.error = content_filter_error(reason);
             out.push_back(std::move(e));

@@ -151,16 +151,17 @@ void real_stream_decoded(void**) {
 }
 
 void blocked_and_failed(void**) {
-    // A blocked prompt: the prompt's count, then the content filter's error.
+    // A blocked prompt: no start (it began no answer), the prompt's count, then the content
+    // filter's error.
     std::vector<api::event> events = decode_stream(
         "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 8,\"totalTokenCount\": 8},"
         "\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"blk\"}\r\n\r\n",
         5);
     api::event blocked = ev(kind::error);
     blocked.error = aigw::content_filter_error("PROHIBITED_CONTENT");
-    assert_same_events(events, {start_event("blk", "gemini-2.5-flash"), usage_event(counts(8, 0, 0, 0)), blocked});
-    assert_int_equal(events[2].error.status, 400);
-    assert_sv_equal(events[2].error.code, "content_filter");
+    assert_same_events(events, {usage_event(counts(8, 0, 0, 0)), blocked});
+    assert_int_equal(events[1].error.status, 400);
+    assert_sv_equal(events[1].error.code, "content_filter");
 
     // An error after text: the status is the error's code.
     events = decode_stream(
