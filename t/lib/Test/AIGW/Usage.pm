@@ -192,9 +192,10 @@ sub usage_record_check {
         my $l = $log->{$f};
         # $aigw_attempts is empty, not 0, before any attempt.
         $l = 0 if $f eq 'attempts' && $l eq '';
-        # Token counts are variables of the endpoints with a JSON body only, $aigw_stream of
-        # a known endpoint.
-        $l = 0 if $l eq '' && $f =~ /tokens|estimated/ && $got{endpoint} =~ m{^(?:/v1/models|\z)};
+        # Token counts are variables of the billed endpoints only (not the model lists, not
+        # count_tokens or countTokens), $aigw_stream of a known endpoint.
+        $l = 0 if $l eq '' && $f =~ /tokens|estimated/
+                  && $got{endpoint} =~ m{^(?:/v1/models|\z)|count_?[tT]okens\z};
         $l = 0 if $l eq '' && $f eq 'stream' && $got{endpoint} eq '';
         push @bad, "$f: log '$l', record '$g'" unless $l eq $g;
     }
