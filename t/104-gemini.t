@@ -16,7 +16,7 @@ use lib 't/lib';
 use Test::AIGW;
 use Test::AIGW::HTTP qw(tcp_server_stop);
 use Test::AIGW::Mock::OpenAI qw(q_ngx echo_sse $ChatJson $StreamWithUsage);
-use Test::AIGW::Mock::Anthropic qw($MessageJson);
+use Test::AIGW::Mock::Anthropic qw($MessageJson $TextStream);
 use Test::AIGW::Mock::Gemini qw(gemini_mock_start gemini_mock_log gemini_tcp_reply gemini_reply
                                  $ApiKey $ResponseId);
 use File::Temp ();
@@ -38,8 +38,8 @@ sub last_upstream {
     return $got[-1];
 }
 
-# --- upstream_request: what the Gemini upstream must have received for the block's (last)
-# request: {path, query, body (exact bytes) or json (a structure to compare), header =>
+# --- upstream_request: what the Gemini upstream must have received for the block's request
+# (an array: one a request): {path, query, body (exact bytes) or json (a structure to compare), header =>
 # {name => value, or undef for absent}}.
 add_response_body_check(sub {
     my ($block, $body, $idx, $rep, $dry) = @_;
@@ -48,6 +48,7 @@ add_response_body_check(sub {
     return unless defined $want;
     $want = eval $want if !ref $want;
     die $@ if $@;
+    $want = $want->[$idx] if ref $want eq 'ARRAY';  # one a request
     my $got = last_upstream() // {};
     my $name = $block->name . ' - the Gemini upstream got';
     for my $f (qw(path query body)) {
@@ -68,6 +69,7 @@ our $OpenAIMocks = "    server {\n        listen 127.0.0.1:2073;\n        client
   . "            add_header X-Mock-Uri \$request_uri;\n            add_header X-Mock-Body \$request_body;\n"
   . "            echo -n " . q_ngx($ChatJson) . ";\n        }\n"
   . "        location /o_stream/ {\n" . echo_sse($StreamWithUsage) . "        }\n"
+  . "        location /a_stream/ {\n" . echo_sse($TextStream) . "        }\n"
   . "        location /a_echo/ {\n            echo_read_request_body;\n"
   . "            add_header X-Mock-Uri \$request_uri;\n            add_header X-Mock-Body \$request_body;\n"
   . "            echo -n " . q_ngx($MessageJson) . ";\n        }\n"
@@ -80,7 +82,8 @@ our $Http = $OpenAIMocks
   . "    aigw_channel gem_tcp location=/_aigw/gem_tcp provider=gemini;\n"
   . "    aigw_channel o_echo  location=/_aigw/o_echo  provider=openai;\n"
   . "    aigw_channel o_stream location=/_aigw/o_stream provider=openai;\n"
-  . "    aigw_channel a_echo  location=/_aigw/a_echo  provider=anthropic;\n";
+  . "    aigw_channel a_echo  location=/_aigw/a_echo  provider=anthropic;\n"
+  . "    aigw_channel a_stream location=/_aigw/a_stream provider=anthropic;\n";
 
 # The model table serves both the OpenAI paths and Gemini's.
 our $Server = <<"_EOC_";
@@ -92,6 +95,7 @@ our $Server = <<"_EOC_";
     aigw_model gpt-echo        o_echo:gpt-4o-mini;
     aigw_model gpt-stream      o_stream;
     aigw_model claude-echo     a_echo:claude-sonnet-4-5;
+    aigw_model claude-stream   a_stream;
     location /v1/ {
         aigw on;
     }
@@ -111,6 +115,7 @@ our $Server = <<"_EOC_";
     location /_aigw/o_echo/ { internal; proxy_pass http://127.0.0.1:2073/o_echo/; }
     location /_aigw/o_stream/ { internal; proxy_pass http://127.0.0.1:2073/o_stream/; }
     location /_aigw/a_echo/ { internal; proxy_pass http://127.0.0.1:2073/a_echo/; }
+    location /_aigw/a_stream/ { internal; proxy_pass http://127.0.0.1:2073/a_stream/; }
 _EOC_
 
 add_block_preprocessor(sub {
@@ -390,3 +395,62 @@ POST /v1beta/models/gemini-mock-reset:streamGenerateContent?alt=sse
 qr/\Adata: \{"candidates".*\r\n\r\ndata: \{"error":\{"code":502,"message":"[^"]+","status":"[A-Z_]+"\}\}\r\n\r\n\z/s
 --- error_log
 aigw:
+
+
+
+=== TEST 21: what an OpenAI request becomes for Gemini: images as inlineData and fileData, a JSON schema as responseMimeType and responseJsonSchema, stop, seed, top_p, the tool exchange as functionCall and functionResponse
+--- request
+POST /v1/chat/completions
+{"model":"gem-public","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}},{"type":"image_url","image_url":{"url":"https://example.com/cat.jpg"}}]},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]},{"role":"tool","tool_call_id":"call_1","content":"{\"found\":true}"}],"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}}}}},"stop":["END"],"seed":7,"top_p":0.9,"temperature":0.3}
+--- response_body_like: "object":"chat\.completion"
+--- upstream_request
+{ path => '/v1beta/models/gemini-2.5-flash:generateContent',
+  json => { contents => [
+              { role => 'user', parts => [{ text => 'What is this?' },
+                                          { inlineData => { mimeType => 'image/png', data => 'iVBORw0KGgo=' } },
+                                          { fileData => { mimeType => 'image/jpeg', fileUri => 'https://example.com/cat.jpg' } }] },
+              { role => 'model', parts => [{ functionCall => { name => 'lookup', args => { q => 'cat' } },
+                                             thoughtSignature => 'skip_thought_signature_validator' }] },
+              { role => 'user', parts => [{ functionResponse => { name => 'lookup', response => { found => JSON::PP::true } } }] }],
+            generationConfig => { temperature => 0.3, topP => 0.9, seed => 7, stopSequences => ['END'],
+                                  responseMimeType => 'application/json',
+                                  responseJsonSchema => { type => 'object', properties => { a => { type => 'string' } } } } } }
+
+
+
+=== TEST 22: an Anthropic Messages client of a Gemini channel: a Message back, and Anthropic's event sequence for a stream
+--- request eval
+["POST /v1/messages\n" . '{"model":"gem-public","max_tokens":100,"system":"Be brief.","messages":[{"role":"user","content":"hi"}]}',
+ "POST /v1/messages\n" . '{"model":"gem-public","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}']
+--- response_body_like eval
+[qr/\A\{"id":"msg_[^"]*aigwMockGeminiResp0001-text","type":"message","role":"assistant","model":"gem-public","content":\[\{"type":"text","text":"Hello, .*model=gemini-2\.5-flash .*"\}\],"stop_reason":"end_turn","stop_sequence":null,"usage":\{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":21\}\}\z/,
+ qr/\Aevent: message_start\ndata: .*event: content_block_delta\ndata: \{"type":"content_block_delta","index":0,"delta":\{"type":"text_delta","text":"Hello, \\"w\xc3\xb6"\}\}.*event: message_delta\ndata: \{"type":"message_delta","delta":\{"stop_reason":"end_turn","stop_sequence":null\},"usage":\{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":21\}\}\n\nevent: message_stop\ndata: \{"type":"message_stop"\}\n\n\z/s]
+--- upstream_request
+[{ path => '/v1beta/models/gemini-2.5-flash:generateContent', query => '',
+   json => { systemInstruction => { parts => [{ text => 'Be brief.' }] },
+             contents => [{ role => 'user', parts => [{ text => 'hi' }] }], generationConfig => { maxOutputTokens => 100 } } },
+ { path => '/v1beta/models/gemini-2.5-flash:streamGenerateContent', query => 'alt=sse',
+   json => { contents => [{ role => 'user', parts => [{ text => 'hi' }] }], generationConfig => { maxOutputTokens => 100 } } }]
+
+
+
+=== TEST 23: a Responses API client of a Gemini channel: the Responses event sequence, ending in response.completed with the usage
+--- request
+POST /v1/responses
+{"model":"gem-public","stream":true,"input":"hi","instructions":"Be brief."}
+--- response_body_like eval
+qr/\Aevent: response\.created\n.*event: response\.output_text\.delta\n.*"delta":"Hello, \\"w\xc3\xb6".*event: response\.completed\ndata: \{"type":"response\.completed",.*"usage":\{"input_tokens":9,"input_tokens_details":\{"cached_tokens":0\},"output_tokens":21,"output_tokens_details":\{"reasoning_tokens":0\},"total_tokens":30\}.*\n\n\z/s
+--- upstream_request
+{ path => '/v1beta/models/gemini-2.5-flash:streamGenerateContent', query => 'alt=sse',
+  json => { systemInstruction => { parts => [{ text => 'Be brief.' }] }, contents => [{ role => 'user', parts => [{ text => 'hi' }] }] } }
+
+
+
+=== TEST 24: a native Gemini stream from an Anthropic channel: Gemini's chunks from Anthropic's events
+--- request
+POST /v1beta/models/claude-stream:streamGenerateContent?alt=sse
+{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"maxOutputTokens":50}}
+--- response_body_like eval
+my $tail = '"modelVersion":"claude-sonnet-4-5-20250929","responseId":"msg_01AigwMockTextStream0001"}' . "\r\n\r\n";
+my $c = sub { 'data: {"candidates":[{"content":{"parts":[{"text":"' . $_[0] . '"}],"role":"model"},' . $_[1] . '"index":0}],' };
+qr/\A\Q${\ $c->('Hello', '')}$tail${\ $c->(", \\\"w\xc3\xb6", '')}$tail${\ $c->("rld\\\"! \xe2\x9c\x93", '')}$tail${\ $c->('\\nBye.', '')}$tail${\ $c->('', '"finishReason":"STOP",')}"usageMetadata":{"promptTokenCount":4645,"candidatesTokenCount":12,"totalTokenCount":4657,"cachedContentTokenCount":3072},$tail\E\z/
