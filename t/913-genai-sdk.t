@@ -4,7 +4,7 @@
 # gemini-smoke.mjs runs its checks (text, the stream, countTokens, a function call and its
 # response with the thought signature, thinking, cache and tool-use tokens, a blocked prompt,
 # MAX_TOKENS and SAFETY, every error as an ApiError with its status, an error chunk and a reset
-# mid-stream, a slow first byte) through the gateway with the gateway's key, once as
+# mid-stream, a slow first byte, the gateway's model list) through the gateway with its key, once as
 # x-goog-api-key and once as ?key=; each of its TAP results becomes one result here. The mock's
 # record then says what reached the upstream: the channel's key only, the upstream model in the
 # path, alt=sse, the thought signature back byte for byte. (t/098 runs the same script against
@@ -83,7 +83,8 @@ if (!$port) {
 
 my %env = (AIGW_GEMINI_BASE_URL => "http://127.0.0.1:$GW", AIGW_GEMINI_KEY => $GwKey,
            AIGW_GEMINI_MODEL => $Public, AIGW_GEMINI_UPSTREAM_MODEL => $Upstream,
-           AIGW_GEMINI_UPSTREAM_KEY => $ApiKey, AIGW_GEMINI_MODEL_VERSION => $Public, AIGW_ROUTED => 1);
+           AIGW_GEMINI_UPSTREAM_KEY => $ApiKey, AIGW_GEMINI_MODEL_VERSION => $Public, AIGW_ROUTED => 1,
+           AIGW_GEMINI_LISTED => $Public);
 sdk_tap('gateway', 'gemini-smoke.mjs', env => \%env);
 
 my @got = gemini_mock_log($Log, min => 20);

@@ -30,6 +30,8 @@
 //   --mock-prefix PREFIX  AIGW_MOCK_PREFIX          the scenarios' model names: PREFIX + thinking,
 //                                                   function, 429... (default gemini-mock-)
 //   --models              AIGW_CHECK_MODELS=1       also check models.list against the mock's
+//   --listed NAMES        AIGW_GEMINI_LISTED        or against these names, comma-separated: a
+//                                                   gateway's list (its model table's public names)
 // Only the SDK, node built-ins and the TAP of ./tap.mjs are used.
 
 import assert from 'node:assert/strict';
@@ -50,6 +52,7 @@ const { values: opt } = parseArgs({
     'key-in-query': { type: 'boolean', default: process.env.AIGW_GEMINI_KEY_IN_QUERY === '1' },
     routed: { type: 'boolean', default: process.env.AIGW_ROUTED === '1' },
     models: { type: 'boolean', default: process.env.AIGW_CHECK_MODELS === '1' },
+    listed: { type: 'string', default: process.env.AIGW_GEMINI_LISTED },
   },
 });
 
@@ -389,8 +392,21 @@ if (opt.models) {
     assert.equal(m.name, 'models/gemini-2.5-flash');
     assert.equal(m.version, '001');
   });
+} else if (opt.listed) {
+  // A gateway's list: its names, in Gemini's shape, as the SDK's pager reads them.
+  await check(`models.list: the gateway's list, ${opt.listed}`, async () => {
+    const models = [];
+    for await (const m of await ai.models.list({ config: { pageSize: 2 } })) models.push(m);
+    assert.deepEqual(models.map((m) => m.name), opt.listed.split(',').map((n) => `models/${n}`));
+    for (const m of models) assert.ok(m.supportedActions.includes('generateContent'), `${m.name} generates content`);
+  });
+  await check(`models.get: ${opt.model}`, async () => {
+    const m = await ai.models.get({ model: opt.model });
+    assert.equal(m.name, `models/${opt.model}`);
+    assert.ok(m.supportedActions.includes('generateContent'));
+  });
 } else {
-  skip('models.list', 'not asked for (--models)');
+  skip('models.list', 'not asked for (--models, --listed)');
 }
 
 done();
