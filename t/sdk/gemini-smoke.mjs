@@ -16,9 +16,22 @@
 //   --upstream-key KEY    AIGW_GEMINI_UPSTREAM_KEY  the key the upstream sees, which its answer
 //                                                   repeats (default --key; a gateway sends its
 //                                                   channel's)
+//   --model-version NAME  AIGW_GEMINI_MODEL_VERSION the answer's modelVersion for --model (default
+//                                                   --upstream-model; a gateway says the public name)
+//   --key-in-query        AIGW_GEMINI_KEY_IN_QUERY=1 send the key as ?key= instead of
+//                                                   x-goog-api-key (as Google's REST examples do;
+//                                                   the SDK itself always sends the header)
+//   --routed              AIGW_ROUTED=1             the client is a gateway with keys of its own and
+//                                                   a model table that falls back on 429 and 5xx:
+//                                                   those errors carry its own message (a 500 is
+//                                                   its 502), a key it does not know is its 401
+//                                                   UNAUTHENTICATED, and an upstream reset
+//                                                   mid-stream its error chunk (502)
 //   --mock-prefix PREFIX  AIGW_MOCK_PREFIX          the scenarios' model names: PREFIX + thinking,
 //                                                   function, 429... (default gemini-mock-)
 //   --models              AIGW_CHECK_MODELS=1       also check models.list against the mock's
+//   --listed NAMES        AIGW_GEMINI_LISTED        or against these names, comma-separated: a
+//                                                   gateway's list (its model table's public names)
 // Only the SDK, node built-ins and the TAP of ./tap.mjs are used.
 
 import assert from 'node:assert/strict';
@@ -35,7 +48,11 @@ const { values: opt } = parseArgs({
     'upstream-model': { type: 'string', default: process.env.AIGW_GEMINI_UPSTREAM_MODEL },
     'upstream-key': { type: 'string', default: process.env.AIGW_GEMINI_UPSTREAM_KEY },
     'mock-prefix': { type: 'string', default: process.env.AIGW_MOCK_PREFIX ?? 'gemini-mock-' },
+    'model-version': { type: 'string', default: process.env.AIGW_GEMINI_MODEL_VERSION },
+    'key-in-query': { type: 'boolean', default: process.env.AIGW_GEMINI_KEY_IN_QUERY === '1' },
+    routed: { type: 'boolean', default: process.env.AIGW_ROUTED === '1' },
     models: { type: 'boolean', default: process.env.AIGW_CHECK_MODELS === '1' },
+    listed: { type: 'string', default: process.env.AIGW_GEMINI_LISTED },
   },
 });
 
@@ -50,11 +67,18 @@ const { check, skip, thrown, describe, done } = startTap({
   describeOther: (e) => (e instanceof ApiError ? `ApiError ${e.status}: ${e.message}` : undefined),
 });
 
-// Every request the SDK makes, as it hands it to fetch: what reaches the wire.
+// Every request the SDK makes, as it goes on the wire: as the SDK hands it to fetch, or with
+// its key moved from x-goog-api-key to ?key= (--key-in-query).
 const sent = [];
 async function recordingFetch(url, init = {}) {
-  sent.push({ url: String(url), method: init.method, headers: new Headers(init.headers), body: init.body });
-  return fetch(url, init);
+  const headers = new Headers(init.headers);
+  let target = new URL(String(url));
+  if (opt['key-in-query'] && headers.has('x-goog-api-key')) {
+    target.searchParams.append('key', headers.get('x-goog-api-key'));
+    headers.delete('x-goog-api-key');
+  }
+  sent.push({ url: target.href, method: init.method, headers, body: init.body });
+  return fetch(target, { ...init, headers });
 }
 
 const ai = new GoogleGenAI({
@@ -64,6 +88,8 @@ const ai = new GoogleGenAI({
 const mock = (name) => `${opt['mock-prefix']}${name}`;
 const upstreamModel = opt['upstream-model'] ?? opt.model;
 const upstreamKey = opt['upstream-key'] ?? opt.key;
+const modelVersion = opt['model-version'] ?? upstreamModel;
+const keyParams = opt['key-in-query'] ? `key=${encodeURIComponent(opt.key)}` : '';
 
 // ---------------------------------------------------------------------------
 // What the mock sends
@@ -80,6 +106,17 @@ const ERRORS = {
   500: ['INTERNAL', /^An internal error has occurred/],
   503: ['UNAVAILABLE', /^The model is overloaded/],
 };
+// A gateway that falls back on 429 and 5xx answers, once no channel is left, with its own
+// message, the last status (a 500 is its 502, the channel behind it failed) and Google's
+// status word for it; 400 and 404 pass on as Google wrote them.
+const STATUS = { 500: 502 };
+if (opt.routed) {
+  for (const status of [429, 500, 503]) {
+    ERRORS[status][1] = new RegExp(`^The upstream channel tried for model \`${mock(status)}\` failed; `
+      + `the last answered HTTP ${status}\\.$`);
+  }
+}
+const statusOf = (status) => (opt.routed ? (STATUS[status] ?? Number(status)) : Number(status));
 
 const contents = 'Say hello.';
 const weatherTool = {
@@ -119,22 +156,23 @@ await check('generateContent: the text, finishReason STOP, usageMetadata, modelV
   assert.equal(r.candidates[0].content.role, 'model');
   assert.deepEqual(counts(r.usageMetadata, Object.keys(USAGE)), USAGE);
   assert.deepEqual(r.usageMetadata.promptTokensDetails, [{ modality: 'TEXT', tokenCount: 9 }]);
-  assert.equal(r.modelVersion, upstreamModel);
+  assert.equal(r.modelVersion, modelVersion);
   assert.match(r.responseId, /^\S+$/);
 });
 
-await check('the key goes as x-goog-api-key and nowhere else; the path is /v1beta/models/MODEL:generateContent', async () => {
+await check(`the key goes as ${opt['key-in-query'] ? '?key=' : 'x-goog-api-key'} and nowhere else; `
+  + 'the path is /v1beta/models/MODEL:generateContent', async () => {
   const req = sent.at(-1);
   const url = new URL(req.url);
   assert.equal(url.pathname, `/v1beta/models/${opt.model}:generateContent`);
-  assert.equal(url.search, '');
-  assert.equal(req.headers.get('x-goog-api-key'), opt.key);
+  assert.equal(url.search, keyParams && `?${keyParams}`);
+  assert.equal(req.headers.get('x-goog-api-key'), opt['key-in-query'] ? null : opt.key);
   assert.equal(req.headers.get('authorization'), null);
   assert.equal(req.method, 'POST');
   assert.deepEqual(JSON.parse(req.body).contents, [{ role: 'user', parts: [{ text: contents }] }]);
 });
 
-await check('generateContentStream: chunks add up to the text, usage cumulative, the last complete', async () => {
+await check('generateContentStream: chunks add up to the text, usage cumulative, the last complete, modelVersion in each', async () => {
   const chunks = await collect(await ai.models.generateContentStream({ model: opt.model, contents }));
   assert.equal(chunks.length, 3);
   assert.equal(chunks.map((c) => c.text).join(''), TEXT);
@@ -142,8 +180,10 @@ await check('generateContentStream: chunks add up to the text, usage cumulative,
   assert.deepEqual(chunks.slice(0, -1).map((c) => counts(c.usageMetadata, ['promptTokenCount', 'candidatesTokenCount'])),
     [{ promptTokenCount: 9, candidatesTokenCount: undefined }, { promptTokenCount: 9, candidatesTokenCount: undefined }]);
   assert.deepEqual(counts(chunks.at(-1).usageMetadata, Object.keys(USAGE)), USAGE);
+  assert.deepEqual(chunks.map((c) => c.modelVersion), [modelVersion, modelVersion, modelVersion]);
   const url = new URL(sent.at(-1).url);
-  assert.equal(`${url.pathname}${url.search}`, `/v1beta/models/${opt.model}:streamGenerateContent?alt=sse`);
+  assert.equal(`${url.pathname}${url.search}`,
+    `/v1beta/models/${opt.model}:streamGenerateContent?${['alt=sse', keyParams].filter(Boolean).join('&')}`);
 });
 
 await check('countTokens: totalTokens', async () => {
@@ -263,28 +303,43 @@ await check('a slow first byte: the answer all the same', async () => {
 for (const [status, [name, message]] of Object.entries(ERRORS)) {
   await check(`error ${status}: an ApiError with status ${status}, Google's ${name}`, async () => {
     const e = await thrown(() => ai.models.generateContent({ model: mock(status), contents }));
-    assert.equal(e.status, Number(status));
+    assert.equal(e.status, statusOf(status));
     const g = googleError(e);
-    assert.equal(g.code, Number(status));
+    assert.equal(g.code, statusOf(status));
     assert.equal(g.status, name);
     assert.match(g.message, message);
   });
 }
 
-await check('error 429, streamed: the ApiError before any chunk, with RetryInfo', async () => {
+// A gateway's own 429 (no channel left) has its message, not Google's details.
+await check(`error 429, streamed: the ApiError before any chunk, ${opt.routed ? 'RESOURCE_EXHAUSTED' : 'with RetryInfo'}`, async () => {
   const e = await thrown(() => ai.models.generateContentStream({ model: mock('429'), contents }));
   assert.equal(e.status, 429);
-  const retry = googleError(e).details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo');
-  assert.match(retry.retryDelay, /^\d+s$/);
+  const g = googleError(e);
+  assert.equal(g.status, 'RESOURCE_EXHAUSTED');
+  if (opt.routed) {
+    assert.match(g.message, ERRORS[429][1]);
+  } else {
+    const retry = g.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo');
+    assert.match(retry.retryDelay, /^\d+s$/);
+  }
 });
 
-await check('a wrong key: ApiError 400, API key not valid', async () => {
-  const wrong = new GoogleGenAI({ apiKey: 'AIzaSyNotTheRightKey', httpOptions: { baseUrl: opt['base-url'], timeout: 10000 } });
+// Google takes a key it does not know for an invalid argument; a gateway, for a failed
+// authentication.
+const WRONG_KEY = opt.routed
+  ? [401, 'UNAUTHENTICATED', /^Malformed API key provided: .*Ask the administrator of this gateway for a valid key\.$/]
+  : [400, 'INVALID_ARGUMENT', /^API key not valid\. Please pass a valid API key\.$/];
+await check(`a wrong key: ApiError ${WRONG_KEY[0]}, ${WRONG_KEY[1]}`, async () => {
+  const wrong = new GoogleGenAI({
+    apiKey: 'AIzaSyNotTheRightKey', httpOptions: { baseUrl: opt['base-url'], timeout: 10000, fetch: recordingFetch },
+  });
   const e = await thrown(() => wrong.models.generateContent({ model: opt.model, contents }));
-  assert.equal(e.status, 400);
+  assert.equal(e.status, WRONG_KEY[0]);
   const g = googleError(e);
-  assert.equal(g.status, 'INVALID_ARGUMENT');
-  assert.equal(g.message, 'API key not valid. Please pass a valid API key.');
+  assert.equal(g.code, WRONG_KEY[0]);
+  assert.equal(g.status, WRONG_KEY[1]);
+  assert.match(g.message, WRONG_KEY[2]);
 });
 
 await check('an error chunk mid-stream: two chunks, then an ApiError 503', async () => {
@@ -298,15 +353,24 @@ await check('an error chunk mid-stream: two chunks, then an ApiError 503', async
 });
 
 // Reset inside the third chunk (at a chunk's end Node's fetch would take the reset for the
-// end of the body): the SDK is left with part of a chunk.
-await check('a connection reset mid-stream: two chunks, then an error that is not an ApiError', async () => {
-  const texts = [];
-  const e = await thrown(async () => {
-    for await (const c of await ai.models.generateContentStream({ model: mock('reset'), contents })) texts.push(c.text);
+// end of the body): the SDK is left with part of a chunk. A gateway that met the reset ends
+// the stream with an error chunk of its own instead.
+await check(`a connection reset mid-stream: two chunks, then ${opt.routed ? 'an ApiError 502' : 'an error that is not an ApiError'}`,
+  async () => {
+    const texts = [];
+    const e = await thrown(async () => {
+      for await (const c of await ai.models.generateContentStream({ model: mock('reset'), contents })) texts.push(c.text);
+    });
+    assert.equal(texts.length, 2);
+    if (opt.routed) {
+      assert.equal(e.status, 502, describe(e));
+      const g = googleError(e);
+      assert.equal(g.code, 502);
+      assert.match(g.message, /^The upstream connection was interrupted before the response was complete\.$/);
+    } else {
+      assert.ok(!(e instanceof ApiError), `a network error, not ${describe(e)}`);
+    }
   });
-  assert.equal(texts.length, 2);
-  assert.ok(!(e instanceof ApiError), `a network error, not ${describe(e)}`);
-});
 
 // ---------------------------------------------------------------------------
 // Models (the mock's list; a gateway answers with its own)
@@ -328,8 +392,21 @@ if (opt.models) {
     assert.equal(m.name, 'models/gemini-2.5-flash');
     assert.equal(m.version, '001');
   });
+} else if (opt.listed) {
+  // A gateway's list: its names, in Gemini's shape, as the SDK's pager reads them.
+  await check(`models.list: the gateway's list, ${opt.listed}`, async () => {
+    const models = [];
+    for await (const m of await ai.models.list({ config: { pageSize: 2 } })) models.push(m);
+    assert.deepEqual(models.map((m) => m.name), opt.listed.split(',').map((n) => `models/${n}`));
+    for (const m of models) assert.ok(m.supportedActions.includes('generateContent'), `${m.name} generates content`);
+  });
+  await check(`models.get: ${opt.model}`, async () => {
+    const m = await ai.models.get({ model: opt.model });
+    assert.equal(m.name, `models/${opt.model}`);
+    assert.ok(m.supportedActions.includes('generateContent'));
+  });
 } else {
-  skip('models.list', 'not asked for (--models)');
+  skip('models.list', 'not asked for (--models, --listed)');
 }
 
 done();
