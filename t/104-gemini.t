@@ -154,14 +154,23 @@ qr/\A\{"id":"[^"]*aigwMockGeminiResp0001-text","object":"chat\.completion","crea
 
 
 
-=== TEST 2: an OpenAI stream from a Gemini channel: :streamGenerateContent?alt=sse upstream, chat.completion.chunks back, the usage chunk when asked, [DONE]
+=== TEST 2: an OpenAI stream from a Gemini channel: :streamGenerateContent?alt=sse upstream, chat.completion.chunks back (no stray line of Gemini's CRLF framing between them), the usage chunk when asked, [DONE]
 --- request
 POST /v1/chat/completions
 {"model":"gem-public","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}
 --- response_headers
 Content-Type: text/event-stream
 --- response_body_like eval
-qr/\Adata: \{"id":"[^"]*aigwMockGeminiResp0001-text","object":"chat\.completion\.chunk","created":\d{10},"model":"gem-public","choices":\[\{"index":0,"delta":\{"role":"assistant","content":"","refusal":null\}.*"content":"Hello, \\"w\xc3\xb6"\}.*"finish_reason":"stop".*"usage":\{"prompt_tokens":9,"completion_tokens":21,"total_tokens":30.*\n\ndata: \[DONE\]\n\n\z/s
+my $id = '"id":"aigwMockGeminiResp0001-text","object":"chat.completion.chunk","created":CREATED,"model":"gem-public"';
+my $chunk = sub { qq(data: {$id,"choices":[{"index":0,"delta":$_[0],"logprobs":null,"finish_reason":$_[1]}],"usage":null}\n\n) };
+my $want = $chunk->('{"role":"assistant","content":"","refusal":null}', 'null')
+  . $chunk->(qq({"content":"Hello, \\"w\xc3\xb6"}), 'null')
+  . $chunk->(qq({"content":"rld\\" \xe2\x9c\x93\\n"}), 'null')
+  . $chunk->(qq({"content":"model=gemini-2.5-flash key=$::ApiKey via=x-goog-api-key"}), 'null')
+  . $chunk->('{}', '"stop"')
+  . qq(data: {$id,"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":21,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}\n\ndata: [DONE]\n\n);
+my $re = join '\d{10}', map { quotemeta } split /CREATED/, $want, -1;
+qr/\A$re\z/
 --- upstream_request
 { path => '/v1beta/models/gemini-2.5-flash:streamGenerateContent', query => 'alt=sse' }
 --- no_error_log

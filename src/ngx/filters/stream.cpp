@@ -210,7 +210,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 raw(st->decided, unit_begin, &rebuilt);  // the events before, unchanged
             }
             if (modified) {
-                // Bytes between events go with the event after them.
+                // Bytes between events go with the event after them; a translated stream
+                // has none of the upstream's (the LF of a CRLF blank line, Gemini's, would
+                // be a stray line in the client's dialect).
                 switch (act) {
                 case ngx_http_aigw_event_action::pass:
                     raw(unit_begin, e.end, &rebuilt);
@@ -218,7 +220,9 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
                 case ngx_http_aigw_event_action::drop:
                     break;
                 case ngx_http_aigw_event_action::replace:
-                    raw(unit_begin, e.begin, &rebuilt);
+                    if (!translate) {
+                        raw(unit_begin, e.begin, &rebuilt);
+                    }
                     rebuilt += st->out;
                     break;
                 }
