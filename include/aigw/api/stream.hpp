@@ -62,6 +62,15 @@ struct event {
     api_error error;
 };
 
+// An event of `kind`, its text and index as given (a decoder's shorthand).
+inline event make_event(event_kind kind, std::string_view text = {}, std::size_t index = 0) {
+    event e;
+    e.kind = kind;
+    e.text.assign(text.data(), text.size());
+    e.index = index;
+    return e;
+}
+
 // Upstream bytes -> events, one SSE event at a time (the glue frames the stream). `data` is the
 // event's data (its data: lines joined), `type` its event: field ("" if none).
 class stream_decoder {

@@ -1,10 +1,36 @@
 #include "core/text/json_walk.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace aigw::json_walk {
 
 namespace od = simdjson::ondemand;
+
+simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view json,
+                           simdjson::dom::element& out) {
+    constexpr std::size_t depth = max_depth;
+    // The parser keeps its buffers; it is sized again only when a larger input comes.
+    if (parser.max_depth() != depth || parser.capacity() < json.size()) {
+        std::size_t capacity =
+            std::max<std::size_t>(json.size(), simdjson::dom::MINIMAL_DOCUMENT_CAPACITY);
+        if (auto err = parser.allocate(capacity, depth)) return err;
+    }
+    return parser.parse(json.data(), json.size()).get(out);
+}
+
+std::string object_json(std::string_view json) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    simdjson::dom::object o;
+    if (json.empty() || parse(parser, json, doc) || doc.get_object().get(o)) return "{}";
+    return simdjson::minify(o);
+}
+
+std::string_view string_member(simdjson::dom::object o, std::string_view key) noexcept {
+    std::string_view s;
+    return o[key].get_string().get(s) == simdjson::SUCCESS ? s : std::string_view();
+}
 
 // Every value is read with the getter of its type, which is what validates it.
 simdjson::error_code consume(od::value v, int depth) {

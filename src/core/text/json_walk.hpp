@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <simdjson.h>
@@ -15,6 +16,19 @@ namespace aigw::json_walk {
 
 // Nesting deeper than this is refused (DEPTH_ERROR) rather than recursed into.
 inline constexpr int max_depth = 128;
+
+// DOM parsing, for the translators that read a whole document into a tree: `json` into `out`
+// (valid until the parser's next parse). Nesting deeper than max_depth is DEPTH_ERROR, so
+// walking the tree cannot recurse without bound. The parser keeps its buffers between calls.
+simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view json,
+                           simdjson::dom::element& out);
+
+// `json` as a compact JSON object, "{}" when it is not one (a tool call's arguments cut short,
+// or empty): what Anthropic's tool_use.input and Gemini's functionCall.args must be.
+std::string object_json(std::string_view json);
+
+// A DOM object's string member, "" when missing or another type.
+std::string_view string_member(simdjson::dom::object o, std::string_view key) noexcept;
 
 // Walks `v`, found at nesting level `depth`, to its end, validating it.
 simdjson::error_code consume(simdjson::ondemand::value v, int depth);

@@ -13,24 +13,12 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-api::event make_event(api::event_kind kind) {
-    api::event e;
-    e.kind = kind;
-    return e;
-}
+using api::make_event;
+using json_walk::string_member;
 
+// An event with text: a decoder's delta.
 api::event text_event(api::event_kind kind, std::string_view text, std::size_t index = 0) {
-    api::event e = make_event(kind);
-    e.text.assign(text.data(), text.size());
-    e.index = index;
-    return e;
-}
-
-// A string member, "" when missing or another type.
-std::string_view string_of(dom::object o, std::string_view key) {
-    std::string_view s;
-    if (o[key].get_string().get(s)) return {};
-    return s;
+    return make_event(kind, text, index);
 }
 
 class messages_decoder final : public api::stream_decoder {
@@ -88,8 +76,8 @@ private:
         dom::object message;
         if (o["message"].get_object().get(message)) return false;
         api::event e = make_event(api::event_kind::start);
-        e.id = string_of(message, "id");
-        e.model = string_of(message, "model");
+        e.id = string_member(message, "id");
+        e.model = string_member(message, "model");
         out.push_back(std::move(e));
         dom::element usage;
         if (message["usage"].get(usage) == simdjson::SUCCESS) add_usage(usage, out);
@@ -106,19 +94,19 @@ private:
         }
         if (type == "text") {
             blocks_.push_back({index, block_kind::text, 0});
-            std::string_view text = string_of(content, "text");
+            std::string_view text = string_member(content, "text");
             if (!text.empty()) out.push_back(text_event(api::event_kind::text_delta, text));
         } else if (type == "thinking") {
             blocks_.push_back({index, block_kind::thinking, 0});
-            std::string_view text = string_of(content, "thinking");
+            std::string_view text = string_member(content, "thinking");
             if (!text.empty()) out.push_back(text_event(api::event_kind::reasoning_delta, text));
         } else if (type == "tool_use") {
             std::size_t tool = tools_++;
             blocks_.push_back({index, block_kind::tool, tool});
             api::event e = make_event(api::event_kind::tool_call_start);
             e.index = tool;
-            e.id = string_of(content, "id");
-            e.name = string_of(content, "name");
+            e.id = string_member(content, "id");
+            e.name = string_member(content, "name");
             out.push_back(std::move(e));
             // Anthropic starts with "input":{} and streams the input; a server that sends it
             // whole here has it passed on as the first piece.

@@ -13,24 +13,12 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-api::event make_event(api::event_kind kind) {
-    api::event e;
-    e.kind = kind;
-    return e;
-}
+using api::make_event;
+using json_walk::string_member;
 
+// An event with text: a decoder's delta.
 api::event text_event(api::event_kind kind, std::string_view text, std::size_t index = 0) {
-    api::event e = make_event(kind);
-    e.text.assign(text.data(), text.size());
-    e.index = index;
-    return e;
-}
-
-// A string member, "" when missing or another type.
-std::string_view string_of(dom::object o, std::string_view key) {
-    std::string_view s;
-    if (o[key].get_string().get(s)) return {};
-    return s;
+    return make_event(kind, text, index);
 }
 
 class gemini_decoder final : public api::stream_decoder {
@@ -58,8 +46,8 @@ public:
         if (!started_ && !blocked) {
             started_ = true;
             api::event e = make_event(api::event_kind::start);
-            e.id = string_of(o, "responseId");
-            e.model = string_of(o, "modelVersion");
+            e.id = string_member(o, "responseId");
+            e.model = string_member(o, "modelVersion");
             out.push_back(std::move(e));
         }
         if (has_candidate) {
@@ -110,9 +98,9 @@ private:
             std::size_t index = tools_++;
             api::event e = make_event(api::event_kind::tool_call_start);
             e.index = index;
-            e.id = string_of(fc, "id");
+            e.id = string_member(fc, "id");
             if (e.id.empty()) e.id = wire::call_id();
-            e.name = string_of(fc, "name");
+            e.name = string_member(fc, "name");
             out.push_back(std::move(e));
             dom::object args;
             std::string json = fc["args"].get_object().get(args) ? std::string("{}") : simdjson::minify(args);

@@ -22,24 +22,6 @@ void append_random_hex(std::string& out) {
 
 }  // namespace
 
-simdjson::error_code parse(dom::parser& parser, std::string_view json, dom::element& out) {
-    constexpr std::size_t depth = json_walk::max_depth;
-    // The parser keeps its buffers; it is sized again only when a larger input comes.
-    if (parser.max_depth() != depth || parser.capacity() < json.size()) {
-        std::size_t capacity = std::max<std::size_t>(json.size(), simdjson::dom::MINIMAL_DOCUMENT_CAPACITY);
-        if (auto err = parser.allocate(capacity, depth)) return err;
-    }
-    return parser.parse(json.data(), json.size()).get(out);
-}
-
-std::string object_json(std::string_view json) {
-    dom::parser parser;
-    dom::element doc;
-    dom::object o;
-    if (json.empty() || parse(parser, json, doc) || doc.get_object().get(o)) return "{}";
-    return simdjson::minify(o);
-}
-
 api::finish_reason finish_from_reason(std::string_view r, bool called_tools) noexcept {
     if (r == "MAX_TOKENS") return api::finish_reason::length;
     if (r == "SAFETY" || r == "RECITATION" || r == "BLOCKLIST" || r == "PROHIBITED_CONTENT" ||

@@ -10,18 +10,16 @@
 #include "aigw/api/stream.hpp"
 #include "aigw/dialects/gemini/usage.hpp"
 #include "aigw/text/json_write.hpp"
+#include "core/text/json_walk.hpp"
 
 namespace aigw::gemini::wire {
 
 namespace dom = simdjson::dom;
 
-// Parses `json` into `out` (valid until the parser's next parse). Nesting deeper than
-// json_walk::max_depth is DEPTH_ERROR, so walking the tree cannot recurse without bound.
-simdjson::error_code parse(dom::parser& parser, std::string_view json, dom::element& out);
-
-// `json` as a compact JSON object, "{}" when it is not one (arguments cut short, or empty):
-// what a functionCall's args must be.
-std::string object_json(std::string_view json);
+// The DOM parse with bounded nesting, and a JSON object made compact ("{}" for anything else),
+// as every translator reads them (text/json_walk.hpp).
+using json_walk::object_json;
+using json_walk::parse;
 
 // finishReason -> finish: STOP stop; MAX_TOKENS length; SAFETY, RECITATION, BLOCKLIST,
 // PROHIBITED_CONTENT, SPII, IMAGE_SAFETY content_filter; anything else (MALFORMED_FUNCTION_CALL,

@@ -18,6 +18,7 @@
 #include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
 #include "aigw/text/json_write.hpp"
+#include "core/text/json_walk.hpp"
 
 namespace aigw::openai_wire {
 
@@ -30,11 +31,8 @@ namespace dom = simdjson::dom;
 // (DEPTH_ERROR), so what walks the tree later (simdjson's minify) recurses a bounded depth.
 simdjson::error_code parse(std::string_view json, dom::parser& spare, dom::element& root) noexcept;
 
-// A string member of `o`, "" when it is missing or not a string.
-inline std::string_view string_member(dom::object o, std::string_view key) noexcept {
-    std::string_view s;
-    return o[key].get_string().get(s) == simdjson::SUCCESS ? s : std::string_view();
-}
+// A string member of `o`, "" when it is missing or not a string (text/json_walk.hpp).
+using json_walk::string_member;
 
 // OpenAI's words for the type a value has, in invalid_type_error's "but got ... instead".
 std::string_view type_phrase(dom::element v) noexcept;

@@ -18,13 +18,7 @@ namespace dom = simdjson::dom;
 using openai_wire::string_member;
 using wire::output_item;
 
-api::event make_event(api::event_kind kind, std::string_view text = {}, std::size_t index = 0) {
-    api::event e;
-    e.kind = kind;
-    e.text.assign(text.data(), text.size());
-    e.index = index;
-    return e;
-}
+using api::make_event;
 
 // An error object ({"code","message",...}; null for none) as the canonical error: OpenAI's
 // reading of its error bodies, with the status its code implies, as the stream began 200.
