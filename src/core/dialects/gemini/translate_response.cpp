@@ -122,20 +122,7 @@ std::string response_from_pivot(const api::response& resp) {
                 w.EndObject();
             }
             for (const api::tool_call& call : resp.tool_calls) {
-                w.StartObject();
-                w.Key("functionCall");
-                w.StartObject();
-                if (!call.id.empty()) {
-                    w.Key("id");
-                    write_text(w, call.id);
-                }
-                w.Key("name");
-                write_text(w, call.name);
-                w.Key("args");
-                std::string args = wire::object_json(call.arguments);
-                w.RawValue(args.data(), args.size(), rapidjson::kObjectType);
-                w.EndObject();
-                w.EndObject();
+                wire::write_function_call(w, call.id, call.name, call.arguments);
             }
             w.EndArray();
             w.Key("role");

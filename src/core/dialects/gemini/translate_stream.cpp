@@ -257,20 +257,7 @@ private:
                     w.EndObject();
                 }
                 for (const held_call& call : calls_) {
-                    w.StartObject();
-                    w.Key("functionCall");
-                    w.StartObject();
-                    if (!call.id.empty()) {
-                        w.Key("id");
-                        write_text(w, call.id);
-                    }
-                    w.Key("name");
-                    write_text(w, call.name);
-                    w.Key("args");
-                    std::string args = wire::object_json(call.arguments);
-                    w.RawValue(args.data(), args.size(), rapidjson::kObjectType);
-                    w.EndObject();
-                    w.EndObject();
+                    wire::write_function_call(w, call.id, call.name, call.arguments);
                 }
             },
             true, out);

@@ -98,6 +98,24 @@ void write_usage(json_writer& w, const usage& u) {
     w.EndObject();
 }
 
+void write_function_call(json_writer& w, std::string_view id, std::string_view name,
+                         std::string_view arguments) {
+    w.StartObject();
+    w.Key("functionCall");
+    w.StartObject();
+    if (!id.empty()) {
+        w.Key("id");
+        write_text(w, id);
+    }
+    w.Key("name");
+    write_text(w, name);
+    w.Key("args");
+    std::string args = object_json(arguments);
+    w.RawValue(args.data(), args.size(), rapidjson::kObjectType);
+    w.EndObject();
+    w.EndObject();
+}
+
 std::string call_id() {
     std::string id = "call_";
     append_random_hex(id);

@@ -39,6 +39,11 @@ usage_metadata read_usage(dom::element usage_object) noexcept;
 // thoughtsTokenCount when not 0, as Gemini leaves them out.
 void write_usage(json_writer& w, const usage& u);
 
+// One functionCall part, {"functionCall":{"id"?,"name","args"}}: the id only when there is
+// one, the arguments as a JSON object ({} when they are not one).
+void write_function_call(json_writer& w, std::string_view id, std::string_view name,
+                         std::string_view arguments);
+
 // A functionCall's id when the upstream gave none: "call_" and 32 random hex digits.
 std::string call_id();
 
