@@ -27,6 +27,20 @@ std::string object_json(std::string_view json) {
     return simdjson::minify(o);
 }
 
+std::optional<std::int64_t> count_of(simdjson::dom::element v) noexcept {
+    std::int64_t n = 0;
+    if (v.get_int64().get(n)) {
+        double d = 0;
+        if (v.get_double().get(d) || !(d >= 0 && d <= 9007199254740992.0) ||
+            static_cast<double>(static_cast<std::int64_t>(d)) != d) {
+            return std::nullopt;
+        }
+        n = static_cast<std::int64_t>(d);
+    }
+    if (n < 0) return std::nullopt;
+    return n;
+}
+
 std::string_view string_member(simdjson::dom::object o, std::string_view key) noexcept {
     std::string_view s;
     return o[key].get_string().get(s) == simdjson::SUCCESS ? s : std::string_view();

@@ -27,6 +27,10 @@ simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view json,
 // or empty): what Anthropic's tool_use.input and Gemini's functionCall.args must be.
 std::string object_json(std::string_view json);
 
+// A token count in a DOM tree: a non-negative integer, or a double that is one (12.0 from a
+// compatible server); nullopt for anything else.
+std::optional<std::int64_t> count_of(simdjson::dom::element v) noexcept;
+
 // A DOM object's string member, "" when missing or another type.
 std::string_view string_member(simdjson::dom::object o, std::string_view key) noexcept;
 

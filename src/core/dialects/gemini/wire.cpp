@@ -48,17 +48,9 @@ usage_metadata read_usage(dom::element usage_object) noexcept {
     dom::object o;
     if (usage_object.get_object().get(o)) return m;
     for (auto field : o) {
-        std::int64_t n = 0;
-        // A count is a non-negative integer; 12.0 from a compatible server counts too.
-        if (field.value.get_int64().get(n)) {
-            double d = 0;
-            if (field.value.get_double().get(d) || !(d >= 0 && d <= 9007199254740992.0) ||
-                static_cast<double>(static_cast<std::int64_t>(d)) != d) {
-                continue;
-            }
-            n = static_cast<std::int64_t>(d);
-        }
-        if (n < 0) continue;
+        std::optional<std::int64_t> count = json_walk::count_of(field.value);
+        if (!count) continue;
+        std::int64_t n = *count;
         std::int64_t* slot = nullptr;
         if (field.key == "promptTokenCount") {
             slot = &m.prompt;
