@@ -79,6 +79,7 @@ our $Http = $OpenAIMocks
   . "    aigw_channel gem     location=/_aigw/gem     provider=gemini;\n"
   . "    aigw_channel gem_b   location=/_aigw/gem     provider=gemini priority=1;\n"
   . "    aigw_channel gem_503 location=/_aigw/gem     provider=gemini;\n"
+  . "    aigw_channel gem_429 location=/_aigw/gem     provider=gemini;\n"
   . "    aigw_channel gem_tcp location=/_aigw/gem_tcp provider=gemini;\n"
   . "    aigw_channel o_echo  location=/_aigw/o_echo  provider=openai;\n"
   . "    aigw_channel o_stream location=/_aigw/o_stream provider=openai;\n"
@@ -91,6 +92,7 @@ our $Server = <<"_EOC_";
     aigw_model gem-fallback-429 gem:gemini-mock-429 gem_b:gemini-2.5-flash;
     aigw_model gem-fallback-503 gem_503:gemini-mock-503 gem_b:gemini-2.5-flash;
     aigw_model gem-tcp         gem_tcp:gemini-2.5-flash;
+    aigw_model gem-only-429    gem_429:gemini-mock-429;
     aigw_model gemini-*        gem;
     aigw_model gpt-echo        o_echo:gpt-4o-mini;
     aigw_model gpt-stream      o_stream;
@@ -463,3 +465,19 @@ POST /v1beta/models/claude-stream:streamGenerateContent?alt=sse
 my $tail = '"modelVersion":"claude-sonnet-4-5-20250929","responseId":"msg_01AigwMockTextStream0001"}' . "\r\n\r\n";
 my $c = sub { 'data: {"candidates":[{"content":{"parts":[{"text":"' . $_[0] . '"}],"role":"model"},' . $_[1] . '"index":0}],' };
 qr/\A\Q${\ $c->('Hello', '')}$tail${\ $c->(", \\\"w\xc3\xb6", '')}$tail${\ $c->("rld\\\"! \xe2\x9c\x93", '')}$tail${\ $c->('\\nBye.', '')}$tail${\ $c->('', '"finishReason":"STOP",')}"usageMetadata":{"promptTokenCount":4645,"candidatesTokenCount":12,"totalTokenCount":4657,"cachedContentTokenCount":3072},$tail\E\z/
+
+
+
+=== TEST 25: Google's 429 with no channel left: the client's 429 says how long to wait, from the RetryInfo in Google's body (Google sends no Retry-After)
+--- request eval
+["POST /v1/chat/completions\n" . '{"model":"gem-only-429","messages":[{"role":"user","content":"hi"}]}',
+ "POST /v1beta/models/gem-only-429:generateContent\n" . '{"contents":[{"parts":[{"text":"hi"}]}]}']
+--- error_code eval
+[429, 429]
+--- response_headers eval
+["Retry-After: 21", "Retry-After: 21"]
+--- response_body_like eval
+[qr/\A\{"error":\{"message":"The upstream channel tried for model `gem-only-429` failed; the last answered HTTP 429\.","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"\}\}\z/,
+ qr/\A\{"error":\{"code":429,"message":"The upstream channel tried for model `gem-only-429` failed; the last answered HTTP 429\.","status":"RESOURCE_EXHAUSTED"\}\}\z/]
+--- error_log
+channel "gem_429" answered HTTP 429 for model "gem-only-429" (attempt 1, retry after 21000ms)

@@ -84,6 +84,10 @@ public:
     // error, for a client of another dialect; upstream_bad_response_error(status) when the body
     // is not this dialect's error shape.
     virtual api_error read_error(int status, std::string_view body) const = 0;
+    // Whether this dialect's 429 says how long to wait in its body rather than in a
+    // Retry-After header (Google's RetryInfo), and that wait in milliseconds (0: none).
+    virtual bool retry_delay_in_body() const noexcept { return false; }
+    virtual std::uint64_t retry_delay_ms(std::string_view body) const { return (void)body, 0; }
 
     // --- model lists ---
     // The gateway's own list from its model table's public names, those `allowed` accepts.

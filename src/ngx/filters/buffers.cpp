@@ -10,6 +10,33 @@ void ngx_http_aigw_consume(ngx_chain_t* in) {
     }
 }
 
+ngx_int_t ngx_http_aigw_keep_error(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                   ngx_chain_t* in) {
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) {
+        ngx_buf_t* b = cl->buf;
+        size_t have = ngx_http_aigw_held(ctx).size();
+        if (!ngx_buf_in_memory(b) || have >= ngx_http_aigw_error_keep_max) {
+            continue;
+        }
+        size_t n = static_cast<size_t>(b->last - b->pos);
+        if (n > ngx_http_aigw_error_keep_max - have) {
+            n = ngx_http_aigw_error_keep_max - have;
+        }
+        if (n && ngx_http_aigw_hold_append(r, ctx, b->pos, n) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+    return NGX_OK;
+}
+
+std::string_view ngx_http_aigw_held(const ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->response.hold == nullptr) {
+        return {};
+    }
+    const ngx_buf_t* h = ctx->response.hold->buf;
+    return {reinterpret_cast<const char*>(h->pos), static_cast<size_t>(h->last - h->pos)};
+}
+
 // Appends bytes to the held, unfinished event, growing our buffer as needed.
 ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                     const u_char* data, size_t len) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ngx/request/ctx.hpp"
 
@@ -21,6 +22,15 @@ ngx_int_t ngx_http_aigw_hold_append(ngx_http_request_t* r, ngx_http_aigw_ctx_t* 
 // A buffer of ours (recycled through response.free and busy) holding `len` bytes of `data`.
 ngx_chain_t* ngx_http_aigw_own_buf(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                    const char* data, size_t len);
+
+// The memory bytes of `in` appended to response.hold, up to ngx_http_aigw_error_keep_max in
+// all (the rest is dropped): a swallowed error body kept to be read. NGX_OK or NGX_ERROR.
+inline constexpr size_t ngx_http_aigw_error_keep_max = 16 * 1024;
+ngx_int_t ngx_http_aigw_keep_error(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                                   ngx_chain_t* in);
+
+// The bytes held, as a view ("" when nothing is).
+std::string_view ngx_http_aigw_held(const ngx_http_aigw_ctx_t* ctx);
 
 // A held buffer that will not be sent goes back to the free list.
 void ngx_http_aigw_release_hold(ngx_http_aigw_ctx_t* ctx);

@@ -81,6 +81,9 @@ ngx_int_t body(ngx_http_request_t* r, ngx_chain_t* in) {
             return next_body_filter(r, in);
         }
         if (ctx->response.swallow) {
+            if (ctx->response.keep_swallowed && ngx_http_aigw_keep_error(r, ctx, in) != NGX_OK) {
+                return NGX_ERROR;
+            }
             ngx_http_aigw_consume(in);
             return NGX_OK;
         }

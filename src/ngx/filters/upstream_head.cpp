@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/filters/translate.hpp"
@@ -37,8 +38,14 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
 
     if (ngx_http_aigw_attempt_answered(sr, ctx, status)) {
         // 429 or 5xx before any byte reached the client: the attempt's end tries the next
-        // channel. The body is not read.
+        // channel. The body is not read, but a 429 whose wait is in its body (Google's
+        // RetryInfo) is kept for the attempt's end to read it.
         ctx->response.swallow = 1;
+        if (status == NGX_HTTP_TOO_MANY_REQUESTS && ctx->attempt.retry_after_ms == 0 &&
+            ngx_http_aigw_upstream_dialect(ctx).retry_delay_in_body()) {
+            ctx->response.keep_swallowed = 1;
+            return NGX_DONE;
+        }
         sr->header_only = 1;
         return NGX_DONE;
     }

@@ -4,7 +4,9 @@
 #include <optional>
 #include <string>
 
+#include "aigw/dialects/dialect.hpp"
 #include "ngx/conf/conf.hpp"
+#include "ngx/filters/buffers.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/headers.hpp"
@@ -85,6 +87,13 @@ void ngx_http_aigw_attempt_failed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ct
                                   aigw::attempt_failure failure) {
     ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     uint32_t channel = ctx->content.candidates[ctx->attempt.target];
+    if (ctx->response.keep_swallowed) {
+        // A 429 whose wait is in its body (Google's RetryInfo): read it now that it is in.
+        ctx->attempt.retry_after_ms =
+            ngx_http_aigw_upstream_dialect(ctx).retry_delay_ms(ngx_http_aigw_held(ctx));
+        ngx_http_aigw_release_hold(ctx);
+        ctx->response.keep_swallowed = 0;
+    }
     if (failure == aigw::attempt_failure::status &&
         ctx->response.upstream_status == NGX_HTTP_TOO_MANY_REQUESTS) {
         ngx_http_aigw_channels_rate_limited(&amcf->channels, channel, ctx->attempt.retry_after_ms);

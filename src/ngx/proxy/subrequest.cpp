@@ -196,6 +196,7 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
     ctx->attempt.sr_rc = NGX_OK;
     ctx->response.upstream_status = 0;
     ctx->response.swallow = 0;
+    ctx->response.keep_swallowed = 0;
     ctx->response.swallowed_status = 0;
     ctx->response.upstream_complete = 0;
     ctx->attempt.retryable = 0;

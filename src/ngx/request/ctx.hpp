@@ -105,6 +105,8 @@ struct ngx_http_aigw_response_part_t {
     unsigned own_response:1;                 // main's headers come from us, not an NGINX page
     unsigned header_sent:1;                  // main's headers went to the client
     unsigned swallow:1;                      // drop the subrequest's body
+    unsigned keep_swallowed:1;               // ... but keep it in `hold` (bounded): a 429
+                                             // whose wait is in its body (Google's)
     unsigned body_started:1;                 // a body byte went to the client
     unsigned upstream_complete:1;            // the upstream's body ended cleanly
     unsigned sse:1;                          // response is text/event-stream

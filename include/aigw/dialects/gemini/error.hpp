@@ -8,6 +8,7 @@
 //   UNAVAILABLE).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,5 +35,11 @@ std::string error_event(const api_error& e);
 // upstream's. A body that is not Google's error shape (no "error" object with a string
 // "message") gives upstream_bad_response_error(status).
 api_error read_error(int status, std::string_view body);
+
+// How long a Google error body asks the client to wait, in milliseconds (rounded up): the
+// retryDelay ("21s", "0.5s") of its google.rpc.RetryInfo detail, which Google's 429
+// RESOURCE_EXHAUSTED carries instead of a Retry-After header. 0 when the body has none or is
+// not Google's error shape.
+std::uint64_t retry_delay_ms(std::string_view body);
 
 }  // namespace aigw::gemini

@@ -69,6 +69,10 @@ public:
     api_error read_error(int status, std::string_view body) const override {
         return gemini::read_error(status, body);
     }
+    bool retry_delay_in_body() const noexcept override { return true; }
+    std::uint64_t retry_delay_ms(std::string_view body) const override {
+        return gemini::retry_delay_ms(body);
+    }
 
     // Gemini's list has no creation time, owner or pages.
     std::string model_list(const std::vector<std::string>& ids,

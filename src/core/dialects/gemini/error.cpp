@@ -131,4 +131,45 @@ api_error read_error(int status, std::string_view body) {
     return e;
 }
 
+std::uint64_t retry_delay_ms(std::string_view body) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    simdjson::dom::array details;
+    if (wire::parse(parser, body, doc) || doc["error"]["details"].get_array().get(details)) {
+        return 0;
+    }
+    constexpr std::string_view retry_info = "google.rpc.RetryInfo";
+    for (simdjson::dom::element d : details) {
+        simdjson::dom::object o;
+        std::string_view type, delay;
+        if (d.get_object().get(o) || o["@type"].get_string().get(type) ||
+            type.size() < retry_info.size() ||
+            type.substr(type.size() - retry_info.size()) != retry_info ||
+            o["retryDelay"].get_string().get(delay)) {
+            continue;
+        }
+        // google.protobuf.Duration in JSON: seconds with up to 9 fraction digits, then "s".
+        if (delay.size() < 2 || delay.back() != 's') return 0;
+        delay.remove_suffix(1);
+        std::uint64_t seconds = 0;
+        std::size_t i = 0;
+        for (; i < delay.size() && delay[i] >= '0' && delay[i] <= '9'; i++) {
+            if (seconds > 86400) return 0;  // a day: past any sane wait
+            seconds = seconds * 10 + static_cast<std::uint64_t>(delay[i] - '0');
+        }
+        if (i == 0) return 0;
+        std::uint64_t nanos = 0;
+        std::uint64_t scale = 100000000;
+        if (i < delay.size()) {
+            if (delay[i] != '.' || i + 1 == delay.size()) return 0;
+            for (i++; i < delay.size(); i++, scale /= 10) {
+                if (delay[i] < '0' || delay[i] > '9' || scale == 0) return 0;
+                nanos += static_cast<std::uint64_t>(delay[i] - '0') * scale;
+            }
+        }
+        return seconds * 1000 + (nanos + 999999) / 1000000;
+    }
+    return 0;
+}
+
 }  // namespace aigw::gemini

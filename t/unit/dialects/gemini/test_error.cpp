@@ -115,6 +115,30 @@ void round_trip(void**) {
     assert_sv_equal(back.message, e.message);
 }
 
+// Google's 429 says how long to wait in a RetryInfo detail, not in a header.
+void retry_delay(void**) {
+    const std::string quota =
+        R"({"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED",)"
+        R"("details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},)"
+        R"({"@type":"type.googleapis.com/google.rpc.Help","links":[]},)"
+        R"({"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"21s"}]}})";
+    assert_int_equal(gemini::retry_delay_ms(quota), 21000);
+    auto with_delay = [](std::string_view d) {
+        return R"({"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":")" +
+               std::string(d) + R"("}]}})";
+    };
+    assert_int_equal(gemini::retry_delay_ms(with_delay("0.5s")), 500);
+    assert_int_equal(gemini::retry_delay_ms(with_delay("1.000000001s")), 1001);  // rounded up
+    assert_int_equal(gemini::retry_delay_ms(with_delay("0s")), 0);
+    for (std::string_view bad : {"21", "s", "-1s", "1.s", "1.5.5s", "abc", "1.0000000001s",
+                                 "99999999999999999999s"}) {
+        assert_int_equal(gemini::retry_delay_ms(with_delay(bad)), 0);
+    }
+    assert_int_equal(gemini::retry_delay_ms(R"({"error":{"code":429,"message":"m"}})"), 0);
+    assert_int_equal(gemini::retry_delay_ms("<html>"), 0);
+    assert_int_equal(gemini::retry_delay_ms(""), 0);
+}
+
 }  // namespace
 
 int main() {
@@ -124,6 +148,7 @@ int main() {
         cmocka_unit_test(read_google_errors),
         cmocka_unit_test(not_google_errors),
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(retry_delay),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
