@@ -142,7 +142,7 @@ __DATA__
 POST /v1/chat/completions
 {"model":"gem-public","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hi"}]}
 --- response_headers
-Content-Type: application/json; charset=UTF-8
+Content-Type: application/json
 --- response_body_like eval
 my $t = ::mock_text('gemini-2.5-flash');
 qr/\A\{"id":"[^"]*aigwMockGeminiResp0001-text","object":"chat\.completion","created":\d{10},"model":"gem-public","choices":\[\{"index":0,"message":\{"role":"assistant","content":"\Q$t\E","refusal":null\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":9,"completion_tokens":21,"total_tokens":30,"prompt_tokens_details":\{"cached_tokens":0\},"completion_tokens_details":\{"reasoning_tokens":0\}\}\}\z/
@@ -162,6 +162,7 @@ POST /v1/chat/completions
 {"model":"gem-public","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}
 --- response_headers
 Content-Type: text/event-stream
+!Content-Disposition
 --- response_body_like eval
 my $id = '"id":"aigwMockGeminiResp0001-text","object":"chat.completion.chunk","created":CREATED,"model":"gem-public"';
 my $chunk = sub { qq(data: {$id,"choices":[{"index":0,"delta":$_[0],"logprobs":null,"finish_reason":$_[1]}],"usage":null}\n\n) };
@@ -300,6 +301,7 @@ POST /v1beta/models/gem-public:streamGenerateContent?alt=sse
 {"contents":[{"role":"user","parts":[{"text":"hi"}]}]}
 --- response_headers
 Content-Type: text/event-stream
+Content-Disposition: attachment
 --- response_body_like eval
 qr/\Adata: \{"candidates": \[\{"content": \{"parts": \[\{"text": "Hello, \\"w\xc3\xb6"\}\],"role": "model"\},"index": 0\}\],"usageMetadata": \{"promptTokenCount": 9,.*"modelVersion": "gem-public","responseId": "aigwMockGeminiResp0001-text"\}\r\n\r\n.*"finishReason": "STOP".*\}\r\n\r\n\z/s
 --- upstream_request

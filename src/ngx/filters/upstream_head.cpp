@@ -70,11 +70,22 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
         ctx->content.filter_models = 0;  // an error passes as it is; only a list is narrowed
     }
 
+    // A translated answer is the client's API's: its media type, not the upstream's
+    // parameters or attachment headers (Google's SSE has Content-Disposition: attachment).
+    bool translated = ctx->attempt.translate && (sse || json);
     m->headers_out.status = status;
-    m->headers_out.content_type = ct;
-    m->headers_out.content_type_len = sr->headers_out.content_type_len;
+    if (translated) {
+        static ngx_str_t json_type = ngx_string("application/json");
+        static ngx_str_t sse_type = ngx_string("text/event-stream");
+        m->headers_out.content_type = sse ? sse_type : json_type;
+        m->headers_out.content_type_len = m->headers_out.content_type.len;
+        m->headers_out.charset.len = 0;
+    } else {
+        m->headers_out.content_type = ct;
+        m->headers_out.content_type_len = sr->headers_out.content_type_len;
+        m->headers_out.charset = sr->headers_out.charset;
+    }
     m->headers_out.content_type_lowcase = nullptr;
-    m->headers_out.charset = sr->headers_out.charset;
     m->headers_out.content_length = nullptr;
     m->headers_out.content_length_n =
         (sse || ctx->content.filter_models) ? -1 : sr->headers_out.content_length_n;
@@ -89,6 +100,9 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
         // with everyone behind the gateway.
         if (ctx->usage.ratelimit_headers && h.key.len > 12 &&
             ngx_strncasecmp(h.key.data, (u_char*)"x-ratelimit-", 12) == 0) {
+            return true;
+        }
+        if (translated && aigw::ngx::name_is(h.key, "content-disposition")) {
             return true;
         }
         for (std::string_view name : unforwarded_headers) {
