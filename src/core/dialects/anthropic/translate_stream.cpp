@@ -16,11 +16,6 @@ namespace dom = simdjson::dom;
 using api::make_event;
 using json_walk::string_member;
 
-// An event with text: a decoder's delta.
-api::event text_event(api::event_kind kind, std::string_view text, std::size_t index = 0) {
-    return make_event(kind, text, index);
-}
-
 class messages_decoder final : public api::stream_decoder {
 public:
     bool decode(std::string_view sse_type, std::string_view data,
@@ -95,11 +90,11 @@ private:
         if (type == "text") {
             blocks_.push_back({index, block_kind::text, 0});
             std::string_view text = string_member(content, "text");
-            if (!text.empty()) out.push_back(text_event(api::event_kind::text_delta, text));
+            if (!text.empty()) out.push_back(make_event(api::event_kind::text_delta, text));
         } else if (type == "thinking") {
             blocks_.push_back({index, block_kind::thinking, 0});
             std::string_view text = string_member(content, "thinking");
-            if (!text.empty()) out.push_back(text_event(api::event_kind::reasoning_delta, text));
+            if (!text.empty()) out.push_back(make_event(api::event_kind::reasoning_delta, text));
         } else if (type == "tool_use") {
             std::size_t tool = tools_++;
             blocks_.push_back({index, block_kind::tool, tool});
@@ -112,7 +107,7 @@ private:
             // whole here has it passed on as the first piece.
             dom::object input;
             if (content["input"].get_object().get(input) == simdjson::SUCCESS && input.size() > 0) {
-                out.push_back(text_event(api::event_kind::tool_call_delta, simdjson::minify(input), tool));
+                out.push_back(make_event(api::event_kind::tool_call_delta, simdjson::minify(input), tool));
             }
         } else {
             // redacted_thinking, server tools and their results: Anthropic's own business.
@@ -132,15 +127,15 @@ private:
         std::string_view text;
         if (type == "text_delta") {
             if (delta["text"].get_string().get(text)) return false;
-            if (!text.empty()) out.push_back(text_event(api::event_kind::text_delta, text));
+            if (!text.empty()) out.push_back(make_event(api::event_kind::text_delta, text));
         } else if (type == "thinking_delta") {
             if (delta["thinking"].get_string().get(text)) return false;
-            if (!text.empty()) out.push_back(text_event(api::event_kind::reasoning_delta, text));
+            if (!text.empty()) out.push_back(make_event(api::event_kind::reasoning_delta, text));
         } else if (type == "input_json_delta") {
             const block* b = find(index);
             if (b == nullptr || delta["partial_json"].get_string().get(text)) return false;
             if (b->kind == block_kind::tool && !text.empty()) {
-                out.push_back(text_event(api::event_kind::tool_call_delta, text, b->tool));
+                out.push_back(make_event(api::event_kind::tool_call_delta, text, b->tool));
             }
         }
         // signature_delta, citations_delta and deltas added later: nothing to say.

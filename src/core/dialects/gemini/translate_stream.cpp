@@ -16,11 +16,6 @@ namespace dom = simdjson::dom;
 using api::make_event;
 using json_walk::string_member;
 
-// An event with text: a decoder's delta.
-api::event text_event(api::event_kind kind, std::string_view text, std::size_t index = 0) {
-    return make_event(kind, text, index);
-}
-
 class gemini_decoder final : public api::stream_decoder {
 public:
     bool decode(std::string_view, std::string_view data, std::vector<api::event>& out) override {
@@ -104,14 +99,14 @@ private:
             out.push_back(std::move(e));
             dom::object args;
             std::string json = fc["args"].get_object().get(args) ? std::string("{}") : simdjson::minify(args);
-            out.push_back(text_event(api::event_kind::tool_call_delta, json, index));
+            out.push_back(make_event(api::event_kind::tool_call_delta, json, index));
             return;
         }
         std::string_view text;
         if (p["text"].get_string().get(text) || text.empty()) return;
         bool thought = false;
         if (p["thought"].get_bool().get(thought)) thought = false;
-        out.push_back(text_event(thought ? api::event_kind::reasoning_delta : api::event_kind::text_delta, text));
+        out.push_back(make_event(thought ? api::event_kind::reasoning_delta : api::event_kind::text_delta, text));
     }
 
     dom::parser parser_;
