@@ -17,6 +17,11 @@ CORE_SRCS  := $(shell find src/core -name '*.cpp' | sort)
 NGX_SRCS   := $(shell find src/ngx -name '*.cpp' | sort)
 HEADERS    := $(shell find include/aigw src/core src/ngx -name '*.hpp' | sort)
 
+# The tokenizer's tables (scripts/tokenizer-data/generate.mjs, from the pinned npm packages that
+# scripts/install-deps installs there), compiled into src/core/tokenizer/tables.cpp.
+TOKENIZER_TABLES := $(BUILD)/tokenizer/tables.bin
+TOKENIZER_DEFINE  = -DAIGW_TOKENIZER_TABLES='"$(abspath $(TOKENIZER_TABLES))"'
+
 UNIT_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_LIBS     := -lcmocka -lsimdjson -lcrypto
 UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(shell find t/unit -name 'test_*.cpp' | sort))
@@ -29,9 +34,18 @@ CLI_LIBS      := -lhiredis -lcrypto -lsimdjson
 CLI_CORE_SRCS := $(wildcard src/core/keys/*.cpp) src/core/text/strings.cpp src/core/schema.cpp src/core/api/error.cpp src/core/accounting/pricing.cpp
 CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/cli/aigw_keys.cpp)
 
+# The token counter (scripts/aigw-tokens runs it).
+TOKENS_CLI      := $(BUILD)/aigw-tokens
+TOKENS_SRCS     := $(wildcard src/core/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
+TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
+
 .PHONY: all module cli deps unit fuzz integration test demo bench install clean
 
 all: module cli
+
+$(TOKENIZER_TABLES): scripts/tokenizer-data/generate.mjs scripts/tokenizer-data/package-lock.json
+	@mkdir -p $(dir $@)
+	node scripts/tokenizer-data/generate.mjs $@
 
 module: $(MODULE)
 
@@ -40,7 +54,7 @@ deps:
 
 # configure writes objs/Makefile (Debian's tree has no top-level Makefile to write), so that is
 # the target: a second `make` finds it newer than config and does not configure again.
-$(BUILD)/nginx/objs/Makefile: config $(NGX_SRC)/conf_flags
+$(BUILD)/nginx/objs/Makefile: config $(NGX_SRC)/conf_flags scripts/tokenizer-data/generate.mjs scripts/tokenizer-data/package-lock.json
 	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(BUILD)/nginx
 	cd $(BUILD)/nginx && source ./conf_flags && \
 	  ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
@@ -55,6 +69,10 @@ $(BUILD)/unit/obj/%.o: src/%.cpp $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) -c $< -o $@
 
+$(BUILD)/unit/obj/core/tokenizer/tables.o: src/core/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
+	@mkdir -p $(dir $@)
+	$(CXX) $(UNIT_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
+
 $(BUILD)/unit/%: t/unit/%.cpp $(CORE_OBJS) $(wildcard t/unit/*.hpp)
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_OBJS) $(UNIT_LIBS) -o $@
@@ -66,10 +84,17 @@ $(BUILD)/cli/obj/%.o: src/%.cpp $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CLI_CXXFLAGS) -c $< -o $@
 
+$(BUILD)/cli/obj/core/tokenizer/tables.o: src/core/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLI_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
+
 $(CLI): $(CLI_OBJS)
 	$(CXX) $(CLI_CXXFLAGS) $(CLI_OBJS) $(CLI_LIBS) -o $@
 
-cli: $(CLI)
+$(TOKENS_CLI): $(TOKENS_OBJS)
+	$(CXX) $(CLI_CXXFLAGS) $(TOKENS_OBJS) -lsimdjson -o $@
+
+cli: $(CLI) $(TOKENS_CLI)
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
@@ -86,14 +111,15 @@ FUZZ_TARGET   ?= sse_framer
 # push, which clang reports on every JSON written (GCC's unit builds do not check it).
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -It/unit -fsanitize=fuzzer,address,undefined -fno-sanitize=pointer-overflow -fno-sanitize-recover=undefined
 FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
-                 src/core/dialects/anthropic/*.cpp src/core/dialects/gemini/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp
+                 src/core/dialects/anthropic/*.cpp src/core/dialects/gemini/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp \
+                 $(wildcard src/core/tokenizer/*.cpp)
 FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp)
+$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp) $(TOKENIZER_TABLES)
 	@test -n "$(FUZZ_SOURCE)" || { echo "no t/unit/**/fuzz_$(FUZZ_TARGET).cpp" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SOURCE) $(FUZZ_SRCS) -lsimdjson -lcrypto -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(TOKENIZER_DEFINE) $(FUZZ_SOURCE) $(FUZZ_SRCS) -lsimdjson -lcrypto -o $@
 
 fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)

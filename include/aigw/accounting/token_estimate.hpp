@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "aigw/tokenizer/tokenizer.hpp"
+
 namespace aigw {
 
 // The estimate lives behind this one function (an exact tiktoken-compatible counter replaces
@@ -40,5 +42,14 @@ private:
 // It is an estimate, never billed as exact: the record carries usage.estimated. Invalid JSON
 // or a top level that is not an object gives 0 (the gateway rejects such requests anyway).
 std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept;
+
+// The tokens of `text`: exact with an encoder (tokenizer::encoder::get), the estimate above
+// without one (a null encoder: the model's tokenizer is not public). Nothing throws: an
+// allocation failure inside the encoder falls back to the estimate.
+std::int64_t count_tokens(const tokenizer::encoder* enc, std::string_view text) noexcept;
+
+// Prompt tokens of an OpenAI request body as estimate_prompt_tokens() counts them, each text
+// counted with count_tokens(enc, ...): exact for the text when `enc` is not null.
+std::int64_t count_prompt_tokens(const tokenizer::encoder* enc, std::string_view request_body) noexcept;
 
 }  // namespace aigw

@@ -72,14 +72,15 @@ std::int64_t tokens_from(std::int64_t quarters, std::int64_t wholes, bool any) n
     return t < 1 ? 1 : t;
 }
 
-// Adds the estimate of a string value; other types add nothing.
-error_code string_tokens(od::value v, std::int64_t& total) {
-    return if_string(v, [&](std::string_view s) { total += estimate_tokens(s); });
+// Adds the tokens of a string value; other types add nothing.
+error_code string_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
+    return if_string(v, [&](std::string_view s) { total += count_tokens(enc, s); });
 }
 
 // Counts one request message: role, content (string or parts: text, refusal, images), name,
 // an assistant's tool calls or function_call, tool_call_id.
 struct message_counter {
+    const tokenizer::encoder* enc;
     std::int64_t& total;
 
     shape read_as(std::string_view key) const {
@@ -91,7 +92,7 @@ struct message_counter {
     }
 
     void on_text(std::string_view key, std::string_view s) {
-        std::int64_t tokens = estimate_tokens(s);
+        std::int64_t tokens = count_tokens(enc, s);
         total += tokens;
         if (key == "name" && tokens != 0) total += tokens_per_name;
     }
@@ -101,27 +102,27 @@ struct message_counter {
     void on_tool_call() {}
 };
 
-error_code message_tokens(od::value v, std::int64_t& total) {
+error_code message_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
     total += tokens_per_message;
-    message_counter counter{total};
+    message_counter counter{enc, total};
     return walk_message(v, counter);
 }
 
 // prompt / input: a string, an array of strings, an array of token ids, or an array of those.
-error_code prompt_tokens(od::value v, std::int64_t& total, int depth) {
+error_code prompt_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total, int depth) {
     od::json_type t;
     if (auto err = v.type().get(t)) return err;
-    if (t == od::json_type::string) return string_tokens(v, total);
+    if (t == od::json_type::string) return string_tokens(enc, v, total);
     if (t == od::json_type::number) {
         ++total;  // a token id
         return simdjson::SUCCESS;
     }
     if (depth > 1) return simdjson::SUCCESS;
-    return for_each_item(v, [&](od::value inner) { return prompt_tokens(inner, total, depth + 1); });
+    return for_each_item(v, [&](od::value inner) { return prompt_tokens(enc, inner, total, depth + 1); });
 }
 
 // The tool definitions as the model sees them are a rendering of this JSON; its text is close.
-error_code definitions_tokens(od::value v, std::int64_t& total) {
+error_code definitions_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
     od::json_type t;
     if (auto err = v.type().get(t)) return err;
     if (t != od::json_type::array) return simdjson::SUCCESS;
@@ -129,11 +130,11 @@ error_code definitions_tokens(od::value v, std::int64_t& total) {
     if (auto err = v.get_array().get(defs)) return err;
     std::string_view raw;
     if (auto err = defs.raw_json().get(raw)) return err;
-    if (raw != "[]") total += estimate_tokens(raw);
+    if (raw != "[]") total += count_tokens(enc, raw);
     return simdjson::SUCCESS;
 }
 
-error_code request_tokens(od::document& doc, std::int64_t& total) {
+error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std::int64_t& total) {
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
     bool chat = false;
@@ -147,13 +148,13 @@ error_code request_tokens(od::document& doc, std::int64_t& total) {
             od::json_type t;
             if ((err = v.type().get(t))) return err;
             chat = chat || t == od::json_type::array;
-            err = for_each_item(v, [&](od::value message) { return message_tokens(message, total); });
+            err = for_each_item(v, [&](od::value message) { return message_tokens(enc, message, total); });
         } else if (key == "tools" || key == "functions") {
-            err = definitions_tokens(v, total);
+            err = definitions_tokens(enc, v, total);
         } else if (key == "prompt" || key == "input") {
-            err = prompt_tokens(v, total, 0);
+            err = prompt_tokens(enc, v, total, 0);
         } else if (key == "suffix") {
-            err = string_tokens(v, total);
+            err = string_tokens(enc, v, total);
         }
         if (err) return err;
     }
@@ -178,7 +179,22 @@ std::int64_t token_counter::tokens() const noexcept {
     return tokens_from(quarters_, wholes_, any_);
 }
 
+std::int64_t count_tokens(const tokenizer::encoder* enc, std::string_view text) noexcept {
+    if (enc != nullptr) {
+        try {
+            return static_cast<std::int64_t>(enc->count(text));
+        } catch (...) {
+            // std::bad_alloc only: the estimate needs no memory.
+        }
+    }
+    return estimate_tokens(text);
+}
+
 std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept {
+    return count_prompt_tokens(nullptr, request_body);
+}
+
+std::int64_t count_prompt_tokens(const tokenizer::encoder* enc, std::string_view request_body) noexcept {
     try {
         // One parser per worker process: it keeps its buffers between calls.
         static od::parser parser;
@@ -188,7 +204,7 @@ std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept {
         od::json_type t;
         if (doc.type().get(t) || t != od::json_type::object) return 0;
         std::int64_t total = 0;
-        if (request_tokens(doc, total)) return 0;
+        if (request_tokens(enc, doc, total)) return 0;
         return total;
     } catch (...) {
         // Only allocation can throw here.

@@ -1,0 +1,95 @@
+// The tokenizer's tables: the compiled-in Unicode classes and rank tables (see
+// scripts/tokenizer-data/generate.mjs for their layout), and the hash index built over each
+// rank table once per process (tokenizer::preload).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "aigw/tokenizer/tokenizer.hpp"
+
+namespace aigw::tokenizer {
+
+// Class bits of a code point (Unicode 16.0 general categories and White_Space).
+enum : std::uint8_t {
+    cls_upper = 1,         // Lu, Lt
+    cls_lower = 2,         // Ll
+    cls_other_letter = 4,  // Lm, Lo
+    cls_mark = 8,          // Mn, Mc, Me
+    cls_number = 16,       // Nd, Nl, No
+    cls_space = 32,        // White_Space
+    cls_letter = cls_upper | cls_lower | cls_other_letter,
+};
+
+struct unicode_classes {
+    const std::uint16_t* stage1 = nullptr;  // 0x1100 entries: block of 256 -> stage-2 block
+    const std::uint8_t* stage2 = nullptr;
+
+    std::uint8_t of(std::uint32_t cp) const noexcept {
+        return stage2[static_cast<std::size_t>(stage1[cp >> 8]) * 256 + (cp & 0xFF)];
+    }
+};
+
+// The compiled-in Unicode classes (valid once preload() returned true).
+const unicode_classes& classes() noexcept;
+
+inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(n) * 0xC2B2AE3D27D4EB4Full);
+    while (n >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    if (n != 0) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, n);
+        h = (h ^ w) * 0x94D049BB133111EBull;
+    }
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+struct encoder::tables {
+    std::uint32_t n = 0;                 // tokens; ranks are 0..n-1
+    const std::uint32_t* ends = nullptr;  // end offset of each token in pool
+    const std::uint8_t* pool = nullptr;
+    // Open addressing, linear probing: (high 32 bits of the hash << 32) | (rank + 1); 0 empty.
+    std::vector<std::uint64_t> slots;
+    std::uint64_t mask = 0;
+    std::uint32_t byte_rank[256] = {};   // the rank of each single byte
+
+    static constexpr std::uint32_t none = 0xFFFFFFFFu;
+
+    std::string_view bytes(std::uint32_t rank) const noexcept {
+        std::uint32_t begin = rank == 0 ? 0 : ends[rank - 1];
+        return {reinterpret_cast<const char*>(pool) + begin, ends[rank] - begin};
+    }
+
+    // The rank of exactly these bytes, or `none`.
+    std::uint32_t find(const std::uint8_t* p, std::size_t len) const noexcept {
+        if (len == 1) return byte_rank[*p];
+        std::uint64_t h = hash_bytes(p, len);
+        std::uint64_t tag = h & 0xFFFFFFFF00000000ull;
+        for (std::uint64_t i = h & mask;; i = (i + 1) & mask) {
+            std::uint64_t s = slots[i];
+            if (s == 0) return none;
+            if ((s & 0xFFFFFFFF00000000ull) == tag) {
+                std::uint32_t rank = static_cast<std::uint32_t>(s) - 1;
+                std::uint32_t begin = rank == 0 ? 0 : ends[rank - 1];
+                if (ends[rank] - begin == len && std::memcmp(pool + begin, p, len) == 0) {
+                    return rank;
+                }
+            }
+        }
+    }
+};
+
+}  // namespace aigw::tokenizer
