@@ -18,7 +18,7 @@ NGX_SRCS   := $(shell find src/ngx -name '*.cpp' | sort)
 HEADERS    := $(shell find include/aigw src/core src/ngx -name '*.hpp' | sort)
 
 # The tokenizer's tables (scripts/tokenizer-data/generate.mjs, from the pinned npm packages that
-# scripts/install-deps installs there), compiled into src/core/tokenizer/tables.cpp.
+# scripts/install-deps installs there), compiled into src/core/accounting/tokenizer/tables.cpp.
 TOKENIZER_TABLES := $(BUILD)/tokenizer/tables.bin
 TOKENIZER_DEFINE  = -DAIGW_TOKENIZER_TABLES='"$(abspath $(TOKENIZER_TABLES))"'
 
@@ -36,7 +36,7 @@ CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/
 
 # The token counter (scripts/aigw-tokens runs it).
 TOKENS_CLI      := $(BUILD)/aigw-tokens
-TOKENS_SRCS     := $(wildcard src/core/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
+TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
 .PHONY: all module cli deps unit fuzz integration test demo bench install clean
@@ -69,7 +69,7 @@ $(BUILD)/unit/obj/%.o: src/%.cpp $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) -c $< -o $@
 
-$(BUILD)/unit/obj/core/tokenizer/tables.o: src/core/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
+$(BUILD)/unit/obj/core/accounting/tokenizer/tables.o: src/core/accounting/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
 
@@ -84,7 +84,7 @@ $(BUILD)/cli/obj/%.o: src/%.cpp $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CLI_CXXFLAGS) -c $< -o $@
 
-$(BUILD)/cli/obj/core/tokenizer/tables.o: src/core/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
+$(BUILD)/cli/obj/core/accounting/tokenizer/tables.o: src/core/accounting/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CLI_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
 
@@ -112,7 +112,7 @@ FUZZ_TARGET   ?= sse_framer
 FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -It/unit -fsanitize=fuzzer,address,undefined -fno-sanitize=pointer-overflow -fno-sanitize-recover=undefined
 FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
                  src/core/dialects/anthropic/*.cpp src/core/dialects/gemini/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp \
-                 $(wildcard src/core/tokenizer/*.cpp)
+                 $(wildcard src/core/accounting/tokenizer/*.cpp)
 FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 

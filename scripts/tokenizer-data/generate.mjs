@@ -11,7 +11,7 @@
 //
 // Usage: generate.mjs OUTPUT.bin
 //
-// Layout (little-endian; src/core/tokenizer/tables.cpp reads it):
+// Layout (little-endian; src/core/accounting/tokenizer/tables.cpp reads it):
 //   "AIGWTOK1", u32 section count (3), then per section u32 offset, u32 size:
 //     0 unicode: u16 stage1[0x1100] (block of 256 code points -> stage-2 block number),
 //                u8 stage2[blocks * 256] (class bits of each code point);

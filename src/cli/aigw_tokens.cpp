@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "aigw/accounting/token_estimate.hpp"
-#include "aigw/tokenizer/tokenizer.hpp"
+#include "aigw/accounting/tokenizer.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "aigw/tokenizer/tokenizer.hpp"
+#include "aigw/accounting/tokenizer.hpp"
 
 namespace aigw {
 

@@ -1,5 +1,5 @@
 // The compiled-in tables and their indexes; see tables.hpp.
-#include "core/tokenizer/tables.hpp"
+#include "core/accounting/tokenizer/tables.hpp"
 
 #include <memory>
 #include <new>

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "aigw/tokenizer/tokenizer.hpp"
+#include "aigw/accounting/tokenizer.hpp"
 
 namespace aigw::tokenizer {
 

@@ -1,5 +1,5 @@
 // Encoding names and OpenAI's model -> encoding table; see tokenizer.hpp.
-#include "aigw/tokenizer/tokenizer.hpp"
+#include "aigw/accounting/tokenizer.hpp"
 
 namespace aigw::tokenizer {
 

@@ -4,7 +4,7 @@
 #include <queue>
 #include <string>
 
-#include "core/tokenizer/tables.hpp"
+#include "core/accounting/tokenizer/tables.hpp"
 
 namespace aigw::tokenizer {
 
