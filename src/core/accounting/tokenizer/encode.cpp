@@ -345,16 +345,14 @@ void merge_long(const encoder::tables& t, const std::uint8_t* p, std::size_t n, 
         next[i] = static_cast<std::uint32_t>(i + 1);
         prev[i] = static_cast<std::uint32_t>(i - 1);
     }
-    struct entry {
-        std::uint32_t rank, pos;
-        bool operator>(const entry& o) const noexcept {
-            return rank != o.rank ? rank > o.rank : pos > o.pos;
-        }
-    };
-    std::vector<entry> heap_store;
+    // Heap entries are (rank << 32 | position): the smallest is the lowest rank, leftmost.
+    std::vector<std::uint64_t> heap_store;
     heap_store.reserve(n);
-    std::priority_queue<entry, std::vector<entry>, std::greater<entry>> heap(std::greater<entry>(),
-                                                                            std::move(heap_store));
+    std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<std::uint64_t>> heap(
+        std::greater<std::uint64_t>(), std::move(heap_store));
+    auto push = [&heap](std::uint32_t r, std::uint32_t pos) {
+        heap.push(static_cast<std::uint64_t>(r) << 32 | pos);
+    };
     auto pair_rank = [&](std::uint32_t i) {
         std::uint32_t j = next[i];
         if (j >= n) return encoder::tables::none;
@@ -362,14 +360,14 @@ void merge_long(const encoder::tables& t, const std::uint8_t* p, std::size_t n, 
     };
     for (std::uint32_t i = 0; i + 1 < n; i++) {
         rank[i] = t.find(p + i, 2);
-        if (rank[i] != encoder::tables::none) heap.push({rank[i], i});
+        if (rank[i] != encoder::tables::none) push(rank[i], i);
     }
     rank[n - 1] = encoder::tables::none;
     while (!heap.empty()) {
-        entry e = heap.top();
+        std::uint64_t e = heap.top();
         heap.pop();
-        std::uint32_t i = e.pos;
-        if (rank[i] != e.rank) continue;  // stale: the part changed since
+        std::uint32_t i = static_cast<std::uint32_t>(e);
+        if (rank[i] != static_cast<std::uint32_t>(e >> 32)) continue;  // stale: the part changed since
         // Merge part i with the next one.
         std::uint32_t j = next[i];
         std::uint32_t k = next[j];
@@ -377,13 +375,13 @@ void merge_long(const encoder::tables& t, const std::uint8_t* p, std::size_t n, 
         if (k <= n) prev[k] = i;
         rank[j] = encoder::tables::none;
         rank[i] = pair_rank(i);
-        if (rank[i] != encoder::tables::none) heap.push({rank[i], i});
+        if (rank[i] != encoder::tables::none) push(rank[i], i);
         if (i != 0) {
             std::uint32_t h = prev[i];
             std::uint32_t r = pair_rank(h);
             if (r != rank[h]) {
                 rank[h] = r;
-                if (r != encoder::tables::none) heap.push({r, h});
+                if (r != encoder::tables::none) push(r, h);
             }
         }
     }
