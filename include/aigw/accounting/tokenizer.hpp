@@ -35,7 +35,7 @@ bool parse_encoding(std::string_view name, encoding_id& id) noexcept;
 // (fine-tuned models) is looked through.
 encoding_id encoding_for_model(std::string_view model) noexcept;
 
-// Builds the lookup indexes of both encodings (about 3 MB, heap): the module calls it in the
+// Builds the lookup indexes of both encodings (7.5 MB, heap): the module calls it in the
 // master process before the workers fork, so that every worker shares them copy-on-write.
 // Anything that encodes calls it too (once; thread-safe). False when memory ran out or the
 // compiled-in tables are damaged; encoders then count by the estimate.

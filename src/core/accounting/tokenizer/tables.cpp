@@ -83,22 +83,41 @@ bool load_encoding(std::size_t i, encoder::tables& t) {
         if (t.ends[r] > pool_size) return false;
         prev = t.ends[r];
     }
-    std::size_t slots = 1;
-    while (slots < static_cast<std::size_t>(t.n) * 5 / 2) slots <<= 1;
-    t.slots.assign(slots, 0);
-    t.mask = slots - 1;
+    std::size_t shorts = 0, longs = 0;
+    for (std::uint32_t r = 0; r < t.n; r++) {
+        std::size_t len = t.bytes(r).size();
+        if (len >= 8) {
+            longs++;
+        } else if (len >= 2) {
+            shorts++;
+        }
+    }
+    auto table_size = [](std::size_t entries) {
+        std::size_t size = 16;
+        while (size < entries * 3 / 2) size <<= 1;  // at most two thirds full
+        return size;
+    };
+    t.short_slots.assign(table_size(shorts), encoder::tables::short_slot{0, 0, 0});
+    t.short_mask = t.short_slots.size() - 1;
+    t.slots.assign(table_size(longs), 0);
+    t.mask = t.slots.size() - 1;
     for (auto& r : t.byte_rank) r = encoder::tables::none;
     for (std::uint32_t r = 0; r < t.n; r++) {
         std::string_view b = t.bytes(r);
         const auto* bp = reinterpret_cast<const std::uint8_t*>(b.data());
         if (b.size() == 1) {
             t.byte_rank[bp[0]] = r;
-            continue;
+        } else if (b.size() < 8) {
+            std::uint64_t key = short_key(bp, b.size());
+            std::uint64_t i = short_hash(key) & t.short_mask;
+            while (t.short_slots[i].key != 0) i = (i + 1) & t.short_mask;
+            t.short_slots[i] = {key, r, 0};
+        } else {
+            std::uint64_t h = hash_bytes(bp, b.size());
+            std::uint64_t i = h & t.mask;
+            while (t.slots[i] != 0) i = (i + 1) & t.mask;
+            t.slots[i] = (h & 0xFFFFFFFF00000000ull) | (static_cast<std::uint64_t>(r) + 1);
         }
-        std::uint64_t h = hash_bytes(bp, b.size());
-        std::uint64_t i2 = h & t.mask;
-        while (t.slots[i2] != 0) i2 = (i2 + 1) & t.mask;
-        t.slots[i2] = (h & 0xFFFFFFFF00000000ull) | (static_cast<std::uint64_t>(r) + 1);
     }
     for (auto r : t.byte_rank) {
         if (r == encoder::tables::none) return false;  // every byte must be a token

@@ -57,14 +57,45 @@ inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) noexcept {
     return h;
 }
 
+// The bytes of a piece of 2 to 7 bytes as one number, with its length in the top byte: a key
+// that is the piece itself, so a short token is found without touching the byte pool.
+inline std::uint64_t short_key(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t v;
+    if (n >= 4) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        v = lo | (static_cast<std::uint64_t>(hi) << ((n - 4) * 8));
+    } else {
+        std::uint16_t lo;
+        std::memcpy(&lo, p, 2);
+        v = n == 3 ? (lo | static_cast<std::uint64_t>(p[2]) << 16) : lo;
+    }
+    return v | static_cast<std::uint64_t>(n) << 56;
+}
+
+inline std::uint64_t short_hash(std::uint64_t key) noexcept {
+    key *= 0x9E3779B97F4A7C15ull;
+    return key ^ (key >> 29);
+}
+
 struct encoder::tables {
     std::uint32_t n = 0;                 // tokens; ranks are 0..n-1
     const std::uint32_t* ends = nullptr;  // end offset of each token in pool
     const std::uint8_t* pool = nullptr;
-    // Open addressing, linear probing: (high 32 bits of the hash << 32) | (rank + 1); 0 empty.
+    std::uint32_t byte_rank[256] = {};   // the rank of each single byte
+
+    // Tokens of 2 to 7 bytes: open addressing, linear probing, the key inline (0: empty).
+    struct short_slot {
+        std::uint64_t key;
+        std::uint32_t rank;
+        std::uint32_t unused;
+    };
+    std::vector<short_slot> short_slots;
+    std::uint64_t short_mask = 0;
+    // Longer tokens: (high 32 bits of the hash << 32) | (rank + 1); 0 empty.
     std::vector<std::uint64_t> slots;
     std::uint64_t mask = 0;
-    std::uint32_t byte_rank[256] = {};   // the rank of each single byte
 
     static constexpr std::uint32_t none = 0xFFFFFFFFu;
 
@@ -76,6 +107,14 @@ struct encoder::tables {
     // The rank of exactly these bytes, or `none`.
     std::uint32_t find(const std::uint8_t* p, std::size_t len) const noexcept {
         if (len == 1) return byte_rank[*p];
+        if (len < 8) {
+            std::uint64_t key = short_key(p, len);
+            for (std::uint64_t i = short_hash(key) & short_mask;; i = (i + 1) & short_mask) {
+                const short_slot& s = short_slots[i];
+                if (s.key == key) return s.rank;
+                if (s.key == 0) return none;
+            }
+        }
         std::uint64_t h = hash_bytes(p, len);
         std::uint64_t tag = h & 0xFFFFFFFF00000000ull;
         for (std::uint64_t i = h & mask;; i = (i + 1) & mask) {
