@@ -39,7 +39,7 @@ TOKENS_CLI      := $(BUILD)/aigw-tokens
 TOKENS_SRCS     := $(wildcard src/core/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
-.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench install clean
+.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-tokenizer install clean
 
 all: module cli
 
@@ -151,6 +151,10 @@ demo: deps module cli
 
 bench: deps module
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" scripts/bench
+
+# The token counter against tiktoken (npm), one thread each, the same few MB of mixed text.
+bench-tokenizer: deps $(TOKENS_CLI)
+	node scripts/bench-tokenizer.mjs $(TOKENS_CLI)
 
 install: module
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)/usr/share/nginx/modules-available
