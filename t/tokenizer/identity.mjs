@@ -87,9 +87,12 @@ function escape(bytes, max = 400) {
 function report(enc, t, index, got, want) {
   let k = 0;
   while (k < got.length && k < want.length && got[k] === want[k]) k++;
+  // A token's bytes: as text when they are whole UTF-8, else escaped.
   const piece = (id) => {
     try {
-      return JSON.stringify(Buffer.from(enc.decode_single_token_bytes(Number(id))).toString("utf8"));
+      const b = Buffer.from(enc.decode_single_token_bytes(Number(id)));
+      const s = b.toString("utf8");
+      return Buffer.from(s, "utf8").equals(b) ? JSON.stringify(s) : `"${escape(b)}"`;
     } catch {
       return "?";
     }
