@@ -615,8 +615,7 @@ function big(r, parts, size) {
   const t = new text();
   while (t.size < size) {
     const [gen, lo, hi] = r.pick(parts);
-    const b = gen(r, r.range(lo, hi));
-    t.add(typeof b === "string" ? b : b);
+    t.add(gen(r, r.range(lo, hi)));
     t.add(r.pick(["\n", "\n\n", " ", "\r\n"]));
   }
   return t.bytes();
