@@ -39,7 +39,7 @@ TOKENS_CLI      := $(BUILD)/aigw-tokens
 TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
-.PHONY: all module cli deps unit fuzz integration test demo bench install clean
+.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-tokenizer install clean
 
 all: module cli
 
@@ -99,9 +99,15 @@ cli: $(CLI) $(TOKENS_CLI)
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || rc=1; done; exit $$rc
 
+# The tokenizer's ids against OpenAI's tiktoken (the npm package in scripts/tokenizer-data), both
+# encodings, on every text of a generated corpus (t/tokenizer/corpus.mjs: about 14,600 texts).
+tokenizer-identity: deps $(TOKENS_CLI)
+	node t/tokenizer/identity.mjs $(TOKENS_CLI)
+
 # A core parser under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. FUZZ_TARGET is
 # fuzz_$(FUZZ_TARGET).cpp anywhere under t/unit: sse_framer (what `make test` runs),
-# usage_scanner, translate (OpenAI chat to and from the pivot) or gemini (Gemini's answers). The corpus stays in
+# usage_scanner, translate (OpenAI chat to and from the pivot), gemini (Gemini's answers) or
+# tokenizer (`make test` runs it too). The corpus stays in
 # $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where the first
 # stopped.
 FUZZ_CXX      ?= clang++
@@ -113,13 +119,16 @@ FUZZ_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Werror -Iinclude -Isrc -It/uni
 FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
                  src/core/dialects/anthropic/*.cpp src/core/dialects/gemini/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp \
                  $(wildcard src/core/accounting/tokenizer/*.cpp)
+# A target that needs less than all of FUZZ_SRCS names its own (it builds in seconds, not minutes).
+FUZZ_SRCS_tokenizer := $(wildcard src/core/accounting/tokenizer/*.cpp)
+FUZZ_TARGET_SRCS := $(or $(FUZZ_SRCS_$(FUZZ_TARGET)),$(FUZZ_SRCS))
 FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp) $(TOKENIZER_TABLES)
+$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_TARGET_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp) $(TOKENIZER_TABLES)
 	@test -n "$(FUZZ_SOURCE)" || { echo "no t/unit/**/fuzz_$(FUZZ_TARGET).cpp" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(TOKENIZER_DEFINE) $(FUZZ_SOURCE) $(FUZZ_SRCS) -lsimdjson -lcrypto -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(TOKENIZER_DEFINE) $(FUZZ_SOURCE) $(FUZZ_TARGET_SRCS) -lsimdjson -lcrypto -o $@
 
 fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)
@@ -132,7 +141,9 @@ integration: module
 test: deps
 	$(MAKE) -j$(JOBS) module
 	$(MAKE) -j$(JOBS) unit
+	$(MAKE) tokenizer-identity
 	$(MAKE) fuzz FUZZ_TIME=15
+	$(MAKE) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
 	$(MAKE) integration
 
 demo: deps module cli
@@ -140,6 +151,10 @@ demo: deps module cli
 
 bench: deps module
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" scripts/bench
+
+# The token counter against tiktoken (npm), one thread each, the same few MB of mixed text.
+bench-tokenizer: deps $(TOKENS_CLI)
+	node scripts/bench-tokenizer.mjs $(TOKENS_CLI)
 
 install: module
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)/usr/share/nginx/modules-available
