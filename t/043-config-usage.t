@@ -1,6 +1,7 @@
-# nginx -t and usage records and prices: aigw_usage_log, aigw_price and aigw_price_missing refuse
-# what they cannot record or price with, naming the directive (and the model). Usage records
-# and prices at run time are t/080, t/081 and t/086.
+# nginx -t and usage records and prices: aigw_usage_log, aigw_price, aigw_price_missing and
+# aigw_tokenizer refuse what they cannot record, price or count with, naming the directive (and
+# the model). Usage records and prices at run time are t/080, t/081 and t/086; exact counts,
+# t/087.
 
 use lib 't/lib';
 use Test::AIGW 'redis';
@@ -227,3 +228,88 @@ invalid "aigw_price" for "sonnet-x": invalid cache_write ""
 --- must_die
 --- error_log
 invalid "aigw_price" for "sonnet-x": needs input and output (or request)
+
+
+
+=== TEST 20: aigw_tokenizer: an encoding it does not know is refused, naming the directive, the model and the choices
+--- http_config
+    aigw_tokenizer my-model p50k_base;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_tokenizer" encoding "p50k_base" for "my-model": "o200k_base", "cl100k_base" or "estimate"
+
+
+
+=== TEST 21: aigw_tokenizer: a model named twice is refused, whatever the encodings
+--- http_config
+    aigw_tokenizer my-model cl100k_base;
+    aigw_tokenizer my-model o200k_base;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_tokenizer": duplicate model "my-model"
+
+
+
+=== TEST 22: aigw_tokenizer: a prefix named twice is refused
+--- http_config
+    aigw_tokenizer my-* cl100k_base;
+    aigw_tokenizer my-* cl100k_base;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_tokenizer": duplicate model "my-*"
+
+
+
+=== TEST 23: aigw_tokenizer: '*' only at the end, as in aigw_model and aigw_price
+--- http_config
+    aigw_tokenizer my-*-x o200k_base;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_tokenizer": model pattern "my-*-x": '*' is allowed only at the end
+
+
+
+=== TEST 24: aigw_tokenizer: a model and an encoding, no more
+--- http_config
+    aigw_tokenizer my-model;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid number of arguments in "aigw_tokenizer" directive
+
+
+
+=== TEST 25: aigw_tokenizer: http level only
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; aigw_tokenizer my-model cl100k_base; }
+--- must_die
+--- error_log
+"aigw_tokenizer" directive is not allowed here
+
+
+
+=== TEST 26: aigw_tokenizer: names, prefixes and the three encodings load, and the master builds the tokenizer's indexes
+--- http_config
+    aigw_channel openai location=/_aigw/openai;
+    aigw_tokenizer my-model cl100k_base;
+    aigw_tokenizer my-* o200k_base;
+    aigw_tokenizer claude-* estimate;
+    aigw_tokenizer * cl100k_base;
+--- config
+    location /v1/ { aigw on; aigw_model my-model openai; }
+--- request
+GET /v1/models
+--- error_code: 200
+--- response_body_like: "id":"my-model"
+--- no_error_log
+[emerg]
+tokenizer's indexes

@@ -663,6 +663,31 @@ sub usage_of {
               'usage: one client request id on five requests counts five; a repeated record_id once');
 }
 
+# Who counted the tokens: the upstream, the gateway's tokenizer, its estimate; a record made
+# before counted_by tells by its estimated field. A repeated record counts once.
+{
+    my ($rc, $out, $err) = cli(@Redis, 'create', '--name', 'counted', '--owner', 'o',
+                               '--group', 'cnt');
+    is($rc, 0, 'create for the counted_by test: exit 0') or diag($err);
+    my ($id6) = $out =~ /^id:\s+(\S+)$/m;
+    $id6 //= 'missing';
+    my @records = (['c-1', counted_by => 'upstream', estimated => 0],
+                   ['c-2', counted_by => 'tokenizer', estimated => 1],
+                   ['c-3', counted_by => 'tokenizer', estimated => 1],
+                   ['c-3', counted_by => 'tokenizer', estimated => 1],
+                   ['c-4', counted_by => 'estimate', estimated => 1],
+                   ['c-5', estimated => 1],
+                   ['c-6', estimated => 0]);
+    for my $r (@records) {
+        my ($rec, %f) = @$r;
+        rcli('XADD', 'aigw:usage', '*', record_id => $rec, key_id => $id6, cost => 1, charged => 1,
+             total_tokens => 3, %f);
+    }
+    my $u = usage_of('usage', $id6);
+    is_deeply([@$u{qw(requests duplicates counted_by)}], [6, 1, 'upstream 2, tokenizer 2, estimate 2'],
+              'usage: counted_by, each request once; older records by their estimated field');
+}
+
 # ---- bad arguments: exit 2 with usage, and nothing written ----
 
 {

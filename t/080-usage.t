@@ -1,7 +1,8 @@
 # Usage records (issue #5): one XADD per request to the stream aigw:usage, read back from the
 # test's private Redis after each request and compared field by field; token counts from
 # OpenAI's JSON and SSE usage (cached and reasoning tokens included, cache writes 0: OpenAI
-# reports none), estimates when the upstream reports none, include_usage spliced into stream
+# reports none), the gateway's own counts when the upstream reports none (exact, tiktoken's,
+# for an OpenAI model; estimated for others: counted_by), include_usage spliced into stream
 # requests (the upstream body proven byte-exact otherwise) and its chunk stripped unless the
 # client asked (with the "usage":null OpenAI then adds to every other chunk), the outcome of
 # upstream errors, cuts and the gateway's own errors, the cost aigw_price gives a response (in
@@ -117,6 +118,15 @@ sub routed {
     }
 _EOC_
 }
+
+# A gpt-4o stream cut after "Hello": its counts, by o200k_base, and their price at gpt-4o*'s
+# (micro-dollars, rounded up once).
+our $CutPrompt = tokens('{"messages":[{"role":"user","content":"Say hello"}]}', prompt => 1);
+our $CutCompletion = tokens('Hello');
+our $CutCost = int(($CutPrompt * 25 + $CutCompletion * 100 + 9) / 10);
+
+# Micro-dollars as $aigw_cost writes them: "0.000033".
+sub usd { (my $u = sprintf('%.6f', $_[0] / 1e6)) =~ s/\.?0+\z//; return $u }
 
 our $Channels = "    aigw_channel openai location=/_aigw/openai;\n    aigw_channel dead location=/_aigw/dead;\n"
               . "    aigw_channel flaky location=/_aigw/flaky;\n";
@@ -353,7 +363,7 @@ $::EmbeddingsJson
 
 
 
-=== TEST 8: an upstream that reports no usage: estimated=1, prompt from the messages, completion from the answer
+=== TEST 8: an upstream that reports no usage: estimated=1, counted_by=estimate (a model of no known encoding), prompt from the messages, completion from the answer
 --- config eval: ::gw('/nousage')
 --- request
 POST /v1/chat/completions
@@ -367,7 +377,7 @@ X-Request-Id: usage-t7
 ::rec(request_id => 'usage-t7', model => 'local-llama', upstream_model => 'local-llama',
       prompt_tokens => ::est_chat(system => 'You are terse.', user => 'Say hello'),
       completion_tokens => ::est('Hello, world! This is a test.'), total_tokens => 27, estimated => 1,
-      charged => 1)
+      counted_by => 'estimate', charged => 1)
 
 
 
@@ -382,7 +392,7 @@ X-Request-Id: usage-t8
 --- usage eval
 ::rec(request_id => 'usage-t8', model => 'local-llama', upstream_model => 'local-llama', stream => 1,
       prompt_tokens => 10, completion_tokens => ::est(join '', @::Content), total_tokens => 15,
-      estimated => 1, charged => 1)
+      estimated => 1, counted_by => 'estimate', charged => 1)
 
 
 
@@ -508,7 +518,7 @@ X-Request-Id: usage-t16
 
 
 
-=== TEST 18: an upstream that cuts the stream after the header: upstream_cut, the tokens produced so far (estimated), the error event at the client
+=== TEST 18: an upstream that cuts the stream after the header: upstream_cut, the tokens produced so far (counted by gpt-4o's tokenizer), the error event at the client
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
 --- tcp_reply eval
@@ -526,9 +536,11 @@ my @ev = $::StreamWithUsage =~ /(.*?\n\n)/gs;
 ::unasked(join('', @ev[0, 1]))
 . qq(event: error\ndata: {"error":{"message":"The upstream connection was interrupted before the response was complete.","type":"api_error","param":null,"code":"upstream_interrupted"}}\n\n)
 --- usage eval
+my $prompt = ::tokens('{"messages":[{"role":"user","content":"Say hello"}]}', prompt => 1);
 ::rec(request_id => 'usage-t17', status => 'upstream_cut', http_status => 200,
-      error_code => 'upstream_interrupted', stream => 1, prompt_tokens => 10,
-      completion_tokens => ::est('Hello'), total_tokens => 12, estimated => 1, charged => 1)
+      error_code => 'upstream_interrupted', stream => 1, prompt_tokens => $prompt,
+      completion_tokens => ::tokens('Hello'), total_tokens => $prompt + ::tokens('Hello'),
+      estimated => 1, counted_by => 'tokenizer', charged => 1)
 --- error_log
 upstream prematurely closed connection
 upstream response for "/v1/chat/completions" was interrupted
@@ -844,7 +856,7 @@ X-Request-Id: usage-p1
 
 
 
-=== TEST 35: priced, an upstream that cuts the stream: the tokens the client got (estimated) are priced
+=== TEST 35: priced, an upstream that cuts the stream: the tokens the client got (counted by gpt-4o's tokenizer) are priced
 --- http_config eval: $::Prices . $::Http
 --- config eval: ::gw('', target => '127.0.0.1:22986')
 --- tcp_listen: 22986
@@ -862,11 +874,12 @@ my @ev = $::StreamWithUsage =~ /(.*?\n\n)/gs;
 ::unasked(join('', @ev[0, 1]))
 . qq(event: error\ndata: {"error":{"message":"The upstream connection was interrupted before the response was complete.","type":"api_error","param":null,"code":"upstream_interrupted"}}\n\n)
 --- usage eval
-# 10 x 2.5 + 2 x 10
+# prompt x 2.5 + completion x 10 micro-dollars, rounded up
 ::rec(request_id => 'usage-p5', status => 'upstream_cut', http_status => 200,
-      error_code => 'upstream_interrupted', stream => 1, prompt_tokens => 10,
-      completion_tokens => 2, total_tokens => 12, estimated => 1, cost => 45, charged => 1)
---- log_cost: 0.000045
+      error_code => 'upstream_interrupted', stream => 1, prompt_tokens => $::CutPrompt,
+      completion_tokens => $::CutCompletion, total_tokens => $::CutPrompt + $::CutCompletion,
+      estimated => 1, counted_by => 'tokenizer', cost => $::CutCost, charged => 1)
+--- log_cost eval: ::usd($::CutCost)
 --- error_log
 upstream prematurely closed connection
 upstream response for "/v1/chat/completions" was interrupted

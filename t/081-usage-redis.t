@@ -22,6 +22,7 @@ use warnings;
 use lib 't/lib';
 use Test::AIGW 'plain', 'redis';
 use Test::AIGW::Mock::OpenAI qw(chat_chunk unasked);
+use Test::AIGW::Usage qw(tokens);
 
 use File::Spec;
 use IO::Select;
@@ -42,8 +43,8 @@ END { local $?; tcp_server_stop($SplitPid) }
 # The record's fields, in order.
 my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel status
                 http_status error_code stream prompt_tokens completion_tokens total_tokens
-                cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms latency_ms
-                attempts cost charged);
+                cached_tokens cache_write_tokens reasoning_tokens estimated counted_by ttft_ms
+                latency_ms attempts cost charged);
 
 # ---- the reference stream (OpenAI's chunk shapes) ----
 
@@ -230,15 +231,17 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
     # Cost: (31 - 16) x 2.5 + 16 x 1.25 + 9 x 10 = 37.5 + 20 + 90 = 147.5, rounded up.
     my %Exact = (status => 'ok', http_status => 200, error_code => '', stream => 1, prompt_tokens => 31,
                  completion_tokens => 9, total_tokens => 40, cached_tokens => 16, cache_write_tokens => 0,
-                 reasoning_tokens => 2, estimated => 0, cost => 148, charged => 1, ttft_ms => qr/^\d+$/,
-                 attempts => 1);
-    # Without usage from the upstream: estimated; the same for every split.
-    # "Grüße, 世界 👋! Bye.": 12 ASCII bytes and 2 other characters (16 quarters: 4 tokens), 2 CJK
-    # ideographs and an emoji (3 whole tokens).
-    my $nousage_completion = 7;
-    my %Estimated = (%Exact, prompt_tokens => 10, completion_tokens => $nousage_completion,
-                     total_tokens => 10 + $nousage_completion, cached_tokens => 0, cache_write_tokens => 0,
-                     reasoning_tokens => 0, estimated => 1, cost => 10 * 2.5 + $nousage_completion * 10);
+                 reasoning_tokens => 2, estimated => 0, counted_by => 'upstream', cost => 148, charged => 1,
+                 ttft_ms => qr/^\d+$/, attempts => 1);
+    # Without usage from the upstream: counted by gpt-4o's tokenizer (o200k_base), the text the
+    # client got, "Grüße, 世界 👋! Bye.", whole: the same for every split.
+    my $nousage_completion = tokens("Gr\xc3\xbc\xc3\x9fe, \xe4\xb8\x96\xe7\x95\x8c \xf0\x9f\x91\x8b! Bye.");
+    my $prompt = tokens('{"messages":[{"role":"user","content":"Say hello"}]}', prompt => 1);
+    my %Counted = (%Exact, prompt_tokens => $prompt, completion_tokens => $nousage_completion,
+                   total_tokens => $prompt + $nousage_completion, cached_tokens => 0, cache_write_tokens => 0,
+                   reasoning_tokens => 0, estimated => 1, counted_by => 'tokenizer',
+                   # micro-dollars, rounded up once
+                   cost => int(($prompt * 25 + $nousage_completion * 100 + 9) / 10));
     my $asked = '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},'
               . '"messages":[{"role":"user","content":"Say hello"}]}';
     my @variants = (
@@ -248,7 +251,7 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
         ['asked', '/split/v1/chat/completions', 'usage', $asked, $Ref{usage},
          { %Exact, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
         ['nousage', '/split/v1/chat/completions', 'nousage', undef, $Ref{nousage},
-         { %Estimated, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
+         { %Counted, model => 'gpt-4o', upstream_model => 'gpt-4o', channel => '' }],
         ['renamed', '/renamed/v1/chat/completions', 'usage', undef,
          do { (my $s = $Stripped) =~ s/"model":"gpt-4o-2024-08-06"/"model":"gpt-4o"/g; $s },
          { %Exact, model => 'gpt-4o', upstream_model => 'gpt-4o-2024-08-06', channel => 'split' }],
@@ -288,7 +291,7 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
         }
         is(scalar @missing, 0, "$what/$name: a record for every k") or diag("missing: " . join(' ', first10(@missing)));
         my ($any) = map { @$_ } grep { defined } $by_id{"$name-1"};
-        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 26 fields, in order");
+        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 27 fields, in order");
         is(scalar @dup, 0, "$what/$name: no k recorded twice");
         is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
             or diag(join "\n", first10(@differ));
@@ -302,6 +305,7 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
 # ---- b. a client that leaves mid-stream ----
 {
     my $what = 'client closed';
+    my $prompt = tokens('{"messages":[{"role":"user","content":"Say hello"}]}', prompt => 1);
     start_gateway();
     redis_q('DEL', 'aigw:usage');
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $GwPort, Proto => 'tcp', Timeout => 5)
@@ -321,11 +325,13 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
     my ($r) = usage_take();
     my @d = record_diff($r // {}, {
         request_id => 'leaver-1', status => 'client_closed', stream => 1, error_code => '',
-        # What the client was sent: "Hello" (estimated 2), and the prompt (estimated 10).
-        # ... priced: 10 x 2.5 + 2 x 10.
-        prompt_tokens => 10, completion_tokens => 2, total_tokens => 12, estimated => 1, cost => 45,
+        # What the client was sent, "Hello", and the prompt, counted by gpt-4o's tokenizer,
+        # priced at 2.5 and 10 USD per million, rounded up once.
+        prompt_tokens => $prompt, completion_tokens => tokens('Hello'),
+        total_tokens => $prompt + tokens('Hello'), estimated => 1, counted_by => 'tokenizer',
+        cost => int(($prompt * 25 + tokens('Hello') * 100 + 9) / 10),
         charged => 1, ttft_ms => qr/^\d+$/, attempts => 1 });
-    is(scalar @d, 0, "$what: status client_closed, the tokens sent until then (estimated), priced, charged")
+    is(scalar @d, 0, "$what: status client_closed, the tokens sent until then (counted exactly), priced, charged")
         or diag(join "\n", @d);
     is($r->{http_status}, 200, "$what: http_status is the 200 the client got");
     my $latency = $r->{latency_ms} // 0;

@@ -12,6 +12,7 @@
 
 use lib 't/lib';
 use Test::AIGW 'redis';
+use Test::AIGW::Usage qw(tokens);
 use Digest::SHA qw(sha256_hex);
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
@@ -150,7 +151,8 @@ _EOC_
 # 12 prompt tokens at 2.5 and 20000 completion tokens at 10 USD per million: 30 + 200000.
 sub exact {
     return { status => 'ok', http_status => 200, prompt_tokens => 12, completion_tokens => 20000,
-             total_tokens => 20012, estimated => 0, cost => 200030, charged => 1, @_ };
+             total_tokens => 20012, estimated => 0, counted_by => 'upstream', cost => 200030,
+             charged => 1, @_ };
 }
 
 add_block_preprocessor(sub {
@@ -210,13 +212,14 @@ is larger than 16777216 bytes: its model is not renamed
 
 
 
-=== TEST 5: 17 MB without a usage (only the one inside its choice): estimated on the prompt, as documented
+=== TEST 5: 17 MB without a usage (only the one inside its choice): the prompt counted (gpt-4o's tokenizer), no completion text collected past the bound, as documented
 --- config eval: ::gw('none17')
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","logprobs":true,"top_logprobs":20,"messages":[{"role":"user","content":"Say hello"}]}
 --- body_of: none17
 --- record eval
-# The prompt estimate: 3 for the message, 1 for "user", 3 for "Say hello", 3 for the reply; at 2.5.
-::exact(model => 'gpt-4o', prompt_tokens => 10, completion_tokens => 0, total_tokens => 10,
-        estimated => 1, cost => 25)
+# The prompt, counted by o200k_base; at 2.5 USD per million, rounded up.
+my $prompt = ::tokens('{"messages":[{"role":"user","content":"Say hello"}]}', prompt => 1);
+::exact(model => 'gpt-4o', prompt_tokens => $prompt, completion_tokens => 0, total_tokens => $prompt,
+        estimated => 1, counted_by => 'tokenizer', cost => int(($prompt * 25 + 9) / 10))

@@ -60,8 +60,9 @@ constexpr char usage_text[] =
     "                 aigw_tpm), and the hourly spend that raises an alert\n"
     "  usage ID [--since WHEN]\n"
     "                 the key's requests, tokens and cost from the usage stream, each\n"
-    "                 request counted once; WHEN is unix seconds, 30d|12h|45m|90s ago, or a\n"
-    "                 stream id (default: everything the stream holds)\n"
+    "                 request counted once, and who counted the tokens (counted_by); WHEN is\n"
+    "                 unix seconds, 30d|12h|45m|90s ago, or a stream id (default: everything\n"
+    "                 the stream holds)\n"
     "  group set NAME [--quota USD|unlimited] [--rpm N|default] [--tpm N|default]\n"
     "                 [--budget-hourly USD|none]\n"
     "                 create or change the limits shared by the keys of group NAME\n"
@@ -1114,6 +1115,11 @@ struct usage_sums {
     std::int64_t cached_tokens = 0;
     std::int64_t cache_write_tokens = 0;
     micro_usd cost = 0;
+    // Requests whose counts the gateway made, the upstream having reported none: exactly
+    // (counted_by tokenizer) or by the estimate (counted_by estimate; estimated=1 in records
+    // older than counted_by).
+    std::int64_t by_tokenizer = 0;
+    std::int64_t by_estimate = 0;
     std::int64_t duplicates = 0;   // records of a request already counted
     std::int64_t unreadable = 0;   // records with a count or cost that is not a number
 };
@@ -1171,6 +1177,15 @@ usage_sums sum_usage(redis_client& redis, const std::string& start, std::string_
             add("cache_write_tokens", s.cache_write_tokens);
             add("cost", s.cost);
             if (field_value(fields, "charged") == std::string_view("1")) ++s.charged;
+            std::optional<std::string_view> by = field_value(fields, "counted_by");
+            if (!by) {  // a record from before counted_by
+                by = field_value(fields, "estimated") == std::string_view("1") ? "estimate" : "upstream";
+            }
+            if (*by == "tokenizer") {
+                ++s.by_tokenizer;
+            } else if (*by == "estimate") {
+                ++s.by_estimate;
+            }
             if (unreadable) ++s.unreadable;
         }
         if (page->elements < page_size) break;
@@ -1212,6 +1227,10 @@ void print_usage(std::vector<std::pair<std::string, std::string>> lines, const s
     lines.emplace_back("cached_tokens", std::to_string(s.cached_tokens));
     lines.emplace_back("cache_write_tokens", std::to_string(s.cache_write_tokens));
     lines.emplace_back("cost", format_usd(s.cost));
+    lines.emplace_back("counted_by", "upstream " +
+                                         std::to_string(s.requests - s.by_tokenizer - s.by_estimate) +
+                                         ", tokenizer " + std::to_string(s.by_tokenizer) +
+                                         ", estimate " + std::to_string(s.by_estimate));
     lines.emplace_back("duplicates", std::to_string(s.duplicates));
     std::vector<std::pair<std::string, std::string>> billing = billing_lines(hash);
     lines.insert(lines.end(), billing.begin(), billing.begin() + 3);  // quota, used, remaining

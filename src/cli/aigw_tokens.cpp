@@ -16,8 +16,8 @@ namespace {
 namespace tk = aigw::tokenizer;
 
 const char usage_text[] =
-    "usage: aigw-tokens [--encoding o200k_base|cl100k_base|estimate | --model MODEL] [--ids]\n"
-    "                   [--batch [--bench ROUNDS]]\n"
+    "usage: aigw-tokens [--encoding o200k_base|cl100k_base|estimate | --model MODEL]\n"
+    "                   [--ids | --prompt] [--batch [--bench ROUNDS]]\n"
     "\n"
     "Reads text on standard input and prints its token count, as tiktoken's encode_ordinary\n"
     "counts it (special tokens are plain text; invalid UTF-8 is replaced as a decoder does).\n"
@@ -26,6 +26,9 @@ const char usage_text[] =
     "  --model M      the encoding OpenAI uses for model M (gpt-4o, gpt-4, ...; estimate for\n"
     "                 others); the encoding used is said on standard error\n"
     "  --ids          print the token ids on one line, separated by spaces, not the count\n"
+    "  --prompt       the input is an OpenAI request body (chat, completions, embeddings):\n"
+    "                 print its prompt tokens as the gateway counts them for a reservation\n"
+    "                 or a response without usage\n"
     "  --batch        standard input is many texts, each a 4-byte little-endian length and\n"
     "                 its bytes; one output line per text\n"
     "  --bench N      with --batch: encode all texts N times and print the throughput as JSON\n";
@@ -36,7 +39,12 @@ int fail(const std::string& msg) {
 }
 
 void print(const tk::encoder* enc, tk::encoding_id id, std::string_view text, bool ids,
-           std::string& out) {
+           bool prompt, std::string& out) {
+    if (prompt) {
+        out += std::to_string(aigw::count_prompt_tokens(enc, text));
+        out += '\n';
+        return;
+    }
     if (enc == nullptr) {
         (void)id;
         out += std::to_string(aigw::estimate_tokens(text));
@@ -61,7 +69,7 @@ void print(const tk::encoder* enc, tk::encoding_id id, std::string_view text, bo
 
 int main(int argc, char** argv) {
     tk::encoding_id id = tk::encoding_id::o200k_base;
-    bool ids = false, batch = false, model_given = false;
+    bool ids = false, batch = false, model_given = false, prompt = false;
     long rounds = 0;
     std::string model;
     for (int i = 1; i < argc; i++) {
@@ -87,6 +95,8 @@ int main(int argc, char** argv) {
             id = tk::encoding_for_model(model);
         } else if (a == "--ids") {
             ids = true;
+        } else if (a == "--prompt") {
+            prompt = true;
         } else if (a == "--batch") {
             batch = true;
         } else if (a == "--bench") {
@@ -99,6 +109,8 @@ int main(int argc, char** argv) {
         }
     }
     if (rounds && !batch) return fail("--bench needs --batch");
+    if (ids && prompt) return fail("--ids and --prompt do not go together");
+    if (rounds && prompt) return fail("--bench counts texts, not --prompt bodies");
     if (ids && id == tk::encoding_id::estimate) {
         return fail("the estimate has no token ids (" +
                     (model_given ? "no public tokenizer for " + model : std::string("--encoding estimate")) + ")");
@@ -139,7 +151,7 @@ int main(int argc, char** argv) {
     }
     std::string out;
     for (auto t : texts) {
-        print(enc, id, t, ids, out);
+        print(enc, id, t, ids, prompt, out);
         if (out.size() > (1 << 20)) {
             std::fwrite(out.data(), 1, out.size(), stdout);
             out.clear();

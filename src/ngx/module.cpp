@@ -1,8 +1,10 @@
 // The module object, and the registration of its phase handlers, filters and variables; the
-// worker's parts start and stop in worker.cpp.
+// tokenizer's indexes built in the master; the worker's parts start and stop in worker.cpp.
+#include "aigw/accounting/tokenizer.hpp"
 #include "ngx/access/access.hpp"
 #include "ngx/access/rewrite.hpp"
 #include "ngx/accounting/records.hpp"
+#include "ngx/conf/conf.hpp"
 #include "ngx/conf/directives.hpp"
 #include "ngx/filters/chain.hpp"
 #include "ngx/util/guard.hpp"
@@ -11,6 +13,7 @@
 
 static ngx_int_t ngx_http_aigw_preconfiguration(ngx_conf_t* cf) noexcept;
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept;
+static ngx_int_t ngx_http_aigw_init_module(ngx_cycle_t* cycle) noexcept;
 
 static ngx_http_module_t ngx_http_aigw_module_ctx = {
     ngx_http_aigw_preconfiguration,   // preconfiguration
@@ -29,7 +32,7 @@ ngx_module_t ngx_http_aigw_module = {
     ngx_http_aigw_commands,     // module directives
     NGX_HTTP_MODULE,            // module type
     nullptr,                    // init master
-    nullptr,                    // init module
+    ngx_http_aigw_init_module,  // init module
     ngx_http_aigw_worker_start, // init process
     nullptr,                    // init thread
     nullptr,                    // exit thread
@@ -71,4 +74,22 @@ static ngx_int_t ngx_http_aigw_add_handlers(ngx_conf_t* cf) {
 static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
     return aigw::ngx::guard_conf(cf, "postconfiguration", static_cast<ngx_int_t>(NGX_ERROR),
                                  [cf] { return ngx_http_aigw_add_handlers(cf); });
+}
+
+// In the master, once the configuration is read (and on each reload): the tokenizer's lookup
+// indexes (7.5 MB of heap) are built here, before the workers fork, so that every worker
+// shares them copy-on-write instead of building its own. Its tables are in the module's
+// read-only data already. Built once per master process: a reload finds them there.
+static ngx_int_t ngx_http_aigw_init_module(ngx_cycle_t* cycle) noexcept {
+    return aigw::ngx::guard(cycle->log, "init module", static_cast<ngx_int_t>(NGX_ERROR), [cycle] {
+        if (ngx_http_aigw_main_conf(cycle) == nullptr) {
+            return static_cast<ngx_int_t>(NGX_OK);  // no http block
+        }
+        if (!aigw::tokenizer::preload()) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                          "aigw: the tokenizer's indexes could not be built (out of memory?): "
+                          "token counts the upstream does not report are estimated");
+        }
+        return static_cast<ngx_int_t>(NGX_OK);
+    });
 }

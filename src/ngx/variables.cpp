@@ -6,6 +6,7 @@
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/keys.hpp"
+#include "ngx/accounting/response_usage.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/request/request_id.hpp"
@@ -157,7 +158,19 @@ ngx_int_t usage_estimated(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
         return NGX_DECLINED;
     }
     v->no_cacheable = 1;
-    return flag(v, ctx->usage.usage_estimated);
+    return flag(v, ctx->usage.counted_by != NGX_HTTP_AIGW_COUNTED_BY_UPSTREAM);
+}
+
+ngx_int_t usage_counted_by(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                           ngx_http_variable_value_t* v) {
+    if (!counted(ctx)) {
+        return NGX_DECLINED;
+    }
+    std::string_view by = ngx_http_aigw_counted_by_name(ctx->usage.counted_by);
+    v->data = reinterpret_cast<u_char*>(const_cast<char*>(by.data()));
+    v->len = by.size();
+    v->no_cacheable = 1;
+    return NGX_OK;
 }
 
 ngx_int_t ttft(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
@@ -214,6 +227,7 @@ variable variables[] = {
     {ngx_string("aigw_ttft"), nocache, ttft},
     {ngx_string("aigw_latency"), nocache, latency},
     {ngx_string("aigw_usage_estimated"), nocache, usage_estimated},
+    {ngx_string("aigw_usage_counted_by"), nocache, usage_counted_by},
     {ngx_string("aigw_cost"), nocache, cost},
 };
 

@@ -43,6 +43,14 @@ public:
     // when the body is not a request this dialect can translate.
     virtual bool request_to_pivot(std::string_view body, api::request& out,
                                   api_error& err) const = 0;
+    // The request as the pivot only to count its prompt: what request_to_pivot reads, and
+    // also the body of this dialect's token-count endpoint, which may lack what only
+    // generating needs (Anthropic's count_tokens has no max_tokens). False when it cannot be
+    // read.
+    virtual bool prompt_to_pivot(std::string_view body, api::request& out) const {
+        api_error err;
+        return request_to_pivot(body, out, err);
+    }
     // The pivot as this dialect's request body (for a channel that speaks it).
     // `max_tokens_default` is the output bound a dialect that requires one sends when the
     // request has none (aigw_anthropic_max_tokens); a dialect where it is optional ignores it.

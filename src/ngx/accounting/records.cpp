@@ -244,7 +244,7 @@ std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 }
 
 // The record's fields, in order; build() writes exactly these.
-constexpr size_t record_fields = 26;
+constexpr size_t record_fields = 27;
 
 record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
     ngx_http_aigw_usage_final(ctx);
@@ -266,7 +266,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
         }
         record_id = {made_id, sizeof(made_id)};
     }
-    // Framing (58 elements, at most 8 bytes each), the field names and the fixed-size values
+    // Framing (60 elements, at most 8 bytes each), the field names and the fixed-size values
     // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
     // strings is a safe bound.
     size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() +
@@ -312,7 +312,10 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     field("cached_tokens", ctx->usage.cached_tokens);
     field("cache_write_tokens", ctx->usage.cache_write_tokens);
     field("reasoning_tokens", ctx->usage.reasoning_tokens);
-    field("estimated", std::string_view(ctx->usage.usage_estimated ? "1" : "0"));
+    // estimated: what records said before counted_by, kept for their readers.
+    field("estimated", std::string_view(
+                           ctx->usage.counted_by != NGX_HTTP_AIGW_COUNTED_BY_UPSTREAM ? "1" : "0"));
+    field("counted_by", ngx_http_aigw_counted_by_name(ctx->usage.counted_by));
     if (ctx->usage.t_first_token) {
         field("ttft_ms", static_cast<int64_t>(ctx->usage.t_first_token - ctx->t0));
     } else {

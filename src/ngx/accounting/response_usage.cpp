@@ -3,9 +3,13 @@
 
 #include <optional>
 
+#include "aigw/accounting/prompt_count.hpp"
+#include "aigw/accounting/token_estimate.hpp"
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
-#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/routing/model_map.hpp"
+#include "aigw/accounting/encoding_table.hpp"
+#include "ngx/conf/conf.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -39,13 +43,12 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     if (!e.has_data || e.is_done) {
         return ngx_http_aigw_event_action::pass;
     }
-    st->text.clear();
-    aigw::chunk_info ci = st->stream_usage->read_chunk(e.data, &st->text);
+    // The chunk's text is appended where it is kept: no copy, nothing counted here.
+    size_t kept = st->generated.size();
+    aigw::chunk_info ci = st->stream_usage->read_chunk(e.data, &st->generated);
     if (!ci.json_object) {
+        st->generated.resize(kept);
         return ngx_http_aigw_event_action::pass;
-    }
-    if (!st->text.empty()) {
-        st->completion.add(st->text);
     }
     if (ci.content_bearing && ctx->usage.t_first_token == 0) {
         ctx->usage.t_first_token = ngx_current_msec;
@@ -105,47 +108,74 @@ void ngx_http_aigw_json_bytes(ngx_http_aigw_body_t* st, const u_char* p, size_t 
 
 void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
     if (st->json_overflow) {
-        // No generated text is collected past the bound: without usage the completion
-        // estimate is 0.
+        // No generated text is collected past the bound (the scanner reads only the usage):
+        // without usage such an answer's completion counts 0.
         ngx_http_aigw_take_usage(
             st, st->json_scan.finish(ngx_http_aigw_upstream_dialect(ctx).usage_reader()));
         return;
     }
-    st->text.clear();
-    aigw::usage u = ngx_http_aigw_upstream_dialect(ctx).usage_reader().read_response(st->json, &st->text);
+    st->generated.clear();
+    aigw::usage u =
+        ngx_http_aigw_upstream_dialect(ctx).usage_reader().read_response(st->json, &st->generated);
     ngx_http_aigw_take_usage(st, u);
-    if (!st->text.empty()) {
-        st->completion.add(st->text);
+    if (!st->generated.empty()) {
         if (ctx->usage.t_first_token == 0) {
             ctx->usage.t_first_token = ngx_current_msec;
         }
     }
 }
 
-int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx) {
+const aigw::tokenizer::encoder* ngx_http_aigw_encoder(const ngx_http_aigw_ctx_t* ctx) {
+    std::string_view upstream = aigw::ngx::view(ctx->attempt.upstream_model);
+    const aigw::model_entry* route = ctx->content.route;
+    if (upstream.empty() && route != nullptr && !route->targets.empty()) {
+        upstream = route->targets.front().upstream_model;  // empty: the public name
+    }
+    return aigw::tokenizer::encoder::get(aigw::tokenizer::resolve_encoding(
+        ngx_http_aigw_main_conf(ctx->main)->tokenizers, aigw::ngx::view(ctx->content.model),
+        upstream));
+}
+
+int64_t ngx_http_aigw_prompt_tokens(ngx_http_aigw_ctx_t* ctx) {
     ngx_http_aigw_content_part_t& c = ctx->content;
-    if (!c.prompt_estimated) {
-        c.prompt_estimate =
+    if (!c.prompt_counted) {
+        const aigw::tokenizer::encoder* enc = ngx_http_aigw_encoder(ctx);
+        c.prompt_tokens =
             c.client_body == nullptr
                 ? 0
-                : aigw::estimate_prompt_tokens(
-                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len});
-        c.prompt_estimated = 1;
+                : aigw::count_request_prompt(
+                      enc, c.dialect,
+                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len}, c.pivot);
+        c.prompt_exact = enc != nullptr;
+        c.prompt_counted = 1;
     }
-    return c.prompt_estimate;
+    return c.prompt_tokens;
 }
 
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
     return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
 }
 
+std::string_view ngx_http_aigw_counted_by_name(unsigned counted_by) noexcept {
+    switch (counted_by) {
+    case NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER:
+        return "tokenizer";
+    case NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE:
+        return "estimate";
+    default:
+        return "upstream";
+    }
+}
+
 void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
     ctx->usage.t_end = ngx_current_msec;
+    ctx->usage.counted_by = NGX_HTTP_AIGW_COUNTED_BY_UPSTREAM;
     ngx_http_aigw_body_t* st = ctx->usage.body;
     if (st == nullptr || !ngx_http_aigw_billable(ctx)) {
         return;  // nothing produced: zero tokens
     }
     if (st->reported.present) {
+        // The common path: the upstream's counts, and no tokenizer.
         const aigw::usage& u = st->reported;
         ctx->usage.prompt_tokens = u.prompt_tokens;
         ctx->usage.completion_tokens = u.completion_tokens;
@@ -153,23 +183,32 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
         ctx->usage.cached_tokens = u.cached_tokens;
         ctx->usage.cache_write_tokens = u.cache_write_tokens;
         ctx->usage.reasoning_tokens = u.reasoning_tokens;
-        int64_t produced = st->completion.tokens();
+        // A stream cut before its last usage (Anthropic reports the input counts first and the
+        // output at the end; Gemini's chunks carry the counts so far) is charged what it
+        // produced, when that is more than the counts said. A token is at least one byte of
+        // valid UTF-8, so text no longer than the reported count cannot be more: not counted.
         if (ctx->response.sse && !ctx->response.upstream_complete &&
-            produced > u.completion_tokens) {
-            // A stream cut before its last usage (Anthropic reports the input counts first and
-            // the output at the end): what it produced so far, estimated, is charged.
-            ctx->usage.completion_tokens = produced;
-            ctx->usage.total_tokens = u.prompt_tokens + produced;
-            ctx->usage.usage_estimated = 1;
+            static_cast<int64_t>(st->generated.size()) > u.completion_tokens) {
+            const aigw::tokenizer::encoder* enc = ngx_http_aigw_encoder(ctx);
+            int64_t produced = aigw::count_tokens(enc, st->generated);
+            if (produced > u.completion_tokens) {
+                ctx->usage.completion_tokens = produced;
+                ctx->usage.total_tokens = aigw::saturating_add(u.prompt_tokens, produced);
+                ctx->usage.counted_by = enc != nullptr ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
+                                                       : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE;
+            }
         }
         return;
     }
-    // The upstream reported nothing (an OpenAI-compatible server without usage, or a stream
-    // cut before its last chunk): the record says estimated.
-    aigw::usage u =
-        aigw::estimated_usage(ngx_http_aigw_prompt_estimate(ctx), st->completion.tokens());
+    // The upstream reported nothing (an OpenAI-compatible server without usage, a stream cut or
+    // left before its last chunk): the gateway counts the prompt and the text it passed on.
+    const aigw::tokenizer::encoder* enc = ngx_http_aigw_encoder(ctx);
+    int64_t prompt = ngx_http_aigw_prompt_tokens(ctx);
+    aigw::usage u = aigw::estimated_usage(prompt, aigw::count_tokens(enc, st->generated));
     ctx->usage.prompt_tokens = u.prompt_tokens;
     ctx->usage.completion_tokens = u.completion_tokens;
     ctx->usage.total_tokens = u.total_tokens;
-    ctx->usage.usage_estimated = 1;
+    ctx->usage.counted_by = enc != nullptr && ctx->content.prompt_exact
+                                ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
+                                : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE;
 }

@@ -2,6 +2,10 @@
 // the usage reader for streams, the kept body for JSON (the usage scanner past the keep bound).
 // The per-request state is C++ (strings, vectors) and lives behind a pointer in the context,
 // deleted by a request pool cleanup.
+//
+// The text the model produced is kept as it passes, not counted: counting (the tokenizer, some
+// 1 us per 50 to 100 bytes) runs once, as the request ends, and only when the upstream's usage
+// does not say it already: none came, or a stream was cut before its last counts.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +14,7 @@
 #include <vector>
 
 #include "aigw/text/sse_framer.hpp"
-#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/accounting/tokenizer.hpp"
 #include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
 #include "aigw/text/usage_scanner.hpp"
@@ -18,9 +22,9 @@
 
 struct ngx_http_aigw_ctx_t;
 
-// The most of a JSON response kept whole for reading its usage (and the generated text, for an
-// estimate when there is none) and for renaming its model. A larger one is read by the usage
-// scanner as it passes, so its usage is still exact.
+// The most of a JSON response kept whole for reading its usage (and the generated text, counted
+// when there is none) and for renaming its model. A larger one is read by the usage scanner as
+// it passes, so its usage is still exact; no text is collected from it.
 inline constexpr size_t ngx_http_aigw_json_keep_max = 16 * 1024 * 1024;
 
 struct ngx_http_aigw_body_t {
@@ -30,8 +34,10 @@ struct ngx_http_aigw_body_t {
     uint64_t pos = 0;        // stream offset of the next byte fed to the framer
     uint64_t decided = 0;    // stream offset up to which bytes went out or were dropped
     std::string out;         // scratch for rewritten output
-    std::string text;        // scratch for a chunk's generated text
-    aigw::token_counter completion;  // estimate of the streamed output
+    // The output's text as the usage reader found it (content, reasoning, tool-call names and
+    // arguments), appended chunk by chunk or from the whole JSON answer: counted at the end
+    // only when the upstream's usage does not cover it. Freed with the request.
+    std::string generated;
     bool framing_failed = false;
     // The upstream dialect's reader of this stream's usage, which may come in pieces.
     std::unique_ptr<aigw::stream_usage> stream_usage;
@@ -56,7 +62,7 @@ enum class ngx_http_aigw_event_action { pass, drop, replace };
 // usage reader of the upstream's dialect. May throw std::bad_alloc.
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
-// Reads one whole SSE event: usage, time to first token, the completion estimate. Says what
+// Reads one whole SSE event: usage, time to first token, the generated text. Says what
 // the client gets: the event as it came, nothing (the usage-only chunk the client did not ask
 // for), or `st->out` (the event with the public model name). A translated stream's events are
 // only read here: the filters translate them (filters/translate.hpp).
@@ -75,10 +81,19 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
 // it off (not an error before any upstream answer, not the upstream's own error).
 bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx);
 
-// The prompt's tokens estimated from the client's body (0 without one), for a reservation
-// and for counts the upstream did not report: computed once per request.
-int64_t ngx_http_aigw_prompt_estimate(ngx_http_aigw_ctx_t* ctx);
+// The encoder a request's tokens are counted with, null for the estimate: aigw_tokenizer's
+// entry for the public model, else OpenAI's table on the public model, else on the upstream
+// model name (the current attempt's; before any, the route's first target's).
+const aigw::tokenizer::encoder* ngx_http_aigw_encoder(const ngx_http_aigw_ctx_t* ctx);
 
-// The request's token counts into the context: the upstream's, else estimated (finish.cpp
-// calls it once, as the request ends).
+// The prompt's tokens in the client's body (0 without one), exact where the model's encoding
+// is known (content.prompt_exact): counted once per request, when the first thing needs it (a
+// reservation, counts the upstream did not report, a token count the gateway answers).
+int64_t ngx_http_aigw_prompt_tokens(ngx_http_aigw_ctx_t* ctx);
+
+// The request's token counts into the context: the upstream's, else counted (finish.cpp
+// calls it once, as the request ends), and usage.counted_by.
 void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx);
+
+// "upstream", "tokenizer", "estimate": the usage record's counted_by.
+std::string_view ngx_http_aigw_counted_by_name(unsigned counted_by) noexcept;

@@ -42,6 +42,7 @@ struct ngx_http_aigw_billing_t {
     account_entry* acct[2];          // the key's account, the group's (nullptr: none)
     ngx_queue_t link[2];             // in the account's queue while waiting on it
     b::amounts need;                 // what the request reserves
+    int64_t output;                  // the output tokens it reserves
     int64_t max_tokens;              // the client's output cap, -1: none
     int64_t choices;                 // n
     int64_t retry_ms;                // for a 429
@@ -53,6 +54,7 @@ struct ngx_http_aigw_billing_t {
     bool unavailable[2];             // Redis could not be asked about that account
     bool booked;
     bool finished;
+    bool prompt_in;                  // need holds the prompt's tokens
 };
 
 namespace {
@@ -186,9 +188,42 @@ ngx_http_aigw_billing_outcome short_outcome(const b::account& a, const b::amount
     return ngx_http_aigw_billing_outcome::no_quota;
 }
 
+// Whether the reservation must hold the prompt's tokens: some account's limits are not known
+// yet (its first request on this worker), or it has a tpm, or a quota the request's price is
+// reserved against. Otherwise nothing checks them, and counting the prompt (exact counting
+// costs CPU) is left to what else needs it; the true count settles the tokens anyway.
+bool prompt_needed(const ngx_http_aigw_billing_t* bl, bool priced) {
+    for (const account_entry* e : bl->acct) {
+        if (e == nullptr || e->acct.gone) {
+            continue;
+        }
+        const b::account& a = e->acct;
+        if (!a.known || a.c[b::tokens].limit != b::unlimited ||
+            (priced && a.c[b::money].limit != b::unlimited)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// need: the output and the per-request price from the start, the prompt once something checks
+// it (a settlement may have just told a limit).
+void size_need(ngx_http_aigw_billing_t* bl) {
+    ngx_http_aigw_ctx_t* ctx = ngx_http_aigw_find_ctx(bl->r);
+    const aigw::model_price* price = ctx->content.price;
+    if (bl->prompt_in || !prompt_needed(bl, price != nullptr)) {
+        return;
+    }
+    int64_t prompt = ngx_http_aigw_prompt_tokens(ctx);
+    bl->need[b::money] = price ? aigw::reserve_cost(*price, prompt, bl->output) : 0;
+    bl->need[b::tokens] = prompt + bl->output;
+    bl->prompt_in = true;
+}
+
 // Decides what can be decided now: admitted (booked on both accounts), refused, or waiting
 // for a settlement of one of them (queued there, a settlement started).
 ngx_http_aigw_billing_outcome decide(ngx_http_aigw_billing_t* bl) {
+    size_need(bl);
     int64_t now = now_ms();
     bool wait[2] = {false, false};
     bool later[2] = {false, false};
@@ -574,7 +609,6 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     bl->r = r;
     bl->admitted = admitted;
 
-    int64_t prompt = ngx_http_aigw_prompt_estimate(ctx);
     bl->max_tokens = max_tokens;
     bl->choices = std::clamp<int64_t>(choices, 1, 128);
     int64_t output = 0;
@@ -587,10 +621,12 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
         output = aigw::output_reserve(max_tokens, choices,
                                       static_cast<int64_t>(state->conf->reserve_tokens), history);
     }
+    bl->output = output;
+    // The prompt joins need in decide(), if something checks it.
     bl->need[b::money] =
-        ctx->content.price ? aigw::reserve_cost(*ctx->content.price, prompt, output) : 0;
+        ctx->content.price ? aigw::reserve_cost(*ctx->content.price, 0, output) : 0;
     bl->need[b::requests] = 1;
-    bl->need[b::tokens] = prompt + output;
+    bl->need[b::tokens] = output;
 
     bl->acct[key_slot] = get_entry(false, aigw::hex_digest(ctx->access.key_digest));
     if (!ctx->access.key->group.empty()) {

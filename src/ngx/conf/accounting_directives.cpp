@@ -1,11 +1,12 @@
 // Directives of accounting: aigw_price (and the names whose Redis price is read),
-// aigw_billing, aigw_quota_alerts, aigw_reserve_tokens and aigw_usage_log, with the defaults
-// and checks of their parts once the http block is read.
+// aigw_billing, aigw_quota_alerts, aigw_reserve_tokens, aigw_usage_log and aigw_tokenizer, with
+// the defaults and checks of their parts once the http block is read.
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "aigw/accounting/pricing.hpp"
+#include "aigw/accounting/encoding_table.hpp"
 #include "ngx/conf/directive_handlers.hpp"
 #include "ngx/conf/options.hpp"
 #include "ngx/util/guard.hpp"
@@ -167,6 +168,30 @@ char* set_usage_log(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf) {
         });
 }
 
+char* add_tokenizer(ngx_conf_t* cf, ngx_http_aigw_main_conf_t* conf) {
+    auto* value = static_cast<ngx_str_t*>(cf->args->elts);
+    aigw::tokenizer::encoding_id id;
+    if (!aigw::tokenizer::parse_encoding(aigw::ngx::view(value[2]), id)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"aigw_tokenizer\" encoding \"%V\" for \"%V\": "
+                           "\"o200k_base\", \"cl100k_base\" or \"estimate\"",
+                           &value[2], &value[1]);
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (conf->tokenizers == nullptr) {
+        conf->tokenizers = aigw::ngx::pool_new<aigw::tokenizer::encoding_table>(cf->pool);
+        if (conf->tokenizers == nullptr) {
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+    std::string err = conf->tokenizers->add(aigw::ngx::view(value[1]), id);
+    if (!err.empty()) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid \"aigw_tokenizer\": %s", err.c_str());
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
 }  // namespace
 
 // aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [cache_write=...]
@@ -202,6 +227,13 @@ char* ngx_http_aigw_reserve_tokens(ngx_conf_t* cf, ngx_command_t* cmd, void* con
 char* ngx_http_aigw_usage_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
     return aigw::ngx::guard_directive(cf, cmd, [&] {
         return set_usage_log(cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->usage_log);
+    });
+}
+
+// aigw_tokenizer MODEL o200k_base|cl100k_base|estimate;
+char* ngx_http_aigw_tokenizer(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
+    return aigw::ngx::guard_directive(cf, cmd, [&] {
+        return add_tokenizer(cf, static_cast<ngx_http_aigw_main_conf_t*>(conf));
     });
 }
 

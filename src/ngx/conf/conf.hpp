@@ -13,6 +13,9 @@
 namespace aigw {
 class model_map;
 class price_table;
+namespace tokenizer {
+class encoding_table;
+}
 }
 
 enum { NGX_HTTP_AIGW_REDIS_FAIL_CLOSED = 0, NGX_HTTP_AIGW_REDIS_FAIL_CACHED = 1 };
@@ -96,6 +99,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_prices_conf_t prices;         // aigw_price, aigw_price_refresh
     ngx_uint_t price_missing;                   // aigw_price_missing deny|free
     ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
+    aigw::tokenizer::encoding_table* tokenizers;  // aigw_tokenizer; nullptr when none is set
 };
 
 struct ngx_http_aigw_loc_conf_t {

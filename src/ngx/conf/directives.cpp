@@ -124,6 +124,9 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_quota_alerts"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE,
      ngx_http_aigw_quota_alerts, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
+    {ngx_string("aigw_tokenizer"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2, ngx_http_aigw_tokenizer,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
 
 namespace {

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "aigw/accounting/token_estimate.hpp"
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/routing/model_map.hpp"
@@ -11,6 +10,7 @@
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/respond.hpp"
+#include "ngx/util/headers.hpp"
 #include "ngx/util/pool.hpp"
 
 namespace {
@@ -25,11 +25,19 @@ aigw::dialect_id channel_dialect(ngx_http_request_t* r, const ngx_http_aigw_ctx_
 }
 
 // A token count (Anthropic's count_tokens, Gemini's countTokens) for a model no channel of
-// the client's API serves: the gateway's own count of the request's input.
+// the client's API serves: the gateway's own count of the request's input, exact where the
+// model's encoding is known, and X-Counted-By says which (tokenizer or estimate).
 ngx_int_t answer_count_tokens(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
-    return ngx_http_aigw_send_json(
-        r, NGX_HTTP_OK,
-        ngx_http_aigw_client_dialect(ctx).token_count(ngx_http_aigw_prompt_estimate(ctx)));
+    int64_t tokens = ngx_http_aigw_prompt_tokens(ctx);
+    std::string_view by = ngx_http_aigw_counted_by_name(
+        ctx->content.prompt_exact ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
+                                  : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE);
+    ngx_str_t value{by.size(), reinterpret_cast<u_char*>(const_cast<char*>(by.data()))};
+    if (ngx_http_aigw_set_header(r, "X-Counted-By", value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return ngx_http_aigw_send_json(r, NGX_HTTP_OK,
+                                   ngx_http_aigw_client_dialect(ctx).token_count(tokens));
 }
 
 }  // namespace
@@ -85,6 +93,7 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
         t->request.include_usage = c.stream;
     }
     c.translation = t;
+    c.pivot = &t->request;
     return NGX_DECLINED;
 }
 

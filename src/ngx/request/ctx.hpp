@@ -17,6 +17,9 @@ class dialect;
 struct endpoint_info;
 struct key_record;
 struct model_entry;
+namespace api {
+struct request;
+}
 }
 struct ngx_http_aigw_billing_t;
 struct ngx_http_aigw_body_t;
@@ -55,17 +58,20 @@ struct ngx_http_aigw_content_part_t {
     size_t ncandidates;
     const aigw::model_price* price;          // the model's price, if any: &price_value
     aigw::model_price price_value;           // as it was when the request came
-    int64_t prompt_estimate;                 // tokens of client_body, once prompt_estimated
+    int64_t prompt_tokens;                   // tokens of client_body, once prompt_counted
     // The request as the pivot, read once when a candidate channel speaks another dialect
     // than the client (held by a pool cleanup); nullptr otherwise.
     ngx_http_aigw_translation_t* translation;
+    const aigw::api::request* pivot;         // translation's request, which accounting/ counts
+                                             // the prompt of rather than read the body again
 
     unsigned classified:1;                   // endpoint and dialect are set (for_path)
     unsigned in_content:1;                   // the content handler ran: the request gets a record
     unsigned stream:1;                       // request asked for stream:true
     unsigned has_stream_options:1;
     unsigned filter_models:1;                // /v1/models: keep only the key's models
-    unsigned prompt_estimated:1;             // accounting/ estimated prompt_estimate
+    unsigned prompt_counted:1;               // accounting/ counted prompt_tokens ...
+    unsigned prompt_exact:1;                 // ... with the model's tokenizer, not the estimate
 };
 
 // proxy/: the current attempt (a channel, its body and its subrequest) and the tries so far.
@@ -126,6 +132,15 @@ struct ngx_http_aigw_reply_part_t {
     unsigned prepared_error:1;               // `replacement` holds the error to send
 };
 
+// Who counted a request's tokens: the upstream (its own usage; also a request that got no
+// answer to bill, whose counts are zero), the gateway's tokenizer (exact, for a model whose
+// encoding is known), or its estimate.
+enum ngx_http_aigw_counted_by : unsigned {
+    NGX_HTTP_AIGW_COUNTED_BY_UPSTREAM = 0,
+    NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER = 1,
+    NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE = 2,
+};
+
 // accounting/: usage, cost and billing. The counts are final once usage_final is set.
 struct ngx_http_aigw_usage_part_t {
     ngx_http_aigw_body_t* body;              // the response's C++ state (a pool cleanup frees it)
@@ -140,7 +155,7 @@ struct ngx_http_aigw_usage_part_t {
     int64_t cost;                            // micro-USD, set with the counts
     ngx_http_aigw_billing_t* billing;        // quota and rate-limit state
 
-    unsigned usage_estimated:1;              // no usage from the upstream: counts estimated
+    unsigned counted_by:2;                   // ngx_http_aigw_counted_by: who counted them
     unsigned usage_final:1;
     unsigned ratelimit_headers:1;            // ours are set: the upstream's are not forwarded
 };

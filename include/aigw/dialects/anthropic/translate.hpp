@@ -49,6 +49,10 @@ std::string_view reasoning_effort(std::int64_t budget) noexcept;
 // std::bad_alloc.
 bool request_to_pivot(std::string_view body, api::request& out, api_error& err);
 
+// A count_tokens body (a Messages request without max_tokens, which only generating needs) ->
+// the pivot, read as request_to_pivot reads it; max_tokens is read when it is there.
+bool count_request_to_pivot(std::string_view body, api::request& out, api_error& err);
+
 // The pivot -> a Messages request body (compact JSON). role::system messages, wherever they
 // are, join the top-level system; role::tool messages become tool_result blocks of a user
 // message; consecutive messages of one role merge into one (Anthropic wants user and

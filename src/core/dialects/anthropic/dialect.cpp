@@ -24,6 +24,10 @@ public:
                           api_error& err) const override {
         return anthropic::request_to_pivot(body, out, err);
     }
+    bool prompt_to_pivot(std::string_view body, api::request& out) const override {
+        api_error err;
+        return anthropic::count_request_to_pivot(body, out, err);
+    }
     std::string request_from_pivot(const api::request& req,
                                    std::int64_t max_tokens_default) const override {
         return anthropic::request_from_pivot(req, max_tokens_default);

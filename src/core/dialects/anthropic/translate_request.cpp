@@ -57,7 +57,9 @@ std::string dot(std::string_view param, std::string_view name) {
 // Reads one request, failing with a 400 in the canonical words, `param` naming the member.
 class request_reader {
 public:
-    explicit request_reader(api_error& err) : err_(err) {}
+    // `need_max_tokens`: false for a count_tokens body, which has none.
+    request_reader(api_error& err, bool need_max_tokens)
+        : err_(err), need_max_tokens_(need_max_tokens) {}
 
     bool read(element doc, api::request& out);
 
@@ -153,6 +155,7 @@ private:
     bool thinking(element v, api::request& out);
 
     api_error& err_;
+    bool need_max_tokens_;
 };
 
 bool request_reader::text_block(dom::object o, const std::string& param, api::content_part& part) {
@@ -444,10 +447,12 @@ bool request_reader::read(element doc, api::request& out) {
 
     std::optional<element> max_tokens = member(top, "max_tokens");
     std::int64_t max = 0;
-    if (!max_tokens) return missing("max_tokens");
-    if (!integer(*max_tokens, "max_tokens", max)) return false;
-    if (max < 1) return bad_value("max_tokens", "expected a value of at least 1.");
-    out.max_tokens = max;
+    if (!max_tokens && need_max_tokens_) return missing("max_tokens");
+    if (max_tokens) {
+        if (!integer(*max_tokens, "max_tokens", max)) return false;
+        if (max < 1) return bad_value("max_tokens", "expected a value of at least 1.");
+        out.max_tokens = max;
+    }
 
     if (std::optional<element> s = member(top, "system")) {
         if (!system(*s, "system", out)) return false;
@@ -783,7 +788,10 @@ void write_tools(json_writer& w, const api::request& req) {
 
 }  // namespace
 
-bool request_to_pivot(std::string_view body, api::request& out, api_error& err) {
+namespace {
+
+bool read_request_body(std::string_view body, api::request& out, api_error& err,
+                       bool need_max_tokens) {
     dom::parser parser;
     dom::element doc;
     if (auto code = wire::parse(parser, body, doc)) {
@@ -791,8 +799,18 @@ bool request_to_pivot(std::string_view body, api::request& out, api_error& err) 
         return false;
     }
     out = api::request{};
-    request_reader reader(err);
+    request_reader reader(err, need_max_tokens);
     return reader.read(doc, out);
+}
+
+}  // namespace
+
+bool request_to_pivot(std::string_view body, api::request& out, api_error& err) {
+    return read_request_body(body, out, err, true);
+}
+
+bool count_request_to_pivot(std::string_view body, api::request& out, api_error& err) {
+    return read_request_body(body, out, err, false);
 }
 
 std::string request_from_pivot(const api::request& req, std::int64_t max_tokens_default) {

@@ -25,14 +25,20 @@ use strict;
 use warnings;
 
 use Exporter 'import';
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp ();
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
 use Test::AIGW ();
+use Test::AIGW::Host qw(run_program);
 use Test::AIGW::Redis qw(redis_q usage_take);
 
-our @EXPORT_OK = qw(@Fields $LogFormat rec est est_chat usd_to_micro redis_dump
+my $Root = abs_path(dirname(abs_path(__FILE__)) . '/../../../..');
+
+our @EXPORT_OK = qw(@Fields $LogFormat rec est est_chat tokens usd_to_micro redis_dump
                     usage_record_check usage_null_check);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -47,7 +53,8 @@ our $LogFormat = <<'_EOC_';
         '"completion_tokens":"$aigw_completion_tokens","total_tokens":"$aigw_total_tokens",'
         '"cached_tokens":"$aigw_cached_tokens","cache_write_tokens":"$aigw_cache_write_tokens",'
         '"reasoning_tokens":"$aigw_reasoning_tokens",'
-        '"estimated":"$aigw_usage_estimated","ttft_ms":"$aigw_ttft","latency_ms":"$aigw_latency",'
+        '"estimated":"$aigw_usage_estimated","counted_by":"$aigw_usage_counted_by",'
+        '"ttft_ms":"$aigw_ttft","latency_ms":"$aigw_latency",'
         '"stream":"$aigw_stream","cost":"$aigw_cost","status":"$status"}';
 _EOC_
 
@@ -55,11 +62,12 @@ _EOC_
 
 our @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel
                  status http_status error_code stream prompt_tokens completion_tokens total_tokens
-                 cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms latency_ms
-                 attempts cost charged);
+                 cached_tokens cache_write_tokens reasoning_tokens estimated counted_by ttft_ms
+                 latency_ms attempts cost charged);
 
 # An expected record: a successful chat completion through aigw_pass, no key, unless told.
 # cache_write_tokens is 0: OpenAI reports no cache writes, and neither does any mock here.
+# counted_by is upstream (and estimated 0): a record the gateway counted says so itself.
 sub rec {
     my (%o) = @_;
     # record_id: the gateway's request id when it made one, else (the client sent its own) a
@@ -73,7 +81,8 @@ sub rec {
              endpoint => '/v1/chat/completions', model => 'gpt-4o', upstream_model => 'gpt-4o',
              channel => '', status => 'ok', http_status => 200, error_code => '', stream => 0,
              prompt_tokens => 0, completion_tokens => 0, total_tokens => 0, cached_tokens => 0,
-             cache_write_tokens => 0, reasoning_tokens => 0, estimated => 0, ttft_ms => qr/^\d+$/, latency_ms => qr/^\d+$/,
+             cache_write_tokens => 0, reasoning_tokens => 0, estimated => 0, counted_by => 'upstream',
+             ttft_ms => qr/^\d+$/, latency_ms => qr/^\d+$/,
              attempts => 1, cost => 0, charged => 0, %o };
 }
 
@@ -82,6 +91,25 @@ sub rec {
 sub est { my ($text) = @_; return length $text ? int((length($text) + 3) / 4) : 0 }
 # A chat prompt: 3 per message + role + content, and 3 for the reply's priming.
 sub est_chat { my $t = 3; while (my ($role, $content) = splice @_, 0, 2) { $t += 3 + est($role) + est($content) } return $t }
+
+# The exact count of `$text` (bytes) as scripts/aigw-tokens gives it, with the tokenizer the
+# gateway uses: tiktoken's, for `encoding => 'o200k_base'` (the default), 'cl100k_base', or
+# the estimate ('estimate'). With `prompt => 1`, $text is an OpenAI request body and the count
+# is its prompt's, as the gateway counts a prompt (messages, their framing, tools). Memoized.
+my %Counted;
+sub tokens {
+    my ($text, %o) = @_;
+    my @args = ('--encoding', $o{encoding} // 'o200k_base', $o{prompt} ? '--prompt' : ());
+    my $key = join("\0", @args, $text);
+    return $Counted{$key} if exists $Counted{$key};
+    my $in = File::Temp->new(TMPDIR => 1);
+    binmode $in;
+    print $in $text;
+    close $in;
+    my ($rc, $out, $err) = run_program({ stdin => $in->filename }, "$Root/scripts/aigw-tokens", @args);
+    die "scripts/aigw-tokens @args failed ($rc): $err" if $rc || $out !~ /\A(\d+)\n\z/;
+    return $Counted{$key} = $1;
+}
 
 # "0.000106" (USD, as $aigw_cost writes it) -> 106 (micro-dollars); undef if it is not that form.
 sub usd_to_micro {
@@ -186,16 +214,17 @@ sub usage_record_check {
     }
     @bad = ();
     for my $f (qw(key_id owner group model upstream_model channel prompt_tokens completion_tokens
-                  total_tokens cached_tokens cache_write_tokens reasoning_tokens estimated ttft_ms
-                  latency_ms stream attempts status)) {
+                  total_tokens cached_tokens cache_write_tokens reasoning_tokens estimated
+                  counted_by ttft_ms latency_ms stream attempts status)) {
         my $g = $f eq 'status' ? $got{http_status} : $got{$f};
         my $l = $log->{$f};
         # $aigw_attempts is empty, not 0, before any attempt.
         $l = 0 if $f eq 'attempts' && $l eq '';
         # Token counts are variables of the billed endpoints only (not the model lists, not
         # count_tokens or countTokens), $aigw_stream of a known endpoint.
-        $l = 0 if $l eq '' && $f =~ /tokens|estimated/
-                  && $got{endpoint} =~ m{^(?:/v1/models|\z)|count_?[tT]okens\z};
+        my $uncounted = $got{endpoint} =~ m{^(?:/v1/models|\z)|count_?[tT]okens\z};
+        $l = 0 if $l eq '' && $f =~ /tokens|estimated/ && $uncounted;
+        $l = 'upstream' if $l eq '' && $f eq 'counted_by' && $uncounted;
         $l = 0 if $l eq '' && $f eq 'stream' && $got{endpoint} eq '';
         push @bad, "$f: log '$l', record '$g'" unless $l eq $g;
     }

@@ -1,0 +1,114 @@
+// A request's prompt tokens in any dialect: an OpenAI body as count_prompt_tokens counts it,
+// another dialect's as the OpenAI chat body the pivot writes.
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+#include <csetjmp>
+#include <string>
+
+#include "aigw/accounting/prompt_count.hpp"
+#include "aigw/accounting/token_estimate.hpp"
+#include "aigw/dialects/dialect.hpp"
+
+// cmocka.h has no extern "C" of its own and defines fail()/skip(): include it last.
+extern "C" {
+#include <cmocka.h>
+}
+
+using aigw::count_prompt_tokens;
+using aigw::count_request_prompt;
+using aigw::dialect_id;
+namespace tk = aigw::tokenizer;
+
+namespace {
+
+const tk::encoder* o200k() {
+    const tk::encoder* e = tk::encoder::get(tk::encoding_id::o200k_base);
+    assert_non_null(e);
+    return e;
+}
+
+// The OpenAI chat body each test's other-dialect body stands for.
+constexpr const char* system_and_user =
+    R"({"model":"m","messages":[{"role":"system","content":"You are a terse assistant."},)"
+    R"({"role":"user","content":"What is the capital of France?"}]})";
+
+void openai_bodies_are_counted_as_they_are(void**) {
+    const char* chat = system_and_user;
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::openai_chat, chat),
+                     count_prompt_tokens(o200k(), chat));
+    const char* embeddings = R"({"model":"m","input":["one","two three"]})";
+    assert_int_equal(count_request_prompt(nullptr, dialect_id::openai_chat, embeddings),
+                     count_prompt_tokens(nullptr, embeddings));
+    // Exact and estimated differ for this text, so the encoder was used.
+    assert_int_not_equal(count_prompt_tokens(o200k(), chat), count_prompt_tokens(nullptr, chat));
+}
+
+void anthropic_system_counts(void**) {
+    std::int64_t want = count_prompt_tokens(o200k(), system_and_user);
+    const char* messages =
+        R"({"model":"claude-x","max_tokens":100,"system":"You are a terse assistant.",)"
+        R"("messages":[{"role":"user","content":"What is the capital of France?"}]})";
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::anthropic, messages), want);
+    // count_tokens: no max_tokens, system as text blocks.
+    const char* count =
+        R"({"model":"claude-x","system":[{"type":"text","text":"You are a terse assistant."}],)"
+        R"("messages":[{"role":"user","content":[{"type":"text","text":"What is the capital of France?"}]}]})";
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::anthropic, count), want);
+    // The OpenAI walker alone would have missed the system prompt.
+    assert_true(count_prompt_tokens(o200k(), messages) < want);
+}
+
+void gemini_and_responses(void**) {
+    std::int64_t want = count_prompt_tokens(o200k(), system_and_user);
+    const char* gemini =
+        R"({"systemInstruction":{"parts":[{"text":"You are a terse assistant."}]},)"
+        R"("contents":[{"role":"user","parts":[{"text":"What is the capital of France?"}]}]})";
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::gemini, gemini), want);
+    const char* responses =
+        R"({"model":"m","instructions":"You are a terse assistant.",)"
+        R"("input":"What is the capital of France?"})";
+    std::int64_t got = count_request_prompt(o200k(), dialect_id::openai_responses, responses);
+    assert_int_equal(got, want);
+}
+
+void a_pivot_read_already_is_not_read_again(void**) {
+    const char* messages =
+        R"({"model":"claude-x","max_tokens":100,"system":"You are a terse assistant.",)"
+        R"("messages":[{"role":"user","content":"What is the capital of France?"}]})";
+    aigw::api::request pivot;
+    aigw::api_error err;
+    assert_true(aigw::dialect_of(dialect_id::anthropic).request_to_pivot(messages, pivot, err));
+    // The body is not looked at when the pivot is given.
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::anthropic, "", &pivot),
+                     count_prompt_tokens(o200k(), system_and_user));
+    // An OpenAI body is counted itself, pivot or not.
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::openai_chat, system_and_user, &pivot),
+                     count_prompt_tokens(o200k(), system_and_user));
+}
+
+void what_the_pivot_cannot_hold(void**) {
+    // A PDF document block: refused by the pivot, counted as the OpenAI walker reads it.
+    const char* pdf =
+        R"({"model":"claude-x","max_tokens":10,"messages":[{"role":"user","content":[)"
+        R"({"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"AAAA"}},)"
+        R"({"type":"text","text":"Summarize this."}]}]})";
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::anthropic, pdf),
+                     count_prompt_tokens(o200k(), pdf));
+    assert_true(count_request_prompt(o200k(), dialect_id::anthropic, pdf) > 0);
+    assert_int_equal(count_request_prompt(o200k(), dialect_id::gemini, "{not json"), 0);
+    assert_int_equal(count_request_prompt(nullptr, dialect_id::anthropic, "[]"), 0);
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(openai_bodies_are_counted_as_they_are),
+        cmocka_unit_test(anthropic_system_counts),
+        cmocka_unit_test(gemini_and_responses),
+        cmocka_unit_test(a_pivot_read_already_is_not_read_again),
+        cmocka_unit_test(what_the_pivot_cannot_hold),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
