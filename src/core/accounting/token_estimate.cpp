@@ -1,5 +1,7 @@
 #include "aigw/accounting/token_estimate.hpp"
 
+#include <string>
+
 #include <simdjson.h>
 
 #include "core/text/json_walk.hpp"
@@ -12,6 +14,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
+using openai_shapes::for_each_field;
 using openai_shapes::for_each_item;
 using openai_shapes::if_string;
 using openai_shapes::shape;
@@ -121,20 +124,200 @@ error_code prompt_tokens(const tokenizer::encoder* enc, od::value v, std::int64_
     return for_each_item(v, [&](od::value inner) { return prompt_tokens(enc, inner, total, depth + 1); });
 }
 
-// The tool definitions as the model sees them are a rendering of this JSON; its text is close.
-error_code definitions_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array defs;
-    if (auto err = v.get_array().get(defs)) return err;
-    std::string_view raw;
-    if (auto err = defs.raw_json().get(raw)) return err;
-    if (raw != "[]") total += count_tokens(enc, raw);
+// Tool definitions as OpenAI's cookbook counts them ("How to count tokens with tiktoken",
+// num_tokens_for_tools): the model sees a rendering of each function, not its JSON, and these
+// constants stand for that rendering's fixed parts. The gpt-4o and gpt-4o-mini ones go with
+// o200k_base (and with the estimate), the gpt-4 and gpt-3.5-turbo ones with cl100k_base.
+struct tool_costs {
+    std::int64_t func_init;  // each function
+    std::int64_t prop_init;  // a function's parameters, once if they have properties
+    std::int64_t prop_key;   // each property
+    std::int64_t enum_init;  // a property with an enum (negative: the rendering shares tokens)
+    std::int64_t enum_item;  // each enum value, besides its text
+    std::int64_t func_end;   // once per request that has any function
+};
+constexpr tool_costs o200k_tool_costs{7, 3, 3, -3, 3, 12};
+constexpr tool_costs cl100k_tool_costs{10, 3, 3, -3, 3, 12};
+
+// JSON Schema nesting walked for nested properties; deeper schemas are not counted.
+constexpr int max_schema_depth = 16;
+
+// The cookbook drops one trailing '.' of a description.
+std::string_view without_final_period(std::string_view s) {
+    if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+    return s;
+}
+
+// A number's, true's, false's or null's JSON text, without the white space after it.
+template <class F>
+error_code if_scalar_text(od::value v, F&& f) {
+    std::string_view token = v.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                              token.back() == '\r')) {
+        token.remove_suffix(1);
+    }
+    f(token);
     return simdjson::SUCCESS;
 }
 
+// Strings read here stay in the parser's buffer until its next document, so a property's
+// type and description can be kept while the rest of its schema is walked.
+struct tools_counter {
+    const tokenizer::encoder* enc;
+    const tool_costs& costs;
+    std::int64_t& total;
+    bool any_function = false;
+
+    std::int64_t text(std::string_view s) const { return count_tokens(enc, s); }
+
+    // enum values: a string is its text, another scalar its JSON text; an enum with values
+    // costs enum_init once and enum_item for each value.
+    error_code enum_tokens(od::value v, std::int64_t& sum) const {
+        std::int64_t items = 0;
+        std::int64_t block = 0;
+        if (auto err = for_each_item(v, [&](od::value item) {
+                ++items;
+                block += costs.enum_item;
+                od::json_type t;
+                if (auto err = item.type().get(t)) return err;
+                if (t == od::json_type::string) return string_tokens(enc, item, block);
+                if (t == od::json_type::array || t == od::json_type::object) return simdjson::SUCCESS;
+                return if_scalar_text(item, [&](std::string_view s) { block += text(s); });
+            })) {
+            return err;
+        }
+        if (items != 0) sum += costs.enum_init + block;
+        return simdjson::SUCCESS;
+    }
+
+    // One JSON Schema. Its own type, description and enum are reported to the caller (a
+    // property's line needs them); what it nests is counted into `sum` here: "properties"
+    // as a block of property lines, and the schemas under "items", "anyOf", "oneOf", "allOf",
+    // "$defs" and "definitions" walked the same way.
+    struct schema_info {
+        std::string type;       // "string", or a list of types joined as "string | null"
+        std::string_view description;
+    };
+    error_code schema_tokens(od::value v, int depth, schema_info* info, std::int64_t& sum) {
+        if (depth > max_schema_depth) return simdjson::SUCCESS;
+        return for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+            if (key == "properties") return properties_tokens(inner, depth, sum);
+            if (key == "enum") return enum_tokens(inner, sum);
+            if (key == "items") return schema_tokens(inner, depth + 1, nullptr, sum);
+            if (key == "anyOf" || key == "oneOf" || key == "allOf") {
+                return for_each_item(inner, [&](od::value s) { return schema_tokens(s, depth + 1, nullptr, sum); });
+            }
+            if (key == "$defs" || key == "definitions") {
+                return for_each_field(inner, [&](std::string_view, od::value s) {
+                    return schema_tokens(s, depth + 1, nullptr, sum);
+                });
+            }
+            if (info == nullptr) return simdjson::SUCCESS;
+            if (key == "description") {
+                return if_string(inner, [&](std::string_view s) { info->description = s; });
+            }
+            if (key == "type") {
+                od::json_type t;
+                if (auto err = inner.type().get(t)) return err;
+                if (t == od::json_type::string) {
+                    return if_string(inner, [&](std::string_view s) { info->type.assign(s); });
+                }
+                info->type.clear();
+                return for_each_item(inner, [&](od::value item) {
+                    return if_string(item, [&](std::string_view s) {
+                        if (!info->type.empty()) info->type += " | ";
+                        info->type += s;
+                    });
+                });
+            }
+            return simdjson::SUCCESS;
+        });
+    }
+
+    // "properties": per property prop_key and its "key:type:description" line (the
+    // description without a final '.'), its enum, and whatever it nests; prop_init once for
+    // the parameters' own properties (depth 0). The cookbook stops at the first level. Nested
+    // properties count the same way but without prop_init: rendered, a nested object is only
+    // braces that join the tokens around them, and published API counts of nested schemas are
+    // closer without it (still a few tokens over).
+    error_code properties_tokens(od::value v, int depth, std::int64_t& sum) {
+        std::int64_t block = 0;
+        bool any = false;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value schema) {
+                any = true;
+                block += costs.prop_key;
+                schema_info info;
+                if (auto err = schema_tokens(schema, depth + 1, &info, block)) return err;
+                std::string line(key);
+                line += ':';
+                line += info.type;
+                line += ':';
+                line += without_final_period(info.description);
+                block += text(line);
+                return simdjson::SUCCESS;
+            })) {
+            return err;
+        }
+        if (any) sum += (depth == 0 ? costs.prop_init : 0) + block;
+        return simdjson::SUCCESS;
+    }
+
+    // A function (a tool's "function", a legacy "functions" item): func_init, the line
+    // "name:description" (the description without a final '.'; only the name when there is
+    // none), and the properties of its parameters.
+    error_code function_tokens(od::value v) {
+        std::string_view name;
+        std::string_view description;
+        bool found = false;
+        std::int64_t sum = 0;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+                found = true;
+                if (key == "name") return if_string(inner, [&](std::string_view s) { name = s; });
+                if (key == "description") {
+                    return if_string(inner, [&](std::string_view s) { description = s; });
+                }
+                if (key == "parameters") return schema_tokens(inner, 0, nullptr, sum);
+                return simdjson::SUCCESS;
+            })) {
+            return err;
+        }
+        if (!found) return simdjson::SUCCESS;
+        description = without_final_period(description);
+        std::string line(name);
+        if (!description.empty()) {
+            line += ':';
+            line += description;
+        }
+        total += costs.func_init + text(line) + sum;
+        any_function = true;
+        return simdjson::SUCCESS;
+    }
+
+    // tools: [{"type":"function","function":{...}}]; a "custom" tool counts its name and
+    // description the same way. Other tool types are not counted.
+    error_code tools_tokens(od::value v) {
+        return for_each_item(v, [&](od::value tool) {
+            return for_each_field(tool, [&](std::string_view key, od::value inner) {
+                if (key == "function" || key == "custom") return function_tokens(inner);
+                return simdjson::SUCCESS;
+            });
+        });
+    }
+
+    // functions (legacy): [{"name":...,"description":...,"parameters":{...}}].
+    error_code functions_tokens(od::value v) {
+        return for_each_item(v, [&](od::value fn) { return function_tokens(fn); });
+    }
+
+    void finish() {
+        if (any_function) total += costs.func_end;
+    }
+};
+
 error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std::int64_t& total) {
+    const tool_costs& costs =
+        enc != nullptr && enc->id() == tokenizer::encoding_id::cl100k_base ? cl100k_tool_costs : o200k_tool_costs;
+    tools_counter tools{enc, costs, total};
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
     bool chat = false;
@@ -149,8 +332,10 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
             if ((err = v.type().get(t))) return err;
             chat = chat || t == od::json_type::array;
             err = for_each_item(v, [&](od::value message) { return message_tokens(enc, message, total); });
-        } else if (key == "tools" || key == "functions") {
-            err = definitions_tokens(enc, v, total);
+        } else if (key == "tools") {
+            err = tools.tools_tokens(v);
+        } else if (key == "functions") {
+            err = tools.functions_tokens(v);
         } else if (key == "prompt" || key == "input") {
             err = prompt_tokens(enc, v, total, 0);
         } else if (key == "suffix") {
@@ -159,6 +344,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
         if (err) return err;
     }
     if (chat) total += tokens_reply_priming;
+    tools.finish();
     return json_walk::at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
 }
 

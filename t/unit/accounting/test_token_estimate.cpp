@@ -105,12 +105,14 @@ void tool_calls_and_tools(void**) {
     // tool(1) + call_1(2) + 18C(1) + 3 = 7; priming 3
     assert_int_equal(estimate_prompt_tokens(conversation), 13 + 7 + 3);
 
+    // Tools as OpenAI's cookbook counts them (gpt-4o's constants without an encoder):
+    // 7 + get_weather(3); properties 3, then 3 + "city:string:"(3); 12 once.
     std::string tools = R"([{"type":"function","function":{"name":"get_weather","parameters":)"
                         R"({"type":"object","properties":{"city":{"type":"string"}}}}}])";
     std::string with_tools = R"({"messages":[{"role":"user","content":"hi"}],"tools":)" + tools + "}";
-    assert_int_equal(estimate_prompt_tokens(with_tools), 3 + 1 + 1 + 3 + estimate_tokens(tools));
+    assert_int_equal(estimate_prompt_tokens(with_tools), 3 + 1 + 1 + 3 + 7 + 3 + 3 + 3 + 3 + 12);
     std::string legacy = R"({"messages":[],"functions":[{"name":"f"}]})";
-    assert_int_equal(estimate_prompt_tokens(legacy), 3 + estimate_tokens(R"([{"name":"f"}])"));
+    assert_int_equal(estimate_prompt_tokens(legacy), 3 + 7 + 1 + 12);
 }
 
 void completions_and_embeddings(void**) {
