@@ -36,9 +36,15 @@ private:
 // cookbook ("How to count tokens with tiktoken": num_tokens_from_messages and
 // num_tokens_for_tools), each text counted by estimate_tokens() here, by an encoder in
 // count_prompt_tokens() below:
-//   chat (messages): per message 3 tokens of framing + role + content (a string, or text parts;
-//     an image part counts 85, OpenAI's low-detail price, as a floor) + name (+1) + an
-//     assistant's tool calls + tool_call_id; then 3 for priming the reply.
+//   chat (messages): per message 3 tokens of framing, the role, a name (its tokens and 1 more),
+//     the content (a string, or text and refusal parts; an image part counts 85, OpenAI's
+//     low-detail price, as a floor), and for each call an assistant made (tool_calls, or a
+//     legacy function_call) its function name, its arguments and 3 more; then 3 for priming
+//     the reply. A tool's or a legacy function's answer ("tool"/"function" role) is written as
+//     the function: its name instead of the role, without the extra 1 (the message's "name",
+//     else the name of the call its tool_call_id answers, else the role); call ids are not
+//     counted, the model never sees them. (The calls' 3 and the answers' rules are not in the
+//     cookbook: published API counts show them.)
 //   tools (function and custom tools) and legacy functions: per function 7 (o200k_base and
 //     the estimate; 10 for cl100k_base) and the text "name:description" (one final '.' of the
 //     description dropped; the name alone without one); for its parameters' properties 3 once,

@@ -1,6 +1,7 @@
 #include "aigw/accounting/token_estimate.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include <simdjson.h>
 
@@ -18,13 +19,16 @@ using openai_shapes::for_each_field;
 using openai_shapes::for_each_item;
 using openai_shapes::if_string;
 using openai_shapes::shape;
-using openai_shapes::walk_message;
+using openai_shapes::walk_text;
 
 // OpenAI's per-message framing (<|start|>role...<|end|>) and the reply's priming, from their
 // cookbook's counting of chat prompts.
 constexpr std::int64_t tokens_per_message = 3;
 constexpr std::int64_t tokens_per_name = 1;
 constexpr std::int64_t tokens_reply_priming = 3;
+// An assistant's call (a tool_calls item, a legacy function_call) costs this besides its name
+// and arguments: the call's recipient, as published API counts show.
+constexpr std::int64_t tokens_per_call = 3;
 // A low-detail image's price; a detailed one costs more, so this is a floor.
 constexpr std::int64_t tokens_per_image = 85;
 
@@ -80,35 +84,124 @@ error_code string_tokens(const tokenizer::encoder* enc, od::value v, std::int64_
     return if_string(v, [&](std::string_view s) { total += count_tokens(enc, s); });
 }
 
-// Counts one request message: role, content (string or parts: text, refusal, images), name,
-// an assistant's tool calls or function_call, tool_call_id.
-struct message_counter {
-    const tokenizer::encoder* enc;
-    std::int64_t& total;
+// The function names of the calls an assistant made earlier in the request, by call id, for
+// the tool messages that answer them (the ids stay in the parser's buffer). Hashed: a body of
+// many calls and answers costs linear time.
+struct call_names {
+    std::unordered_map<std::string_view, std::int64_t> by_id;
 
-    shape read_as(std::string_view key) const {
-        if (key == "content") return shape::content_parts;
-        if (key == "role" || key == "name" || key == "tool_call_id" || key == "refusal") {
-            return shape::string;
-        }
-        return shape::skip;
+    void add(std::string_view id, std::int64_t name_tokens) { by_id.insert_or_assign(id, name_tokens); }
+
+    bool find(std::string_view id, std::int64_t& name_tokens) const {
+        auto it = by_id.find(id);
+        if (it == by_id.end()) return false;
+        name_tokens = it->second;
+        return true;
     }
-
-    void on_text(std::string_view key, std::string_view s) {
-        std::int64_t tokens = count_tokens(enc, s);
-        total += tokens;
-        if (key == "name" && tokens != 0) total += tokens_per_name;
-    }
-
-    void on_image() { total += tokens_per_image; }
-
-    void on_tool_call() {}
 };
 
-error_code message_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
-    total += tokens_per_message;
-    message_counter counter{enc, total};
-    return walk_message(v, counter);
+// Counts one request message. Framing, then who speaks: the role, and a name with one more
+// token. A tool's (or legacy function's) answer speaks as the function: its name (the
+// message's "name", else the name of the call its tool_call_id answers; the role when neither
+// is known) and no role; the call id is never shown to the model. Then the content (a string,
+// or parts: text, refusal, images), a refusal, and an assistant's calls: for each, its function
+// name and arguments and tokens_per_call.
+struct message_counter {
+    const tokenizer::encoder* enc;
+    call_names& calls;
+    std::string_view role;
+    std::int64_t role_tokens = 0;
+    bool named = false;
+    std::int64_t name_tokens = 0;
+    std::string_view tool_call_id;
+    std::int64_t body = 0;
+
+    // walk_text's visitor, for the content.
+    void on_text(std::string_view, std::string_view s) { body += count_tokens(enc, s); }
+    void on_image() { body += tokens_per_image; }
+
+    error_code field(std::string_view key, od::value v) {
+        if (key == "role") {
+            return if_string(v, [&](std::string_view s) {
+                role = s;
+                role_tokens = count_tokens(enc, s);
+            });
+        }
+        if (key == "name") {
+            return if_string(v, [&](std::string_view s) {
+                name_tokens = count_tokens(enc, s);
+                named = name_tokens != 0;
+            });
+        }
+        if (key == "tool_call_id") return if_string(v, [&](std::string_view s) { tool_call_id = s; });
+        if (key == "content") return walk_text(v, shape::content_parts, key, *this);
+        if (key == "refusal") return walk_text(v, shape::string, key, *this);
+        if (key == "tool_calls") {
+            return for_each_item(v, [&](od::value call) { return tool_call(call); });
+        }
+        if (key == "function_call") {
+            std::int64_t unused = 0;
+            return function_call(v, unused);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    // {"id":...,"type":"function","function":{"name":...,"arguments":...}}
+    error_code tool_call(od::value v) {
+        std::string_view id;
+        std::int64_t fn_name_tokens = 0;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+                if (key == "id") return if_string(inner, [&](std::string_view s) { id = s; });
+                if (key == "function") return function_call(inner, fn_name_tokens);
+                return simdjson::SUCCESS;
+            })) {
+            return err;
+        }
+        if (!id.empty()) calls.add(id, fn_name_tokens);
+        return simdjson::SUCCESS;
+    }
+
+    // {"name":...,"arguments":...}: a tool call's function or a legacy function_call.
+    error_code function_call(od::value v, std::int64_t& fn_name_tokens) {
+        od::json_type t;
+        if (auto err = v.type().get(t)) return err;
+        if (t != od::json_type::object) return simdjson::SUCCESS;
+        body += tokens_per_call;
+        return for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+            if (key == "name") {
+                return if_string(inner, [&](std::string_view s) {
+                    fn_name_tokens = count_tokens(enc, s);
+                    body += fn_name_tokens;
+                });
+            }
+            if (key == "arguments") return string_tokens(enc, inner, body);
+            return simdjson::SUCCESS;
+        });
+    }
+
+    std::int64_t tokens() const {
+        std::int64_t speaker = role_tokens;
+        if (role == "tool" || role == "function") {
+            std::int64_t answered = 0;
+            if (named) {
+                speaker = name_tokens;
+            } else if (!tool_call_id.empty() && calls.find(tool_call_id, answered)) {
+                speaker = answered;
+            }
+        } else if (named) {
+            speaker += name_tokens + tokens_per_name;
+        }
+        return tokens_per_message + speaker + body;
+    }
+};
+
+error_code message_tokens(const tokenizer::encoder* enc, call_names& calls, od::value v, std::int64_t& total) {
+    message_counter counter{enc, calls, {}, 0, false, 0, {}, 0};
+    if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) { return counter.field(key, inner); })) {
+        return err;
+    }
+    total += counter.tokens();
+    return simdjson::SUCCESS;
 }
 
 // prompt / input: a string, an array of strings, an array of token ids, or an array of those.
@@ -318,6 +411,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
     const tool_costs& costs =
         enc != nullptr && enc->id() == tokenizer::encoding_id::cl100k_base ? cl100k_tool_costs : o200k_tool_costs;
     tools_counter tools{enc, costs, total};
+    call_names calls;
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
     bool chat = false;
@@ -331,7 +425,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
             od::json_type t;
             if ((err = v.type().get(t))) return err;
             chat = chat || t == od::json_type::array;
-            err = for_each_item(v, [&](od::value message) { return message_tokens(enc, message, total); });
+            err = for_each_item(v, [&](od::value message) { return message_tokens(enc, calls, message, total); });
         } else if (key == "tools") {
             err = tools.tools_tokens(v);
         } else if (key == "functions") {

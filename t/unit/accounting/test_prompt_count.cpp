@@ -3,7 +3,9 @@
 //   - OpenAI's cookbook, "How to count tokens with tiktoken" (openai/openai-cookbook,
 //     examples/How_to_count_tokens_with_tiktoken.ipynb): a 6-message chat and a tools request,
 //     for gpt-3.5-turbo, gpt-4 (cl100k_base), gpt-4o and gpt-4o-mini (o200k_base);
-//   - pamelafox/openai-messages-token-helper (tests/functions.py): gpt-35-turbo, tools.
+//   - hmarr/openai-chat-tokens (tests/token-counts.test.ts): gpt-3.5-turbo, legacy functions;
+//   - pamelafox/openai-messages-token-helper (tests/functions.py): gpt-35-turbo, tools;
+//   - forestwanglin/openai-java issue 5: gpt-4, a tool call and its answer.
 // The cookbook's are matched exactly; the others are shown with our difference.
 #include <cstdarg>
 #include <cstddef>
@@ -105,6 +107,41 @@ void empty_requests(void**) {
     }
 }
 
+void tool_calls_and_their_answers(void**) {
+    // forestwanglin/openai-java issue 5: gpt-4 reported 35 prompt tokens.
+    const char* published =
+        R"({"model":"gpt-4","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"call_Id8ycVMsW8gdsf7kSXfgAcf1",)"
+        R"("type":"function","function":{"name":"get_current_weather","arguments":"{\n  \"location\": \"Boston, MA\"\n}"}}]},)"
+        R"({"role":"tool","tool_call_id":"call_Id8ycVMsW8gdsf7kSXfgAcf1","name":"get_current_weather","content":"29 degree celcius"}]})";
+    assert_int_equal(count_prompt_tokens(cl100k(), published), 35);
+
+    const encoder* enc = o200k();
+    std::int64_t name = text(enc, "get_weather");
+    std::int64_t args = text(enc, R"({"city":"Paris"})");
+    std::int64_t answer = text(enc, "18C");
+    std::int64_t assistant = 3 + text(enc, "assistant") + 3 + name + args;
+    // The answer speaks as the function it answers; the ids are never counted.
+    const char* short_id =
+        R"({"messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function",)"
+        R"("function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
+        R"({"role":"tool","tool_call_id":"c1","content":"18C"}]})";
+    const char* long_id =
+        R"({"messages":[{"role":"assistant","tool_calls":[{"type":"function","id":"call_Id8ycVMsW8gdsf7kSXfgAcf1",)"
+        R"("function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"}}]},)"
+        R"({"content":"18C","tool_call_id":"call_Id8ycVMsW8gdsf7kSXfgAcf1","role":"tool"}]})";
+    assert_int_equal(count_prompt_tokens(enc, short_id), assistant + 3 + name + answer + 3);
+    assert_int_equal(count_prompt_tokens(enc, long_id), assistant + 3 + name + answer + 3);
+    // An answer to no call we saw: the role speaks.
+    const char* unknown = R"({"messages":[{"role":"tool","tool_call_id":"c9","content":"18C"}]})";
+    assert_int_equal(count_prompt_tokens(enc, unknown), 3 + text(enc, "tool") + answer + 3);
+    // Parallel calls: each one its name, arguments and 3.
+    const char* two =
+        R"({"messages":[{"role":"assistant","content":"","tool_calls":[)"
+        R"({"id":"a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},)"
+        R"({"id":"b","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]}]})";
+    assert_int_equal(count_prompt_tokens(enc, two), 3 + text(enc, "assistant") + 2 * (3 + name + args) + 3);
+}
+
 struct published {
     const char* body;
     std::int64_t api;   // usage.prompt_tokens as published
@@ -120,13 +157,78 @@ void check_table(const char* source, const published* rows, std::size_t n) {
     }
 }
 
+void legacy_functions_against_the_api(void**) {
+    // hmarr/openai-chat-tokens: gpt-3.5-turbo (cl100k_base) with legacy functions. Messages,
+    // function answers and function calls match; definitions are within 1 without a system
+    // message, 3 or 4 over with one (the cookbook's own tools example, with a system message,
+    // matches), and nested objects a few over.
+    static const published rows[] = {
+        {R"({"messages":[{"role":"user","content":"hello"}]})", 8, 8},
+        {R"({"messages":[{"role":"user","content":"hello world"}]})", 9, 9},
+        {R"({"messages":[{"role":"system","content":"hello:"}]})", 9, 9},
+        {R"({"messages":[{"role":"system","content":"# Important: you're the best robot"},)"
+         R"({"role":"user","content":"hello robot"},{"role":"assistant","content":"hello world"}]})",
+         27, 27},
+        {R"({"messages":[{"role":"user","content":"hello world"},{"role":"function","name":"do_stuff","content":"{}"}]})",
+         15, 15},
+        {R"({"messages":[{"role":"user","content":"hello world"},)"
+         R"({"role":"function","name":"do_stuff","content":"{\"foo\": \"bar\", \"baz\": 1.5}"}]})",
+         28, 28},
+        {R"({"messages":[{"role":"function","name":"dance_the_tango","content":"{\"a\": { \"b\" : { \"c\": false}}}"}]})",
+         24, 24},
+        {R"({"messages":[{"role":"assistant","content":"","function_call":{"name":"do_stuff",)"
+         R"("arguments":"{\"foo\": \"bar\", \"baz\": 1.5}"}}]})",
+         26, 26},
+        {R"({"messages":[{"role":"assistant","content":"","function_call":{"name":"do_stuff",)"
+         R"("arguments":"{\"foo\":\"bar\", \"baz\":\n\n 1.5}"}}]})",
+         25, 25},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"foo",)"
+         R"("parameters":{"type":"object","properties":{}}}]})",
+         31, 31},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"foo","description":"Do a foo",)"
+         R"("parameters":{"type":"object","properties":{}}}]})",
+         36, 35},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"bing_bong",)"
+         R"("description":"Do a bing bong","parameters":{"type":"object","properties":{"foo":{"type":"string"}}}}]})",
+         49, 49},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"bing_bong",)"
+         R"("description":"Do a bing bong","parameters":{"type":"object","properties":{"foo":{"type":"string"},)"
+         R"("bar":{"type":"number","description":"A number"}}}}]})",
+         57, 56},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"bing_bong",)"
+         R"("description":"Do a bing bong","parameters":{"type":"object","properties":{"foo":{"type":"object",)"
+         R"("properties":{"bar":{"type":"string","enum":["a","b","c"]},"baz":{"type":"boolean"}}}}}}]})",
+         68, 71},
+        {R"({"messages":[{"role":"system","content":"Hello"},{"role":"user","content":"Hi there"}],)"
+         R"("functions":[{"name":"do_stuff","parameters":{"type":"object","properties":{}}}]})",
+         35, 38},
+        {R"({"messages":[{"role":"system","content":"Hello:"},{"role":"user","content":"Hi there"}],)"
+         R"("functions":[{"name":"do_stuff","parameters":{"type":"object","properties":{}}}]})",
+         35, 39},
+        {R"({"messages":[{"role":"system","content":"Hello:"},{"role":"system","content":"Hello"},)"
+         R"({"role":"user","content":"Hi there"}],)"
+         R"("functions":[{"name":"do_stuff","parameters":{"type":"object","properties":{}}}]})",
+         40, 44},
+        {R"({"messages":[{"role":"user","content":"hello"}],"functions":[{"name":"get_recipe","parameters":)"
+         R"({"type":"object","required":["ingredients","instructions","time_to_cook"],"properties":{)"
+         R"("ingredients":{"type":"array","items":{"type":"object","required":["name","unit","amount"],)"
+         R"("properties":{"name":{"type":"string"},"unit":{"enum":["grams","ml","cups","pieces","teaspoons"],)"
+         R"("type":"string"},"amount":{"type":"number"}}}},)"
+         R"("instructions":{"type":"array","items":{"type":"string"},)"
+         R"j("description":"Steps to prepare the recipe (no numbering)"},)j"
+         R"("time_to_cook":{"type":"number","description":"Total time to prepare the recipe in minutes"}}}}]})",
+         106, 113},
+    };
+    check_table("hmarr/openai-chat-tokens", rows, sizeof rows / sizeof rows[0]);
+}
+
 #define BOT(choice) R"({"messages":[{"role":"system","content":"You are a bot."}],"tool_choice":")" choice R"(","tools":[{"type":"function","function":)"
 
 void tools_against_the_api(void**) {
     // pamelafox/openai-messages-token-helper: gpt-35-turbo (cl100k_base), one system message.
-    // 0 to 8 over: 3 or 4 over with this system message (the cookbook's own tools example,
-    // with one, matches), more for integers, enums and properties without a description; 1
-    // under for tool_choice "none", which we do not count.
+    // 0 to 8 over: 3 or 4 over with this system message as above, more for integers, enums
+    // and properties without a description; 1 under for tool_choice "none", which we do not
+    // count.
     static const published rows[] = {
         {BOT("auto") R"({"name":"search_sources","description":"Retrieve sources from the Azure AI Search index",)"
                      R"("parameters":{"type":"object","properties":{"search_query":{"type":"string",)"
@@ -253,6 +355,8 @@ int main() {
         cmocka_unit_test(cookbook_tools_match_the_api),
         cmocka_unit_test(a_name_adds_its_tokens_and_one),
         cmocka_unit_test(empty_requests),
+        cmocka_unit_test(tool_calls_and_their_answers),
+        cmocka_unit_test(legacy_functions_against_the_api),
         cmocka_unit_test(tools_against_the_api),
         cmocka_unit_test(nested_schemas),
         cmocka_unit_test(no_encoder_keeps_the_structure),
