@@ -52,8 +52,9 @@ private:
 //     3 per value and its text, less 3; then 12 once per request with any function. Nested
 //     schemas (an object property's properties, an array's items, anyOf/oneOf/allOf, $defs)
 //     count their property lines the same way, without the 3 of the parameters' own block;
-//     the cookbook counts only the first level. tool_choice, response_format and other tool
-//     types are not counted.
+//     the cookbook counts only the first level. The same for the tools of the Responses API,
+//     Anthropic (input_schema; a built-in tool by its name) and Gemini (functionDeclarations).
+//     tool_choice and response_format are not counted.
 //   completions (prompt) and embeddings (input): a string, an array of strings, or token
 //     arrays (each number one token).
 // Checked against the API counts the cookbook publishes (exact for its messages and tools

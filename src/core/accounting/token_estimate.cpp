@@ -355,45 +355,75 @@ struct tools_counter {
         return simdjson::SUCCESS;
     }
 
-    // A function (a tool's "function", a legacy "functions" item): func_init, the line
-    // "name:description" (the description without a final '.'; only the name when there is
-    // none), and the properties of its parameters.
-    error_code function_tokens(od::value v) {
+    // A function's fields, in whatever order they come: its name, its description, and its
+    // schema, "parameters" (OpenAI, Gemini) or "input_schema" (Anthropic).
+    struct function_parts {
         std::string_view name;
         std::string_view description;
+        std::int64_t parameters = 0;
         bool found = false;
-        std::int64_t sum = 0;
-        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
-                found = true;
-                if (key == "name") return if_string(inner, [&](std::string_view s) { name = s; });
-                if (key == "description") {
-                    return if_string(inner, [&](std::string_view s) { description = s; });
-                }
-                if (key == "parameters") return schema_tokens(inner, 0, nullptr, sum);
-                return simdjson::SUCCESS;
-            })) {
-            return err;
+    };
+
+    error_code function_field(std::string_view key, od::value v, function_parts& f) {
+        if (key == "name") {
+            f.found = true;
+            return if_string(v, [&](std::string_view s) { f.name = s; });
         }
-        if (!found) return simdjson::SUCCESS;
-        description = without_final_period(description);
-        std::string line(name);
+        if (key == "description") {
+            f.found = true;
+            return if_string(v, [&](std::string_view s) { f.description = s; });
+        }
+        if (key == "parameters" || key == "input_schema") {
+            f.found = true;
+            return schema_tokens(v, 0, nullptr, f.parameters);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    // A function: func_init, the line "name:description" (the description without a final
+    // '.'; only the name when there is none), and the properties of its parameters.
+    void add_function(const function_parts& f) {
+        if (!f.found) return;
+        std::string_view description = without_final_period(f.description);
+        std::string line(f.name);
         if (!description.empty()) {
             line += ':';
             line += description;
         }
-        total += costs.func_init + text(line) + sum;
+        total += costs.func_init + text(line) + f.parameters;
         any_function = true;
+    }
+
+    error_code function_tokens(od::value v) {
+        function_parts f;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) {
+                return function_field(key, inner, f);
+            })) {
+            return err;
+        }
+        add_function(f);
         return simdjson::SUCCESS;
     }
 
-    // tools: [{"type":"function","function":{...}}]; a "custom" tool counts its name and
-    // description the same way. Other tool types are not counted.
+    // tools: OpenAI Chat's {"type":"function","function":{...}} (a "custom" tool counts its
+    // name and description the same way); tools whose function fields are their own, as the
+    // Responses API's {"type":"function","name":...,"parameters":...} and Anthropic's
+    // {"name":...,"input_schema":...} (so a built-in tool counts by its name); Gemini's
+    // {"functionDeclarations":[...]}. The glue counts a client's body in its own dialect.
     error_code tools_tokens(od::value v) {
         return for_each_item(v, [&](od::value tool) {
-            return for_each_field(tool, [&](std::string_view key, od::value inner) {
-                if (key == "function" || key == "custom") return function_tokens(inner);
-                return simdjson::SUCCESS;
-            });
+            function_parts own;
+            if (auto err = for_each_field(tool, [&](std::string_view key, od::value inner) -> error_code {
+                    if (key == "function" || key == "custom") return function_tokens(inner);
+                    if (key == "functionDeclarations" || key == "function_declarations") {
+                        return for_each_item(inner, [&](od::value fn) { return function_tokens(fn); });
+                    }
+                    return function_field(key, inner, own);
+                })) {
+                return err;
+            }
+            add_function(own);
+            return simdjson::SUCCESS;
         });
     }
 

@@ -308,6 +308,31 @@ void nested_schemas(void**) {
                      7 + text(enc, "sql:Run SQL") + 12);
 }
 
+void tools_of_other_apis(void**) {
+    // The gateway counts a client's body in its own dialect: the same function in the
+    // Responses API's, Anthropic's and Gemini's tool shapes counts as in Chat's.
+    const char* name = R"("name":"get_current_weather","description":"Get the current weather in a given location")";
+    const char* schema =
+        R"({"type":"object","properties":{"location":{"type":"string","description":"The city and state, e.g. San Francisco, CA"},)"
+        R"("unit":{"type":"string","description":"The unit of temperature to return","enum":["celsius","fahrenheit"]}}})";
+    std::string chat = std::string(R"({"tools":[{"type":"function","function":{)") + name + R"(,"parameters":)" + schema + "}}]}";
+    std::string responses = std::string(R"({"tools":[{"type":"function",)") + name + R"(,"parameters":)" + schema + "}]}";
+    std::string anthropic = std::string(R"({"tools":[{)") + name + R"(,"input_schema":)" + schema + "}]}";
+    std::string gemini = std::string(R"({"tools":[{"functionDeclarations":[{)") + name + R"(,"parameters":)" + schema + "}]}]}";
+    for (const encoder* enc : {o200k(), cl100k()}) {
+        std::int64_t want = count_prompt_tokens(enc, chat);
+        assert_int_equal(want, enc == o200k() ? 68 : 71);  // the cookbook example's definitions
+        assert_int_equal(count_prompt_tokens(enc, responses), want);
+        assert_int_equal(count_prompt_tokens(enc, anthropic), want);
+        assert_int_equal(count_prompt_tokens(enc, gemini), want);
+    }
+    // A built-in tool with a name counts by its name; one without, not at all.
+    const encoder* enc = o200k();
+    assert_int_equal(count_prompt_tokens(enc, R"({"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":5}]})"),
+                     7 + text(enc, "web_search") + 12);
+    assert_int_equal(count_prompt_tokens(enc, R"({"tools":[{"type":"web_search_preview"},{"googleSearch":{}}]})"), 0);
+}
+
 void no_encoder_keeps_the_structure(void**) {
     // Without an encoder each text is estimated; the constants are gpt-4o's.
     std::string body = std::string(R"({"messages":)") + weather_messages +
@@ -359,6 +384,7 @@ int main() {
         cmocka_unit_test(legacy_functions_against_the_api),
         cmocka_unit_test(tools_against_the_api),
         cmocka_unit_test(nested_schemas),
+        cmocka_unit_test(tools_of_other_apis),
         cmocka_unit_test(no_encoder_keeps_the_structure),
         cmocka_unit_test(bad_definitions_are_skipped),
     };
