@@ -1,5 +1,8 @@
 #include "aigw/accounting/token_estimate.hpp"
 
+#include <string>
+#include <unordered_map>
+
 #include <simdjson.h>
 
 #include "core/text/json_walk.hpp"
@@ -12,16 +15,20 @@ namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
+using openai_shapes::for_each_field;
 using openai_shapes::for_each_item;
 using openai_shapes::if_string;
 using openai_shapes::shape;
-using openai_shapes::walk_message;
+using openai_shapes::walk_text;
 
 // OpenAI's per-message framing (<|start|>role...<|end|>) and the reply's priming, from their
 // cookbook's counting of chat prompts.
 constexpr std::int64_t tokens_per_message = 3;
 constexpr std::int64_t tokens_per_name = 1;
 constexpr std::int64_t tokens_reply_priming = 3;
+// An assistant's call (a tool_calls item, a legacy function_call) costs this besides its name
+// and arguments: the call's recipient, as published API counts show.
+constexpr std::int64_t tokens_per_call = 3;
 // A low-detail image's price; a detailed one costs more, so this is a floor.
 constexpr std::int64_t tokens_per_image = 85;
 
@@ -77,35 +84,124 @@ error_code string_tokens(const tokenizer::encoder* enc, od::value v, std::int64_
     return if_string(v, [&](std::string_view s) { total += count_tokens(enc, s); });
 }
 
-// Counts one request message: role, content (string or parts: text, refusal, images), name,
-// an assistant's tool calls or function_call, tool_call_id.
-struct message_counter {
-    const tokenizer::encoder* enc;
-    std::int64_t& total;
+// The function names of the calls an assistant made earlier in the request, by call id, for
+// the tool messages that answer them (the ids stay in the parser's buffer). Hashed: a body of
+// many calls and answers costs linear time.
+struct call_names {
+    std::unordered_map<std::string_view, std::int64_t> by_id;
 
-    shape read_as(std::string_view key) const {
-        if (key == "content") return shape::content_parts;
-        if (key == "role" || key == "name" || key == "tool_call_id" || key == "refusal") {
-            return shape::string;
-        }
-        return shape::skip;
+    void add(std::string_view id, std::int64_t name_tokens) { by_id.insert_or_assign(id, name_tokens); }
+
+    bool find(std::string_view id, std::int64_t& name_tokens) const {
+        auto it = by_id.find(id);
+        if (it == by_id.end()) return false;
+        name_tokens = it->second;
+        return true;
     }
-
-    void on_text(std::string_view key, std::string_view s) {
-        std::int64_t tokens = count_tokens(enc, s);
-        total += tokens;
-        if (key == "name" && tokens != 0) total += tokens_per_name;
-    }
-
-    void on_image() { total += tokens_per_image; }
-
-    void on_tool_call() {}
 };
 
-error_code message_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
-    total += tokens_per_message;
-    message_counter counter{enc, total};
-    return walk_message(v, counter);
+// Counts one request message. Framing, then who speaks: the role, and a name with one more
+// token. A tool's (or legacy function's) answer speaks as the function: its name (the
+// message's "name", else the name of the call its tool_call_id answers; the role when neither
+// is known) and no role; the call id is never shown to the model. Then the content (a string,
+// or parts: text, refusal, images), a refusal, and an assistant's calls: for each, its function
+// name and arguments and tokens_per_call.
+struct message_counter {
+    const tokenizer::encoder* enc;
+    call_names& calls;
+    std::string_view role;
+    std::int64_t role_tokens = 0;
+    bool named = false;
+    std::int64_t name_tokens = 0;
+    std::string_view tool_call_id;
+    std::int64_t body = 0;
+
+    // walk_text's visitor, for the content.
+    void on_text(std::string_view, std::string_view s) { body += count_tokens(enc, s); }
+    void on_image() { body += tokens_per_image; }
+
+    error_code field(std::string_view key, od::value v) {
+        if (key == "role") {
+            return if_string(v, [&](std::string_view s) {
+                role = s;
+                role_tokens = count_tokens(enc, s);
+            });
+        }
+        if (key == "name") {
+            return if_string(v, [&](std::string_view s) {
+                name_tokens = count_tokens(enc, s);
+                named = name_tokens != 0;
+            });
+        }
+        if (key == "tool_call_id") return if_string(v, [&](std::string_view s) { tool_call_id = s; });
+        if (key == "content") return walk_text(v, shape::content_parts, key, *this);
+        if (key == "refusal") return walk_text(v, shape::string, key, *this);
+        if (key == "tool_calls") {
+            return for_each_item(v, [&](od::value call) { return tool_call(call); });
+        }
+        if (key == "function_call") {
+            std::int64_t unused = 0;
+            return function_call(v, unused);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    // {"id":...,"type":"function","function":{"name":...,"arguments":...}}
+    error_code tool_call(od::value v) {
+        std::string_view id;
+        std::int64_t fn_name_tokens = 0;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+                if (key == "id") return if_string(inner, [&](std::string_view s) { id = s; });
+                if (key == "function") return function_call(inner, fn_name_tokens);
+                return simdjson::SUCCESS;
+            })) {
+            return err;
+        }
+        if (!id.empty()) calls.add(id, fn_name_tokens);
+        return simdjson::SUCCESS;
+    }
+
+    // {"name":...,"arguments":...}: a tool call's function or a legacy function_call.
+    error_code function_call(od::value v, std::int64_t& fn_name_tokens) {
+        od::json_type t;
+        if (auto err = v.type().get(t)) return err;
+        if (t != od::json_type::object) return simdjson::SUCCESS;
+        body += tokens_per_call;
+        return for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+            if (key == "name") {
+                return if_string(inner, [&](std::string_view s) {
+                    fn_name_tokens = count_tokens(enc, s);
+                    body += fn_name_tokens;
+                });
+            }
+            if (key == "arguments") return string_tokens(enc, inner, body);
+            return simdjson::SUCCESS;
+        });
+    }
+
+    std::int64_t tokens() const {
+        std::int64_t speaker = role_tokens;
+        if (role == "tool" || role == "function") {
+            std::int64_t answered = 0;
+            if (named) {
+                speaker = name_tokens;
+            } else if (!tool_call_id.empty() && calls.find(tool_call_id, answered)) {
+                speaker = answered;
+            }
+        } else if (named) {
+            speaker += name_tokens + tokens_per_name;
+        }
+        return tokens_per_message + speaker + body;
+    }
+};
+
+error_code message_tokens(const tokenizer::encoder* enc, call_names& calls, od::value v, std::int64_t& total) {
+    message_counter counter{enc, calls, {}, 0, false, 0, {}, 0};
+    if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) { return counter.field(key, inner); })) {
+        return err;
+    }
+    total += counter.tokens();
+    return simdjson::SUCCESS;
 }
 
 // prompt / input: a string, an array of strings, an array of token ids, or an array of those.
@@ -121,20 +217,231 @@ error_code prompt_tokens(const tokenizer::encoder* enc, od::value v, std::int64_
     return for_each_item(v, [&](od::value inner) { return prompt_tokens(enc, inner, total, depth + 1); });
 }
 
-// The tool definitions as the model sees them are a rendering of this JSON; its text is close.
-error_code definitions_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::array) return simdjson::SUCCESS;
-    od::array defs;
-    if (auto err = v.get_array().get(defs)) return err;
-    std::string_view raw;
-    if (auto err = defs.raw_json().get(raw)) return err;
-    if (raw != "[]") total += count_tokens(enc, raw);
+// Tool definitions as OpenAI's cookbook counts them ("How to count tokens with tiktoken",
+// num_tokens_for_tools): the model sees a rendering of each function, not its JSON, and these
+// constants stand for that rendering's fixed parts. The gpt-4o and gpt-4o-mini ones go with
+// o200k_base (and with the estimate), the gpt-4 and gpt-3.5-turbo ones with cl100k_base.
+struct tool_costs {
+    std::int64_t func_init;  // each function
+    std::int64_t prop_init;  // a function's parameters, once if they have properties
+    std::int64_t prop_key;   // each property
+    std::int64_t enum_init;  // a property with an enum (negative: the rendering shares tokens)
+    std::int64_t enum_item;  // each enum value, besides its text
+    std::int64_t func_end;   // once per request that has any function
+};
+constexpr tool_costs o200k_tool_costs{7, 3, 3, -3, 3, 12};
+constexpr tool_costs cl100k_tool_costs{10, 3, 3, -3, 3, 12};
+
+// JSON Schema nesting walked for nested properties; deeper schemas are not counted.
+constexpr int max_schema_depth = 16;
+
+// The cookbook drops one trailing '.' of a description.
+std::string_view without_final_period(std::string_view s) {
+    if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+    return s;
+}
+
+// A number's, true's, false's or null's JSON text, without the white space after it.
+template <class F>
+error_code if_scalar_text(od::value v, F&& f) {
+    std::string_view token = v.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                              token.back() == '\r')) {
+        token.remove_suffix(1);
+    }
+    f(token);
     return simdjson::SUCCESS;
 }
 
+// Strings read here stay in the parser's buffer until its next document, so a property's
+// type and description can be kept while the rest of its schema is walked.
+struct tools_counter {
+    const tokenizer::encoder* enc;
+    const tool_costs& costs;
+    std::int64_t& total;
+    bool any_function = false;
+
+    std::int64_t text(std::string_view s) const { return count_tokens(enc, s); }
+
+    // enum values: a string is its text, another scalar its JSON text; an enum with values
+    // costs enum_init once and enum_item for each value.
+    error_code enum_tokens(od::value v, std::int64_t& sum) const {
+        std::int64_t items = 0;
+        std::int64_t block = 0;
+        if (auto err = for_each_item(v, [&](od::value item) {
+                ++items;
+                block += costs.enum_item;
+                od::json_type t;
+                if (auto err = item.type().get(t)) return err;
+                if (t == od::json_type::string) return string_tokens(enc, item, block);
+                if (t == od::json_type::array || t == od::json_type::object) return simdjson::SUCCESS;
+                return if_scalar_text(item, [&](std::string_view s) { block += text(s); });
+            })) {
+            return err;
+        }
+        if (items != 0) sum += costs.enum_init + block;
+        return simdjson::SUCCESS;
+    }
+
+    // One JSON Schema. Its own type, description and enum are reported to the caller (a
+    // property's line needs them); what it nests is counted into `sum` here: "properties"
+    // as a block of property lines, and the schemas under "items", "anyOf", "oneOf", "allOf",
+    // "$defs" and "definitions" walked the same way.
+    struct schema_info {
+        std::string type;       // "string", or a list of types joined as "string | null"
+        std::string_view description;
+    };
+    error_code schema_tokens(od::value v, int depth, schema_info* info, std::int64_t& sum) {
+        if (depth > max_schema_depth) return simdjson::SUCCESS;
+        return for_each_field(v, [&](std::string_view key, od::value inner) -> error_code {
+            if (key == "properties") return properties_tokens(inner, depth, sum);
+            if (key == "enum") return enum_tokens(inner, sum);
+            if (key == "items") return schema_tokens(inner, depth + 1, nullptr, sum);
+            if (key == "anyOf" || key == "oneOf" || key == "allOf") {
+                return for_each_item(inner, [&](od::value s) { return schema_tokens(s, depth + 1, nullptr, sum); });
+            }
+            if (key == "$defs" || key == "definitions") {
+                return for_each_field(inner, [&](std::string_view, od::value s) {
+                    return schema_tokens(s, depth + 1, nullptr, sum);
+                });
+            }
+            if (info == nullptr) return simdjson::SUCCESS;
+            if (key == "description") {
+                return if_string(inner, [&](std::string_view s) { info->description = s; });
+            }
+            if (key == "type") {
+                od::json_type t;
+                if (auto err = inner.type().get(t)) return err;
+                if (t == od::json_type::string) {
+                    return if_string(inner, [&](std::string_view s) { info->type.assign(s); });
+                }
+                info->type.clear();
+                return for_each_item(inner, [&](od::value item) {
+                    return if_string(item, [&](std::string_view s) {
+                        if (!info->type.empty()) info->type += " | ";
+                        info->type += s;
+                    });
+                });
+            }
+            return simdjson::SUCCESS;
+        });
+    }
+
+    // "properties": per property prop_key and its "key:type:description" line (the
+    // description without a final '.'), its enum, and whatever it nests; prop_init once for
+    // the parameters' own properties (depth 0). The cookbook stops at the first level. Nested
+    // properties count the same way but without prop_init: rendered, a nested object is only
+    // braces that join the tokens around them, and published API counts of nested schemas are
+    // closer without it (still a few tokens over).
+    error_code properties_tokens(od::value v, int depth, std::int64_t& sum) {
+        std::int64_t block = 0;
+        bool any = false;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value schema) {
+                any = true;
+                block += costs.prop_key;
+                schema_info info;
+                if (auto err = schema_tokens(schema, depth + 1, &info, block)) return err;
+                std::string line(key);
+                line += ':';
+                line += info.type;
+                line += ':';
+                line += without_final_period(info.description);
+                block += text(line);
+                return simdjson::SUCCESS;
+            })) {
+            return err;
+        }
+        if (any) sum += (depth == 0 ? costs.prop_init : 0) + block;
+        return simdjson::SUCCESS;
+    }
+
+    // A function's fields, in whatever order they come: its name, its description, and its
+    // schema, "parameters" (OpenAI, Gemini) or "input_schema" (Anthropic).
+    struct function_parts {
+        std::string_view name;
+        std::string_view description;
+        std::int64_t parameters = 0;
+        bool found = false;
+    };
+
+    error_code function_field(std::string_view key, od::value v, function_parts& f) {
+        if (key == "name") {
+            f.found = true;
+            return if_string(v, [&](std::string_view s) { f.name = s; });
+        }
+        if (key == "description") {
+            f.found = true;
+            return if_string(v, [&](std::string_view s) { f.description = s; });
+        }
+        if (key == "parameters" || key == "input_schema") {
+            f.found = true;
+            return schema_tokens(v, 0, nullptr, f.parameters);
+        }
+        return simdjson::SUCCESS;
+    }
+
+    // A function: func_init, the line "name:description" (the description without a final
+    // '.'; only the name when there is none), and the properties of its parameters.
+    void add_function(const function_parts& f) {
+        if (!f.found) return;
+        std::string_view description = without_final_period(f.description);
+        std::string line(f.name);
+        if (!description.empty()) {
+            line += ':';
+            line += description;
+        }
+        total += costs.func_init + text(line) + f.parameters;
+        any_function = true;
+    }
+
+    error_code function_tokens(od::value v) {
+        function_parts f;
+        if (auto err = for_each_field(v, [&](std::string_view key, od::value inner) {
+                return function_field(key, inner, f);
+            })) {
+            return err;
+        }
+        add_function(f);
+        return simdjson::SUCCESS;
+    }
+
+    // tools: OpenAI Chat's {"type":"function","function":{...}} (a "custom" tool counts its
+    // name and description the same way); tools whose function fields are their own, as the
+    // Responses API's {"type":"function","name":...,"parameters":...} and Anthropic's
+    // {"name":...,"input_schema":...} (so a built-in tool counts by its name); Gemini's
+    // {"functionDeclarations":[...]}. The glue counts a client's body in its own dialect.
+    error_code tools_tokens(od::value v) {
+        return for_each_item(v, [&](od::value tool) {
+            function_parts own;
+            if (auto err = for_each_field(tool, [&](std::string_view key, od::value inner) -> error_code {
+                    if (key == "function" || key == "custom") return function_tokens(inner);
+                    if (key == "functionDeclarations" || key == "function_declarations") {
+                        return for_each_item(inner, [&](od::value fn) { return function_tokens(fn); });
+                    }
+                    return function_field(key, inner, own);
+                })) {
+                return err;
+            }
+            add_function(own);
+            return simdjson::SUCCESS;
+        });
+    }
+
+    // functions (legacy): [{"name":...,"description":...,"parameters":{...}}].
+    error_code functions_tokens(od::value v) {
+        return for_each_item(v, [&](od::value fn) { return function_tokens(fn); });
+    }
+
+    void finish() {
+        if (any_function) total += costs.func_end;
+    }
+};
+
 error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std::int64_t& total) {
+    const tool_costs& costs =
+        enc != nullptr && enc->id() == tokenizer::encoding_id::cl100k_base ? cl100k_tool_costs : o200k_tool_costs;
+    tools_counter tools{enc, costs, total};
+    call_names calls;
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
     bool chat = false;
@@ -148,9 +455,11 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
             od::json_type t;
             if ((err = v.type().get(t))) return err;
             chat = chat || t == od::json_type::array;
-            err = for_each_item(v, [&](od::value message) { return message_tokens(enc, message, total); });
-        } else if (key == "tools" || key == "functions") {
-            err = definitions_tokens(enc, v, total);
+            err = for_each_item(v, [&](od::value message) { return message_tokens(enc, calls, message, total); });
+        } else if (key == "tools") {
+            err = tools.tools_tokens(v);
+        } else if (key == "functions") {
+            err = tools.functions_tokens(v);
         } else if (key == "prompt" || key == "input") {
             err = prompt_tokens(enc, v, total, 0);
         } else if (key == "suffix") {
@@ -159,6 +468,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
         if (err) return err;
     }
     if (chat) total += tokens_reply_priming;
+    tools.finish();
     return json_walk::at_end(doc) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
 }
 

@@ -101,16 +101,19 @@ void tool_calls_and_tools(void**) {
         R"({"messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
         R"("function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},)"
         R"({"role":"tool","tool_call_id":"call_1","content":"18C"}]})";
-    // assistant(3) + get_weather(3) + {"city":"Paris"}(4) + 3 = 13
-    // tool(1) + call_1(2) + 18C(1) + 3 = 7; priming 3
-    assert_int_equal(estimate_prompt_tokens(conversation), 13 + 7 + 3);
+    // assistant(3) + a call: 3 + get_weather(3) + {"city":"Paris"}(4); 3 + 13 = 16
+    // the tool's answer speaks as the function it answers: get_weather(3) + 18C(1) + 3 = 7
+    // (the call id is not counted); priming 3
+    assert_int_equal(estimate_prompt_tokens(conversation), 16 + 7 + 3);
 
+    // Tools as OpenAI's cookbook counts them (gpt-4o's constants without an encoder):
+    // 7 + get_weather(3); properties 3, then 3 + "city:string:"(3); 12 once.
     std::string tools = R"([{"type":"function","function":{"name":"get_weather","parameters":)"
                         R"({"type":"object","properties":{"city":{"type":"string"}}}}}])";
     std::string with_tools = R"({"messages":[{"role":"user","content":"hi"}],"tools":)" + tools + "}";
-    assert_int_equal(estimate_prompt_tokens(with_tools), 3 + 1 + 1 + 3 + estimate_tokens(tools));
+    assert_int_equal(estimate_prompt_tokens(with_tools), 3 + 1 + 1 + 3 + 7 + 3 + 3 + 3 + 3 + 12);
     std::string legacy = R"({"messages":[],"functions":[{"name":"f"}]})";
-    assert_int_equal(estimate_prompt_tokens(legacy), 3 + estimate_tokens(R"([{"name":"f"}])"));
+    assert_int_equal(estimate_prompt_tokens(legacy), 3 + 7 + 1 + 12);
 }
 
 void completions_and_embeddings(void**) {

@@ -1,5 +1,6 @@
-// The OpenAI message shapes text is read from, walked in one place: a request's messages (for
-// a prompt estimate) and a response's message or a chunk's delta (for the completion text).
+// The OpenAI message shapes text is read from, walked in one place: a request message's content
+// (for a prompt count, accounting/token_estimate.cpp, which walks the rest of a request message
+// itself) and a response's message or a chunk's delta (for the completion text).
 // Core-internal: each reader is a visitor that says which fields it wants and in what shape.
 #pragma once
 
