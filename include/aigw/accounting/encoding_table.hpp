@@ -2,13 +2,10 @@
 // model table (encoding_for_model in tokenizer.hpp).
 #pragma once
 
-#include <functional>
-#include <map>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
+#include "aigw/accounting/model_patterns.hpp"
 #include "aigw/accounting/tokenizer.hpp"
 
 namespace aigw::tokenizer {
@@ -25,11 +22,10 @@ public:
     // The entry for `model`; false when none matches.
     bool find(std::string_view model, encoding_id& id) const noexcept;
 
-    bool empty() const noexcept { return exact_.empty() && prefixes_.empty(); }
+    bool empty() const noexcept { return table_.empty(); }
 
 private:
-    std::map<std::string, encoding_id, std::less<>> exact_;
-    std::vector<std::pair<std::string, encoding_id>> prefixes_;  // without the '*', longest first
+    model_patterns<encoding_id> table_;
 };
 
 // The encoding a request is counted with, first that applies:

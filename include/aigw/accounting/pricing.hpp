@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "aigw/accounting/model_patterns.hpp"
 #include "aigw/dialects/openai_chat/usage.hpp"
 
 namespace aigw {
@@ -73,11 +74,10 @@ public:
     // "" or why the entry is refused (a duplicate, a '*' not at the end, an empty name).
     std::string add(std::string_view pattern, const model_price& price);
     const model_price* find(std::string_view model) const noexcept;
-    bool empty() const { return exact_.empty() && prefixes_.empty(); }
+    bool empty() const { return table_.empty(); }
 
 private:
-    std::map<std::string, model_price, std::less<>> exact_;
-    std::vector<std::pair<std::string, model_price>> prefixes_;  // without the '*', longest first
+    model_patterns<model_price> table_;
 };
 
 }  // namespace aigw

@@ -119,43 +119,11 @@ micro_usd reserve_cost(const model_price& price, std::int64_t prompt_tokens,
 }
 
 std::string price_table::add(std::string_view pattern, const model_price& price) {
-    if (pattern.empty()) {
-        return "empty model name";
-    }
-    std::size_t star = pattern.find('*');
-    if (star != std::string_view::npos && star != pattern.size() - 1) {
-        return "model pattern \"" + std::string(pattern) + "\": '*' is allowed only at the end";
-    }
-    if (star == std::string_view::npos) {
-        if (!exact_.emplace(std::string(pattern), price).second) {
-            return "duplicate price for model \"" + std::string(pattern) + "\"";
-        }
-        return {};
-    }
-    std::string prefix(pattern.substr(0, star));
-    for (const auto& p : prefixes_) {
-        if (p.first == prefix) {
-            return "duplicate price for model \"" + std::string(pattern) + "\"";
-        }
-    }
-    auto pos = prefixes_.begin();
-    while (pos != prefixes_.end() && pos->first.size() >= prefix.size()) {
-        ++pos;
-    }
-    prefixes_.insert(pos, {std::move(prefix), price});
-    return {};
+    return table_.add(pattern, price, "price for model");
 }
 
 const model_price* price_table::find(std::string_view model) const noexcept {
-    if (auto it = exact_.find(model); it != exact_.end()) {
-        return &it->second;
-    }
-    for (const auto& p : prefixes_) {
-        if (model.substr(0, p.first.size()) == p.first) {
-            return &p.second;
-        }
-    }
-    return nullptr;
+    return table_.find(model);
 }
 
 price_parse_result parse_price_fields(

@@ -14,6 +14,38 @@ namespace {
 // UTF-8. The scanner below reads valid UTF-8 only; other input is first decoded and re-encoded
 // as a WHATWG decoder does (each maximal invalid subpart becomes one U+FFFD).
 
+// The character at p[i] (not ASCII) as a WHATWG decoder reads it: its length in bytes and
+// whether it is valid. An invalid one's length is its maximal subpart, which one U+FFFD
+// replaces (at least the lead byte); the byte that broke it is read again as the next one.
+std::size_t utf8_sequence(const std::uint8_t* p, std::size_t i, std::size_t n, bool& valid) noexcept {
+    std::uint8_t c = p[i];
+    std::size_t need;
+    std::uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        valid = false;
+        return 1;
+    }
+    std::size_t k = 1;
+    for (; k <= need && i + k < n; k++) {
+        std::uint8_t b = p[i + k];
+        if (b < lo || b > hi) break;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    valid = k == need + 1;
+    return k;
+}
+
 bool valid_utf8(const std::uint8_t* p, std::size_t n) noexcept {
     std::size_t i = 0;
     while (i < n) {
@@ -26,32 +58,13 @@ bool valid_utf8(const std::uint8_t* p, std::size_t n) noexcept {
                 continue;
             }
         }
-        std::uint8_t c = p[i];
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        std::size_t need;
-        std::uint8_t lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need) return false;
-        if (p[i + 1] < lo || p[i + 1] > hi) return false;
-        for (std::size_t k = 2; k <= need; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-        }
-        i += need + 1;
+        bool valid;
+        i += utf8_sequence(p, i, n, valid);
+        if (!valid) return false;
     }
     return true;
 }
@@ -62,42 +75,19 @@ std::string whatwg_replace(const std::uint8_t* p, std::size_t n) {
     out.reserve(n + n / 2);
     std::size_t i = 0;
     while (i < n) {
-        std::uint8_t c = p[i];
-        if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
+        if (p[i] < 0x80) {
+            out.push_back(static_cast<char>(p[i]));
             i++;
             continue;
         }
-        std::size_t need;
-        std::uint8_t lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
+        bool valid;
+        std::size_t len = utf8_sequence(p, i, n, valid);
+        if (valid) {
+            out.append(reinterpret_cast<const char*>(p + i), len);
         } else {
             out.append(replacement, 3);
-            i++;
-            continue;
         }
-        std::size_t k = 1;
-        for (; k <= need && i + k < n; k++) {
-            std::uint8_t b = p[i + k];
-            if (b < lo || b > hi) break;
-            lo = 0x80;
-            hi = 0xBF;
-        }
-        if (k == need + 1) {
-            out.append(reinterpret_cast<const char*>(p + i), k);
-        } else {
-            out.append(replacement, 3);  // the maximal subpart; the byte that broke it is read again
-        }
-        i += k;
+        i += len;
     }
     return out;
 }
