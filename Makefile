@@ -125,10 +125,24 @@ FUZZ_TARGET_SRCS := $(or $(FUZZ_SRCS_$(FUZZ_TARGET)),$(FUZZ_SRCS))
 FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
 
-$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_TARGET_SRCS) $(HEADERS) $(wildcard t/unit/*.hpp) $(TOKENIZER_TABLES)
+# The core sources are compiled one object each (make -j compiles them side by side, and the
+# targets share them); the fuzz target's own source is compiled at the link.
+FUZZ_OBJS     := $(patsubst src/%.cpp,$(BUILD)/fuzz/obj/%.o,$(FUZZ_TARGET_SRCS))
+
+$(BUILD)/fuzz/obj/%.o: src/%.cpp $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/obj/core/accounting/tokenizer/tables.o: src/core/accounting/tokenizer/tables.cpp $(HEADERS) $(TOKENIZER_TABLES)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_$(FUZZ_TARGET): $(FUZZ_SOURCE) $(FUZZ_OBJS) $(HEADERS) $(wildcard t/unit/*.hpp)
 	@test -n "$(FUZZ_SOURCE)" || { echo "no t/unit/**/fuzz_$(FUZZ_TARGET).cpp" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(TOKENIZER_DEFINE) $(FUZZ_SOURCE) $(FUZZ_TARGET_SRCS) -lsimdjson -lcrypto -o $@
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) $(FUZZ_SOURCE) $(FUZZ_OBJS) -lsimdjson -lcrypto -o $@
+
+.SECONDARY: $(patsubst src/%.cpp,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))
 
 fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)
@@ -142,8 +156,8 @@ test: deps
 	$(MAKE) -j$(JOBS) module
 	$(MAKE) -j$(JOBS) unit
 	$(MAKE) tokenizer-identity
-	$(MAKE) fuzz FUZZ_TIME=15
-	$(MAKE) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
+	$(MAKE) -j$(JOBS) fuzz FUZZ_TIME=15
+	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
 	$(MAKE) integration
 
 demo: deps module cli
