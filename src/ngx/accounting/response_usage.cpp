@@ -50,6 +50,11 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         st->generated.resize(kept);
         return ngx_http_aigw_event_action::pass;
     }
+    if (st->generated.size() > ngx_http_aigw_json_keep_max) {
+        // Past the bound this chunk's text (whole characters) is estimated, not kept.
+        st->generated_overflow.add(std::string_view(st->generated).substr(kept));
+        st->generated.resize(kept);
+    }
     if (ci.content_bearing && ctx->usage.t_first_token == 0) {
         ctx->usage.t_first_token = ngx_current_msec;
         if (ctx->usage.t_first_token == 0) {
@@ -156,6 +161,15 @@ bool ngx_http_aigw_billable(const ngx_http_aigw_ctx_t* ctx) {
     return ctx->response.header_sent && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST;
 }
 
+// The tokens of the text the client was sent: exact with an encoder, unless part of it was past
+// the kept bound (then `exact` is false).
+static int64_t ngx_http_aigw_generated_tokens(const ngx_http_aigw_body_t* st,
+                                              const aigw::tokenizer::encoder* enc, bool& exact) {
+    int64_t past = st->generated_overflow.tokens();
+    exact = enc != nullptr && past == 0;
+    return aigw::saturating_add(aigw::count_tokens(enc, st->generated), past);
+}
+
 std::string_view ngx_http_aigw_counted_by_name(unsigned counted_by) noexcept {
     switch (counted_by) {
     case NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER:
@@ -188,27 +202,28 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
         // produced, when that is more than the counts said. A token is at least one byte of
         // valid UTF-8, so text no longer than the reported count cannot be more: not counted.
         if (ctx->response.sse && !ctx->response.upstream_complete &&
-            static_cast<int64_t>(st->generated.size()) > u.completion_tokens) {
-            const aigw::tokenizer::encoder* enc = ngx_http_aigw_encoder(ctx);
-            int64_t produced = aigw::count_tokens(enc, st->generated);
+            (static_cast<int64_t>(st->generated.size()) > u.completion_tokens ||
+             st->generated_overflow.tokens() != 0)) {
+            bool exact;
+            int64_t produced = ngx_http_aigw_generated_tokens(st, ngx_http_aigw_encoder(ctx), exact);
             if (produced > u.completion_tokens) {
                 ctx->usage.completion_tokens = produced;
                 ctx->usage.total_tokens = aigw::saturating_add(u.prompt_tokens, produced);
-                ctx->usage.counted_by = enc != nullptr ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
-                                                       : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE;
+                ctx->usage.counted_by = exact ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
+                                              : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE;
             }
         }
         return;
     }
     // The upstream reported nothing (an OpenAI-compatible server without usage, a stream cut or
     // left before its last chunk): the gateway counts the prompt and the text it passed on.
-    const aigw::tokenizer::encoder* enc = ngx_http_aigw_encoder(ctx);
-    int64_t prompt = ngx_http_aigw_prompt_tokens(ctx);
-    aigw::usage u = aigw::estimated_usage(prompt, aigw::count_tokens(enc, st->generated));
+    bool exact;
+    int64_t completion = ngx_http_aigw_generated_tokens(st, ngx_http_aigw_encoder(ctx), exact);
+    aigw::usage u = aigw::estimated_usage(ngx_http_aigw_prompt_tokens(ctx), completion);
     ctx->usage.prompt_tokens = u.prompt_tokens;
     ctx->usage.completion_tokens = u.completion_tokens;
     ctx->usage.total_tokens = u.total_tokens;
-    ctx->usage.counted_by = enc != nullptr && ctx->content.prompt_exact
+    ctx->usage.counted_by = exact && ctx->content.prompt_exact
                                 ? NGX_HTTP_AIGW_COUNTED_BY_TOKENIZER
                                 : NGX_HTTP_AIGW_COUNTED_BY_ESTIMATE;
 }

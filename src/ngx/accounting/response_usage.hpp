@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "aigw/text/sse_framer.hpp"
+#include "aigw/accounting/token_estimate.hpp"
 #include "aigw/accounting/tokenizer.hpp"
 #include "aigw/api/stream.hpp"
 #include "aigw/api/usage.hpp"
@@ -38,6 +39,9 @@ struct ngx_http_aigw_body_t {
     // arguments), appended chunk by chunk or from the whole JSON answer: counted at the end
     // only when the upstream's usage does not cover it. Freed with the request.
     std::string generated;
+    // A stream's text past ngx_http_aigw_json_keep_max bytes is not kept: it is estimated as it
+    // passes (a bound on the memory one request holds, far above any model's output).
+    aigw::token_counter generated_overflow;
     bool framing_failed = false;
     // The upstream dialect's reader of this stream's usage, which may come in pieces.
     std::unique_ptr<aigw::stream_usage> stream_usage;
