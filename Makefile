@@ -61,7 +61,7 @@ $(BUILD)/nginx/objs/Makefile: config $(NGX_SRC)/conf_flags scripts/tokenizer-dat
 	  --add-dynamic-module="$(CURDIR)" > configure.log 2>&1 || { tail -40 configure.log; exit 1; }
 
 # NGINX's own objs/Makefile recompiles only the objects whose source or headers changed.
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS)
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS) src/ngx/status_page.html
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 
 # Core unit tests (cmocka), built with sanitizers; no NGINX involved.

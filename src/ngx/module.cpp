@@ -7,6 +7,7 @@
 #include "ngx/conf/conf.hpp"
 #include "ngx/conf/directives.hpp"
 #include "ngx/filters/chain.hpp"
+#include "ngx/metrics.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/variables.hpp"
 #include "ngx/worker.hpp"
@@ -83,8 +84,10 @@ static ngx_int_t ngx_http_aigw_postconfiguration(ngx_conf_t* cf) noexcept {
 static ngx_int_t ngx_http_aigw_init_module(ngx_cycle_t* cycle) noexcept {
     return aigw::ngx::guard(cycle->log, "init module", static_cast<ngx_int_t>(NGX_ERROR), [cycle] {
         if (ngx_http_aigw_main_conf(cycle) == nullptr) {
+            ngx_http_aigw_metrics_use(cycle);
             return static_cast<ngx_int_t>(NGX_OK);  // no http block
         }
+        ngx_http_aigw_metrics_use(cycle);
         if (!aigw::tokenizer::preload()) {
             ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                           "aigw: the tokenizer's indexes could not be built (out of memory?): "

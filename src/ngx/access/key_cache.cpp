@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ngx/metrics.hpp"
 #include "ngx/util/guard.hpp"
 
 namespace {
@@ -125,6 +126,9 @@ ngx_http_aigw_key_cache_state ngx_http_aigw_key_cache_get(const ngx_http_aigw_ke
         ngx_queue_insert_head(&ctx->sh->lru, &cn->lru);
     }
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+    // A hit answers without Redis; stale and missing entries ask it.
+    ngx_http_aigw_metrics_key_cache(state == ngx_http_aigw_key_cache_state::fresh ||
+                                    state == ngx_http_aigw_key_cache_state::fresh_negative);
     return state;
 }
 

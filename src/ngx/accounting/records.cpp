@@ -17,6 +17,7 @@
 #include "aigw/schema.hpp"
 #include "ngx/accounting/finish.hpp"
 #include "ngx/accounting/response_usage.hpp"
+#include "ngx/metrics.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/redis/resp_writer.hpp"
 #include "ngx/request/ctx.hpp"
@@ -41,6 +42,7 @@ struct record {
     std::string command;
     unsigned unanswered = 0;  // sends Redis did not answer (timeout, connection lost)
     bool done = false;        // in the batch now in flight: answered, to leave the queue
+    bool rejected = false;    // ... answered with an error: dropped
 };
 
 struct usage_queue {
@@ -120,13 +122,19 @@ void settle_batch(usage_queue* q) {
     size_t n = q->batch < q->records.size() ? q->batch : q->records.size();
     auto end = q->records.begin() + static_cast<std::ptrdiff_t>(n);
     ngx_uint_t lost = 0;
-    auto kept = std::remove_if(q->records.begin(), end, [&lost](const record& rec) {
+    ngx_uint_t delivered = 0;
+    auto kept = std::remove_if(q->records.begin(), end, [&lost, &delivered](const record& rec) {
         if (rec.unanswered >= unanswered_max && !rec.done) {
             lost++;
+        } else if (rec.done && !rec.rejected) {
+            delivered++;
         }
         return rec.done || rec.unanswered >= unanswered_max;
     });
+    size_t left = static_cast<size_t>(end - kept);
     q->records.erase(kept, end);
+    // Refused records (rejected) were counted lost when Redis refused them.
+    ngx_http_aigw_metrics_records(-static_cast<std::int64_t>(left), delivered, lost);
     q->batch = 0;
     if (lost) {
         q->unanswered_lost += lost;
@@ -159,6 +167,8 @@ void record_reply(usage_queue* q, redisReply* reply, ngx_http_aigw_redis_status 
                 q->rejected++;
                 log_refusal(q, err, true);
                 rec->done = true;
+                rec->rejected = true;
+                ngx_http_aigw_metrics_records(0, 0, 1);
             }
         } else {
             rec->done = true;
@@ -213,6 +223,7 @@ void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
     if (q->records.size() >= q->conf->queue) {
         q->dropped++;
         q->dropped_total++;
+        ngx_http_aigw_metrics_records(0, 0, 1);
         if (q->drop_log.open()) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "aigw: usage record queue full (%ui records waiting for redis): "
@@ -223,6 +234,7 @@ void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
         return;
     }
     q->records.push_back(std::move(rec));
+    ngx_http_aigw_metrics_records(1, 0, 0);
     if (q->inflight == 0) {
         arm(q, q->records.size() >= batch_max ? 1 : flush_delay);
     }
@@ -343,6 +355,12 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     if (ctx == nullptr || !ctx->content.in_content) {
         return NGX_OK;
     }
+    if (ngx_http_aigw_metrics_zone != nullptr) {
+        aigw::ngx::guard(r->connection->log, "metrics", [&] {
+            ngx_http_aigw_usage_final(ctx);
+            ngx_http_aigw_metrics_request(r, ctx);
+        });
+    }
     usage_queue* q = queue;
     if (q == nullptr) {
         return NGX_OK;  // aigw_usage_log off
@@ -371,6 +389,7 @@ void ngx_http_aigw_records_stop(ngx_cycle_t* cycle) {
         return;
     }
     size_t left = queue->records.size();
+    ngx_http_aigw_metrics_records(-static_cast<std::int64_t>(left), 0, left);
     if (left || queue->dropped) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                       "aigw: worker exits with %uz usage records redis did not take; "

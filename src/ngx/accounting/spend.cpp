@@ -19,6 +19,7 @@
 #include "aigw/accounting/pricing.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/accounting/response_usage.hpp"
+#include "ngx/metrics.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/respond.hpp"
@@ -465,6 +466,7 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
             ok = ok && b::parse_reply(ints, std::move(alerts), &rep);
         }
         if (ok) {
+            ngx_http_aigw_metrics_settlement();
             b::settled(e->acct, rep, now_ms(), state->timing);
             for (const std::string& a : rep.alerts) {
                 ngx_log_error(NGX_LOG_WARN, state->log, 0, "aigw: alert: %*s", a.size(), a.data());

@@ -56,6 +56,7 @@ struct ngx_http_aigw_channel_t {
     bool responses;           // responses=on: the upstream serves OpenAI's Responses API too
     aigw::channel_conf conf;
     uint32_t slot;            // in the shared table, set when the zone is initialized
+    uint32_t metrics_slot;    // in the metrics zone's channels, set when it is initialized
 };
 
 struct ngx_http_aigw_channels_conf_t {
@@ -90,6 +91,14 @@ struct ngx_http_aigw_billing_conf_t {
     unsigned alerts_set:1;
 };
 
+// aigw_status_zone SIZE | off; aigw_status (locations)
+struct ngx_http_aigw_status_conf_t {
+    ngx_flag_t enabled;       // NGX_CONF_UNSET until set; on by default
+    size_t size;              // the metrics zone's size
+    ngx_shm_zone_t* zone;     // created once the http block is parsed, when enabled
+    ngx_uint_t locations;     // aigw_status locations, which need the zone
+};
+
 struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
     ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
@@ -100,6 +109,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_uint_t price_missing;                   // aigw_price_missing deny|free
     ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
     aigw::tokenizer::encoding_table* tokenizers;  // aigw_tokenizer; nullptr when none is set
+    ngx_http_aigw_status_conf_t status;         // aigw_status_zone, aigw_status
 };
 
 struct ngx_http_aigw_loc_conf_t {

@@ -24,6 +24,10 @@ char* ngx_http_aigw_quota_alerts(ngx_conf_t* cf, ngx_command_t* cmd, void* conf)
 char* ngx_http_aigw_reserve_tokens(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 char* ngx_http_aigw_tokenizer(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 
+// status_directives.cpp
+char* ngx_http_aigw_status_zone(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+char* ngx_http_aigw_status(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+
 // Remembers a model name whose Redis price is read (aigw_price and aigw_model call this).
 ngx_int_t ngx_http_aigw_prices_note_model(ngx_conf_t* cf, ngx_http_aigw_prices_conf_t* conf,
                                           std::string_view model);

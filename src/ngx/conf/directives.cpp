@@ -4,6 +4,7 @@
 #include "ngx/conf/directives.hpp"
 
 #include "ngx/content/content.hpp"
+#include "ngx/metrics.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/conf/directive_handlers.hpp"
 #include "ngx/util/guard.hpp"
@@ -127,6 +128,12 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_tokenizer"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2, ngx_http_aigw_tokenizer,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
 
+    {ngx_string("aigw_status_zone"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_http_aigw_status_zone, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_status"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, ngx_http_aigw_status,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
 
 namespace {
@@ -144,6 +151,7 @@ void* create_main_conf(ngx_conf_t* cf) {
     conf->usage_log.queue = NGX_CONF_UNSET_UINT;
     ngx_http_aigw_billing_create(&conf->billing);
     conf->prices.refresh = NGX_CONF_UNSET_MSEC;
+    conf->status.enabled = NGX_CONF_UNSET;
     if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
         NGX_OK) {
         return nullptr;
@@ -170,6 +178,9 @@ char* init_main_conf(ngx_conf_t* cf, void* c) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     if (ngx_http_aigw_channels_add_zone(cf, &conf->channels) != NGX_OK) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (ngx_http_aigw_metrics_add_zone(cf, conf) != NGX_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;

@@ -225,6 +225,17 @@ void ngx_http_aigw_channels_succeeded(const ngx_http_aigw_channels_conf_t* cc, u
     });
 }
 
+bool ngx_http_aigw_channels_state(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
+                                  aigw::channel_state* state) {
+    if (cc->zone == nullptr || channel >= cc->channels.nelts) {
+        return false;
+    }
+    ngx_http_aigw_channels_update(cc, channel, [&](auto*, auto* states, uint32_t slot) {
+        *state = states[slot];
+    });
+    return true;
+}
+
 ngx_http_aigw_channel_t* ngx_http_aigw_channels_storing(ngx_http_aigw_main_conf_t* amcf) {
     auto* ch = static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts);
     for (ngx_uint_t i = 0; i < amcf->channels.channels.nelts; i++) {

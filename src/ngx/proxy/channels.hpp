@@ -22,6 +22,11 @@ aigw::pick_result ngx_http_aigw_channels_pick(const ngx_http_aigw_channels_conf_
                                               uint64_t tried, uint64_t excluded);
 // The first channel (in configuration order) with responses=on, where stored responses are
 // asked for; nullptr when none has it.
+// A copy of `channel`'s routing state, read under the zone's lock (the status handler's);
+// false when there is no zone.
+bool ngx_http_aigw_channels_state(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,
+                                  aigw::channel_state* state);
+
 ngx_http_aigw_channel_t* ngx_http_aigw_channels_storing(ngx_http_aigw_main_conf_t* amcf);
 
 void ngx_http_aigw_channels_failed(const ngx_http_aigw_channels_conf_t* cc, uint32_t channel,

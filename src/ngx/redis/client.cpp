@@ -3,8 +3,10 @@
 
 #include <hiredis/async.h>
 
+#include <ctime>
 #include <new>
 
+#include "ngx/metrics.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
 
@@ -16,12 +18,19 @@ struct redis_conn;
 
 struct ngx_http_aigw_redis_call_t {
     redis_conn* conn;
+    uint64_t sent_us;                 // monotonic, for the command latency metric
     ngx_event_t deadline;
     ngx_http_aigw_redis_reply_pt fn;  // nullptr once answered, timed out or cancelled
     void* owner;
 };
 
 namespace {
+
+uint64_t monotonic_us() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
 
 constexpr ngx_msec_t backoff_min = 100;
 constexpr ngx_msec_t backoff_max = 2000;
@@ -38,6 +47,7 @@ struct redis_conn {
     ngx_msec_t backoff;
     ngx_http_aigw_log_gate down_log;
     bool logged_down;             // since the connection was last up
+    bool up;                      // connected (counted in the metrics' connected workers)
     bool stopping;
     const char* channel;          // subscriber connection: the channel, else nullptr
     void (*on_message)(const char*, size_t);
@@ -133,6 +143,12 @@ void ev_cleanup(void* data) noexcept {
             rc->c = nullptr;
         }
         rc->ac = nullptr;
+        if (rc->up) {
+            rc->up = false;
+            if (rc->channel == nullptr) {
+                ngx_http_aigw_metrics_redis_connected(-1);
+            }
+        }
         if (rc->connect_timer.timer_set) {
             ngx_del_timer(&rc->connect_timer);
         }
@@ -168,6 +184,12 @@ void on_connect(const redisAsyncContext* ac, int status) noexcept {
             return;  // hiredis frees the context; ev_cleanup schedules the retry
         }
         rc->backoff = backoff_min;
+        if (!rc->up) {
+            rc->up = true;
+            if (rc->channel == nullptr) {
+                ngx_http_aigw_metrics_redis_connected(1);
+            }
+        }
         if (rc->connect_timer.timer_set) {
             ngx_del_timer(&rc->connect_timer);
         }
@@ -374,8 +396,12 @@ void call_reply(redisAsyncContext*, void* r, void* privdata) noexcept {
         }
         ngx_http_aigw_redis_reply_pt fn = call->fn;
         call->fn = nullptr;
+        auto* reply = static_cast<redisReply*>(r);
+        if (reply != nullptr && ngx_http_aigw_metrics_zone != nullptr) {
+            uint64_t now = monotonic_us();
+            ngx_http_aigw_metrics_redis_reply(now > call->sent_us ? now - call->sent_us : 0);
+        }
         if (fn != nullptr) {
-            auto* reply = static_cast<redisReply*>(r);
             fn(call->owner, reply,
                reply ? ngx_http_aigw_redis_status::ok : ngx_http_aigw_redis_status::unavailable);
         }
@@ -445,6 +471,9 @@ static ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_call(ngx_http_aigw_redis_
     // Not cancelable: a worker shutting down gracefully (reload) waits for the requests
     // that wait on Redis, at most one deadline long.
     call->deadline.cancelable = 0;
+    if (ngx_http_aigw_metrics_zone != nullptr) {
+        call->sent_us = monotonic_us();
+    }
     if (send(rc->ac, call) != REDIS_OK) {
         ngx_free(call);
         return nullptr;
