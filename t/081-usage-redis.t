@@ -44,7 +44,7 @@ END { local $?; tcp_server_stop($SplitPid) }
 my @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel status
                 http_status error_code stream prompt_tokens completion_tokens total_tokens
                 cached_tokens cache_write_tokens reasoning_tokens estimated counted_by ttft_ms
-                latency_ms attempts cost charged);
+                latency_ms attempts tries cost charged);
 
 # ---- the reference stream (OpenAI's chunk shapes) ----
 
@@ -291,7 +291,7 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
         }
         is(scalar @missing, 0, "$what/$name: a record for every k") or diag("missing: " . join(' ', first10(@missing)));
         my ($any) = map { @$_ } grep { defined } $by_id{"$name-1"};
-        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 27 fields, in order");
+        is(join(' ', @{ ($any // {})->{_order} || [] }), join(' ', @Fields), "$what/$name: the record's 28 fields, in order");
         is(scalar @dup, 0, "$what/$name: no k recorded twice");
         is(scalar @differ, 0, "$what/$name: the same record (tokens, status, charged, ...) for every k")
             or diag(join "\n", first10(@differ));

@@ -28,7 +28,10 @@
 #include "aigw/keys/key_record.hpp"
 #include "aigw/keys/key_text.hpp"
 #include "aigw/accounting/pricing.hpp"
+#include "aigw/dialects/endpoints.hpp"
+#include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
+#include "aigw/status/attempts.hpp"
 
 namespace {
 
@@ -68,6 +71,13 @@ constexpr char usage_text[] =
     "                 create or change the limits shared by the keys of group NAME\n"
     "  group show NAME | group list | group delete NAME\n"
     "  group top-up NAME USD | group usage NAME [--since WHEN]\n"
+    "\n"
+    "support:\n"
+    "  trace REQUEST_ID\n"
+    "                 every usage record of one request (its X-Request-Id), newest first:\n"
+    "                 time, key, model, ingress, status, each attempt (channel, outcome,\n"
+    "                 upstream status, time to headers, swallowed by fallback), tokens and\n"
+    "                 cost; exit 1, saying how far back the stream reaches, when none is left\n"
     "\n"
     "--redis     HOST:PORT, [IPv6]:PORT or unix:/path (default $AIGW_REDIS, else 127.0.0.1:6379)\n"
     "--password  Redis AUTH password (default $AIGW_REDIS_PASSWORD; the variable keeps it out\n"
@@ -450,9 +460,10 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
     }
 }
 
-// `label: value` lines, the values in one column.
-void print_fields(const std::vector<std::pair<std::string, std::string>>& lines) {
-    std::size_t width = 0;
+// `label: value` lines, the values in one column: after the longest label, or at `width`
+// when that is further (blocks printed apart that line up).
+void print_fields(const std::vector<std::pair<std::string, std::string>>& lines,
+                  std::size_t width = 0) {
     for (const auto& line : lines) width = std::max(width, line.first.size() + 1);
     for (const auto& [label, value] : lines) {
         std::printf("%-*s %s\n", static_cast<int>(width), (label + ":").c_str(), value.c_str());
@@ -1257,6 +1268,254 @@ int cmd_usage(const options& o) {
     return 0;
 }
 
+// ---- trace ----
+
+// "2026-12-05T11:40:01.123Z" for a time in unix milliseconds.
+std::string iso_time_ms(std::int64_t ms) {
+    std::time_t tt = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    char buf[64];
+    if (ms < 0 || gmtime_r(&tt, &tm) == nullptr ||
+        std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        return std::to_string(ms) + " ms";
+    }
+    char frac[8];
+    std::snprintf(frac, sizeof(frac), ".%03dZ", static_cast<int>(ms % 1000));
+    return std::string(buf) + frac;
+}
+
+// The time a stream id ("<ms>-<seq>") was made at.
+std::string stream_id_time(std::string_view stream_id) {
+    std::optional<std::int64_t> ms = parse_integer(stream_id.substr(0, stream_id.find('-')));
+    return ms ? iso_time_ms(*ms) : printable(stream_id);
+}
+
+// Micro-USD as "0.000420 USD (420 micro-USD)".
+std::string usd_6_text(std::string_view raw) {
+    std::optional<std::int64_t> m = parse_integer(raw);
+    if (!m) return raw.empty() ? "-" : printable(raw) + " (not a number of micro-USD)";
+    std::uint64_t a = *m < 0 ? 0 - static_cast<std::uint64_t>(*m) : static_cast<std::uint64_t>(*m);
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "%s%llu.%06llu USD (%lld micro-USD)", *m < 0 ? "-" : "",
+                  static_cast<unsigned long long>(a / 1000000),
+                  static_cast<unsigned long long>(a % 1000000), static_cast<long long>(*m));
+    return buf;
+}
+
+// The name the gateway's logs and metrics give a dialect.
+std::string_view dialect_text(dialect_id d) {
+    switch (d) {
+    case dialect_id::openai_chat: return "openai_chat";
+    case dialect_id::anthropic: return "anthropic";
+    case dialect_id::openai_responses: return "openai_responses";
+    case dialect_id::gemini: return "gemini";
+    }
+    return "unknown";
+}
+
+// One record found by trace: its stream id, its fields, and how many copies of it (same
+// record_id: delivery to the stream is at least once) the stream holds.
+struct traced_record {
+    std::string stream_id;
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::int64_t copies = 1;
+};
+
+std::string traced_field(const traced_record& t, std::string_view name) {
+    for (const auto& [f, v] : t.fields) {
+        if (f == name) return v;
+    }
+    return {};
+}
+
+bool traced_has(const traced_record& t, std::string_view name) {
+    for (const auto& f : t.fields) {
+        if (f.first == name) return true;
+    }
+    return false;
+}
+
+// The key line: its id, and its masked key while the key still exists.
+std::string key_text(redis_client& redis, const std::string& key_id) {
+    if (key_id.empty()) return "- (no key)";
+    std::string shown = printable(key_id);
+    bool plain = key_id.size() <= 64 && std::all_of(key_id.begin(), key_id.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                 });
+    if (!plain) return shown;
+    std::string sha = reply_string(redis.run({"GET", key_id_index(key_id)}).get());
+    if (sha.empty()) return shown + " (the key no longer exists)";
+    std::string last4 = reply_string(
+        redis.run({"HGET", key_hash_key(sha), std::string(key_field::last4)}).get());
+    return shown + " (" + mask_from_last4(last4) + ")";
+}
+
+// The label column of trace's `label: value` lines ("upstream_model: ").
+constexpr std::size_t trace_label_width = 15;
+
+void print_attempts(const traced_record& t) {
+    std::string attempts = traced_field(t, "attempts");
+    auto line = [](const std::string& value) {
+        print_fields({{"attempts", value}}, trace_label_width);
+    };
+    if (!traced_has(t, "tries")) {
+        // A record from before the tries field: the last channel only.
+        std::string channel = traced_field(t, "channel");
+        line(printable(attempts) + " (no per-attempt detail in this record; last channel " +
+             (channel.empty() ? "-" : printable(channel)) + ")");
+        return;
+    }
+    attempts_decode_result d = decode_attempts(traced_field(t, "tries"));
+    if (!d.ok) {
+        line(printable(attempts) + " (unreadable tries field: " + printable(d.error) + ")");
+        return;
+    }
+    if (d.attempts.empty()) {
+        line((attempts.empty() ? "0" : printable(attempts)) + " (no channel tried)");
+        return;
+    }
+    line(std::to_string(d.attempts.size()));
+    std::vector<std::vector<std::string>> rows = {
+        {"  #", "CHANNEL", "OUTCOME", "UPSTREAM", "HEADERS", "TOOK", "SWALLOWED"}};
+    for (std::size_t i = 0; i < d.attempts.size(); i++) {
+        const attempt_entry& a = d.attempts[i];
+        rows.push_back({"  " + std::to_string(i + 1), printable(a.channel),
+                        std::string(attempt_outcome_name(a.outcome)),
+                        a.upstream_status ? std::to_string(a.upstream_status) : "-",
+                        a.header_ms ? std::to_string(*a.header_ms) + " ms" : "-",
+                        std::to_string(a.duration_ms) + " ms", a.swallowed ? "yes" : "no"});
+    }
+    print_table(rows);
+}
+
+void print_traced(redis_client& redis, const traced_record& t) {
+    auto f = [&t](std::string_view name) { return traced_field(t, name); };
+    auto shown = [](const std::string& v) { return v.empty() ? std::string("-") : printable(v); };
+    std::vector<std::pair<std::string, std::string>> lines;
+    std::optional<std::int64_t> ts = parse_integer(f("ts"));
+    lines.emplace_back("time", ts ? iso_time_ms(*ts) : shown(f("ts")));
+    lines.emplace_back("request_id", shown(f("request_id")));
+    lines.emplace_back("record_id", shown(f("record_id")) +
+                                        (t.copies > 1 ? " (" + std::to_string(t.copies) +
+                                                            " copies in the stream)"
+                                                      : ""));
+    lines.emplace_back("stream_id", printable(t.stream_id));
+    lines.emplace_back("key", key_text(redis, f("key_id")));
+    lines.emplace_back("owner", shown(f("owner")));
+    lines.emplace_back("group", shown(f("group")));
+    lines.emplace_back("model", shown(f("model")));
+    lines.emplace_back("upstream_model", shown(f("upstream_model")));
+    std::string endpoint = f("endpoint");
+    const endpoint_info* ep = endpoint.empty() ? nullptr : find_endpoint(endpoint);
+    lines.emplace_back("ingress", ep ? std::string(dialect_text(ep->dialect)) + " " + printable(endpoint)
+                                     : shown(endpoint));
+    lines.emplace_back("stream", f("stream") == "1" ? "yes" : "no");
+    lines.emplace_back("status", shown(f("status")));
+    lines.emplace_back("http_status", shown(f("http_status")));
+    lines.emplace_back("error_code", shown(f("error_code")));
+    lines.emplace_back("latency", f("latency_ms").empty() ? "-" : printable(f("latency_ms")) + " ms");
+    lines.emplace_back("ttft", f("ttft_ms").empty() ? "-" : printable(f("ttft_ms")) + " ms");
+    print_fields(lines, trace_label_width);
+    print_attempts(t);
+    lines.clear();
+    auto n = [&](std::string_view name) { return f(name).empty() ? std::string("0") : printable(f(name)); };
+    lines.emplace_back("tokens", "prompt " + n("prompt_tokens") + ", completion " +
+                                     n("completion_tokens") + ", total " + n("total_tokens"));
+    lines.emplace_back("token_detail", "cached " + n("cached_tokens") + ", cache_write " +
+                                           n("cache_write_tokens") + ", reasoning " +
+                                           n("reasoning_tokens"));
+    lines.emplace_back("counted_by", shown(f("counted_by")));
+    lines.emplace_back("cost", usd_6_text(f("cost")));
+    lines.emplace_back("charged", f("charged") == "1" ? "yes" : "no");
+    print_fields(lines, trace_label_width);
+}
+
+// Reads the usage stream newest first, in pages, for the records of one request id. The
+// client's X-Request-Id may repeat, so every record is kept; copies of one record (the same
+// record_id) are shown once.
+int cmd_trace(const options& o) {
+    expect_arguments(o, 1, {}, "a request id");
+    const std::string& id = o.args[0];
+    if (!acceptable_client_request_id(id)) {
+        throw usage_error("'" + printable(id) + "' is not a request id the gateway records");
+    }
+    constexpr std::size_t page_size = 1000;
+    constexpr std::size_t scan_max = 2000000;  // records read at most: twice the default MAXLEN
+    redis_client redis(o);
+    const std::string stream(usage_stream());
+    std::vector<traced_record> found;
+    std::unordered_set<std::string> seen;
+    std::size_t scanned = 0;
+    std::string to = "+";
+    bool bounded = false;
+    for (;;) {
+        reply_ptr page = redis.run({"XREVRANGE", stream, to, "-", "COUNT", std::to_string(page_size)});
+        if (page->type != REDIS_REPLY_ARRAY) throw failure("unexpected reply to XREVRANGE");
+        for (std::size_t i = 0; i < page->elements; ++i) {
+            const redisReply* entry = page->element[i];
+            if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+                entry->element[0]->type != REDIS_REPLY_STRING) {
+                throw failure("unexpected entry in the XREVRANGE reply");
+            }
+            const field_list fields = hash_fields(entry->element[1]);
+            if (field_value(fields, "request_id") != std::string_view(id)) continue;
+            std::string record_id(field_value(fields, "record_id").value_or(""));
+            if (!record_id.empty() && !seen.emplace(record_id).second) {
+                for (traced_record& t : found) {
+                    if (traced_field(t, "record_id") == record_id) t.copies++;
+                }
+                continue;
+            }
+            traced_record t;
+            t.stream_id = reply_string(entry->element[0]);
+            for (const auto& [k, v] : fields) t.fields.emplace_back(k, v);
+            found.push_back(std::move(t));
+        }
+        scanned += page->elements;
+        if (page->elements < page_size) break;
+        if (scanned >= scan_max) {
+            bounded = true;
+            break;
+        }
+        const redisReply* last = page->element[page->elements - 1]->element[0];
+        to = "(" + std::string(last->str, last->len);
+    }
+
+    if (found.empty()) {
+        long long len = redis.run({"XLEN", stream})->integer;
+        std::string reach;
+        if (len == 0) {
+            reach = stream + " is empty";
+        } else {
+            reply_ptr oldest = redis.run({"XRANGE", stream, "-", "+", "COUNT", "1"});
+            std::string oldest_id;
+            if (oldest->type == REDIS_REPLY_ARRAY && oldest->elements == 1 &&
+                oldest->element[0]->type == REDIS_REPLY_ARRAY &&
+                oldest->element[0]->elements == 2) {
+                oldest_id = reply_string(oldest->element[0]->element[0]);
+            }
+            reach = stream + " holds " + std::to_string(len) + " record" + (len == 1 ? "" : "s") +
+                    ", the oldest from " + stream_id_time(oldest_id) +
+                    (bounded ? "; the newest " + std::to_string(scanned) + " were searched" : "") +
+                    ". The gateway trims the stream to about aigw_usage_log maxlen= records "
+                    "(default 1000000), so an older request is no longer there";
+        }
+        throw failure("no record of request " + printable(id) + ": " + reach);
+    }
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        if (found.size() > 1) {
+            std::printf("%s--- record %zu of %zu (newest first) ---\n", i ? "\n" : "", i + 1,
+                        found.size());
+        }
+        print_traced(redis, found[i]);
+    }
+    if (bounded) {
+        std::fprintf(stderr, "searched the newest %zu records of %s only\n", scanned,
+                     stream.c_str());
+    }
+    return 0;
+}
+
 // ---- groups ----
 
 // MULTI, the queued commands, EXEC; a refused step is a failure. The EXEC replies.
@@ -1430,6 +1689,7 @@ int run(int argc, char** argv) {
     if (o.command == "top-up") return cmd_top_up(o);
     if (o.command == "set-limits") return cmd_set_limits(o);
     if (o.command == "usage") return cmd_usage(o);
+    if (o.command == "trace") return cmd_trace(o);
     if (o.command == "group") return cmd_group(o);
     throw usage_error("unknown command '" + o.command + "'");
 }

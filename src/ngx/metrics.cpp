@@ -169,6 +169,28 @@ void count_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, st::zone& z)
         }
     }
 
+    // Each attempt, by its channel: how it ended, whether fallback swallowed it, how long it
+    // took; the time to the first token is the last attempt's (the one the client got).
+    auto* channels = static_cast<ngx_http_aigw_channel_t*>(
+        ngx_http_aigw_main_conf(r)->channels.channels.elts);
+    for (ngx_uint_t i = 0; i < ctx->attempt.ntries; i++) {
+        const ngx_http_aigw_try_t& t = ctx->attempt.tries[i];
+        std::uint32_t slot = channels[t.channel].metrics_slot;
+        if (slot >= z.header->caps.channels || t.outcome >= aigw::attempt_outcome_count) {
+            continue;
+        }
+        st::channel_counters& cc = z.channels[slot];
+        st::add(cc.outcomes[t.outcome], 1);
+        if (t.swallowed) {
+            st::add(cc.swallowed, 1);
+        }
+        st::observe(cc.duration, st::duration_bounds_ms, t.duration_ms);
+        if (i + 1 == ctx->attempt.ntries && u.t_first_token &&
+            u.t_first_token >= ctx->attempt.picked_at) {
+            st::observe(cc.ttft, st::ttft_bounds_ms, u.t_first_token - ctx->attempt.picked_at);
+        }
+    }
+
     if (ctx->access.key != nullptr) {
         std::uint32_t gs = slot_for(z.group_names, z.header->caps.groups, ctx->access.key->group);
         st::group_counters& gc = z.groups[gs];

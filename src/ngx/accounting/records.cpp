@@ -15,9 +15,12 @@
 #include "aigw/keys/keys.hpp"
 #include "aigw/request_id.hpp"
 #include "aigw/schema.hpp"
+#include "aigw/status/attempts.hpp"
 #include "ngx/accounting/finish.hpp"
 #include "ngx/accounting/response_usage.hpp"
+#include "ngx/conf/conf.hpp"
 #include "ngx/metrics.hpp"
+#include "ngx/proxy/tries.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/redis/resp_writer.hpp"
 #include "ngx/request/ctx.hpp"
@@ -256,10 +259,35 @@ std::string_view outcome(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 }
 
 // The record's fields, in order; build() writes exactly these.
-constexpr size_t record_fields = 27;
+constexpr size_t record_fields = 28;
+
+// The request's tries as the record's `tries` field (aigw/status/attempts.hpp), one view
+// each; channel names are the configuration's.
+aigw::attempt_view try_view(const ngx_http_aigw_main_conf_t* amcf, const ngx_http_aigw_try_t& t) {
+    aigw::attempt_view v;
+    if (t.channel < amcf->channels.channels.nelts) {
+        v.channel = aigw::ngx::view(
+            static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts)[t.channel].name);
+    }
+    v.outcome = static_cast<aigw::attempt_outcome>(t.outcome);
+    v.upstream_status = t.upstream_status;
+    v.header_ms = t.header_ms;
+    v.duration_ms = t.duration_ms;
+    v.swallowed = t.swallowed != 0;
+    return v;
+}
+
+size_t tries_size(const ngx_http_aigw_main_conf_t* amcf, const ngx_http_aigw_ctx_t* ctx) {
+    size_t n = 0;
+    for (ngx_uint_t i = 0; i < ctx->attempt.ntries; i++) {
+        n += aigw::attempt_text_size(try_view(amcf, ctx->attempt.tries[i]), i == 0);
+    }
+    return n;
+}
 
 record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
     ngx_http_aigw_usage_final(ctx);
+    const ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
     bool charged =
@@ -278,10 +306,11 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
         }
         record_id = {made_id, sizeof(made_id)};
     }
-    // Framing (60 elements, at most 8 bytes each), the field names and the fixed-size values
+    // Framing (62 elements, at most 8 bytes each), the field names and the fixed-size values
     // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
     // strings is a safe bound.
-    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() +
+    size_t tries_len = tries_size(amcf, ctx);
+    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() + tries_len +
                    key_id.size() + owner.size() + group.size() + ctx->content.model.len +
                    ctx->attempt.upstream_model.len +
                    (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
@@ -335,6 +364,17 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     }
     field("latency_ms", static_cast<int64_t>(ctx->usage.t_end - ctx->t0));
     field("attempts", static_cast<int64_t>(ctx->attempt.attempts));
+    // Written in place: no string per attempt.
+    w.bulk("tries");
+    char* tries = w.bulk_reserve(tries_len);
+    char* p = tries;
+    for (ngx_uint_t i = 0; i < ctx->attempt.ntries; i++) {
+        p = aigw::write_attempt(p, try_view(amcf, ctx->attempt.tries[i]), i == 0);
+    }
+    if (p != tries + tries_len) {  // the bulk's length would not match: Redis would choke
+        throw std::logic_error("usage record tries length");
+    }
+    written++;
     field("cost", ctx->usage.cost);
     field("charged", std::string_view(charged ? "1" : "0"));
     if (written != record_fields) {  // the array header would not match: Redis would choke
@@ -355,6 +395,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
     if (ctx == nullptr || !ctx->content.in_content) {
         return NGX_OK;
     }
+    ngx_http_aigw_tries_close(r, ctx);
     if (ngx_http_aigw_metrics_zone != nullptr) {
         aigw::ngx::guard(r->connection->log, "metrics", [&] {
             ngx_http_aigw_usage_final(ctx);

@@ -8,6 +8,7 @@
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/filters/translate.hpp"
 #include "ngx/proxy/fallback.hpp"
+#include "ngx/proxy/tries.hpp"
 #include "ngx/util/headers.hpp"
 #include "ngx/util/log_value.hpp"
 
@@ -35,6 +36,7 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
     bool json = media_type_is(ct, "application/json");
     bool sse = media_type_is(ct, "text/event-stream");
     ctx->response.upstream_status = status;
+    ngx_http_aigw_try_head(ctx);
 
     if (ngx_http_aigw_attempt_answered(sr, ctx, status)) {
         // 429 or 5xx before any byte reached the client: the attempt's end tries the next

@@ -15,6 +15,7 @@
 #include "ngx/proxy/channels.hpp"
 #include "ngx/proxy/fallback.hpp"
 #include "ngx/proxy/subrequest.hpp"
+#include "ngx/proxy/tries.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
@@ -29,6 +30,7 @@ ngx_int_t start(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     ngx_int_t rc = ngx_http_aigw_subrequest_start(r, ctx);
     if (rc == NGX_OK) {
         r->write_event_handler = resume;
+        ngx_http_aigw_try_started(r, ctx);
     }
     return rc;
 }
@@ -36,8 +38,10 @@ ngx_int_t start(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
 // The next channel for a routed request, its body (the model spliced to the channel's
 // upstream name; every other byte as the client sent it) and its subrequest. NGX_DECLINED
 // when no attempt is left: every candidate tried, aigw_fallback_attempts reached, or
-// aigw_fallback_timeout passed.
-ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
+// aigw_fallback_timeout passed. `failed`: how the attempt before ended, which is swallowed
+// once another channel is picked.
+ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                       std::optional<aigw::attempt_outcome> failed) {
     ngx_http_aigw_loc_conf_t* alcf = ngx_http_aigw_loc_conf(r);
     ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     size_t limit = ctx->content.ncandidates;
@@ -62,6 +66,9 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
         ctx->attempt.excluded);
     if (!pick.found) {
         return NGX_DECLINED;
+    }
+    if (failed) {
+        ngx_http_aigw_try_ended(r, ctx, *failed, true);
     }
     ctx->attempt.tried |= uint64_t{1} << pick.position;
     ctx->attempt.target = pick.position;
@@ -116,6 +123,7 @@ void attempt_ended(ngx_http_request_t* r) {
     r->write_event_handler = ngx_http_request_empty_handler;
 
     if (r->connection->error) {
+        ngx_http_aigw_try_ended(r, ctx, aigw::attempt_outcome::client_closed, false);
         ngx_http_finalize_request(r, NGX_ERROR);
         return;
     }
@@ -126,7 +134,8 @@ void attempt_ended(ngx_http_request_t* r) {
             // Nothing reached the client yet: another channel may still answer.
             aigw::attempt_failure failure = ngx_http_aigw_attempt_failure(r, ctx);
             ngx_http_aigw_attempt_failed(r, ctx, failure);
-            ngx_int_t rc = next_attempt(r, ctx);
+            aigw::attempt_outcome outcome = ngx_http_aigw_try_outcome(r, ctx);
+            ngx_int_t rc = next_attempt(r, ctx, outcome);
             if (rc == NGX_OK) {
                 // A fresh attempt: what the failed one left behind does not carry over.
                 ctx->response.own_response = 0;
@@ -139,14 +148,17 @@ void attempt_ended(ngx_http_request_t* r) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
+            ngx_http_aigw_try_ended(r, ctx, outcome, false);
             ngx_http_finalize_request(r, ngx_http_aigw_all_failed(r, ctx, failure));
             return;
         }
+        ngx_http_aigw_try_ended(r, ctx, ngx_http_aigw_try_outcome(r, ctx), false);
         ngx_http_finalize_request(
             r, ngx_http_aigw_send_error(r, ngx_http_aigw_attempt_error(r, ctx)));
         return;
     }
 
+    ngx_http_aigw_try_ended(r, ctx, ngx_http_aigw_try_outcome(r, ctx), false);
     if (!ctx->response.upstream_complete || ctx->attempt.sr_rc == NGX_ERROR ||
         ctx->attempt.sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         aigw::ngx::log_value uri(r->uri);
@@ -195,7 +207,7 @@ ngx_int_t ngx_http_aigw_first_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t
         return start(r, ctx);
     }
     ctx->attempt.started = ngx_current_msec;
-    return next_attempt(r, ctx);
+    return next_attempt(r, ctx, std::nullopt);
 }
 
 ngx_int_t ngx_http_aigw_attempt_without_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {

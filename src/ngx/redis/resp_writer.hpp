@@ -36,6 +36,16 @@ public:
         q = decimal(n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n), q);
         bulk(std::string_view(buf, static_cast<size_t>(q - buf)));
     }
+    // A bulk string of `len` bytes the caller writes at the pointer returned, exactly `len`.
+    char* bulk_reserve(size_t len) {
+        *p_++ = '$';
+        p_ = decimal(len, p_);
+        crlf();
+        char* data = p_;
+        p_ += len;
+        crlf();
+        return data;
+    }
     char* pos() const { return p_; }
 
 private:

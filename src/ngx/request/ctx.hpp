@@ -74,6 +74,16 @@ struct ngx_http_aigw_content_part_t {
     unsigned prompt_exact:1;                 // ... with the model's tokenizer, not the estimate
 };
 
+// One attempt that ended (routed requests only: an aigw_pass request has no channel).
+struct ngx_http_aigw_try_t {
+    uint32_t channel;          // index into amcf->channels.channels
+    uint32_t header_ms;        // from the pick to the upstream's response head; UINT32_MAX: no head
+    uint32_t duration_ms;      // from the pick to the attempt's end
+    uint16_t upstream_status;  // 0: no head
+    uint8_t outcome;           // aigw::attempt_outcome
+    uint8_t swallowed;         // 1: it failed and another channel was tried; the client never saw it
+};
+
 // proxy/: the current attempt (a channel, its body and its subrequest) and the tries so far.
 struct ngx_http_aigw_attempt_part_t {
     ngx_http_request_t* sr;                  // the current attempt's subrequest
@@ -89,6 +99,8 @@ struct ngx_http_aigw_attempt_part_t {
     ngx_msec_t picked_at;
     ngx_uint_t attempts;
     uint64_t retry_after_ms;                 // from the current attempt's 429, 0 if none
+    ngx_http_aigw_try_t* tries;              // the attempts in order (request pool, ncandidates long)
+    ngx_uint_t ntries;                       // attempts that ended
 
     unsigned sr_done:1;                      // subrequest finished, main may resume
     unsigned retryable:1;                    // this attempt failed in a way another may fix
@@ -97,6 +109,7 @@ struct ngx_http_aigw_attempt_part_t {
     unsigned client_asked_usage:1;           // the client set include_usage itself
     unsigned translate:1;                    // the channel speaks another dialect than the
                                              // client: request and answer go through the pivot
+    unsigned try_open:1;                     // tries[ntries] is the running attempt (tries.cpp)
 };
 
 // filters/: the response as it passes the filters. The upstream's head decides what happens

@@ -88,7 +88,7 @@ sub _bin {
 }
 
 # Starts the private redis-server (`debug => 1`: with DEBUG enabled, for DEBUG SLEEP) and
-# returns its port.
+# returns its port: `port => N` (a file that keeps to fixed ports), else a free one.
 sub redis_start {
     my (%o) = @_;
     my $bin = _bin();
@@ -98,7 +98,7 @@ sub redis_start {
     # The port is free when chosen but could be taken before redis binds it,
     # hence a few attempts.
     for my $attempt (1 .. 3) {
-        my $port = free_port();
+        my $port = $o{port} || free_port();
         my $pid = _spawn($bin, $port) or next;
         ($Pid, $Port) = ($pid, $port);
         $ENV{TEST_NGINX_REDIS_PORT} = $port;

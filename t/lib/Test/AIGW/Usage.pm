@@ -63,7 +63,7 @@ _EOC_
 our @Fields = qw(ts request_id record_id key_id owner group endpoint model upstream_model channel
                  status http_status error_code stream prompt_tokens completion_tokens total_tokens
                  cached_tokens cache_write_tokens reasoning_tokens estimated counted_by ttft_ms
-                 latency_ms attempts cost charged);
+                 latency_ms attempts tries cost charged);
 
 # An expected record: a successful chat completion through aigw_pass, no key, unless told.
 # cache_write_tokens is 0: OpenAI reports no cache writes, and neither does any mock here.
