@@ -75,6 +75,7 @@ ngx_int_t set_up_zone(ngx_shm_zone_t* shm, void* data) {
                 return false;
             });
     }
+    st::window_start(ctx->z, static_cast<std::uint64_t>(ngx_current_msec));
     ngx_shmtx_unlock(&pool->mutex);
     ctx->pool = pool;
     return NGX_OK;

@@ -214,6 +214,10 @@ std::uint32_t place_channel(zone& z, std::string_view name, InUse&& in_use) noex
 // window_ms, or nullopt (none yet). Under the lock.
 std::optional<std::uint32_t> window_base(zone& z, std::uint64_t now_ms) noexcept;
 
+// A zone whose ring is empty (new) starts it with an all-zero sample at `now_ms`: its window
+// then reaches back to the zone's start until window_ms have passed.
+void window_start(zone& z, std::uint64_t now_ms) noexcept;
+
 // --- implementation of the template ---
 
 void reset_channel(zone& z, std::uint32_t slot, std::string_view name) noexcept;

@@ -197,6 +197,18 @@ void reset_channel(zone& z, std::uint32_t slot, std::string_view name) noexcept 
     __atomic_store_n(&s.len, static_cast<std::uint32_t>(name.size()), __ATOMIC_RELEASE);
 }
 
+void window_start(zone& z, std::uint64_t now_ms) noexcept {
+    zone_header& h = *z.header;
+    for (std::uint64_t t : h.window_time_ms) {
+        if (t != 0) {
+            return;
+        }
+    }
+    std::memset(z.window, 0, window_samples * h.caps.channels * sizeof(window_sample));
+    h.window_time_ms[0] = now_ms ? now_ms : 1;
+    h.window_next = 1;
+}
+
 std::optional<std::uint32_t> window_base(zone& z, std::uint64_t now_ms) noexcept {
     zone_header& h = *z.header;
     std::uint32_t cap = h.caps.channels;

@@ -108,6 +108,19 @@ void test_histogram_quantile(void**) {
     assert_int_equal(e.counts[0], 1);
 }
 
+void test_window_from_start(void**) {
+    block b({2, 16, 16});
+    window_start(b.z, 5000);
+    add(b.z.channels[1].outcomes[0], 7);
+    // A new zone's window reaches back to its start: the 7 attempts are in it.
+    std::uint32_t k = *window_base(b.z, 6000);
+    assert_int_equal(b.z.header->window_time_ms[k], 5000);
+    assert_int_equal(window_since(b.z.channels[1], b.z.window[k * 2 + 1]).outcomes[0], 7);
+    // A zone that has samples keeps them (a reload).
+    window_start(b.z, 9000);
+    assert_int_equal(*window_base(b.z, 9000), k);
+}
+
 void test_window(void**) {
     block b({2, 16, 16});
     add(b.z.channels[0].outcomes[0], 10);
@@ -216,7 +229,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_kept),      cmocka_unit_test(test_names_overflow),
         cmocka_unit_test(test_place_channel),    cmocka_unit_test(test_histogram_quantile),
-        cmocka_unit_test(test_window),           cmocka_unit_test(test_render_json),
+        cmocka_unit_test(test_window),           cmocka_unit_test(test_window_from_start),           cmocka_unit_test(test_render_json),
         cmocka_unit_test(test_render_prometheus),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
