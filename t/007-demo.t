@@ -117,6 +117,8 @@ ok(scalar(grep { /^export AIGW_REDIS=127\.0\.0\.1:$Ports{redis}$/ } @{$b1->{expo
 my $exports = join '', map { "$_\n" } @{$b1->{exports}};
 my @cmds = @{$b1->{keys_cmds}};
 ok(scalar(grep { /^scripts\/aigw-keys (show|usage) key_\w+$/ } @cmds), 'banner: show/usage with the id');
+ok(scalar(grep { /^scripts\/aigw-keys trace [\w-]+$/ } @cmds),
+   'banner: trace with the first request\'s id (pasted below: exit 0 means its record was found)');
 my ($create) = grep { /^scripts\/aigw-keys create / } @cmds;
 like($create // '', qr/--name \S+ --owner \S+ --group \S+/, 'banner: create with --name --owner --group');
 for my $cmd (@cmds) {

@@ -231,6 +231,11 @@ is(http_request($GW, body => chat_body('gpt-4o-mini'),
                 headers => { Authorization => "Bearer $KeyA->{raw}" })->{status}, 200, 'a request after the reload');
 is(by_name(status_json()->{models}, 'gpt-4o-mini')->{requests}, $before + $N + 1, '... counts on from there');
 
+my $KeyD = new_key(group => '');
+is(http_request($GW, body => chat_body('gpt-4o-mini'),
+                headers => { Authorization => "Bearer $KeyD->{raw}" })->{status}, 200, 'a key without a group');
+is(by_name(status_json()->{groups}, '_none')->{requests}, 1, '... counts under _none');
+
 # ---- 4. Prometheus ----
 
 my $prom = http_request($GW, path => '/aigw/status?format=prometheus');

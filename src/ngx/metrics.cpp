@@ -193,7 +193,10 @@ void count_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, st::zone& z)
     }
 
     if (ctx->access.key != nullptr) {
-        std::uint32_t gs = slot_for(z.group_names, z.header->caps.groups, ctx->access.key->group);
+        // A key without a group counts under "_none", apart from the overflow.
+        std::string_view group = ctx->access.key->group;
+        std::uint32_t gs =
+            slot_for(z.group_names, z.header->caps.groups, group.empty() ? "_none" : group);
         st::group_counters& gc = z.groups[gs];
         st::add(gc.requests, 1);
         count_tokens(gc.tokens, u);
