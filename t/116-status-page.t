@@ -240,6 +240,7 @@ my $F = {
         { %{ _spend('default', 1200, 50000, 20000, 1234567) }, refused_402 => 3, refused_429 => 7 },
         { %{ _spend('research', 100, 1, 1, 98765432) }, refused_402 => 0, refused_429 => 0 },
         { %{ _spend('_other', 1, 1, 1, 0) }, refused_402 => 0, refused_429 => 0 },
+        { %{ _spend('_none', 2, 1, 1, 5) }, refused_402 => 0, refused_429 => 0 },
     ],
 };
 sub _channel {
@@ -362,6 +363,7 @@ spew("$Root/html/phone.html", $PhoneWrapper);
     is_deeply([map { $m{$_}{cost}{text} } qw(gpt-4o gpt-4o-mini cheap claude-sonnet-4 embed _other)],
               ['$1,234.57', '$3.05', '$0.1235', '$0.0045', '$0.000001', '$0'], 'money: cents from a dollar, more digits below');
     is($m{'gpt-4o'}{cost}{value}, '1234567890', 'money: exact micro-USD in data-value');
+    is((grep { $_->[0] eq 'cheap' } @m)[0][2]{kids}[4]{attr}{title}, '$0.123456', 'money: exact USD on hover');
     is($m{'gpt-4o-mini'}{input_tokens}{text}, '12.3 M', 'tokens in millions');
     is($m{'gpt-4o-mini'}{input_tokens}{value}, '12345678', 'tokens: exact in data-value');
     is($m{'gpt-4o'}{input_tokens}{text}, '50,000', 'tokens below a million, exact');
@@ -371,7 +373,9 @@ spew("$Root/html/phone.html", $PhoneWrapper);
     is(dom_text($other->[2]{kids}[0]), '(other)', 'the overflow bucket shows as (other)');
 
     my @g = dom_rows($dom, 'group');
-    is_deeply([map { $_->[0] } @g], [qw(research default _other)], 'groups sorted by spend');
+    is_deeply([map { $_->[0] } @g], [qw(research default _none _other)], 'groups sorted by spend');
+    is_deeply([map { dom_text($_->[2]{kids}[0]) } @g], ['research', 'default', '(no group)', '(other)'],
+              'keys without a group show as (no group)');
     my %g = map { $_->[0] => $_->[1] } @g;
     is_deeply([map { $g{default}{$_}{text} } qw(requests cost refused_402 refused_429)],
               ['1,200', '$1.23', '3', '7'], 'a group: requests, spend, refusals');
@@ -432,9 +436,6 @@ aigw_nginx_stop_clean('fixture server');
 my $Answer = '{"id":"chatcmpl-status0001","object":"chat.completion","created":1733000001,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1000,"completion_tokens":200,"total_tokens":1200}}';
 my $Err500 = '{"error":{"message":"The server had an error.","type":"server_error","param":null,"code":null}}';
 my ($AlphaN, $BetaN) = (20, 5);
-# The status zone does not count attempts per channel yet (requests, outcomes, latency, the
-# window): what depends on them is expected to fail until it does, and then passes as a TODO.
-my $AttemptsTodo = 'channel attempts are not counted in the status zone yet';
 
 my $gateway = <<"_EOC_";
     aigw_channel bad  location=/_aigw/bad  priority=0 max_fails=1 fail_timeout=60s;
@@ -497,11 +498,10 @@ is($jm{alpha}{cost_micro_usd}, 4500 * $AlphaN, 'JSON: alpha cost');
 is($jm{beta}{cost_micro_usd}, 270 * $BetaN, 'JSON: beta cost');
 is($jch{bad}{state}, 'set_aside', 'JSON: the bad channel is set aside');
 is($jch{good}{state}, 'available', 'JSON: the good channel is available');
-{
-    local $TODO = $AttemptsTodo;
-    is($jch{bad}{requests}, 1, 'JSON: the bad channel was tried once');
-    is($jch{good}{requests}, $AlphaN + $BetaN, 'JSON: the good channel answered every request');
-}
+is($jch{bad}{requests}, 1, 'JSON: the bad channel was tried once');
+is($jch{good}{requests}, $AlphaN + $BetaN, 'JSON: the good channel answered every request');
+is($jch{bad}{window}{requests}, 1, "JSON: the bad channel's attempt is in the window");
+is($jch{good}{window}{requests}, $AlphaN + $BetaN, "JSON: the good channel's attempts are in the window");
 
 my $dom = page_dom("http://127.0.0.1:$GW/aigw/status");
 is(dom_html($dom)->{attr}{'data-loaded'}, '1', 'gateway: the page loaded its JSON');
@@ -517,19 +517,14 @@ ok($left && $left <= 60, 'bad: the countdown is within its fail_timeout') or dia
 is($bad->{failures}{value}, $jch{bad}{consecutive_failures}, 'bad: failures in a row as in the JSON');
 cmp_ok($bad->{failures}{value}, '>=', 1, 'bad: at least one failure in a row');
 is($bad->{requests}{value}, $jch{bad}{requests}, 'bad: requests as in the JSON');
-{
-    local $TODO = $AttemptsTodo;
-    is($bad->{error_rate}{text}, '100 %', 'bad: every request in the window failed');
-}
+is($bad->{error_rate}{text}, '100 %', 'bad: every request in the window failed');
 like($good->{state}{class}, qr/\bstate-ok\b/, 'good: marked available');
 is($good->{state}{text}, 'available', 'good: says available');
 is($good->{requests}{value}, $jch{good}{requests}, 'good: requests as in the JSON');
-{
-    local $TODO = $AttemptsTodo;
-    is($good->{requests}{text}, $AlphaN + $BetaN, 'good: every request ended there');
-    is($good->{error_rate}{text}, '0 %', 'good: no errors in the window');
-    like($good->{latency_p50}{text}, qr/^\d+(?:\.\d+)? m?s$/, 'good: latency p50 shown');
-}
+is($good->{requests}{text}, $AlphaN + $BetaN, 'good: every request ended there');
+is($good->{error_rate}{text}, '0 %', 'good: no errors in the window');
+like($good->{latency_p50}{text}, qr/^\d+(?:\.\d+)? m?s$/, 'good: latency p50 shown');
+like($good->{latency_p95}{text}, qr/^\d+(?:\.\d+)? m?s$/, 'good: latency p95 shown');
 is($good->{inflight}{text}, '0', 'good: nothing in flight');
 
 my %m = map { $_->[0] => $_->[1] } dom_rows($dom, 'model');
@@ -545,6 +540,10 @@ for my $name (qw(alpha beta)) {
 }
 
 my %g = map { $_->[0] => $_->[1] } dom_rows($dom, 'group');
+# No client keys here, so no key groups (the fixture shows groups and refusals).
+is_deeply($j->{groups}, [], 'JSON: no key groups without client keys');
+my ($groups) = dom_all($dom, sub { ($_[0]{attr}{id} // '') eq 'groups' });
+is(dom_text((dom_all($groups, sub { $_[0]{tag} eq 'tbody' }))[0]), 'No groups yet', 'gateway: the groups table says it is empty');
 is_deeply([sort keys %g], [sort map { $_->{name} } @{ $j->{groups} }], 'gateway: a row per group of the JSON');
 for my $jg (@{ $j->{groups} }) {
     is_deeply([map { $g{ $jg->{name} }{$_}{value} } qw(requests cost refused_402 refused_429)],
