@@ -511,8 +511,10 @@ my %ch = map { $_->[0] => $_ } dom_rows($dom, 'channel');
 is_deeply([sort keys %ch], [qw(bad good)], 'gateway: a row per channel');
 my ($bad, $good) = map { $ch{$_}[1] } qw(bad good);
 like($bad->{state}{class}, qr/\bstate-failing\b/, 'bad: marked failing');
-like($bad->{state}{text}, qr/^set aside probe in (\d+) s$/, 'bad: set aside, with its countdown');
-my ($left) = $bad->{state}{text} =~ /(\d+) s$/;
+# The page says "1 m 0 s" for a full minute left, "59 s" below it.
+like($bad->{state}{text}, qr/^set aside probe in (?:\d+ m )?\d+ s$/, 'bad: set aside, with its countdown');
+my ($min, $sec) = $bad->{state}{text} =~ /in (?:(\d+) m )?(\d+) s$/;
+my $left = defined $sec ? ($min // 0) * 60 + $sec : undef;
 ok($left && $left <= 60, 'bad: the countdown is within its fail_timeout') or diag($bad->{state}{text});
 is($bad->{failures}{value}, $jch{bad}{consecutive_failures}, 'bad: failures in a row as in the JSON');
 cmp_ok($bad->{failures}{value}, '>=', 1, 'bad: at least one failure in a row');
