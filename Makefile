@@ -122,6 +122,8 @@ FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dial
                  $(wildcard src/core/accounting/tokenizer/*.cpp)
 # A target that needs less than all of FUZZ_SRCS names its own (it builds in seconds, not minutes).
 FUZZ_SRCS_tokenizer := $(wildcard src/core/accounting/tokenizer/*.cpp)
+FUZZ_SRCS_sse_framer := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
+                 src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp
 FUZZ_TARGET_SRCS := $(or $(FUZZ_SRCS_$(FUZZ_TARGET)),$(FUZZ_SRCS))
 FUZZ_SOURCE   := $(firstword $(shell find t/unit -name 'fuzz_$(FUZZ_TARGET).cpp' | sort))
 FUZZ_CORPUS   := $(if $(filter sse_framer,$(FUZZ_TARGET)),corpus,corpus-$(FUZZ_TARGET))
