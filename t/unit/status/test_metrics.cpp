@@ -145,6 +145,33 @@ void test_window(void**) {
     assert_true(now - b.z.header->window_time_ms[k] > window_ms - window_step_ms);
 }
 
+void test_channel_health(void**) {
+    aigw::channel_conf conf;   // max_fails=1, fail_timeout=10s
+    aigw::channel_state s{};
+    std::uint64_t aside = 99;
+    assert_true(channel_health(conf, s, 1000, aside) == channel_state_kind::available);
+    assert_int_equal(aside, 0);
+    // A failure trips it: set aside for fail_timeout from the failure.
+    aigw::report_failure(&conf, &s, 0, 1000, 0);
+    assert_true(channel_health(conf, s, 4000, aside) == channel_state_kind::set_aside);
+    assert_int_equal(aside, 7000);
+    // Its time aside passed: due a probe.
+    assert_true(channel_health(conf, s, 12000, aside) == channel_state_kind::probing);
+    // A pick sends the probe: held aside from the pick, which is after the failure.
+    std::uint32_t cand = 0;
+    aigw::pick_result p = aigw::pick(&conf, &s, &cand, 1, 0, 12000);
+    assert_true(p.found);
+    assert_true(channel_health(conf, s, 13000, aside) == channel_state_kind::probing);
+    // The probe succeeds: available again.
+    aigw::report_success(&conf, &s, 0, 12000);
+    assert_true(channel_health(conf, s, 13000, aside) == channel_state_kind::available);
+    // A 429's Retry-After sets it aside without tripping it.
+    aigw::report_rate_limited(&s, 0, 20000, 2500);
+    assert_true(channel_health(conf, s, 21000, aside) == channel_state_kind::set_aside);
+    assert_int_equal(aside, 1500);
+    assert_true(channel_health(conf, s, 23000, aside) == channel_state_kind::available);
+}
+
 snapshot sample_snapshot() {
     snapshot s;
     s.time_ms = 1764934800123;
@@ -229,7 +256,8 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_kept),      cmocka_unit_test(test_names_overflow),
         cmocka_unit_test(test_place_channel),    cmocka_unit_test(test_histogram_quantile),
-        cmocka_unit_test(test_window),           cmocka_unit_test(test_window_from_start),           cmocka_unit_test(test_render_json),
+        cmocka_unit_test(test_window),           cmocka_unit_test(test_window_from_start),
+        cmocka_unit_test(test_channel_health),           cmocka_unit_test(test_render_json),
         cmocka_unit_test(test_render_prometheus),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
