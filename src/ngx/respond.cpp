@@ -6,8 +6,7 @@
 #include "ngx/util/headers.hpp"
 #include "ngx/util/pool.hpp"
 
-static ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, const std::string& s,
-                                             bool last) {
+ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, std::string_view s, bool last) {
     auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
     if (b == nullptr) {
         return NGX_ERROR;
@@ -106,7 +105,7 @@ ngx_int_t ngx_http_aigw_send_sse_error(ngx_http_request_t* r, const aigw::api_er
         ngx_http_aigw_note_error(ctx, e);
     }
     if (!encoded.empty()) {
-        return ngx_http_aigw_output_string(r, std::string(encoded), true);
+        return ngx_http_aigw_output_string(r, encoded, true);
     }
     return ngx_http_aigw_output_string(r, ngx_http_aigw_client_dialect(ctx).error_event(e), true);
 }

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "aigw/api/error.hpp"
 #include "ngx/request/ctx.hpp"
 
+// Sends a copy of `s` (request pool) down the body filters, flushed; `last` ends the response.
+ngx_int_t ngx_http_aigw_output_string(ngx_http_request_t* r, std::string_view s, bool last);
 // The error's code for the usage record.
 void ngx_http_aigw_note_error(ngx_http_aigw_ctx_t* ctx, const aigw::api_error& e);
 // Sends `body` (JSON) with `status` as the whole response of the main request. The caller

@@ -13,7 +13,6 @@
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/headers.hpp"
-#include "ngx/util/pool.hpp"
 
 // The page, copied into the module's read-only data by the assembler (the build names the
 // file); one self-contained HTML document.
@@ -161,23 +160,7 @@ ngx_int_t send_text(ngx_http_request_t* r, std::string_view type, std::string_vi
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
     }
-    auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
-    if (b == nullptr) {
-        return NGX_ERROR;
-    }
-    if (!body.empty()) {
-        ngx_str_t copy;
-        if (!aigw::ngx::pool_copy(r->pool, body, &copy)) {
-            return NGX_ERROR;
-        }
-        b->pos = copy.data;
-        b->last = copy.data + copy.len;
-        b->memory = 1;
-    }
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-    ngx_chain_t out = {b, nullptr};
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_aigw_output_string(r, body, true);
 }
 
 ngx_int_t handle(ngx_http_request_t* r) {
