@@ -40,7 +40,7 @@ TOKENS_CLI      := $(BUILD)/aigw-tokens
 TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
-.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-tokenizer install clean
+.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-metrics bench-tokenizer install clean
 
 all: module cli
 
@@ -168,6 +168,12 @@ demo: deps module cli
 
 bench: deps module
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" scripts/bench
+
+# What the metrics cost: the JSON and full-path rows with the metrics zone on (the default),
+# then off; compare the two tables' aigw cpu/req.
+bench-metrics: deps module
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BENCH_ROWS=chat-json,full scripts/bench
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BENCH_ROWS=chat-json,full AIGW_BENCH_STATUS_ZONE=off scripts/bench
 
 # The token counter against tiktoken (npm), one thread each, the same few MB of mixed text.
 bench-tokenizer: deps $(TOKENS_CLI)
