@@ -475,6 +475,18 @@ for my $model ((('alpha') x $AlphaN), (('beta') x $BetaN)) {
 }
 is_deeply(\@status, [(200) x ($AlphaN + $BetaN)], 'traffic: every request answered 200 (the bad channel falls back)');
 
+# A request is counted in its log phase, which may run just after the client read its answer
+# (lingering close): wait, boundedly, until the last one is in.
+{
+    my $until = time + 5;
+    while (time < $until) {
+        my $js = http_request($GW, path => '/aigw/status?format=json')->{json};
+        my ($b) = grep { $_->{name} eq 'beta' } @{ ref $js eq 'HASH' ? $js->{models} : [] };
+        last if $b && $b->{requests} == $BetaN;
+        sleep 0.05;
+    }
+}
+
 my $page = http_request($GW, path => '/aigw/status', headers => { Accept => 'text/html,application/xhtml+xml' });
 is($page->{status}, 200, 'a browser gets the page');
 like($page->{h}{'content-type'} // '', qr{^text/html}, 'as HTML');

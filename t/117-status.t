@@ -81,6 +81,19 @@ sub status_json {
     return $r->{json};
 }
 
+# The status once `done` says so of it, or after 5 s: a request is counted in its log phase,
+# which may run just after the client read its answer (lingering close).
+sub status_when {
+    my ($done, $port) = @_;
+    my $until = time + 5;
+    my $s = status_json($port);
+    until ($done->($s) || time > $until) {
+        sleep 0.05;
+        $s = status_json($port);
+    }
+    return $s;
+}
+
 sub by_name {
     my ($list, $name) = @_;
     my ($e) = grep { $_->{name} eq $name } @$list;
@@ -217,7 +230,8 @@ my $before = by_name(status_json()->{models}, 'gpt-4o-mini')->{requests};
 my $N = 400;
 @r = http_run([map { [$GW, chat_text($KeyA, 'gpt-4o-mini')] } 1 .. $N], concurrency => 64, bound => 60);
 is(statuses_of(@r), "200: $N", "$N concurrent requests answered");
-$s = status_json();
+$s = status_when(sub { by_name($_[0]{models}, 'gpt-4o-mini')->{requests} - $before >= $N
+                       && by_name($_[0]{channels}, 'good')->{outcomes}{ok} >= 14 + $N });
 is(by_name($s->{models}, 'gpt-4o-mini')->{requests} - $before, $N, "... and counted $N times over two workers");
 is(by_name($s->{channels}, 'good')->{outcomes}{ok}, 14 + $N, '... by the channel too');
 
@@ -229,12 +243,14 @@ is(by_name($after->{channels}, 'bad')->{swallowed}, 10, 'a reload keeps the chan
 is(by_name($after->{groups}, 'team-c')->{refused_429}, 1, 'a reload keeps the group counts');
 is(http_request($GW, body => chat_body('gpt-4o-mini'),
                 headers => { Authorization => "Bearer $KeyA->{raw}" })->{status}, 200, 'a request after the reload');
-is(by_name(status_json()->{models}, 'gpt-4o-mini')->{requests}, $before + $N + 1, '... counts on from there');
+is(by_name(status_when(sub { by_name($_[0]{models}, 'gpt-4o-mini')->{requests} > $before + $N })->{models},
+           'gpt-4o-mini')->{requests}, $before + $N + 1, '... counts on from there');
 
 my $KeyD = new_key(group => '');
 is(http_request($GW, body => chat_body('gpt-4o-mini'),
                 headers => { Authorization => "Bearer $KeyD->{raw}" })->{status}, 200, 'a key without a group');
-is(by_name(status_json()->{groups}, '_none')->{requests}, 1, '... counts under _none');
+is(by_name(status_when(sub { by_name($_[0]{groups}, '_none')->{requests} })->{groups}, '_none')->{requests},
+   1, '... counts under _none');
 
 # ---- 4. Prometheus ----
 
