@@ -107,16 +107,17 @@ st::ingress ingress_of(const aigw::endpoint_info* ep) {
 }
 
 // The slot for `name` in a name table: found without a lock, added under the zone's mutex
-// the first time.
-std::uint32_t slot_for(st::name_slot* table, std::uint32_t cap, std::string_view name) {
+// the first time; the overflow's, without the lock, once the table is full.
+std::uint32_t slot_for(st::name_slot* table, std::uint32_t cap, std::uint32_t& used,
+                       std::string_view name) {
     if (std::optional<std::uint32_t> s = st::find_name(table, cap, name)) {
         return *s;
     }
-    if (name.empty() || name.size() > st::name_max) {
+    if (name.empty() || name.size() > st::name_max || st::names_full(cap, used)) {
         return 0;
     }
     ngx_shmtx_lock(&ngx_http_aigw_metrics_pool->mutex);
-    std::uint32_t s = st::add_name(table, cap, name);
+    std::uint32_t s = st::add_name(table, cap, used, name);
     ngx_shmtx_unlock(&ngx_http_aigw_metrics_pool->mutex);
     return s;
 }
@@ -155,7 +156,8 @@ void count_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, st::zone& z)
     if (!model.empty() || ctx->content.model.len) {
         std::uint32_t m = model.empty()
                               ? 0
-                              : slot_for(z.model_names, z.header->caps.models, model);
+                              : slot_for(z.model_names, z.header->caps.models,
+                                         z.header->models_used, model);
         st::model_counters& mc = z.models[m];
         st::add(mc.requests, 1);
         count_tokens(mc.tokens, u);
@@ -196,7 +198,8 @@ void count_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, st::zone& z)
         // A key without a group counts under "_none", apart from the overflow.
         std::string_view group = ctx->access.key->group;
         std::uint32_t gs =
-            slot_for(z.group_names, z.header->caps.groups, group.empty() ? "_none" : group);
+            slot_for(z.group_names, z.header->caps.groups, z.header->groups_used,
+                     group.empty() ? "_none" : group);
         st::group_counters& gc = z.groups[gs];
         st::add(gc.requests, 1);
         count_tokens(gc.tokens, u);

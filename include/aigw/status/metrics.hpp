@@ -164,11 +164,13 @@ struct zone_header {
     std::uint64_t created_ms;         // wall clock, when the zone was first laid out
     capacities caps;
     std::uint32_t window_next;        // ring position of the next sample
+    std::uint32_t models_used;        // names in the models' table (overflow not counted)
+    std::uint32_t groups_used;        // ... in the groups' table
     std::uint64_t window_time_ms[window_samples];   // 0: no sample there
     gateway_counters gateway;
 };
 
-inline constexpr std::uint64_t layout_version = 0x61696777'00000001ULL;
+inline constexpr std::uint64_t layout_version = 0x61696777'00000002ULL;
 
 // Pointers into one block laid out for `caps`.
 struct zone {
@@ -196,8 +198,16 @@ std::optional<std::uint32_t> find_name(const name_slot* table, std::uint32_t cap
                                        std::string_view name) noexcept;
 
 // The slot of `name`, added if needed (the caller holds the lock that serializes adds); slot 0
-// (overflow_name) when the table is full or the name too long or empty.
-std::uint32_t add_name(name_slot* table, std::uint32_t cap, std::string_view name) noexcept;
+// (overflow_name) when the table is full or the name too long or empty. `used` is the table's
+// count of names (the header's models_used or groups_used).
+std::uint32_t add_name(name_slot* table, std::uint32_t cap, std::uint32_t& used,
+                       std::string_view name) noexcept;
+
+// Whether a table takes no more names (one slot stays free so that a lookup always ends): a
+// name not found then counts under the overflow without taking the lock. No lock needed.
+inline bool names_full(std::uint32_t cap, const std::uint32_t& used) noexcept {
+    return cap < 2 || __atomic_load_n(&used, __ATOMIC_RELAXED) + 2 >= cap;
+}
 
 inline std::string_view slot_name(const name_slot& s) noexcept {
     return {s.data, __atomic_load_n(&s.len, __ATOMIC_ACQUIRE)};

@@ -150,30 +150,27 @@ std::optional<std::uint32_t> find_name(const name_slot* table, std::uint32_t cap
     return std::nullopt;
 }
 
-std::uint32_t add_name(name_slot* table, std::uint32_t cap, std::string_view name) noexcept {
+std::uint32_t add_name(name_slot* table, std::uint32_t cap, std::uint32_t& used,
+                       std::string_view name) noexcept {
     if (name.empty() || name.size() > name_max || cap < 2) {
         return 0;
     }
     if (std::optional<std::uint32_t> found = find_name(table, cap, name)) {
         return *found;
     }
+    if (names_full(cap, used)) {
+        return 0;
+    }
     std::uint32_t h = name_hash(name);
     std::uint32_t n = cap - 1;
     std::uint32_t i = h % n;
-    // Keep one slot free so that a lookup of a name that is not there always ends.
-    std::uint32_t used = 0;
-    for (std::uint32_t k = 1; k < cap; k++) {
-        used += table[k].len != 0;
-    }
-    if (used + 1 >= n) {
-        return 0;
-    }
     for (std::uint32_t probes = 0; probes < n; probes++) {
         name_slot& s = table[1 + i];
         if (s.len == 0) {
             std::memcpy(s.data, name.data(), name.size());
             s.hash = h;
             __atomic_store_n(&s.len, static_cast<std::uint32_t>(name.size()), __ATOMIC_RELEASE);
+            __atomic_store_n(&used, used + 1, __ATOMIC_RELAXED);
             return 1 + i;
         }
         i = i + 1 == n ? 0 : i + 1;

@@ -41,7 +41,7 @@ bool contains(const std::string& s, std::string_view part) {
 void test_layout_kept(void**) {
     block b({4, 16, 16});
     add(b.z.channels[1].outcomes[0], 5);
-    std::uint32_t m = add_name(b.z.model_names, 16, "gpt-4o");
+    std::uint32_t m = add_name(b.z.model_names, 16, b.z.header->models_used, "gpt-4o");
     add(b.z.models[m].requests, 3);
     // A second lay_out of the same block (a reload) keeps names and counts.
     zone z2 = lay_out(b.mem.data(), b.caps);
@@ -56,18 +56,22 @@ void test_names_overflow(void**) {
     // 7 slots for names, one kept free: 6 names fit, the 7th goes to the overflow.
     std::vector<std::uint32_t> slots;
     for (int i = 0; i < 6; i++) {
-        std::uint32_t s = add_name(b.z.group_names, 8, "g" + std::to_string(i));
+        assert_false(names_full(8, b.z.header->groups_used));
+        std::uint32_t s = add_name(b.z.group_names, 8, b.z.header->groups_used, "g" + std::to_string(i));
         assert_true(s >= 1 && s < 8);
         slots.push_back(s);
     }
-    assert_int_equal(add_name(b.z.group_names, 8, "g6"), 0);
+    assert_int_equal(b.z.header->groups_used, 6);
+    assert_true(names_full(8, b.z.header->groups_used));
+    assert_int_equal(add_name(b.z.group_names, 8, b.z.header->groups_used, "g6"), 0);
+    assert_int_equal(b.z.header->groups_used, 6);
     for (int i = 0; i < 6; i++) {
         assert_int_equal(*find_name(b.z.group_names, 8, "g" + std::to_string(i)), slots[i]);
-        assert_int_equal(add_name(b.z.group_names, 8, "g" + std::to_string(i)), slots[i]);
+        assert_int_equal(add_name(b.z.group_names, 8, b.z.header->groups_used, "g" + std::to_string(i)), slots[i]);
     }
     assert_false(find_name(b.z.group_names, 8, "g6").has_value());
-    assert_int_equal(add_name(b.z.group_names, 8, ""), 0);
-    assert_int_equal(add_name(b.z.group_names, 8, std::string(name_max + 1, 'x')), 0);
+    assert_int_equal(add_name(b.z.group_names, 8, b.z.header->groups_used, ""), 0);
+    assert_int_equal(add_name(b.z.group_names, 8, b.z.header->groups_used, std::string(name_max + 1, 'x')), 0);
 }
 
 void test_place_channel(void**) {
