@@ -174,11 +174,10 @@ void count_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, st::zone& z)
 
     // Each attempt, by its channel: how it ended, whether fallback swallowed it, how long it
     // took; the time to the first token is the last attempt's (the one the client got).
-    auto* channels = static_cast<ngx_http_aigw_channel_t*>(
-        ngx_http_aigw_main_conf(r)->channels.channels.elts);
+    const ngx_http_aigw_channels_conf_t* channels = &ngx_http_aigw_main_conf(r)->channels;
     for (ngx_uint_t i = 0; i < ctx->attempt.ntries; i++) {
         const ngx_http_aigw_try_t& t = ctx->attempt.tries[i];
-        std::uint32_t slot = channels[t.channel].metrics_slot;
+        std::uint32_t slot = ngx_http_aigw_channel_at(channels, t.channel)->metrics_slot;
         if (slot >= z.header->caps.channels || t.outcome >= aigw::attempt_outcome_count) {
             continue;
         }

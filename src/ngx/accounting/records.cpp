@@ -266,8 +266,7 @@ constexpr size_t record_fields = 28;
 aigw::attempt_view try_view(const ngx_http_aigw_main_conf_t* amcf, const ngx_http_aigw_try_t& t) {
     aigw::attempt_view v;
     if (t.channel < amcf->channels.channels.nelts) {
-        v.channel = aigw::ngx::view(
-            static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts)[t.channel].name);
+        v.channel = aigw::ngx::view(ngx_http_aigw_channel_at(&amcf->channels, t.channel)->name);
     }
     v.outcome = static_cast<aigw::attempt_outcome>(t.outcome);
     v.upstream_status = t.upstream_status;

@@ -64,6 +64,12 @@ struct ngx_http_aigw_channels_conf_t {
     ngx_shm_zone_t* zone;     // created once the http block is parsed, if there are channels
 };
 
+// The channel of index `i` (a route's candidates, a try's channel): i < channels.nelts.
+inline ngx_http_aigw_channel_t* ngx_http_aigw_channel_at(const ngx_http_aigw_channels_conf_t* cc,
+                                                         uint32_t i) {
+    return static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts) + i;
+}
+
 // aigw_usage_log redis [maxlen=] [queue=] | off
 struct ngx_http_aigw_usage_log_conf_t {
     ngx_flag_t enabled;       // NGX_CONF_UNSET until set; on by default with aigw_redis

@@ -73,8 +73,7 @@ ngx_int_t next_attempt(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
     ctx->attempt.tried |= uint64_t{1} << pick.position;
     ctx->attempt.target = pick.position;
     ctx->attempt.picked_at = ngx_current_msec;
-    ctx->attempt.channel =
-        static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + pick.channel;
+    ctx->attempt.channel = ngx_http_aigw_channel_at(&amcf->channels, pick.channel);
     // translation_prepare read the request into the pivot if a candidate needs it.
     ctx->attempt.translate =
         ngx_http_aigw_channel_dialect(ctx->attempt.channel, ctx->content.dialect) !=

@@ -198,7 +198,7 @@ template <typename F>
 static void ngx_http_aigw_channels_update(const ngx_http_aigw_channels_conf_t* cc,
                                           uint32_t channel, F&& f) {
     channels_ctx* ctx = zone_ctx(cc);
-    uint32_t slot = static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts)[channel].slot;
+    uint32_t slot = ngx_http_aigw_channel_at(cc, channel)->slot;
     ngx_shmtx_lock(&ctx->shpool->mutex);
     f(ctx->confs, ctx->t->states, slot);
     ngx_shmtx_unlock(&ctx->shpool->mutex);

@@ -20,7 +20,7 @@ aigw::dialect_id channel_dialect(ngx_http_request_t* r, const ngx_http_aigw_ctx_
                                  uint32_t channel) {
     ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     return ngx_http_aigw_channel_dialect(
-        static_cast<ngx_http_aigw_channel_t*>(amcf->channels.channels.elts) + channel,
+        ngx_http_aigw_channel_at(&amcf->channels, channel),
         ctx->content.dialect);
 }
 

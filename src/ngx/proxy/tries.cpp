@@ -9,8 +9,7 @@
 namespace {
 
 const ngx_http_aigw_channel_t* channel_at(ngx_http_request_t* r, uint32_t channel) {
-    return static_cast<ngx_http_aigw_channel_t*>(ngx_http_aigw_main_conf(r)->channels.channels.elts) +
-           channel;
+    return ngx_http_aigw_channel_at(&ngx_http_aigw_main_conf(r)->channels, channel);
 }
 
 uint32_t ms_since(ngx_msec_t from) {
