@@ -102,6 +102,13 @@ st::ingress ingress_of(const aigw::endpoint_info* ep) {
     case aigw::endpoint_id::responses_compact:
     case aigw::endpoint_id::stored_response: return st::ingress::responses;
     case aigw::endpoint_id::generate_content: return st::ingress::gemini;
+    case aigw::endpoint_id::images_generations:
+    case aigw::endpoint_id::images_edits:
+    case aigw::endpoint_id::images_variations:
+    case aigw::endpoint_id::videos:
+    case aigw::endpoint_id::video:
+    case aigw::endpoint_id::video_content:
+    case aigw::endpoint_id::video_remix: break;
     }
     return st::ingress::other;
 }

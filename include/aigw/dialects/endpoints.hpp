@@ -20,9 +20,16 @@ enum class endpoint_id {
     responses_compact,  // POST /v1/responses/compact (Codex's remote compaction)
     stored_response,    // GET or DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items
     generate_content,   // POST /v1beta/models/{model}:generateContent, :streamGenerateContent
+    images_generations,  // POST /v1/images/generations (JSON)
+    images_edits,        // POST /v1/images/edits (multipart/form-data)
+    images_variations,   // POST /v1/images/variations (multipart/form-data)
+    videos,              // POST /v1/videos (a new task: JSON or multipart), GET /v1/videos (list)
+    video,               // GET or DELETE /v1/videos/{id}
+    video_content,       // GET /v1/videos/{id}/content
+    video_remix,         // POST /v1/videos/{id}/remix (a new task from a finished one)
 };
 
-enum class http_method { get, post, get_delete };
+enum class http_method { get, post, get_delete, get_post };
 
 struct endpoint_info {
     endpoint_id id;
@@ -40,7 +47,17 @@ struct endpoint_info {
     std::string_view suffix = {};
     bool model_in_path = false;  // the model is the path's, between `path` and `suffix`
     bool always_stream = false;  // a stream whatever the body says (:streamGenerateContent)
+    bool multipart = false;      // the body may be multipart/form-data (files), read in place
+    bool one_segment = false;    // a prefix path whose id holds no '/' (a video task's id)
 };
+
+// The endpoint's family, as a key's `endpoints` allow-list names it: "chat", "completions",
+// "embeddings", "models", "responses", "messages", "gemini", "images", "videos".
+std::string_view endpoint_family(const endpoint_info& ep);
+
+// Whether the endpoint starts or reads a media task (the video endpoints): the gateway keeps
+// a task record for it and answers with its own task ids.
+bool is_video_endpoint(endpoint_id id);
 
 // nullptr when the path is not one the gateway serves.
 const endpoint_info* find_endpoint(std::string_view path);

@@ -45,6 +45,22 @@ constexpr endpoint_info endpoints[] = {
      false, gemini},
     {endpoint_id::model_retrieve, "/v1beta/models/", http_method::get, true, false, false, false,
      false, false, gemini},
+    // Images: billed per image (or by the tokens a gpt-image model reports).
+    {endpoint_id::images_generations, "/v1/images/generations", http_method::post, false, true,
+     true, true, true, false, openai},
+    {endpoint_id::images_edits, "/v1/images/edits", http_method::post, false, false, true, true,
+     true, false, openai, {}, false, false, true},
+    {endpoint_id::images_variations, "/v1/images/variations", http_method::post, false, false,
+     true, false, true, false, openai, {}, false, false, true},
+    // Video tasks: the gateway's own ids in front of the channel's (media/ in the glue).
+    {endpoint_id::video_content, "/v1/videos/", http_method::get, true, false, false, false,
+     false, false, openai, "/content", false, false, false, true},
+    {endpoint_id::video_remix, "/v1/videos/", http_method::post, true, true, false, false, true,
+     false, openai, "/remix", false, false, false, true},
+    {endpoint_id::video, "/v1/videos/", http_method::get_delete, true, false, false, false,
+     false, false, openai, {}, false, false, false, true},
+    {endpoint_id::videos, "/v1/videos", http_method::get_post, false, false, true, false, true,
+     false, openai, {}, false, false, true},
 };
 
 constexpr std::string_view api_roots[] = {"/v1/", "/v1beta/"};
@@ -82,6 +98,9 @@ const endpoint_info* find_endpoint(std::string_view path) {
                 if (ep.dialect == gemini && id.find(':') != std::string_view::npos) {
                     continue;
                 }
+                if (ep.one_segment && id.find('/') != std::string_view::npos) {
+                    continue;
+                }
                 if (id.front() != '/' && id.back() != '/' &&
                     id.find("//") == std::string_view::npos && !has_dot_segment(id)) {
                     return &ep;
@@ -116,8 +135,49 @@ std::string_view method_name(http_method m) {
         break;
     case http_method::get_delete:
         return "GET, DELETE";
+    case http_method::get_post:
+        return "GET, POST";
     }
     return "POST";
+}
+
+std::string_view endpoint_family(const endpoint_info& ep) {
+    switch (ep.id) {
+    case endpoint_id::chat_completions:
+        return "chat";
+    case endpoint_id::completions:
+        return "completions";
+    case endpoint_id::embeddings:
+        return "embeddings";
+    case endpoint_id::models:
+    case endpoint_id::model_retrieve:
+        return "models";
+    case endpoint_id::messages:
+        return "messages";
+    case endpoint_id::count_tokens:
+        return ep.dialect == gemini ? "gemini" : "messages";
+    case endpoint_id::responses:
+    case endpoint_id::responses_compact:
+    case endpoint_id::stored_response:
+        return "responses";
+    case endpoint_id::generate_content:
+        return "gemini";
+    case endpoint_id::images_generations:
+    case endpoint_id::images_edits:
+    case endpoint_id::images_variations:
+        return "images";
+    case endpoint_id::videos:
+    case endpoint_id::video:
+    case endpoint_id::video_content:
+    case endpoint_id::video_remix:
+        return "videos";
+    }
+    return "chat";
+}
+
+bool is_video_endpoint(endpoint_id id) {
+    return id == endpoint_id::videos || id == endpoint_id::video ||
+           id == endpoint_id::video_content || id == endpoint_id::video_remix;
 }
 
 std::string_view model_id_from_path(std::string_view api_path) {

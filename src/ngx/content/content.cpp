@@ -70,10 +70,21 @@ ngx_int_t content(ngx_http_request_t* r) {
     }
 
     // HEAD goes wherever GET does (RFC 9110 9.3.2).
-    ngx_uint_t want = ep->method == aigw::http_method::post ? NGX_HTTP_POST
-                      : ep->method == aigw::http_method::get
-                          ? (NGX_HTTP_GET | NGX_HTTP_HEAD)
-                          : (NGX_HTTP_GET | NGX_HTTP_HEAD | NGX_HTTP_DELETE);
+    ngx_uint_t want = 0;
+    switch (ep->method) {
+    case aigw::http_method::post:
+        want = NGX_HTTP_POST;
+        break;
+    case aigw::http_method::get:
+        want = NGX_HTTP_GET | NGX_HTTP_HEAD;
+        break;
+    case aigw::http_method::get_delete:
+        want = NGX_HTTP_GET | NGX_HTTP_HEAD | NGX_HTTP_DELETE;
+        break;
+    case aigw::http_method::get_post:
+        want = NGX_HTTP_GET | NGX_HTTP_HEAD | NGX_HTTP_POST;
+        break;
+    }
     if (!(r->method & want)) {
         return ngx_http_aigw_send_error(
             r, aigw::method_not_allowed_error(aigw::ngx::view(r->method_name),

@@ -208,6 +208,44 @@ void api_path_strips_mount_prefix(void**) {
     assert_null(find_endpoint(api_path("/openai/v1/chat/completion")));
 }
 
+void media_endpoints(void**) {
+    const endpoint_info* g = assert_found("/v1/images/generations", endpoint_id::images_generations);
+    assert_true(g->has_json_body && g->model_required && g->streamable && g->billed);
+    assert_false(g->multipart);
+    const endpoint_info* e = assert_found("/v1/images/edits", endpoint_id::images_edits);
+    assert_true(e->multipart && e->billed && e->streamable);
+    assert_false(e->has_json_body);
+    const endpoint_info* v = assert_found("/v1/images/variations", endpoint_id::images_variations);
+    assert_true(v->multipart && !v->streamable);
+    const endpoint_info* create = assert_found("/v1/videos", endpoint_id::videos);
+    assert_true(create->multipart && create->method == http_method::get_post);
+    assert_true(aigw::method_name(create->method) == "GET, POST");
+    assert_found("/v1/videos/video_123", endpoint_id::video);
+    assert_found("/v1/videos/video_123/content", endpoint_id::video_content);
+    assert_found("/v1/videos/video_123/remix", endpoint_id::video_remix);
+    // A task id is one segment: no slash, no dot segment, not empty.
+    assert_not_found("/v1/videos/");
+    assert_not_found("/v1/videos/a/b");
+    assert_not_found("/v1/videos/a/b/content");
+    assert_not_found("/v1/videos//content");
+    assert_not_found("/v1/videos/../content");
+    assert_not_found("/v1/videos/video_1/other");
+    assert_not_found("/v1/images");
+    assert_not_found("/v1/images/generation");
+    // Families, as a key's endpoints list names them.
+    assert_true(aigw::endpoint_family(*g) == "images");
+    assert_true(aigw::endpoint_family(*e) == "images");
+    assert_true(aigw::endpoint_family(*create) == "videos");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1/videos/x/content")) == "videos");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1/chat/completions")) == "chat");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1/messages/count_tokens")) == "messages");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1beta/models/g:countTokens")) == "gemini");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1/responses/resp_1")) == "responses");
+    assert_true(aigw::endpoint_family(*find_endpoint("/v1/models/gpt-4o")) == "models");
+    assert_true(aigw::is_video_endpoint(endpoint_id::video_remix));
+    assert_false(aigw::is_video_endpoint(endpoint_id::images_edits));
+}
+
 }  // namespace
 
 int main() {
@@ -224,6 +262,7 @@ int main() {
         cmocka_unit_test(stable_table),
         cmocka_unit_test(method_names),
         cmocka_unit_test(api_path_strips_mount_prefix),
+        cmocka_unit_test(media_endpoints),
     };
     return cmocka_run_group_tests_name("endpoints", tests, nullptr, nullptr);
 }
