@@ -138,7 +138,7 @@ invalid "aigw_price" for "o1": invalid input "-1"
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-invalid "aigw_price" for "o1": needs input and output (or request)
+invalid "aigw_price" for "o1": needs input and output, or request, or image, or video_second
 
 
 
@@ -227,7 +227,7 @@ invalid "aigw_price" for "sonnet-x": invalid cache_write ""
     location /v1/ { aigw on; aigw_pass /_aigw/openai; }
 --- must_die
 --- error_log
-invalid "aigw_price" for "sonnet-x": needs input and output (or request)
+invalid "aigw_price" for "sonnet-x": needs input and output, or request, or image, or video_second
 
 
 
@@ -313,3 +313,90 @@ GET /v1/models
 --- no_error_log
 [emerg]
 tokenizer's indexes
+
+
+
+=== TEST 27: aigw_price: prices per image and per second of video load, alone or with token prices
+--- http_config
+    aigw_channel openai location=/_aigw/openai;
+    aigw_price dall-e-3    image=0.04 image_large=0.08 image_hd=0.08 image_hd_large=0.12;
+    aigw_price dall-e-2    image=0.02;
+    aigw_price gpt-image-1 input=5 output=40 cached_input=1.25 image=0.042 image_large=0.063 image_hd=0.167 image_hd_large=0.25;
+    aigw_price sora-2      video_second=0.10;
+    aigw_price sora-2-pro  video_second=0.30 video_second_large=0.50;
+    aigw_price gpt-4o      input=2.50 output=10;
+--- config
+    location /v1/ { aigw on; aigw_model gpt-4o openai; aigw_model dall-e-3 openai; }
+--- request
+GET /v1/models
+--- error_code: 200
+--- response_body_like: "id":"dall-e-3"
+--- no_error_log
+[emerg]
+[error]
+
+
+
+=== TEST 28: aigw_price: image_hd without image is refused, naming the model and the field
+--- http_config
+    aigw_price dall-e-3 image_hd=0.08;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "dall-e-3": image_hd needs image too, the price of the sizes and qualities it does not cover
+
+
+
+=== TEST 29: aigw_price: token prices do not stand in for image: image_hd_large alone is refused
+--- http_config
+    aigw_price gpt-image-1 input=5 output=40 image_hd_large=0.25;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "gpt-image-1": image_hd_large needs image too
+
+
+
+=== TEST 30: aigw_price: video_second_large without video_second is refused
+--- http_config
+    aigw_price sora-2-pro video_second_large=0.50;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sora-2-pro": video_second_large needs video_second too, the price of the sizes it does not cover
+
+
+
+=== TEST 31: aigw_price: a per-image price that is not USD is refused, naming the field
+--- http_config
+    aigw_price dall-e-3 image=0.04 image_large=0.08USD;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "dall-e-3": invalid image_large "0.08USD": a price in USD with at most 6 decimals
+
+
+
+=== TEST 32: aigw_price: a per-second price below a micro-dollar is refused
+--- http_config
+    aigw_price sora-2 video_second=0.1000001;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "sora-2": invalid video_second "0.1000001"
+
+
+
+=== TEST 33: aigw_price: a near miss of a media field is an unknown parameter
+--- http_config
+    aigw_price dall-e-3 image=0.04 image_xl=0.08;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_price" for "dall-e-3": unknown field "image_xl"

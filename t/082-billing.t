@@ -540,6 +540,22 @@ start_gateway();
        'prices: a Redis hash with cache_write is read; with a bad one, the config\'s applies');
     is(join(',', map { $_->{cache_write_tokens} } records_of($id2, 2)), '0,0',
        'prices: the records say no cache writes');
+
+    # Media prices are read the same way. Token prices beside per-image and per-second ones
+    # (gpt-image-1's kind) are read, so a chat request costs its tokens at the hash's prices;
+    # an image_hd without image makes the whole hash ignored, and the config's price applies.
+    my ($k3, $id3) = make_key();
+    redis_cmd('HSET', 'aigw:price:{gpt-4o}', 'input', '5', 'output', '20', 'cached_input', '2.5',
+              'image', '0.04', 'image_hd', '0.08', 'video_second', '0.1',
+              'video_second_large', '0.5');
+    sleep 0.5;
+    chat($k3, 'gpt-4o');
+    redis_cmd('HDEL', 'aigw:price:{gpt-4o}', 'image');
+    sleep 0.5;
+    chat($k3, 'gpt-4o');
+    redis_cmd('DEL', 'aigw:price:{gpt-4o}');
+    is(join(',', map { $_->{cost} } records_of($id3, 2)), join(',', 14500, $JsonCost),
+       'prices: a Redis hash with image and video prices is read; image_hd without image, ignored');
 }
 
 my $log = aigw_nginx_stop_clean('billing');

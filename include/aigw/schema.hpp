@@ -66,8 +66,9 @@ std::string key_lease_key(std::string_view sha_hex);
 std::string group_lease_key(std::string_view name);
 
 // HASH, one per model: a price that overrides aigw_price without a reload. Fields input,
-// output, cached_input, cache_write, request: USD decimals as aigw_price takes them (per 1M
-// tokens; per request). The model name is the public one.
+// output, cached_input, cache_write, request, image, image_hd, image_large, image_hd_large,
+// video_second, video_second_large: USD decimals as aigw_price takes them (per 1M tokens; per
+// request; per image; per second of video). The model name is the public one.
 //     aigw:price:{<model>}
 std::string price_key(std::string_view model);
 namespace price_field {
@@ -76,6 +77,12 @@ inline constexpr std::string_view output = "output";
 inline constexpr std::string_view cached_input = "cached_input";
 inline constexpr std::string_view cache_write = "cache_write";
 inline constexpr std::string_view request = "request";
+inline constexpr std::string_view image = "image";
+inline constexpr std::string_view image_hd = "image_hd";
+inline constexpr std::string_view image_large = "image_large";
+inline constexpr std::string_view image_hd_large = "image_hd_large";
+inline constexpr std::string_view video_second = "video_second";
+inline constexpr std::string_view video_second_large = "video_second_large";
 }  // namespace price_field
 
 // STREAM of usage records, one per request (fields in the README), capped by MAXLEN ~.

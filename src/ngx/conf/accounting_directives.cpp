@@ -195,7 +195,8 @@ char* add_tokenizer(ngx_conf_t* cf, ngx_http_aigw_main_conf_t* conf) {
 }  // namespace
 
 // aigw_price MODEL input=<USD per 1M> output=<USD per 1M> [cached_input=...] [cache_write=...]
-//            [request=<USD>];
+//            [request=<USD>] [image=<USD> [image_hd=...] [image_large=...] [image_hd_large=...]]
+//            [video_second=<USD> [video_second_large=...]];
 char* ngx_http_aigw_price(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept {
     return aigw::ngx::guard_directive(cf, cmd, [&] {
         return add_price(cf, &static_cast<ngx_http_aigw_main_conf_t*>(conf)->prices);
