@@ -141,6 +141,11 @@ sub wait_for_message {
     like($out, qr/^\s+rotate ID/m, 'help: lists the commands');
     like($out, qr/^\s+set-quota ID USD\|unlimited$/m, 'help: lists the billing commands');
     like($out, qr/^\s+group set NAME /m, 'help: lists the group commands');
+    like($out, qr/^\s+\[--models m1,m2,prefix\*\] \[--endpoints FAMILY,\.\.\.\]/m,
+         'help: create takes --endpoints');
+    like($out, qr/^\s+set-endpoints ID FAMILY,\.\.\.\|\*$/m, 'help: lists set-endpoints');
+    like($out, qr/Endpoint families: chat, completions, embeddings,\s+models, messages, responses, gemini, images, videos;/,
+         'help: names the endpoint families');
 }
 
 # ---- create ----
@@ -196,6 +201,32 @@ $key2 //= 'missing';
     is($h->{ip_allow}, '', 'create defaults: any address');
     isnt($id2, $id, 'create: ids differ');
     isnt($key2, $key, 'create: keys differ');
+    ok(!exists $h->{endpoints}, 'create defaults: no endpoints field (every endpoint)');
+}
+
+# A key for chats and embeddings only.
+my ($rc_e, $out_e, $err_e) = cli(@Redis, 'create', '--name', 'chatbot', '--owner', 'o', '--group', 'g',
+                                 '--endpoints', ' chat, embeddings,');
+is($rc_e, 0, 'create --endpoints: exit 0') or diag($err_e);
+my ($id_e)  = $out_e =~ /^id:\s+(\S+)$/m;
+my ($key_e) = $out_e =~ /^key:\s+(\S+)$/m;
+$id_e //= 'missing';
+my $sha_e = sha256_hex($key_e // 'missing');
+is(hash_of(key_hash_name($sha_e))->{endpoints}, 'chat,embeddings', 'create --endpoints: canonical list');
+for my $case (['imagez', "bad --endpoints: unknown endpoint family 'imagez' (known: chat, completions, embeddings, models, messages, responses, gemini, images, videos, or * for every endpoint)"],
+              ['chat,Images', "bad --endpoints: unknown endpoint family 'Images'"],
+              ['chat,*', 'bad --endpoints: * (every endpoint) cannot stand beside endpoint families'],
+              [' , ', 'bad --endpoints: no endpoints (write * for every endpoint)'],
+              ["chat\x01", "bad --endpoints: bad endpoint family 'chat?': control character"]) {
+    my ($list, $why) = @$case;
+    my $size = rcli('DBSIZE');
+    my ($rc, $out, $err) = cli(@Redis, 'create', '--name', 'n', '--owner', 'o', '--group', 'g',
+                               '--endpoints', $list);
+    (my $shown = $list) =~ s/[^ -~]/?/g;
+    is($rc, 2, "create --endpoints '$shown': exit 2");
+    like($err, qr/^aigw-keys: \Q$why\E/, "create --endpoints '$shown': says why");
+    is($out, '', "create --endpoints '$shown': no key printed");
+    is(rcli('DBSIZE'), $size, "create --endpoints '$shown': nothing written");
 }
 
 {
@@ -215,14 +246,16 @@ my $masked = "sk-aigw-\xE2\x80\xA6" . substr($key, -4);
 {
     my ($rc, $out, $err) = cli(@Redis, 'list');
     is($rc, 0, 'list: exit 0') or diag($err);
-    like($out, qr/^ID\s+NAME\s+OWNER\s+GROUP\s+KEY\s+STATUS\s+EXPIRES$/m, 'list: header');
+    like($out, qr/^ID\s+NAME\s+OWNER\s+GROUP\s+KEY\s+STATUS\s+EXPIRES\s+ENDPOINTS$/m, 'list: header');
     my ($row) = grep { /^\Q$id\E / } split /\n/, $out;
     ok($row, 'list: row for the first key');
     $row //= '';
     like($row, qr/ci runner\s+ops\@example\.com\s+team-a\s+\Q$masked\E\s+active\s+\d{4}-\d\d-\d\d /,
          'list: fields and masked key');
     my ($row2) = grep { /^\Q$id2\E / } split /\n/, $out;
-    like($row2 // '', qr/\s+active\s+never$/, 'list: never expires');
+    like($row2 // '', qr/\s+active\s+never\s+\*$/, 'list: never expires, every endpoint');
+    my ($row_e) = grep { /^\Q$id_e\E / } split /\n/, $out;
+    like($row_e // '', qr/\s+active\s+never\s+chat,embeddings$/, 'list: the endpoints of a key that names some');
     unlike($out, qr/\Q$random\E|\Q@{[substr($key, -5)]}\E|\Q@{[substr($key2, 8)]}\E/,
            'list: masked only');
 }
@@ -243,6 +276,10 @@ my $masked = "sk-aigw-\xE2\x80\xA6" . substr($key, -4);
     like($out, qr/^budget_hourly:\s+none$/m, 'show: no hourly budget');
     ($rc, $out, $err) = cli(@Redis, 'show', $id2);
     like($out, qr/^ip_allow:\s+any$/m, 'show: empty ip_allow is any');
+    like($out, qr/^endpoints:\s+\*$/m, 'show: no endpoints field is *');
+    ($rc, $out, $err) = cli(@Redis, 'show', $id_e);
+    is($rc, 0, 'show a key with endpoints: exit 0') or diag($err);
+    like($out, qr/^models:\s+\*\nendpoints:\s+chat,embeddings\nip_allow:/m, 'show: endpoints after models');
     ($rc, $out, $err) = cli(@Redis, 'show', 'key_doesnotexist0000');
     is($rc, 1, 'show unknown id: exit 1');
     like($err, qr/no key with id key_doesnotexist0000/, 'show unknown id: says so');
@@ -269,6 +306,41 @@ start_subscriber();
     ($rc, $out, $err) = cli(@Redis, 'disable', 'key_doesnotexist0000');
     is($rc, 1, 'disable unknown id: exit 1');
     like($err, qr/no key with id/, 'disable unknown id: says so');
+}
+
+# ---- set-endpoints ----
+
+{
+    my $hash_e = key_hash_name($sha_e);
+    my ($rc, $out, $err) = cli(@Redis, 'set-endpoints', $id_e, 'images, videos');
+    is($rc, 0, 'set-endpoints: exit 0') or diag($err);
+    is($out, "$id_e endpoints: images,videos\n", 'set-endpoints: says the list');
+    is(rcli('HGET', $hash_e, 'endpoints'), 'images,videos', 'set-endpoints: canonical list in Redis');
+    ok(wait_for_message($sha_e, 1), 'set-endpoints: invalidation published') or diag(slurp($SubFile));
+    ($rc, $out) = cli(@Redis, 'show', $id_e);
+    like($out, qr/^endpoints:\s+images,videos$/m, 'set-endpoints: show prints the new list');
+
+    for my $bad (['imagez', "bad endpoints: unknown endpoint family 'imagez'"],
+                 ['', 'bad endpoints: no endpoints'],
+                 ['videos,*', 'bad endpoints: * (every endpoint) cannot stand beside']) {
+        ($rc, $out, $err) = cli(@Redis, 'set-endpoints', $id_e, $bad->[0]);
+        is($rc, 2, "set-endpoints '$bad->[0]': exit 2");
+        like($err, qr/^aigw-keys: \Q$bad->[1]\E.*\n\nusage: aigw-keys/s, "set-endpoints '$bad->[0]': says why, then usage");
+        is(rcli('HGET', $hash_e, 'endpoints'), 'images,videos', "set-endpoints '$bad->[0]': list unchanged");
+    }
+    ($rc, $out, $err) = cli(@Redis, 'set-endpoints', 'key_doesnotexist0000', 'chat');
+    is($rc, 1, 'set-endpoints unknown id: exit 1');
+    like($err, qr/no key with id key_doesnotexist0000/, 'set-endpoints unknown id: says so');
+    ($rc, $out, $err) = cli(@Redis, 'set-endpoints', $id_e);
+    is($rc, 2, 'set-endpoints without a list: exit 2');
+    like($err, qr/set-endpoints needs a key id and endpoint families \(or \*\)/, 'set-endpoints without a list: says so');
+
+    ($rc, $out, $err) = cli(@Redis, 'set-endpoints', $id_e, '*');
+    is($rc, 0, 'set-endpoints *: exit 0') or diag($err);
+    is($out, "$id_e endpoints: *\n", 'set-endpoints *: says so');
+    is(rcli('HEXISTS', $hash_e, 'endpoints'), 0, 'set-endpoints *: field removed, as a key made without one');
+    ok(wait_for_message($sha_e, 2), 'set-endpoints *: invalidation published');
+    is(hash_of($hash_e)->{status}, 'active', 'set-endpoints: the rest of the record untouched');
 }
 
 # ---- rotate ----

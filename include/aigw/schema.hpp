@@ -37,6 +37,7 @@ inline constexpr std::string_view group = "group";            // aigw:group:<nam
 inline constexpr std::string_view status = "status";          // "active" | "disabled"
 inline constexpr std::string_view expires_at = "expires_at";  // unix seconds, 0 = never
 inline constexpr std::string_view models = "models";          // comma list, or "*"
+inline constexpr std::string_view endpoints = "endpoints";    // families; absent or "*" = all
 inline constexpr std::string_view ip_allow = "ip_allow";      // comma list of CIDRs, "" = any
 inline constexpr std::string_view created_at = "created_at";  // unix seconds
 inline constexpr std::string_view last4 = "last4";            // for the masked form only

@@ -45,9 +45,12 @@ constexpr char usage_text[] =
     "\n"
     "commands:\n"
     "  create --name NAME --owner OWNER --group GROUP\n"
-    "         [--models m1,m2,prefix*] [--expires 30d|12h|45m|90s|0] [--ip-allow CIDR,...]\n"
+    "         [--models m1,m2,prefix*] [--endpoints FAMILY,...] [--expires 30d|12h|45m|90s|0]\n"
+    "         [--ip-allow CIDR,...]\n"
     "                 make a key; prints the key (once, it is not stored) and its id\n"
-    "  list           every key: id, name, owner, group, masked key, status, expiry\n"
+    "  set-endpoints ID FAMILY,...|*\n"
+    "                 the endpoint families the key may use (* for every endpoint)\n"
+    "  list           every key: id, name, owner, group, masked key, status, expiry, endpoints\n"
     "  show ID        one key's record, quota, spend and limits\n"
     "  disable ID     refuse the key; gateways drop their cached copy at once\n"
     "  enable ID      accept the key again\n"
@@ -83,7 +86,10 @@ constexpr char usage_text[] =
     "--password  Redis AUTH password (default $AIGW_REDIS_PASSWORD; the variable keeps it out\n"
     "            of the process list)\n"
     "--db        Redis database number (default 0)\n"
-    "--models defaults to * (any model); --expires to 0 (never); --ip-allow to any address.\n";
+    "--models defaults to * (any model); --endpoints to * (every endpoint); --expires to 0\n"
+    "(never); --ip-allow to any address. Endpoint families: chat, completions, embeddings,\n"
+    "models, messages, responses, gemini, images, videos; the model list (models) is always\n"
+    "allowed.\n";
 
 // Bad input from the command line: usage, exit 2.
 struct usage_error : std::runtime_error {
@@ -108,8 +114,8 @@ struct options {
 
 bool takes_value(std::string_view flag) {
     for (std::string_view f : {"--redis", "--password", "--db", "--name", "--owner", "--group",
-                               "--models", "--expires", "--ip-allow", "--quota", "--rpm", "--tpm",
-                               "--budget-hourly", "--since"}) {
+                               "--models", "--endpoints", "--expires", "--ip-allow", "--quota",
+                               "--rpm", "--tpm", "--budget-hourly", "--since"}) {
         if (flag == f) return true;
     }
     return false;
@@ -810,7 +816,8 @@ long long publish_invalidation(redis_client& redis, const std::string& sha) {
 
 int cmd_create(const options& o) {
     expect_arguments(o, 0,
-                     {"--name", "--owner", "--group", "--models", "--expires", "--ip-allow"});
+                     {"--name", "--owner", "--group", "--models", "--endpoints", "--expires",
+                      "--ip-allow"});
     key_record rec;
     rec.name = checked_text("--name", flag(o, "--name"));
     rec.owner = checked_text("--owner", flag(o, "--owner"));
@@ -819,6 +826,10 @@ int cmd_create(const options& o) {
     model_list_result models = parse_model_list(flag(o, "--models").value_or("*"));
     if (!models.ok) throw usage_error("bad --models: " + models.error);
     rec.models = std::move(models.models);
+
+    endpoint_list_result endpoints = parse_endpoint_list(flag(o, "--endpoints").value_or("*"));
+    if (!endpoints.ok) throw usage_error("bad --endpoints: " + endpoints.error);
+    rec.endpoints = std::move(endpoints.endpoints);
 
     std::int64_t lifetime = parse_lifetime(flag(o, "--expires").value_or("0"));
 
@@ -892,7 +903,7 @@ int cmd_list(const options& o) {
 
     const std::int64_t now = now_seconds();
     std::vector<std::vector<std::string>> rows = {
-        {"ID", "NAME", "OWNER", "GROUP", "KEY", "STATUS", "EXPIRES"}};
+        {"ID", "NAME", "OWNER", "GROUP", "KEY", "STATUS", "EXPIRES", "ENDPOINTS"}};
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const std::string id = printable(ids[i]);
         if (reply_string(shas[i].get()).empty()) {
@@ -912,7 +923,7 @@ int cmd_list(const options& o) {
         const key_record& r = d.record;
         rows.push_back({id, printable(r.name), printable(r.owner), printable(r.group),
                         mask_from_last4(r.last4), std::string(key_status_name(r.status)),
-                        expiry_text(r.expires_at, now)});
+                        expiry_text(r.expires_at, now), join_endpoint_list(r.endpoints)});
     }
     print_table(rows);
     if (ids.empty()) std::fprintf(stderr, "(no keys)\n");
@@ -952,6 +963,7 @@ int cmd_show(const options& o) {
         {"status", std::string(key_status_name(r.status))},
         {"expires", expiry_text(r.expires_at, now_seconds())},
         {"models", printable(join_model_list(r.models))},
+        {"endpoints", join_endpoint_list(r.endpoints)},
         {"ip_allow", ip_allow.empty() ? "any" : ip_allow},
         {"created", r.created_at ? utc_time(r.created_at) : "unknown"},
     };
@@ -1113,6 +1125,29 @@ int cmd_set_limits(const options& o) {
         record_mode::unwatched);
     publish_invalidation(redis, k.sha);
     std::printf("%s limits: %s\n", id.c_str(), joined_changes(changes).c_str());
+    return 0;
+}
+
+// One field of its own, like the limits: a gateway's settlement never makes it start over.
+// "*" removes the field, which leaves the record as a key made before endpoint lists.
+int cmd_set_endpoints(const options& o) {
+    expect_arguments(o, 2, {}, "a key id and endpoint families (or *)");
+    const std::string id = checked_id(o.args[0]);
+    endpoint_list_result endpoints = parse_endpoint_list(o.args[1]);
+    if (!endpoints.ok) throw usage_error("bad endpoints: " + endpoints.error);
+    const std::vector<field_change> changes = {
+        {key_field::endpoints,
+         endpoints.endpoints.empty()
+             ? std::nullopt
+             : std::optional<std::string>(join_endpoint_list(endpoints.endpoints)),
+         "endpoints=" + join_endpoint_list(endpoints.endpoints)}};
+    redis_client redis(o);
+    changed_key k = change_key(
+        redis, id,
+        [&](const watched_key& w) { queue_field_changes(redis, w.hash_key, changes); },
+        record_mode::unwatched);
+    publish_invalidation(redis, k.sha);
+    std::printf("%s endpoints: %s\n", id.c_str(), join_endpoint_list(endpoints.endpoints).c_str());
     return 0;
 }
 
@@ -1688,6 +1723,7 @@ int run(int argc, char** argv) {
     if (o.command == "set-quota") return cmd_set_quota(o);
     if (o.command == "top-up") return cmd_top_up(o);
     if (o.command == "set-limits") return cmd_set_limits(o);
+    if (o.command == "set-endpoints") return cmd_set_endpoints(o);
     if (o.command == "usage") return cmd_usage(o);
     if (o.command == "trace") return cmd_trace(o);
     if (o.command == "group") return cmd_group(o);

@@ -63,10 +63,12 @@ void field_names(void**) {
     assert_sv_equal(status, "status");
     assert_sv_equal(expires_at, "expires_at");
     assert_sv_equal(models, "models");
+    assert_sv_equal(endpoints, "endpoints");
     assert_sv_equal(ip_allow, "ip_allow");
     assert_sv_equal(created_at, "created_at");
     assert_sv_equal(last4, "last4");
-    // encode_key_record writes each of them, and nothing else.
+    // encode_key_record writes each of them, and nothing else; endpoints only for a key that
+    // names some.
     aigw::key_record r;
     r.id = "key_x";
     r.models = {"*"};
@@ -77,6 +79,11 @@ void field_names(void**) {
     for (const auto& kv : encoded) got.insert(kv.first);
     for (std::string_view f : expected) assert_int_equal(got.count(std::string(f)), 1);
     assert_int_equal(got.size(), 10);
+    r.endpoints = {"chat"};
+    got.clear();
+    for (const auto& kv : aigw::encode_key_record(r)) got.insert(kv.first);
+    assert_int_equal(got.count(std::string(endpoints)), 1);
+    assert_int_equal(got.size(), 11);
 }
 
 }  // namespace

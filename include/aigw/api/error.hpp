@@ -44,6 +44,9 @@ api_error unknown_endpoint_error(std::string_view method, std::string_view path)
 // The model is served only by upstreams of another API, and `path` is an endpoint that is not
 // translated (completions, embeddings): 400 with param "model".
 api_error model_endpoint_error(std::string_view model, std::string_view path);
+// The key's `endpoints` allow-list leaves out the endpoint's family ("images"): 403
+// endpoint_not_allowed, a permission_error like the key's other allow-lists.
+api_error endpoint_not_allowed_error(std::string_view family);
 api_error method_not_allowed_error(std::string_view method, std::string_view path);
 // A WebSocket upgrade of the Responses API (Codex's first try): 426, which makes Codex use
 // HTTP at once (any other refusal it retries as a broken stream for seconds).

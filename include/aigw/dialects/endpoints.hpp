@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aigw/dialects/dialect_id.hpp"
 
@@ -54,6 +55,9 @@ struct endpoint_info {
 // The endpoint's family, as a key's `endpoints` allow-list names it: "chat", "completions",
 // "embeddings", "models", "responses", "messages", "gemini", "images", "videos".
 std::string_view endpoint_family(const endpoint_info& ep);
+
+// Every family endpoint_family names, each once, in the order of the endpoint table.
+std::vector<std::string_view> endpoint_families();
 
 // Whether the endpoint starts or reads a media task (the video endpoints): the gateway keeps
 // a task record for it and answers with its own task ids.

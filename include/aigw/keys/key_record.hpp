@@ -29,6 +29,10 @@ struct key_record {
     std::int64_t expires_at = 0;             // unix seconds, 0 = never
     // Model patterns: exact names, or a prefix ending in '*'; "*" alone is any model.
     std::vector<std::string> models;
+    // Endpoint families the key may use, as endpoint_family names them ("chat", "images", ...);
+    // empty = every endpoint, which is what a record without the field means. The model list
+    // ("models") is allowed whatever this says: it costs nothing and shows only the key's models.
+    std::vector<std::string> endpoints;
     std::vector<cidr_block> ip_allow;        // empty = any client address
     std::int64_t created_at = 0;             // unix seconds, 0 = unknown
     std::string last4;                       // for the masked form; never more of the key
@@ -42,11 +46,13 @@ struct key_decode_result {
 
 // From HGETALL's field/value pairs. Required: id, status, models (an empty model list would
 // silently lock a key out, so "*" must be written). Optional: name, owner, group, expires_at,
-// ip_allow, created_at, last4. Unknown fields (quota, rpm, ... of later features) are ignored.
+// endpoints, ip_allow, created_at, last4. Unknown fields (quota, rpm, ... of later features) are
+// ignored.
 key_decode_result decode_key_record(
     const std::vector<std::pair<std::string_view, std::string_view>>& fields);
 
-// Field/value pairs for HSET; decode_key_record(encode_key_record(r)) gives r back.
+// Field/value pairs for HSET; decode_key_record(encode_key_record(r)) gives r back. `endpoints`
+// is written only when the key names some (a record without it allows every endpoint).
 std::vector<std::pair<std::string, std::string>> encode_key_record(const key_record& r);
 
 struct model_list_result {
@@ -61,6 +67,26 @@ struct model_list_result {
 model_list_result parse_model_list(std::string_view list);
 
 std::string join_model_list(const std::vector<std::string>& models);
+
+struct endpoint_list_result {
+    bool ok = false;
+    std::vector<std::string> endpoints;      // empty for "*": every endpoint
+    std::string error;
+};
+
+// The `endpoints` field (or the CLI's --endpoints): comma list, items trimmed, empty items
+// skipped; each item an endpoint family (endpoint_families(): chat, completions, embeddings,
+// models, messages, responses, gemini, images, videos), or "*" alone for every endpoint. An
+// unknown family (names are case-sensitive), "*" beside a family, control bytes, or an empty
+// list is an error.
+endpoint_list_result parse_endpoint_list(std::string_view list);
+
+// "*" for an empty list (every endpoint), else the families comma-separated.
+std::string join_endpoint_list(const std::vector<std::string>& endpoints);
+
+// Whether the key may use an endpoint of `family` (endpoint_family's name): an empty list
+// allows every family, and "models" is always allowed.
+bool endpoint_allowed(const key_record& r, std::string_view family);
 
 // "*" = any; "gpt-4o*" = any model starting with "gpt-4o"; else exact, case-sensitive.
 bool model_allowed(const key_record& r, std::string_view model);

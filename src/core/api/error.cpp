@@ -123,6 +123,13 @@ api_error model_endpoint_error(std::string_view model, std::string_view path) {
     return make(400, "invalid_request_error", "unsupported_endpoint", std::move(msg), "model");
 }
 
+api_error endpoint_not_allowed_error(std::string_view family) {
+    std::string msg = "This API key may not use the ";
+    msg += family.substr(0, 64);
+    msg += " endpoints.";
+    return make(403, "permission_error", "endpoint_not_allowed", std::move(msg));
+}
+
 api_error websocket_unsupported_error() {
     return make(426, "invalid_request_error", "upgrade_required",
                 "This gateway serves the Responses API over HTTP, not WebSocket: send POST "

@@ -175,6 +175,17 @@ std::string_view endpoint_family(const endpoint_info& ep) {
     return "chat";
 }
 
+std::vector<std::string_view> endpoint_families() {
+    std::vector<std::string_view> out;
+    for (const endpoint_info& ep : endpoints) {
+        std::string_view f = endpoint_family(ep);
+        bool seen = false;
+        for (std::string_view o : out) seen = seen || o == f;
+        if (!seen) out.push_back(f);
+    }
+    return out;
+}
+
 bool is_video_endpoint(endpoint_id id) {
     return id == endpoint_id::videos || id == endpoint_id::video ||
            id == endpoint_id::video_content || id == endpoint_id::video_remix;

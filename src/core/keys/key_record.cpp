@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/key_text.hpp"
 #include "aigw/schema.hpp"
 #include "aigw/text/strings.hpp"
@@ -63,6 +64,62 @@ std::string join_model_list(const std::vector<std::string>& models) {
     return out;
 }
 
+endpoint_list_result parse_endpoint_list(std::string_view list) {
+    endpoint_list_result r;
+    const std::vector<std::string_view> families = endpoint_families();
+    bool every = false;
+    auto fail = [&r](std::string why) {
+        r.endpoints.clear();
+        r.error = std::move(why);
+        return r;
+    };
+    for (std::string_view item : split_list(list)) {
+        for (char c : item) {
+            auto u = static_cast<unsigned char>(c);
+            if (u < 0x20 || u == 0x7f) {
+                return fail("bad endpoint family " + quoted(item) + ": control character");
+            }
+        }
+        if (item == "*") {
+            every = true;
+            continue;
+        }
+        bool known = false;
+        for (std::string_view f : families) known = known || f == item;
+        if (!known) {
+            std::string names;
+            for (std::string_view f : families) {
+                if (!names.empty()) names += ", ";
+                names += f;
+            }
+            return fail("unknown endpoint family " + quoted(item) + " (known: " + names +
+                        ", or * for every endpoint)");
+        }
+        r.endpoints.emplace_back(item);
+    }
+    if (every && !r.endpoints.empty()) {
+        return fail("* (every endpoint) cannot stand beside endpoint families");
+    }
+    if (!every && r.endpoints.empty()) {
+        return fail("no endpoints (write * for every endpoint)");
+    }
+    r.ok = true;
+    return r;
+}
+
+std::string join_endpoint_list(const std::vector<std::string>& endpoints) {
+    return endpoints.empty() ? std::string("*") : join_model_list(endpoints);
+}
+
+bool endpoint_allowed(const key_record& r, std::string_view family) {
+    // The model list costs nothing and shows only the key's models.
+    if (r.endpoints.empty() || family == "models") return true;
+    for (const std::string& e : r.endpoints) {
+        if (e == family) return true;
+    }
+    return false;
+}
+
 key_decode_result decode_key_record(
     const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
     key_decode_result r;
@@ -103,6 +160,10 @@ key_decode_result decode_key_record(
             if (!m.ok) return fail(f, m.error);
             rec.models = std::move(m.models);
             seen_models = true;
+        } else if (f == key_field::endpoints) {
+            endpoint_list_result e = parse_endpoint_list(v);
+            if (!e.ok) return fail(f, e.error);
+            rec.endpoints = std::move(e.endpoints);
         } else if (f == key_field::ip_allow) {
             cidr_list_result c = parse_cidr_list(v);
             if (!c.ok) return fail(f, c.error);
@@ -132,6 +193,9 @@ std::vector<std::pair<std::string, std::string>> encode_key_record(const key_rec
     out.emplace_back(key_field::status, key_status_name(r.status));
     out.emplace_back(key_field::expires_at, std::to_string(r.expires_at));
     out.emplace_back(key_field::models, join_model_list(r.models));
+    if (!r.endpoints.empty()) {
+        out.emplace_back(key_field::endpoints, join_endpoint_list(r.endpoints));
+    }
     out.emplace_back(key_field::ip_allow, std::move(ip_allow));
     out.emplace_back(key_field::created_at, std::to_string(r.created_at));
     out.emplace_back(key_field::last4, r.last4);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/keys.hpp"
 #include "aigw/schema.hpp"
 #include "ngx/access/access.hpp"
@@ -164,6 +165,17 @@ ngx_int_t accept_record(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const d
                                                std::nullopt);
     if (c != aigw::key_check_result::ok) {
         return reject(r, ctx, aigw::key_check_error(c, {}), aigw::key_check_name(c));
+    }
+    // The key's endpoint allow-list. A path the gateway does not serve has no family: it
+    // stays the content phase's 404.
+    if (ctx->content.endpoint != nullptr) {
+        std::string_view family = aigw::endpoint_family(*ctx->content.endpoint);
+        if (!aigw::endpoint_allowed(*d.record, family)) {
+            std::string why = "endpoint_not_allowed (\"";
+            why += family;
+            why += "\")";
+            return reject(r, ctx, aigw::endpoint_not_allowed_error(family), why);
+        }
     }
 
     // The request holds its own reference: the worker's slot may move on meanwhile.
