@@ -94,4 +94,52 @@ std::string_view usage_stream();
 //     aigw:alerts
 std::string_view alerts_channel();
 
+// HASH, one per media task (a video generation the gateway started for a client): the
+// task_field fields below (task.hpp decodes them). The name carries the gateway's public id,
+// as a hash tag.
+//     aigw:task:{<id>}
+std::string task_hash_key(std::string_view id);
+
+// ZSET, one per billing account (the sha256 hex of the owning key): the public ids of its
+// tasks scored by created_at (unix seconds), for GET /v1/videos.
+//     aigw:tasks:{<sha256 hex>}
+std::string account_tasks_key(std::string_view account);
+
+// ZSET of the public ids of unfinished tasks, scored by when each is next polled (unix ms):
+// the workers' poller takes the due ones.
+//     aigw:tasks:pending
+std::string_view pending_tasks_key();
+
+// Fields of the aigw:task:{...} hash. Money is integer micro-USD, times unix seconds unless
+// named _ms.
+namespace task_field {
+inline constexpr std::string_view id = "id";                          // public id ("video_...")
+inline constexpr std::string_view channel = "channel";                // the channel's name
+inline constexpr std::string_view upstream_id = "upstream_id";        // the upstream's id
+inline constexpr std::string_view account = "account";                // sha256 hex of the key
+inline constexpr std::string_view key_id = "key_id";
+inline constexpr std::string_view owner = "owner";
+inline constexpr std::string_view group = "group";
+inline constexpr std::string_view model = "model";                    // public model name
+inline constexpr std::string_view upstream_model = "upstream_model";
+inline constexpr std::string_view size = "size";                      // "720x1280"
+inline constexpr std::string_view seconds = "seconds";
+inline constexpr std::string_view status = "status";      // queued | in_progress | completed | failed
+inline constexpr std::string_view progress = "progress";  // 0..100
+inline constexpr std::string_view created_at = "created_at";
+inline constexpr std::string_view updated_at = "updated_at";
+inline constexpr std::string_view completed_at = "completed_at";
+inline constexpr std::string_view cost = "cost";          // micro-USD at the price when created
+inline constexpr std::string_view charged = "charged";    // micro-USD taken from the account
+inline constexpr std::string_view billing = "billing";    // reserved | charged | released
+inline constexpr std::string_view request_id = "request_id";
+inline constexpr std::string_view remixed_from = "remixed_from";      // public id, "" = none
+inline constexpr std::string_view error_code = "error_code";
+inline constexpr std::string_view error_message = "error_message";
+inline constexpr std::string_view callback_url = "callback_url";      // "" = none
+inline constexpr std::string_view callback = "callback";  // none | pending | delivered | failed
+inline constexpr std::string_view callback_attempts = "callback_attempts";
+inline constexpr std::string_view callback_next_ms = "callback_next_ms";  // unix ms
+}  // namespace task_field
+
 }  // namespace aigw

@@ -58,4 +58,16 @@ std::string_view alerts_channel() {
     return "aigw:alerts";
 }
 
+std::string task_hash_key(std::string_view id) {
+    return tagged("aigw:task:", id);
+}
+
+std::string account_tasks_key(std::string_view account) {
+    return tagged("aigw:tasks:", account);
+}
+
+std::string_view pending_tasks_key() {
+    return "aigw:tasks:pending";
+}
+
 }  // namespace aigw

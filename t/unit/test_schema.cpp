@@ -86,6 +86,25 @@ void field_names(void**) {
     assert_int_equal(got.size(), 11);
 }
 
+void task_names(void**) {
+    const std::string account(64, 'a');
+    assert_sv_equal(aigw::task_hash_key("video_abc"), "aigw:task:{video_abc}");
+    assert_sv_equal(aigw::account_tasks_key(account), "aigw:tasks:{" + account + "}");
+    assert_sv_equal(aigw::pending_tasks_key(), "aigw:tasks:pending");
+    // The braces are the hash tag: one pair, around the id or the account alone.
+    std::string k = aigw::task_hash_key("video_abc");
+    assert_int_equal(k.find('{'), 10);
+    assert_int_equal(k.find('}'), k.size() - 1);
+    // No id or account spells another task name: each is inside braces, the pending set has
+    // none.
+    std::set<std::string> names = {aigw::task_hash_key("pending"),
+                                   aigw::account_tasks_key("pending"),
+                                   std::string(aigw::pending_tasks_key()),
+                                   aigw::key_hash_key("pending")};
+    assert_int_equal(names.size(), 4);
+    assert_false(aigw::task_hash_key("x").compare(0, 11, "aigw:tasks:") == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -95,6 +114,7 @@ int main() {
         cmocka_unit_test(fixed_names),
         cmocka_unit_test(names_do_not_collide),
         cmocka_unit_test(field_names),
+        cmocka_unit_test(task_names),
     };
     return cmocka_run_group_tests_name("schema", tests, nullptr, nullptr);
 }

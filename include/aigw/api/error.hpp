@@ -36,6 +36,10 @@ api_error missing_parameter_error(std::string_view param);
 api_error invalid_value_error(std::string_view param, std::string_view value,
                               std::string_view supported);
 api_error empty_array_error(std::string_view param);
+// OpenAI's answers to an integer parameter outside its range ("integer_below_min_value",
+// "integer_above_max_value"); `got` is the value as the client wrote it (cut to 64 bytes).
+api_error integer_below_min_error(std::string_view param, std::int64_t min, std::string_view got);
+api_error integer_above_max_error(std::string_view param, std::int64_t max, std::string_view got);
 // A request valid in the client's dialect that the pivot cannot carry to a channel speaking
 // another one (several choices, an audio part): `what` names it ("Several choices ('n' above
 // 1)"), and the message says it cannot be translated. 400, code untranslatable_parameter.

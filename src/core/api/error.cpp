@@ -105,6 +105,43 @@ api_error empty_array_error(std::string_view param) {
     return make(400, "invalid_request_error", "empty_array", std::move(msg), std::string(param));
 }
 
+namespace {
+
+api_error integer_range_error(std::string_view param, std::string_view code,
+                              std::string_view which, std::string_view bound,
+                              std::string_view got) {
+    // The value is the client's: a bounded piece of it, never half a UTF-8 character.
+    constexpr std::size_t shown = 64;
+    std::size_t n = got.size();
+    if (n > shown) {
+        n = shown;
+        while (n > 0 && (static_cast<unsigned char>(got[n]) & 0xc0) == 0x80) --n;
+    }
+    std::string msg = "Invalid '";
+    msg += param;
+    msg += "': ";
+    msg += which;
+    msg += ". Expected a value ";
+    msg += bound;
+    msg += ", but got ";
+    msg += got.substr(0, n);
+    if (n < got.size()) msg += "...";
+    msg += " instead.";
+    return make(400, "invalid_request_error", code, std::move(msg), std::string(param));
+}
+
+}  // namespace
+
+api_error integer_below_min_error(std::string_view param, std::int64_t min, std::string_view got) {
+    return integer_range_error(param, "integer_below_min_value", "integer below minimum value",
+                               ">= " + std::to_string(min), got);
+}
+
+api_error integer_above_max_error(std::string_view param, std::int64_t max, std::string_view got) {
+    return integer_range_error(param, "integer_above_max_value", "integer above maximum value",
+                               "<= " + std::to_string(max), got);
+}
+
 api_error untranslatable_error(std::string_view param, std::string_view what) {
     std::string msg(what);
     msg += " cannot be translated to the API of the upstream that serves this model. Leave it "
