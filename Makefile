@@ -107,8 +107,9 @@ tokenizer-identity: deps $(TOKENS_CLI)
 
 # A core parser under libFuzzer (clang), for a bounded time: FUZZ_TIME seconds. FUZZ_TARGET is
 # fuzz_$(FUZZ_TARGET).cpp anywhere under t/unit: sse_framer (what `make test` runs),
-# usage_scanner, translate (OpenAI chat to and from the pivot), gemini (Gemini's answers) or
-# tokenizer (`make test` runs it too). The corpus stays in
+# usage_scanner, translate (OpenAI chat to and from the pivot), gemini (Gemini's answers),
+# multipart (form bodies of image edits and video uploads) or tokenizer (`make test` runs these
+# two too). The corpus stays in
 # $(BUILD)/fuzz/corpus (corpus-<target> for the others), so a second run starts where the first
 # stopped.
 FUZZ_CXX      ?= clang++
@@ -122,6 +123,7 @@ FUZZ_SRCS     := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dial
                  $(wildcard src/core/accounting/tokenizer/*.cpp)
 # A target that needs less than all of FUZZ_SRCS names its own (it builds in seconds, not minutes).
 FUZZ_SRCS_tokenizer := $(wildcard src/core/accounting/tokenizer/*.cpp)
+FUZZ_SRCS_multipart := src/core/text/multipart.cpp src/core/text/strings.cpp src/core/text/log_value.cpp
 FUZZ_SRCS_sse_framer := $(wildcard src/core/text/*.cpp src/core/api/*.cpp src/core/dialects/openai_chat/*.cpp \
                  src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/request_id.cpp
 FUZZ_TARGET_SRCS := $(or $(FUZZ_SRCS_$(FUZZ_TARGET)),$(FUZZ_SRCS))
@@ -161,6 +163,7 @@ test: deps
 	$(MAKE) tokenizer-identity
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TIME=15
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
+	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=multipart FUZZ_TIME=10
 	$(MAKE) integration
 
 demo: deps module cli
