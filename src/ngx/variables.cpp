@@ -115,6 +115,12 @@ ngx_int_t upstream_model(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
                                                   : NGX_DECLINED;
 }
 
+// Where a video task's callback is being delivered (aigw_callback_pass's proxy_pass).
+ngx_int_t callback_url(ngx_http_request_t*, const ngx_http_aigw_ctx_t* ctx,
+                       ngx_http_variable_value_t* v) {
+    return ctx && ctx->media.callback_url.len ? text(v, ctx->media.callback_url) : NGX_DECLINED;
+}
+
 ngx_int_t attempts(ngx_http_request_t* r, const ngx_http_aigw_ctx_t* ctx,
                    ngx_http_variable_value_t* v) {
     return ctx && ctx->attempt.attempts
@@ -229,6 +235,7 @@ variable variables[] = {
     {ngx_string("aigw_usage_estimated"), nocache, usage_estimated},
     {ngx_string("aigw_usage_counted_by"), nocache, usage_counted_by},
     {ngx_string("aigw_cost"), nocache, cost},
+    {ngx_string("aigw_callback_url"), nocache, callback_url},
 };
 
 // The get handler of every $aigw_* variable; `data` is its index in the table.

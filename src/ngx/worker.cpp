@@ -10,6 +10,7 @@
 #include "ngx/accounting/records.hpp"
 #include "ngx/accounting/spend.hpp"
 #include "ngx/conf/conf.hpp"
+#include "ngx/media/poller.hpp"
 #include "ngx/redis/client.hpp"
 #include "ngx/util/guard.hpp"
 #include "ngx/util/log_limit.hpp"
@@ -36,11 +37,13 @@ public:
         ngx_http_aigw_billing_start(cycle);
         ngx_http_aigw_prices_start(cycle, &amcf->prices);
         ngx_http_aigw_records_start(cycle, &amcf->usage_log);
+        ngx_http_aigw_poller_start(cycle);
         return NGX_OK;
     }
 
     // Redis first: freeing its connections answers pending calls, some the usage queue's.
     void stop(ngx_cycle_t* cycle) {
+        ngx_http_aigw_poller_stop();
         ngx_http_aigw_redis_stop();
         ngx_http_aigw_records_stop(cycle);
         ngx_http_aigw_billing_stop(cycle);

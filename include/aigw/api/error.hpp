@@ -40,6 +40,11 @@ api_error empty_array_error(std::string_view param);
 // "integer_above_max_value"); `got` is the value as the client wrote it (cut to 64 bytes).
 api_error integer_below_min_error(std::string_view param, std::int64_t min, std::string_view got);
 api_error integer_above_max_error(std::string_view param, std::int64_t max, std::string_view got);
+// A media request's parameter the gateway prices by (n, size, quality, seconds) is wrong;
+// `message` names it and quotes no more than a bounded prefix of the client's value.
+api_error media_parameter_error(std::string message, std::string_view param = {});
+// A multipart/form-data body that does not parse, or names no model.
+api_error multipart_error(std::string_view why);
 // A request valid in the client's dialect that the pivot cannot carry to a channel speaking
 // another one (several choices, an audio part): `what` names it ("Several choices ('n' above
 // 1)"), and the message says it cannot be translated. 400, code untranslatable_parameter.
@@ -61,6 +66,16 @@ api_error stored_response_not_found_error(std::string_view path);
 // The upstream refused the prompt itself (Gemini's promptFeedback.blockReason): 400 with code
 // content_filter and param prompt, as OpenAI answers a request its content filter caught.
 // `reason` is the upstream's word for why ("SAFETY"), quoted cut to 64 bytes.
+// Video tasks (the gateway's task records): an id no task of this key has (404, as for an id
+// that never was, so another key's task is not revealed), Redis unable to read or write task
+// records (503), a task endpoint without keys and Redis (400), and an upstream answer that is
+// not the video object it should be (502).
+api_error video_not_found_error(std::string_view id);
+api_error tasks_unavailable_error();
+api_error tasks_need_keys_error();
+api_error upstream_bad_answer_error();
+// A new task's X-Aigw-Callback-Url the gateway will not call (400; `why` says which rule).
+api_error callback_refused_error(std::string_view why);
 api_error content_filter_error(std::string_view reason);
 // A Gemini stream asked for without ?alt=sse (a JSON array stream, which the gateway does not
 // read): 400.

@@ -84,7 +84,7 @@ std::string_view path_model(const endpoint_info& ep, std::string_view api_path);
 std::string with_path_model(const endpoint_info& ep, std::string_view model);
 
 // How records and logs name the endpoint: its path, "/v1beta/models/{model}:generateContent"
-// for one whose path names the model.
+// for one whose path names the model, "/v1/videos/{id}/content" for one that names a task.
 std::string endpoint_label(const endpoint_info& ep);
 
 }  // namespace aigw

@@ -142,6 +142,17 @@ api_error integer_above_max_error(std::string_view param, std::int64_t max, std:
                                "<= " + std::to_string(max), got);
 }
 
+api_error media_parameter_error(std::string message, std::string_view param) {
+    return make(400, "invalid_request_error", "invalid_value", std::move(message),
+                std::string(param));
+}
+
+api_error multipart_error(std::string_view why) {
+    std::string msg = "Could not parse multipart form: ";
+    msg += why;
+    return make(400, "invalid_request_error", "invalid_multipart", std::move(msg), "");
+}
+
 api_error untranslatable_error(std::string_view param, std::string_view what) {
     std::string msg(what);
     msg += " cannot be translated to the API of the upstream that serves this model. Leave it "
@@ -179,6 +190,36 @@ api_error stored_response_not_found_error(std::string_view path) {
     msg += ": this gateway keeps none, and no upstream that serves the Responses API is "
            "configured.";
     return make(404, "invalid_request_error", "not_found", std::move(msg));
+}
+
+api_error video_not_found_error(std::string_view id) {
+    std::string msg = "Video with id '";
+    msg += id.substr(0, 128);
+    msg += "' not found.";
+    return make(404, "invalid_request_error", "not_found", std::move(msg), "");
+}
+
+api_error tasks_unavailable_error() {
+    return make(503, "api_error", "service_unavailable",
+                "The gateway cannot read or record video tasks right now. Please retry shortly.");
+}
+
+api_error tasks_need_keys_error() {
+    return make(400, "invalid_request_error", "tasks_unavailable",
+                "Video tasks need the gateway's API keys and Redis (aigw_keys, aigw_redis); this "
+                "endpoint has neither.");
+}
+
+api_error upstream_bad_answer_error() {
+    return make(502, "api_error", "upstream_error",
+                "The upstream model provider's answer was not the video object it should be.");
+}
+
+api_error callback_refused_error(std::string_view why) {
+    std::string msg = "Invalid callback URL: ";
+    msg += why.substr(0, 256);
+    return make(400, "invalid_request_error", "invalid_callback_url", std::move(msg),
+                "X-Aigw-Callback-Url");
 }
 
 api_error content_filter_error(std::string_view reason) {

@@ -217,6 +217,9 @@ std::string with_path_model(const endpoint_info& ep, std::string_view model) {
 }
 
 std::string endpoint_label(const endpoint_info& ep) {
+    if (ep.one_segment) {
+        return std::string(ep.path) + "{id}" + std::string(ep.suffix);  // "/v1/videos/{id}/content"
+    }
     return ep.model_in_path ? with_path_model(ep, "{model}") : std::string(ep.path);
 }
 

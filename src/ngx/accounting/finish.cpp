@@ -4,6 +4,7 @@
 #include "aigw/accounting/pricing.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/accounting/spend.hpp"
+#include "ngx/media/charges.hpp"
 #include "ngx/util/guard.hpp"
 
 namespace {
@@ -40,5 +41,6 @@ void ngx_http_aigw_usage_final(ngx_http_aigw_ctx_t* ctx) {
         u.cache_write_tokens = ctx->usage.cache_write_tokens;
         ctx->usage.cost = aigw::request_cost(*ctx->content.price, u);
     }
+    ngx_http_aigw_media_cost(ctx);
     ngx_http_aigw_billing_finish(ctx);
 }

@@ -290,7 +290,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     const ngx_time_t* tp = ngx_timeofday();
     std::string_view status = outcome(r, ctx);
     bool charged =
-        ngx_http_aigw_billable(ctx) && (ctx->usage.total_tokens > 0 || ctx->usage.cost > 0);
+        ngx_http_aigw_billable(ctx) && (ctx->usage.total_tokens > 0 || ctx->usage.cost != 0);
     std::string_view none;
     std::string_view key_id = ctx->access.key ? std::string_view(ctx->access.key->id) : none;
     std::string_view owner = ctx->access.key ? std::string_view(ctx->access.key->owner) : none;

@@ -6,12 +6,46 @@
 #include "aigw/accounting/prompt_count.hpp"
 #include "aigw/accounting/token_estimate.hpp"
 #include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/dialects/openai_responses/usage.hpp"
+#include "aigw/media/video_object.hpp"
 #include "aigw/routing/model_map.hpp"
 #include "aigw/accounting/encoding_table.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/request/ctx.hpp"
 #include "ngx/util/pool.hpp"
+
+// The reader of the answer's usage: the upstream dialect's, or for images the Responses API's
+// form ("input_tokens", "output_tokens"), which gpt-image answers and their streams' completed
+// events carry at their top level.
+static const aigw::usage_parser& ngx_http_aigw_usage_reader(const ngx_http_aigw_ctx_t* ctx) {
+    if (ctx->content.endpoint != nullptr &&
+        aigw::endpoint_family(*ctx->content.endpoint) == "images") {
+        return aigw::responses::usage_reader();
+    }
+    return ngx_http_aigw_upstream_dialect(ctx).usage_reader();
+}
+
+// An images answer: how many images it holds, and the size and quality a gpt-image answer
+// says it made (what per-image prices are looked up by).
+static void ngx_http_aigw_count_images(ngx_http_aigw_ctx_t* ctx, const ngx_http_aigw_body_t* st) {
+    if (ctx->content.endpoint == nullptr ||
+        aigw::endpoint_family(*ctx->content.endpoint) != "images" || st->json_overflow) {
+        return;
+    }
+    aigw::image_response a = aigw::read_image_response(st->json);
+    if (!a.ok) {
+        return;
+    }
+    ctx->media.images = a.count;
+    ngx_pool_t* pool = ctx->main->pool;
+    if (!aigw::ngx::pool_copy(pool, a.size, &ctx->media.answered_size) ||
+        !aigw::ngx::pool_copy(pool, a.quality, &ctx->media.answered_quality)) {
+        ctx->media.answered_size.len = 0;
+        ctx->media.answered_quality.len = 0;
+    }
+}
 
 ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx) {
     r = r->main;
@@ -26,7 +60,7 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
         }
     }
     ngx_http_aigw_body_t* st = ctx->usage.body;
-    st->stream_usage = ngx_http_aigw_upstream_dialect(ctx).usage_reader().stream_reader();
+    st->stream_usage = ngx_http_aigw_usage_reader(ctx).stream_reader();
     return st;
 }
 
@@ -54,6 +88,17 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         // Past the bound this chunk's text (whole characters) is estimated, not kept.
         st->generated_overflow.add(std::string_view(st->generated).substr(kept));
         st->generated.resize(kept);
+    }
+    if (ctx->content.endpoint->id == aigw::endpoint_id::images_generations ||
+        ctx->content.endpoint->id == aigw::endpoint_id::images_edits) {
+        // image_generation.completed / image_edit.completed: one per image made; a partial
+        // image is the first output.
+        std::string_view type = e.type;
+        bool completed = type.size() > 10 && type.substr(type.size() - 10) == ".completed";
+        if (completed) {
+            ctx->media.images++;
+        }
+        ci.content_bearing = completed || type.find("partial_image") != std::string_view::npos;
     }
     if (ci.content_bearing && ctx->usage.t_first_token == 0) {
         ctx->usage.t_first_token = ngx_current_msec;
@@ -116,13 +161,13 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
         // No generated text is collected past the bound (the scanner reads only the usage):
         // without usage such an answer's completion counts 0.
         ngx_http_aigw_take_usage(
-            st, st->json_scan.finish(ngx_http_aigw_upstream_dialect(ctx).usage_reader()));
+            st, st->json_scan.finish(ngx_http_aigw_usage_reader(ctx)));
         return;
     }
     st->generated.clear();
-    aigw::usage u =
-        ngx_http_aigw_upstream_dialect(ctx).usage_reader().read_response(st->json, &st->generated);
+    aigw::usage u = ngx_http_aigw_usage_reader(ctx).read_response(st->json, &st->generated);
     ngx_http_aigw_take_usage(st, u);
+    ngx_http_aigw_count_images(ctx, st);
     if (!st->generated.empty()) {
         if (ctx->usage.t_first_token == 0) {
             ctx->usage.t_first_token = ngx_current_msec;

@@ -207,6 +207,17 @@ bool prompt_needed(const ngx_http_aigw_billing_t* bl, bool priced) {
     return false;
 }
 
+// The money a request reserves: its tokens at the model's prices, and what media it asks for
+// (images, seconds of video) at theirs.
+int64_t money_need(const ngx_http_aigw_ctx_t* ctx, int64_t prompt, int64_t output) {
+    const aigw::model_price* price = ctx->content.price;
+    if (price == nullptr) {
+        return 0;
+    }
+    return std::min(aigw::max_micro_usd,
+                    aigw::reserve_cost(*price, prompt, output) + ctx->media.reserve);
+}
+
 // need: the output and the per-request price from the start, the prompt once something checks
 // it (a settlement may have just told a limit).
 void size_need(ngx_http_aigw_billing_t* bl) {
@@ -216,7 +227,7 @@ void size_need(ngx_http_aigw_billing_t* bl) {
         return;
     }
     int64_t prompt = ngx_http_aigw_prompt_tokens(ctx);
-    bl->need[b::money] = price ? aigw::reserve_cost(*price, prompt, bl->output) : 0;
+    bl->need[b::money] = money_need(ctx, prompt, bl->output);
     bl->need[b::tokens] = prompt + bl->output;
     bl->prompt_in = true;
 }
@@ -625,8 +636,7 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     }
     bl->output = output;
     // The prompt joins need in decide(), if something checks it.
-    bl->need[b::money] =
-        ctx->content.price ? aigw::reserve_cost(*ctx->content.price, 0, output) : 0;
+    bl->need[b::money] = money_need(ctx, 0, output);
     bl->need[b::requests] = 1;
     bl->need[b::tokens] = output;
 

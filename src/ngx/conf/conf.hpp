@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "aigw/dialects/dialect_id.hpp"
+#include "aigw/keys/cidr.hpp"
 #include "aigw/routing/router.hpp"
 #include "ngx/ngx.hpp"
 
@@ -105,6 +107,22 @@ struct ngx_http_aigw_status_conf_t {
     ngx_uint_t locations;     // aigw_status locations, which need the zone
 };
 
+// Video tasks' background work: the node's poller (aigw_task_poller) and callbacks
+// (aigw_callback_pass, aigw_callback_secret, aigw_callback_allow).
+struct ngx_http_aigw_tasks_conf_t {
+    ngx_url_t* poller;              // where the poller sends its loopback requests; nullptr: none
+    ngx_str_t poller_uri;           // the URI prefix of that location (an aigw_task_poll one)
+    ngx_msec_t poll_interval;       // interval=: a tick; also each pending task's poll interval
+    ngx_uint_t poll_batch;          // batch=: polls in flight at once per node
+    ngx_uint_t poll_per_channel;    // per_channel=: polls per tick per channel
+    ngx_str_t callback_pass;        // internal location delivering callbacks (proxy_pass
+                                    // $aigw_callback_url); empty: callbacks refused
+    ngx_str_t callback_secret;      // the HMAC key of X-Aigw-Signature
+    std::vector<aigw::cidr_block>* callback_allow;      // addresses allowed despite the rules
+    std::vector<std::string>* callback_allow_hosts;     // names allowed likewise
+    u_char poll_token[32];          // random hex: what proves a poll came from this node
+};
+
 struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_redis_conf_t redis;           // aigw_redis; host.len == 0 when not set
     ngx_uint_t redis_fail;                      // aigw_redis_fail closed|cached
@@ -116,6 +134,7 @@ struct ngx_http_aigw_main_conf_t {
     ngx_http_aigw_billing_conf_t billing;       // aigw_billing, aigw_rpm, aigw_tpm, ...
     aigw::tokenizer::encoding_table* tokenizers;  // aigw_tokenizer; nullptr when none is set
     ngx_http_aigw_status_conf_t status;         // aigw_status_zone, aigw_status
+    ngx_http_aigw_tasks_conf_t tasks;           // aigw_task_poller, aigw_callback_*
 };
 
 struct ngx_http_aigw_loc_conf_t {

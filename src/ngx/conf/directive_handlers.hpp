@@ -28,6 +28,15 @@ char* ngx_http_aigw_tokenizer(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) no
 char* ngx_http_aigw_status_zone(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 char* ngx_http_aigw_status(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
 
+// task_directives.cpp
+char* ngx_http_aigw_task_poller(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+char* ngx_http_aigw_task_poll(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+char* ngx_http_aigw_callback_pass(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+char* ngx_http_aigw_callback_secret(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+char* ngx_http_aigw_callback_allow(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) noexcept;
+// Defaults and checks once the http block is read; the node's poll token.
+char* ngx_http_aigw_tasks_init(ngx_conf_t* cf, ngx_http_aigw_main_conf_t* amcf);
+
 // Remembers a model name whose Redis price is read (aigw_price and aigw_model call this).
 ngx_int_t ngx_http_aigw_prices_note_model(ngx_conf_t* cf, ngx_http_aigw_prices_conf_t* conf,
                                           std::string_view model);

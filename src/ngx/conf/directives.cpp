@@ -134,6 +134,21 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw_status"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, ngx_http_aigw_status,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
 
+    {ngx_string("aigw_task_poller"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE,
+     ngx_http_aigw_task_poller, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_task_poll"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, ngx_http_aigw_task_poll,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_callback_pass"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_http_aigw_callback_pass, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_callback_secret"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_http_aigw_callback_secret, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
+    {ngx_string("aigw_callback_allow"), NGX_HTTP_MAIN_CONF | NGX_CONF_1MORE,
+     ngx_http_aigw_callback_allow, NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+
     ngx_null_command};
 
 namespace {
@@ -152,6 +167,9 @@ void* create_main_conf(ngx_conf_t* cf) {
     ngx_http_aigw_billing_create(&conf->billing);
     conf->prices.refresh = NGX_CONF_UNSET_MSEC;
     conf->status.enabled = NGX_CONF_UNSET;
+    conf->tasks.poll_interval = NGX_CONF_UNSET_MSEC;
+    conf->tasks.poll_batch = NGX_CONF_UNSET_UINT;
+    conf->tasks.poll_per_channel = NGX_CONF_UNSET_UINT;
     if (ngx_array_init(&conf->channels.channels, cf->pool, 4, sizeof(ngx_http_aigw_channel_t)) !=
         NGX_OK) {
         return nullptr;
@@ -181,6 +199,9 @@ char* init_main_conf(ngx_conf_t* cf, void* c) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     if (ngx_http_aigw_metrics_add_zone(cf, conf) != NGX_OK) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    if (ngx_http_aigw_tasks_init(cf, conf) != NGX_CONF_OK) {
         return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;

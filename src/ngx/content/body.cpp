@@ -7,6 +7,7 @@
 #include "ngx/access/key_models.hpp"
 #include "ngx/content/admission.hpp"
 #include "ngx/content/route.hpp"
+#include "ngx/media/charges.hpp"
 #include "ngx/proxy/translation.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
@@ -131,6 +132,19 @@ void body_read(ngx_http_request_t* r) {
         return;
     }
 
+    ctx->content.client_body = data;
+    ctx->content.client_body_len = len;
+    ctx->content.model_token_begin = f.model_token_begin;
+    ctx->content.model_token_end = f.model_token_end;
+    ctx->content.has_stream_options = f.has_stream_options;
+    ctx->content.stream_options_begin = f.stream_options_begin;
+    ngx_http_aigw_body_parsed(r, ctx, f);
+}
+
+}  // namespace
+
+void ngx_http_aigw_body_parsed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
+                               const aigw::request_fields& f) {
     if (f.has_model) {
         if (!aigw::ngx::pool_copy(r->pool, f.model, &ctx->content.model)) {
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -143,15 +157,12 @@ void body_read(ngx_http_request_t* r) {
         return;
     }
 
-    ctx->content.client_body = data;
-    ctx->content.client_body_len = len;
-    ctx->content.model_token_begin = f.model_token_begin;
-    ctx->content.model_token_end = f.model_token_end;
-    ctx->content.has_stream_options = f.has_stream_options;
-    ctx->content.stream_options_begin = f.stream_options_begin;
-
     ngx_int_t rc = ngx_http_aigw_route(r, ctx, f);
+    if (rc == NGX_DECLINED && !ctx->media.multipart) {
+        rc = ngx_http_aigw_media_json_fields(r, ctx);
+    }
     if (rc == NGX_DECLINED) {
+        ngx_http_aigw_media_reserve(ctx);
         rc = ngx_http_aigw_translation_prepare(r, ctx);
     }
     if (rc != NGX_DECLINED) {
@@ -160,6 +171,8 @@ void body_read(ngx_http_request_t* r) {
     }
     ngx_http_aigw_admit(r, ctx, f.max_tokens, f.choices);
 }
+
+namespace {
 
 // NGINX calls it once the body is read.
 void body_ready(ngx_http_request_t* r) noexcept {

@@ -10,6 +10,9 @@
 #include "ngx/content/body.hpp"
 #include "ngx/content/local_models.hpp"
 #include "ngx/content/route.hpp"
+#include "ngx/media/callbacks.hpp"
+#include "ngx/media/multipart_body.hpp"
+#include "ngx/media/tasks.hpp"
 #include "ngx/proxy/attempt.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/request/request_id.hpp"
@@ -113,7 +116,28 @@ ngx_int_t content(ngx_http_request_t* r) {
     ctx->content.filter_models =
         ep->id == aigw::endpoint_id::models && ngx_http_aigw_key_restricts_models(ctx);
 
-    if (ep->has_json_body) {
+    if (aigw::is_video_endpoint(ep->id)) {
+        if (ep->id != aigw::endpoint_id::videos || r->method != NGX_HTTP_POST) {
+            return ngx_http_aigw_video_request(r, ctx);
+        }
+        // A new task: its state and its callback before the body, as any routed request.
+        aigw::api_error refused;
+        if (!ngx_http_aigw_callback_from_request(r, ctx, &refused)) {
+            ngx_int_t rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+            return refused.status ? ngx_http_aigw_send_error(r, refused)
+                                  : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (ngx_http_aigw_task_prepare(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (ep->multipart && ngx_http_aigw_is_multipart(r)) {
+        return ngx_http_aigw_read_multipart(r);
+    }
+    if (ep->has_json_body || ep->multipart) {
         return ngx_http_aigw_read_body(r);
     }
     if (ep->id == aigw::endpoint_id::stored_response && alcf->models != nullptr) {

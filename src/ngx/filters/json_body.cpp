@@ -69,7 +69,8 @@ ngx_int_t ngx_http_aigw_json_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* c
         if (size) {
             ngx_http_aigw_json_bytes(st, b->pos, size);
         }
-        if (ctx->response.json_rename || ctx->response.json_translate) {
+        if (ctx->response.json_rename || ctx->response.json_translate ||
+            ctx->response.json_task) {
             b->pos = b->last;
         }
         if (b->last_in_chain || b->last_buf) {
@@ -78,6 +79,9 @@ ngx_int_t ngx_http_aigw_json_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* c
     }
     if (last != nullptr && ctx->response.upstream_status < NGX_HTTP_BAD_REQUEST) {
         ngx_http_aigw_account_json(ctx, st);
+    }
+    if (ctx->response.json_task) {
+        return NGX_DONE;  // the task code answers once the attempt ended (media/tasks.cpp)
     }
     if (ctx->response.json_translate) {
         if (last == nullptr) {

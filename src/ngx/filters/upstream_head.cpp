@@ -7,6 +7,7 @@
 #include "aigw/dialects/endpoints.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/filters/translate.hpp"
+#include "ngx/media/tasks.hpp"
 #include "ngx/proxy/fallback.hpp"
 #include "ngx/proxy/tries.hpp"
 #include "ngx/util/headers.hpp"
@@ -66,6 +67,17 @@ ngx_int_t ngx_http_aigw_upstream_head(ngx_http_request_t* sr, ngx_http_aigw_ctx_
         ctx->response.swallowed_status = status;
         sr->header_only = 1;
         return NGX_DONE;
+    }
+
+    if (ngx_http_aigw_task_holds(ctx, status, json) && !m->header_only) {
+        // A video task's answer: held whole; the task code records it, then answers.
+        if (ngx_http_aigw_body_create(sr, ctx) == nullptr) {
+            return NGX_ERROR;
+        }
+        ctx->response.json_keep = 1;
+        ctx->response.json_task = 1;
+        ctx->response.own_response = 1;
+        return NGX_OK;
     }
 
     if (ctx->content.filter_models && !(status == NGX_HTTP_OK && json)) {

@@ -11,6 +11,7 @@
 #include "aigw/routing/model_map.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/filters/translate.hpp"
+#include "ngx/media/tasks.hpp"
 #include "ngx/proxy/channel_body.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/proxy/fallback.hpp"
@@ -124,6 +125,18 @@ void attempt_ended(ngx_http_request_t* r) {
     if (r->connection->error) {
         ngx_http_aigw_try_ended(r, ctx, aigw::attempt_outcome::client_closed, false);
         ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    if (ctx->response.json_task) {
+        ngx_http_aigw_try_ended(r, ctx, ngx_http_aigw_try_outcome(r, ctx), false);
+        if (!ctx->response.upstream_complete || ctx->attempt.sr_rc == NGX_ERROR ||
+            ctx->attempt.sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            ngx_http_finalize_request(
+                r, ngx_http_aigw_send_error(r, aigw::upstream_interrupted_error()));
+            return;
+        }
+        ngx_http_aigw_task_answered(r, ctx);
         return;
     }
 

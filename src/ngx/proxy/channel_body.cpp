@@ -5,6 +5,7 @@
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/api/request.hpp"
 #include "aigw/text/json_splice.hpp"
+#include "ngx/media/multipart_body.hpp"
 #include "ngx/proxy/translation.hpp"
 #include "ngx/util/pool.hpp"
 
@@ -55,10 +56,18 @@ ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t*
     if (ctx->content.endpoint->model_in_path) {
         upstream_model.reset();  // the path names it (subrequest.cpp), the body does not
     }
+    if (ctx->media.raw_body) {
+        return NGX_OK;  // a remix's body, set when it was read (media/tasks.cpp)
+    }
+    if (ctx->media.multipart) {
+        // Files are not copied: the client's buffers, cut around the model's value.
+        return ngx_http_aigw_multipart_upstream_body(r, ctx, upstream_model);
+    }
     // Passthrough: the client speaks the channel's dialect. The include_usage request is
     // OpenAI chat's own.
     bool usage = ctx->content.stream && ctx->content.endpoint->streamable &&
-                 ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat;
+                 ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat &&
+                 aigw::endpoint_family(*ctx->content.endpoint) != "images";
     if (!upstream_model && !usage) {
         return set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
     }

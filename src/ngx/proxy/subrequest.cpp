@@ -134,6 +134,9 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
         chat_args.data = reinterpret_cast<u_char*>(const_cast<char*>(a.data()));
         chat_args.len = a.size();
         args = &chat_args;
+    } else if (ctx->media.upstream_path.len) {
+        // A video task's call names the upstream's id, which only the task record knows.
+        path = aigw::ngx::view(ctx->media.upstream_path);
     } else if (ctx->content.endpoint->model_in_path &&
                model != aigw::path_model(*ctx->content.endpoint, path)) {
         built = aigw::with_path_model(*ctx->content.endpoint, model);
@@ -160,7 +163,7 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
         return NGX_ERROR;
     }
 
-    if (ctx->content.endpoint->has_json_body) {
+    if (ctx->content.endpoint->has_json_body || ctx->content.endpoint->multipart) {
         sr->method = NGX_HTTP_POST;
         ngx_str_set(&sr->method_name, "POST");
         auto* rb = static_cast<ngx_http_request_body_t*>(
@@ -205,6 +208,7 @@ ngx_int_t ngx_http_aigw_subrequest_start(ngx_http_request_t* r, ngx_http_aigw_ct
     ctx->response.json_keep = 0;
     ctx->response.json_rename = 0;
     ctx->response.json_translate = 0;
+    ctx->response.json_task = 0;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "aigw: upstream subrequest \"%V\"",
                    &uri);

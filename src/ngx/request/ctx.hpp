@@ -25,6 +25,7 @@ struct ngx_http_aigw_billing_t;
 struct ngx_http_aigw_body_t;
 struct ngx_http_aigw_channel_t;
 struct ngx_http_aigw_redis_call_t;
+struct ngx_http_aigw_task_t;
 struct ngx_http_aigw_translation_t;
 
 enum class ngx_http_aigw_auth_state : unsigned { none, waiting, done };
@@ -134,6 +135,8 @@ struct ngx_http_aigw_response_part_t {
     unsigned json_keep:1;                    // JSON body kept (bounded) to read its usage
     unsigned json_translate:1;               // JSON body held whole, translated at its end;
                                              // main's headers wait for it
+    unsigned json_task:1;                    // JSON body held whole for a video task's record
+                                             // (media/tasks.cpp answers the client)
     unsigned replace_body:1;                 // replace an NGINX error page's body
     unsigned replacement_sent:1;
 };
@@ -173,6 +176,31 @@ struct ngx_http_aigw_usage_part_t {
     unsigned ratelimit_headers:1;            // ours are set: the upstream's are not forwarded
 };
 
+// media/: what prices an images or video request, and a video request's task.
+struct ngx_http_aigw_media_part_t {
+    int64_t n;                               // images asked for (1 when not said)
+    int64_t seconds;                         // video seconds asked for (0: not said)
+    ngx_str_t size;                          // as asked ("" when not said)
+    ngx_str_t quality;
+    int64_t images;                          // images answered: data items, completed events
+    ngx_str_t answered_size;                 // what a gpt-image answer says it made
+    ngx_str_t answered_quality;
+    int64_t reserve;                         // micro-USD reserved beyond the tokens
+    int64_t cost;                            // a video task's cost, once its answer is read
+    ngx_http_aigw_task_t* task;              // a video request's task state (tasks.cpp)
+    // multipart/form-data bodies are not copied: the model's value is at these offsets of
+    // the request body, which the upstream body is cut around.
+    off_t model_begin;
+    off_t model_end;
+    ngx_str_t upstream_path;                 // a task's path at its channel (its upstream id)
+    ngx_str_t callback_url;                  // where a new task's end is posted (callbacks.cpp)
+    void* delivery;                          // a poll's callback delivery (callbacks.cpp)
+
+    unsigned multipart:1;
+    unsigned raw_body:1;                     // the attempt sends the client's buffers as they are
+    unsigned cost_set:1;                     // cost is final (a video task's)
+};
+
 struct ngx_http_aigw_ctx_t {
     ngx_http_request_t* main;
     ngx_msec_t t0;                           // when the gateway first saw the request
@@ -185,6 +213,7 @@ struct ngx_http_aigw_ctx_t {
     ngx_http_aigw_response_part_t response;
     ngx_http_aigw_reply_part_t reply;
     ngx_http_aigw_usage_part_t usage;
+    ngx_http_aigw_media_part_t media;
 };
 
 static_assert(std::is_trivially_destructible_v<ngx_http_aigw_ctx_t>,

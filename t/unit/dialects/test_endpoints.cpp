@@ -242,6 +242,10 @@ void media_endpoints(void**) {
     assert_true(aigw::endpoint_family(*find_endpoint("/v1beta/models/g:countTokens")) == "gemini");
     assert_true(aigw::endpoint_family(*find_endpoint("/v1/responses/resp_1")) == "responses");
     assert_true(aigw::endpoint_family(*find_endpoint("/v1/models/gpt-4o")) == "models");
+    assert_true(aigw::endpoint_label(*find_endpoint("/v1/videos/v1/content")) ==
+                "/v1/videos/{id}/content");
+    assert_true(aigw::endpoint_label(*find_endpoint("/v1/videos/v1")) == "/v1/videos/{id}");
+    assert_true(aigw::endpoint_label(*create) == "/v1/videos");
     assert_true(aigw::is_video_endpoint(endpoint_id::video_remix));
     assert_false(aigw::is_video_endpoint(endpoint_id::images_edits));
 }
