@@ -11,7 +11,7 @@
 #include "ngx/content/local_models.hpp"
 #include "ngx/content/route.hpp"
 #include "ngx/media/callbacks.hpp"
-#include "ngx/media/multipart_body.hpp"
+#include "ngx/media/multipart_read.hpp"
 #include "ngx/media/tasks.hpp"
 #include "ngx/proxy/attempt.hpp"
 #include "ngx/proxy/channels.hpp"

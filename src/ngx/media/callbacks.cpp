@@ -46,14 +46,7 @@ void record_state(ngx_http_request_t* r, const aigw::task_record& rec) {
         "2", aigw::task_hash_key(rec.id), std::string(aigw::pending_tasks_key()),
         std::string(aigw::callback_state_name(rec.callback)),
         std::to_string(rec.callback_attempts), std::to_string(rec.callback_next_ms), rec.id};
-    std::vector<const char*> av;
-    std::vector<size_t> lens;
-    for (const std::string& a : argv) {
-        av.push_back(a.data());
-        lens.push_back(a.size());
-    }
-    if (ngx_http_aigw_redis_command(static_cast<int>(av.size()), av.data(), lens.data(),
-                                    ignore_reply, nullptr) == nullptr) {
+    if (ngx_http_aigw_redis_command(argv, ignore_reply, nullptr) == nullptr) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "aigw: video task \"%s\": its callback state could not be recorded",
                       rec.id.c_str());

@@ -66,15 +66,7 @@ void ignore_reply(void*, redisReply*, ngx_http_aigw_redis_status) noexcept {}
 
 void send_command(const std::vector<std::string>& argv, ngx_http_aigw_redis_reply_pt fn,
                   void* owner) {
-    std::vector<const char*> av;
-    std::vector<size_t> lens;
-    for (const std::string& a : argv) {
-        av.push_back(a.data());
-        lens.push_back(a.size());
-    }
-    if (ngx_http_aigw_redis_command(static_cast<int>(av.size()), av.data(), lens.data(), fn,
-                                    owner) == nullptr &&
-        fn != ignore_reply) {
+    if (ngx_http_aigw_redis_command(argv, fn, owner) == nullptr && fn != ignore_reply) {
         fn(owner, nullptr, ngx_http_aigw_redis_status::unavailable);
     }
 }

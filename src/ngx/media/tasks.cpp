@@ -86,6 +86,7 @@ ngx_http_aigw_task_t* task_new(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
     cln->data = t;
     t->kind = kind;
     ctx->media.task = t;
+    ctx->media.task_answered = ngx_http_aigw_task_answered;
     return t;
 }
 
@@ -164,17 +165,8 @@ void on_reply(void* owner, redisReply* reply, ngx_http_aigw_redis_status status)
 // not be sent.
 bool redis(ngx_http_request_t* r, ngx_http_aigw_task_t* t, const std::vector<std::string>& argv,
            void (*next)(ngx_http_request_t*, ngx_http_aigw_task_t*)) {
-    std::vector<const char*> av;
-    std::vector<size_t> lens;
-    av.reserve(argv.size());
-    lens.reserve(argv.size());
-    for (const std::string& a : argv) {
-        av.push_back(a.data());
-        lens.push_back(a.size());
-    }
     t->next = next;
-    t->call = ngx_http_aigw_redis_command(static_cast<int>(av.size()), av.data(), lens.data(),
-                                          on_reply, r);
+    t->call = ngx_http_aigw_redis_command(argv, on_reply, r);
     return t->call != nullptr;
 }
 

@@ -21,7 +21,8 @@ ngx_int_t ngx_http_aigw_video_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t
 // deletion, a poll) is held whole for ngx_http_aigw_task_answered.
 bool ngx_http_aigw_task_holds(const ngx_http_aigw_ctx_t* ctx, ngx_uint_t status, bool json);
 
-// The attempt ended with a held answer: the record is written, then the client answered.
+// The attempt ended with a held answer (attempt.cpp calls it as ctx->media.task_answered): the
+// record is written, then the client answered.
 void ngx_http_aigw_task_answered(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
 
 // The handler of `aigw_task_poll` locations: the node's poller asks it to refresh one task.

@@ -11,7 +11,6 @@
 #include "aigw/routing/model_map.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/filters/translate.hpp"
-#include "ngx/media/tasks.hpp"
 #include "ngx/proxy/channel_body.hpp"
 #include "ngx/proxy/channels.hpp"
 #include "ngx/proxy/fallback.hpp"
@@ -128,7 +127,7 @@ void attempt_ended(ngx_http_request_t* r) {
         return;
     }
 
-    if (ctx->response.json_task) {
+    if (ctx->response.json_task && ctx->media.task_answered != nullptr) {
         ngx_http_aigw_try_ended(r, ctx, ngx_http_aigw_try_outcome(r, ctx), false);
         if (!ctx->response.upstream_complete || ctx->attempt.sr_rc == NGX_ERROR ||
             ctx->attempt.sr_rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -136,7 +135,7 @@ void attempt_ended(ngx_http_request_t* r) {
                 r, ngx_http_aigw_send_error(r, aigw::upstream_interrupted_error()));
             return;
         }
-        ngx_http_aigw_task_answered(r, ctx);
+        ctx->media.task_answered(r, ctx);
         return;
     }
 

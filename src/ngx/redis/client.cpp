@@ -491,6 +491,21 @@ ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** a
     });
 }
 
+ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(const std::vector<std::string>& argv,
+                                                        ngx_http_aigw_redis_reply_pt fn,
+                                                        void* owner) {
+    std::vector<const char*> av;
+    std::vector<size_t> lens;
+    av.reserve(argv.size());
+    lens.reserve(argv.size());
+    for (const std::string& a : argv) {
+        av.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    return ngx_http_aigw_redis_command(static_cast<int>(av.size()), av.data(), lens.data(), fn,
+                                       owner);
+}
+
 ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_formatted(const char* cmd, size_t len,
                                                           ngx_http_aigw_redis_reply_pt fn,
                                                           void* owner) {

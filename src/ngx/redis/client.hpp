@@ -7,6 +7,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <string>
+#include <vector>
+
 #include "ngx/conf/conf.hpp"
 
 enum class ngx_http_aigw_redis_status {
@@ -32,6 +35,10 @@ void ngx_http_aigw_redis_stop();
 // Otherwise `fn` is called exactly once, unless the call is cancelled first.
 ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** argv,
                                                         const size_t* argvlen,
+                                                        ngx_http_aigw_redis_reply_pt fn,
+                                                        void* owner);
+// The same for a command of a few arguments built as strings (task records, the poller).
+ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(const std::vector<std::string>& argv,
                                                         ngx_http_aigw_redis_reply_pt fn,
                                                         void* owner);
 // The same for a command already in RESP form (a "*N\r\n$len\r\n..." array), which callers

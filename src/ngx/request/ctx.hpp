@@ -176,6 +176,8 @@ struct ngx_http_aigw_usage_part_t {
     unsigned ratelimit_headers:1;            // ours are set: the upstream's are not forwarded
 };
 
+struct ngx_http_aigw_ctx_t;
+
 // media/: what prices an images or video request, and a video request's task.
 struct ngx_http_aigw_media_part_t {
     int64_t n;                               // images asked for (1 when not said)
@@ -188,6 +190,9 @@ struct ngx_http_aigw_media_part_t {
     int64_t reserve;                         // micro-USD reserved beyond the tokens
     int64_t cost;                            // a video task's cost, once its answer is read
     ngx_http_aigw_task_t* task;              // a video request's task state (tasks.cpp)
+    // What takes a held task answer once the attempt ended (media/tasks.cpp sets it, so the
+    // attempt's end calls it without depending on the task code).
+    void (*task_answered)(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx);
     // multipart/form-data bodies are not copied: the model's value is at these offsets of
     // the request body, which the upstream body is cut around.
     off_t model_begin;
