@@ -59,6 +59,10 @@ std::string_view endpoint_family(const endpoint_info& ep);
 // Every family endpoint_family names, each once, in the order of the endpoint table.
 std::vector<std::string_view> endpoint_families();
 
+// Whether the endpoint makes images (generations, edits, variations): priced per image or by
+// the tokens a GPT image model reports in the Responses API's form.
+bool is_image_endpoint(endpoint_id id);
+
 // Whether the endpoint starts or reads a media task (the video endpoints): the gateway keeps
 // a task record for it and answers with its own task ids.
 bool is_video_endpoint(endpoint_id id);

@@ -186,6 +186,11 @@ std::vector<std::string_view> endpoint_families() {
     return out;
 }
 
+bool is_image_endpoint(endpoint_id id) {
+    return id == endpoint_id::images_generations || id == endpoint_id::images_edits ||
+           id == endpoint_id::images_variations;
+}
+
 bool is_video_endpoint(endpoint_id id) {
     return id == endpoint_id::videos || id == endpoint_id::video ||
            id == endpoint_id::video_content || id == endpoint_id::video_remix;

@@ -20,8 +20,7 @@
 // form ("input_tokens", "output_tokens"), which gpt-image answers and their streams' completed
 // events carry at their top level.
 static const aigw::usage_parser& ngx_http_aigw_usage_reader(const ngx_http_aigw_ctx_t* ctx) {
-    if (ctx->content.endpoint != nullptr &&
-        aigw::endpoint_family(*ctx->content.endpoint) == "images") {
+    if (ctx->content.endpoint != nullptr && aigw::is_image_endpoint(ctx->content.endpoint->id)) {
         return aigw::responses::usage_reader();
     }
     return ngx_http_aigw_upstream_dialect(ctx).usage_reader();
@@ -30,8 +29,8 @@ static const aigw::usage_parser& ngx_http_aigw_usage_reader(const ngx_http_aigw_
 // An images answer: how many images it holds, and the size and quality a gpt-image answer
 // says it made (what per-image prices are looked up by).
 static void ngx_http_aigw_count_images(ngx_http_aigw_ctx_t* ctx, const ngx_http_aigw_body_t* st) {
-    if (ctx->content.endpoint == nullptr ||
-        aigw::endpoint_family(*ctx->content.endpoint) != "images" || st->json_overflow) {
+    if (ctx->content.endpoint == nullptr || !aigw::is_image_endpoint(ctx->content.endpoint->id) ||
+        st->json_overflow) {
         return;
     }
     aigw::image_response a = aigw::read_image_response(st->json);
@@ -89,8 +88,7 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         st->generated_overflow.add(std::string_view(st->generated).substr(kept));
         st->generated.resize(kept);
     }
-    if (ctx->content.endpoint->id == aigw::endpoint_id::images_generations ||
-        ctx->content.endpoint->id == aigw::endpoint_id::images_edits) {
+    if (aigw::is_image_endpoint(ctx->content.endpoint->id)) {
         // image_generation.completed / image_edit.completed: one per image made; a partial
         // image is the first output.
         std::string_view type = e.type;

@@ -18,11 +18,6 @@ namespace {
 
 constexpr std::string_view callback_header = "x-aigw-callback-url";
 
-int64_t now_ms() {
-    ngx_time_t* tp = ngx_timeofday();
-    return static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec);
-}
-
 // One delivery attempt (request pool).
 struct delivery {
     aigw::task_record* rec = nullptr;
@@ -31,8 +26,6 @@ struct delivery {
     ngx_uint_t status = 0;   // the receiver's, 0: none
     bool done = false;
 };
-
-void ignore_reply(void*, redisReply*, ngx_http_aigw_redis_status) noexcept {}
 
 // The task's callback state, and its place in the pending set (gone once the callback is
 // delivered or given up).
@@ -46,7 +39,7 @@ void record_state(ngx_http_request_t* r, const aigw::task_record& rec) {
         "2", aigw::task_hash_key(rec.id), std::string(aigw::pending_tasks_key()),
         std::string(aigw::callback_state_name(rec.callback)),
         std::to_string(rec.callback_attempts), std::to_string(rec.callback_next_ms), rec.id};
-    if (ngx_http_aigw_redis_command(argv, ignore_reply, nullptr) == nullptr) {
+    if (ngx_http_aigw_redis_command(argv, nullptr, nullptr) == nullptr) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "aigw: video task \"%s\": its callback state could not be recorded",
                       rec.id.c_str());
@@ -85,12 +78,12 @@ void delivery_ended(ngx_http_request_t* r) {
                       "%ui); giving up",
                       rec.id.c_str(), rec.callback_attempts, url.len, url.data, d->status);
     } else {
-        rec.callback_next_ms = now_ms() + aigw::callback_retry_delay_ms(rec.callback_attempts);
+        rec.callback_next_ms = aigw::ngx::unix_ms() + aigw::callback_retry_delay_ms(rec.callback_attempts);
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "aigw: video task \"%s\": callback attempt %d to \"%*s\" failed (HTTP "
                       "%ui); retrying in %L ms",
                       rec.id.c_str(), rec.callback_attempts, url.len, url.data, d->status,
-                      rec.callback_next_ms - now_ms());
+                      rec.callback_next_ms - aigw::ngx::unix_ms());
     }
     record_state(r, rec);
     answer_poller(r, rec);
@@ -247,7 +240,7 @@ bool ngx_http_aigw_callback_from_request(ngx_http_request_t* r, ngx_http_aigw_ct
 void ngx_http_aigw_task_polled(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx,
                                aigw::task_record* rec, const std::string& object) {
     if (!aigw::task_finished(rec->status) || rec->callback != aigw::callback_state::pending ||
-        rec->callback_next_ms > now_ms()) {
+        rec->callback_next_ms > aigw::ngx::unix_ms()) {
         answer_poller(r, *rec);
         return;
     }

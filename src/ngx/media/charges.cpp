@@ -14,8 +14,7 @@
 namespace {
 
 bool is_images(const ngx_http_aigw_ctx_t* ctx) {
-    return ctx->content.endpoint != nullptr &&
-           aigw::endpoint_family(*ctx->content.endpoint) == "images";
+    return ctx->content.endpoint != nullptr && aigw::is_image_endpoint(ctx->content.endpoint->id);
 }
 
 bool creates_video(const ngx_http_aigw_ctx_t* ctx) {

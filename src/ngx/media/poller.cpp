@@ -57,16 +57,9 @@ struct poller_state {
 
 poller_state* state = nullptr;
 
-int64_t now_ms() {
-    ngx_time_t* tp = ngx_timeofday();
-    return static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec);
-}
-
-void ignore_reply(void*, redisReply*, ngx_http_aigw_redis_status) noexcept {}
-
 void send_command(const std::vector<std::string>& argv, ngx_http_aigw_redis_reply_pt fn,
                   void* owner) {
-    if (ngx_http_aigw_redis_command(argv, fn, owner) == nullptr && fn != ignore_reply) {
+    if (ngx_http_aigw_redis_command(argv, fn, owner) == nullptr && fn != nullptr) {
         fn(owner, nullptr, ngx_http_aigw_redis_status::unavailable);
     }
 }
@@ -90,7 +83,7 @@ void call_end(poll_call* c, bool ok) {
         status = std::atoi(c->answer.c_str() + 9);
     }
     if (status == 404) {
-        send_command({"ZREM", std::string(aigw::pending_tasks_key()), c->id}, ignore_reply,
+        send_command({"ZREM", std::string(aigw::pending_tasks_key()), c->id}, nullptr,
                      nullptr);
     } else if (status != 200) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -250,7 +243,7 @@ void tick(ngx_event_t*) noexcept {
         if (!state->asking && state->inflight < tc->poll_batch) {
             state->asking = true;
             send_command({"EVAL", std::string(due_script), "1",
-                          std::string(aigw::pending_tasks_key()), std::to_string(now_ms()),
+                          std::string(aigw::pending_tasks_key()), std::to_string(aigw::ngx::unix_ms()),
                           std::to_string(claim_ms),
                           std::to_string(tc->poll_batch - state->inflight),
                           std::to_string(tc->poll_per_channel), state->prefix, state->suffix},

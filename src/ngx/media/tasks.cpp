@@ -59,11 +59,6 @@ int64_t poll_interval_ms(ngx_http_request_t* r) {
     return static_cast<int64_t>(ngx_http_aigw_main_conf(r)->tasks.poll_interval);
 }
 
-int64_t now_ms() {
-    ngx_time_t* tp = ngx_timeofday();
-    return static_cast<int64_t>(tp->sec) * 1000 + static_cast<int64_t>(tp->msec);
-}
-
 void cancel_call(void* data) noexcept {
     auto* t = static_cast<ngx_http_aigw_task_t*>(data);
     if (t->call != nullptr) {
@@ -368,7 +363,7 @@ void created(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_task
         eval(create_script, {aigw::task_hash_key(rec.id), aigw::account_tasks_key(rec.account),
                              std::string(aigw::pending_tasks_key())});
     argv.push_back(std::to_string(rec.created_at));
-    argv.push_back(std::to_string(now_ms() + poll_interval_ms(r)));
+    argv.push_back(std::to_string(aigw::ngx::unix_ms() + poll_interval_ms(r)));
     argv.push_back(rec.id);
     for (auto& [k, val] : aigw::encode_task_record(rec)) {
         argv.push_back(std::move(k));
@@ -385,15 +380,13 @@ void created(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_task
 // task is seen finished), then the client gets the object under the public id.
 void updated(ngx_http_request_t* r, ngx_http_aigw_task_t* t);
 
-void refreshed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_task_t* t,
-               const std::string& json) {
+void refreshed(ngx_http_request_t* r, ngx_http_aigw_task_t* t, const std::string& json) {
     aigw::video_fields v = aigw::read_video_object(json);
     aigw::task_record& rec = t->record;
     if (!v.ok || !v.status) {
         send_error(r, aigw::upstream_bad_answer_error());
         return;
     }
-    bool was_finished = aigw::task_finished(rec.status);
     rec.status = *v.status;
     rec.progress = v.progress;
     ngx_time_t* tp = ngx_timeofday();
@@ -418,17 +411,16 @@ void refreshed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_ta
     // Pending until finished and its callback delivered or given up (callbacks.cpp).
     int64_t next = finished && rec.callback != aigw::callback_state::pending
                        ? -1
-                       : now_ms() + poll_interval_ms(r);
+                       : aigw::ngx::unix_ms() + poll_interval_ms(r);
     if (finished && rec.callback == aigw::callback_state::pending) {
-        next = std::max<int64_t>(rec.callback_next_ms, now_ms());
+        next = std::max<int64_t>(rec.callback_next_ms, aigw::ngx::unix_ms());
     }
     std::string key_hash = aigw::key_hash_key(rec.account);
     std::vector<std::string> argv =
         eval(update_script, {aigw::task_hash_key(rec.id), std::string(aigw::pending_tasks_key()),
                              key_hash, group_key_or(rec, key_hash)});
-    argv.push_back(finished && !was_finished ? std::string(aigw::task_status_name(rec.status))
-                   : finished                ? std::string(aigw::task_status_name(rec.status))
-                                             : std::string());
+    // A finished task is settled by the script the first time only (its billing field).
+    argv.push_back(finished ? std::string(aigw::task_status_name(rec.status)) : std::string());
     argv.push_back(std::to_string(next));
     for (auto& [k, val] : std::vector<std::pair<std::string, std::string>>{
              {"status", std::string(aigw::task_status_name(rec.status))},
@@ -440,7 +432,6 @@ void refreshed(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_ta
         argv.push_back(k);
         argv.push_back(val);
     }
-    (void)ctx;
     if (!redis(r, t, argv, updated)) {
         t->error = "unavailable";
         t->reply_ok = false;
@@ -778,7 +769,7 @@ void ngx_http_aigw_task_answered(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
         return;
     case ngx_http_aigw_task_kind::retrieve:
     case ngx_http_aigw_task_kind::poll:
-        refreshed(r, ctx, t, json);
+        refreshed(r, t, json);
         return;
     case ngx_http_aigw_task_kind::remove: {
         aigw::task_record& rec = t->record;

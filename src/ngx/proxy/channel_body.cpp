@@ -67,7 +67,7 @@ ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t*
     // OpenAI chat's own.
     bool usage = ctx->content.stream && ctx->content.endpoint->streamable &&
                  ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat &&
-                 aigw::endpoint_family(*ctx->content.endpoint) != "images";
+                 !aigw::is_image_endpoint(ctx->content.endpoint->id);
     if (!upstream_model && !usage) {
         return set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
     }

@@ -32,7 +32,8 @@ ngx_int_t ngx_http_aigw_redis_start(ngx_cycle_t* cycle, const ngx_http_aigw_redi
 void ngx_http_aigw_redis_stop();
 
 // Issues a command; returns nullptr if it could not be sent (then `fn` is not called).
-// Otherwise `fn` is called exactly once, unless the call is cancelled first.
+// Otherwise `fn` is called exactly once, unless the call is cancelled first. `fn` may be
+// nullptr for a command whose answer nobody waits for.
 ngx_http_aigw_redis_call_t* ngx_http_aigw_redis_command(int argc, const char** argv,
                                                         const size_t* argvlen,
                                                         ngx_http_aigw_redis_reply_pt fn,

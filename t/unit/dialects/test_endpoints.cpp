@@ -248,6 +248,9 @@ void media_endpoints(void**) {
     assert_true(aigw::endpoint_label(*create) == "/v1/videos");
     assert_true(aigw::is_video_endpoint(endpoint_id::video_remix));
     assert_false(aigw::is_video_endpoint(endpoint_id::images_edits));
+    assert_true(aigw::is_image_endpoint(endpoint_id::images_variations));
+    assert_false(aigw::is_image_endpoint(endpoint_id::videos));
+    assert_false(aigw::is_image_endpoint(endpoint_id::chat_completions));
 }
 
 }  // namespace
