@@ -21,6 +21,11 @@ class worker {
 public:
     // Everything but the log rests on Redis: without aigw_redis nothing starts.
     ngx_int_t start(ngx_cycle_t* cycle) {
+        // NGINX runs init_process in its cache manager and loader too (proxy_cache_path):
+        // those serve no request, so they get no Redis client, poller or journal.
+        if (ngx_process != NGX_PROCESS_WORKER && ngx_process != NGX_PROCESS_SINGLE) {
+            return NGX_OK;
+        }
         ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(cycle);
         if (amcf == nullptr || amcf->redis.host.len == 0) {
             return NGX_OK;
