@@ -400,3 +400,42 @@ invalid "aigw_price" for "sora-2": invalid video_second "0.1000001"
 --- must_die
 --- error_log
 invalid "aigw_price" for "dall-e-3": unknown field "image_xl"
+
+
+
+=== TEST 34: aigw_usage_log: a journal too small to hold a record is refused
+--- http_config
+    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    aigw_usage_log redis journal=1k;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_usage_log" journal size (at least 64k, or off) "journal=1k"
+
+
+
+=== TEST 35: aigw_usage_log: a journal size that is not a size is refused
+--- http_config
+    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    aigw_usage_log redis journal=lots;
+--- config
+    location /v1/ { aigw on; aigw_pass /_aigw/openai; }
+--- must_die
+--- error_log
+invalid "aigw_usage_log" journal size (at least 64k, or off) "journal=lots"
+
+
+
+=== TEST 36: aigw_usage_log: journal=off and a journal size with a path are accepted
+--- http_config
+    aigw_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    aigw_usage_log redis queue=100 journal=1m journal_path=aigw_journal_test;
+--- config
+    location = /t { return 200 "ok\n"; }
+--- request
+GET /t
+--- response_body
+ok
+--- no_error_log
+[emerg]

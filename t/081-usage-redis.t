@@ -4,7 +4,8 @@
 # overflow counted and logged, all of it once Redis is back); 500 concurrent requests batched
 # into far fewer Redis round trips; MAXLEN trimming; Redis refusing records, for good (dropped)
 # or for now (kept and sent again), logged at most once per 10 s; a worker that exits (QUIT)
-# delivering what it holds, Redis slow or away.
+# delivering what it holds, Redis slow or away. The full queue and the exit with Redis away are
+# tried with journal=off here; the journal that keeps those records is t/089.
 #
 #     prove -I t/lib t/081-usage-redis.t
 #
@@ -395,10 +396,11 @@ $SplitPid = tcp_server_fork($SplitPort, \&serve_split);
     unlike($log, qr/usage record queue full|usage records redis did not take/, "$what: nothing lost, nothing left");
 }
 
-# ---- d. a queue of 5, Redis down, 20 requests: exactly 5 arrive, the overflow is counted ----
+# ---- d. a queue of 5 and no journal, Redis down, 20 requests: exactly 5 arrive, the overflow is
+#         counted (with the journal, the default, nothing is lost: t/089) ----
 {
     my $what = 'queue=5';
-    start_gateway(usage => 'redis queue=5');
+    start_gateway(usage => 'redis queue=5 journal=off');
     redis_q('DEL', 'aigw:usage');
     redis_server_down();
     tail_new($ErrorLog);
@@ -570,19 +572,6 @@ sub served {
 
 # ---- h. a worker shutting down (QUIT): a queued record is still sent; with Redis away the worker
 #         gives up after its grace and says how many records it could not send ----
-sub quit_gateway {
-    my $pid = slurp("$ServRoot/logs/nginx.pid");
-    $pid =~ s/\s+//g;
-    kill 'QUIT', $pid;
-    my $t0 = time;
-    my $deadline = $t0 + 15;
-    while (time < $deadline) {
-        my $stat = slurp("/proc/$pid/stat");
-        last if !length $stat || $stat =~ /^\d+ \(.*\) Z /;
-        sleep 0.05;
-    }
-    return time - $t0;
-}
 
 {
     my $what = 'quit';
@@ -593,7 +582,7 @@ sub quit_gateway {
     redis_q('CLIENT', 'PAUSE', 150, 'WRITE');
     run_requests(1, request_text(headers => { 'X-Request-Id' => 'quit-1' },
                                  body => '{"model":"gpt-4o","messages":[]}'));
-    my $took = quit_gateway();
+    my $took = aigw_nginx_quit();
     ok($took < 3, "$what: NGINX exits promptly with Redis up" . sprintf(' (%.1fs)', $took));
     is_deeply([map { $_->{request_id} } usage_take()], ['quit-1'],
               "$what: the record unanswered when QUIT came is delivered before the worker exits");
@@ -601,11 +590,11 @@ sub quit_gateway {
     unlike($log, qr/did not take|\[error\]/, "$what: nothing left behind") or diag($log);
 
     $what = 'quit, redis down';
-    start_gateway(master => 1);
+    start_gateway(master => 1, usage => 'redis journal=off');   # with the journal: t/089
     redis_server_down();
     run_requests(1, map { request_text(headers => { 'X-Request-Id' => "gone-$_" },
                                        body => '{"model":"gpt-4o","messages":[]}') } 1 .. 3);
-    $took = quit_gateway();
+    $took = aigw_nginx_quit();
     ok($took >= 4 && $took < 9, "$what: the worker keeps trying for its 5 s grace, then exits"
        . sprintf(' (%.1fs)', $took));
     $log = aigw_nginx_stop_clean($what);
@@ -622,7 +611,7 @@ sub quit_gateway {
     redis_q('CLIENT', 'PAUSE', 400, 'WRITE');
     run_requests(1, request_text(headers => { 'X-Request-Id' => 'slow-quit-1' },
                                  body => '{"model":"gpt-4o","messages":[]}'));
-    $took = quit_gateway();
+    $took = aigw_nginx_quit();
     my @got = map { $_->{request_id} } usage_take();
     $log = aigw_nginx_stop_clean($what);
     is_deeply(\@got, ['slow-quit-1'], "$what: the record is delivered within the grace"

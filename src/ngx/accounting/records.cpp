@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "aigw/accounting/journal.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/keys/keys.hpp"
 #include "aigw/request_id.hpp"
@@ -34,6 +35,9 @@ constexpr ngx_msec_t flush_delay = 10;        // how long a record waits for oth
 constexpr ngx_msec_t retry_delay = 1000;      // after Redis failed a batch
 constexpr ngx_msec_t exit_grace = 5000;       // an exiting worker keeps trying this long
 constexpr ngx_msec_t log_interval = 10000;    // for repeated warnings
+constexpr ngx_msec_t journal_busy = 10;       // the journal's tick while it has work
+constexpr ngx_msec_t journal_idle = 1000;     // ... and while it has none
+constexpr ngx_msec_t adopt_interval = 2000;   // how often a dead worker's journal is looked for
 
 // A record Redis did not answer may still have been written (Redis took the XADD, then was
 // too slow to reply in time): each such send may add a copy, so a record is sent at most this
@@ -46,6 +50,7 @@ struct record {
     unsigned unanswered = 0;  // sends Redis did not answer (timeout, connection lost)
     bool done = false;        // in the batch now in flight: answered, to leave the queue
     bool rejected = false;    // ... answered with an error: dropped
+    aigw::usage_journal::ticket where;  // its place in a journal, when it came from one
 };
 
 struct usage_queue {
@@ -66,11 +71,20 @@ struct usage_queue {
     ngx_http_aigw_log_gate unanswered_log{log_interval};
     ngx_msec_t exiting_since = 0;
     ngx_log_t* log = nullptr;
+    // Where records go when the queue is full, and come back from in order (nullptr:
+    // journal=off, or it could not be opened).
+    std::unique_ptr<aigw::usage_journal> journal;
+    ngx_event_t journal_timer{};
+    ngx_msec_t adopted_at = 0;
+    ngx_uint_t journal_lost = 0;    // the journal full: records lost since the last warning
+    ngx_uint_t journal_lost_total = 0;
+    ngx_http_aigw_log_gate journal_log{log_interval};
 };
 
 usage_queue* queue;  // this worker's
 
 void flush(usage_queue* q);
+void journal_pump(usage_queue* q);
 
 void arm(usage_queue* q, ngx_msec_t delay) {
     if (q->timer.timer_set) {
@@ -126,13 +140,17 @@ void settle_batch(usage_queue* q) {
     auto end = q->records.begin() + static_cast<std::ptrdiff_t>(n);
     ngx_uint_t lost = 0;
     ngx_uint_t delivered = 0;
-    auto kept = std::remove_if(q->records.begin(), end, [&lost, &delivered](const record& rec) {
+    auto kept = std::remove_if(q->records.begin(), end, [q, &lost, &delivered](const record& rec) {
         if (rec.unanswered >= unanswered_max && !rec.done) {
             lost++;
         } else if (rec.done && !rec.rejected) {
             delivered++;
         }
-        return rec.done || rec.unanswered >= unanswered_max;
+        bool leaves = rec.done || rec.unanswered >= unanswered_max;
+        if (leaves && rec.where.segment != 0) {
+            q->journal->done(rec.where);  // its frame may go
+        }
+        return leaves;
     });
     size_t left = static_cast<size_t>(end - kept);
     q->records.erase(kept, end);
@@ -179,6 +197,9 @@ void record_reply(usage_queue* q, redisReply* reply, ngx_http_aigw_redis_status 
     }
     if (q->inflight == 0) {
         settle_batch(q);
+        if (q->journal) {
+            journal_pump(q);  // the queue has room again: what waits in the journal comes next
+        }
         if (!q->batch_failed && q->records.empty() && q->dropped) {
             // Redis took everything left: say how many the full queue could not keep.
             ngx_log_error(NGX_LOG_ERR, q->log, 0,
@@ -222,8 +243,73 @@ void flush(usage_queue* q) {
     }
 }
 
+void journal_arm(usage_queue* q, ngx_msec_t delay) {
+    if (q->journal_timer.timer_set) {
+        if (delay >= journal_idle) {
+            return;
+        }
+        ngx_del_timer(&q->journal_timer);
+    }
+    ngx_add_timer(&q->journal_timer, delay);
+}
+
+// Finished journal I/O in, the next started, and as many journaled records into the queue as
+// it has room for.
+void journal_pump(usage_queue* q) {
+    std::vector<aigw::usage_journal::record> got;
+    size_t room = q->records.size() < q->conf->queue ? q->conf->queue - q->records.size() : 0;
+    bool adopt = ngx_current_msec - q->adopted_at >= adopt_interval;
+    if (adopt) {
+        q->adopted_at = ngx_current_msec;
+    }
+    q->journal->pump(room, got, adopt);
+    for (auto& g : got) {
+        record rec;
+        rec.command = std::move(g.payload);
+        rec.where = g.where;
+        q->records.push_back(std::move(rec));
+    }
+    if (!got.empty()) {
+        ngx_http_aigw_metrics_records(static_cast<std::int64_t>(got.size()), 0, 0);
+        if (q->inflight == 0) {
+            arm(q, q->records.size() >= batch_max ? 1 : flush_delay);
+        }
+    }
+    for (const std::string& m : q->journal->take_messages()) {
+        ngx_log_error(NGX_LOG_ERR, q->log, 0, "aigw: usage records: %s", m.c_str());
+    }
+    journal_arm(q, q->journal->busy() || q->journal->holds() ? journal_busy : journal_idle);
+}
+
+void journal_timer_handler(ngx_event_t* ev) noexcept {
+    auto* q = static_cast<usage_queue*>(ev->data);
+    aigw::ngx::guard(q->log, "usage record journal", [q] { journal_pump(q); });
+}
+
 void enqueue(usage_queue* q, record&& rec, ngx_log_t* log) {
-    if (q->records.size() >= q->conf->queue) {
+    bool full = q->records.size() >= q->conf->queue;
+    // Behind what waits in the journal, to keep the order; into it when the queue is full.
+    if (q->journal && (full || q->journal->holds())) {
+        journal_arm(q, journal_busy);
+        if (q->journal->put(rec.command)) {
+            return;
+        }
+        if (full) {  // neither holds it: the journal is at its bound
+            q->journal_lost++;
+            q->journal_lost_total++;
+            ngx_http_aigw_metrics_records(0, 0, 1);
+            if (q->journal_log.open()) {
+                ngx_log_error(NGX_LOG_ERR, log, 0,
+                              "aigw: usage record journal \"%s\" full (%O bytes) and the queue "
+                              "too: %ui records lost, %ui in total",
+                              q->journal->path().c_str(), q->conf->journal, q->journal_lost,
+                              q->journal_lost_total);
+                q->journal_lost = 0;
+            }
+            return;
+        }
+        // The journal is at its bound but the queue has room: out of order beats lost.
+    } else if (full) {
         q->dropped++;
         q->dropped_total++;
         ngx_http_aigw_metrics_records(0, 0, 1);
@@ -421,6 +507,26 @@ void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_l
     q->timer.handler = timer_handler;
     q->timer.data = q.get();
     q->timer.log = cycle->log;
+    if (conf->journal > 0) {
+        auto j = std::make_unique<aigw::usage_journal>();
+        std::string err = j->open(std::string(aigw::ngx::view(conf->journal_path)),
+                                  static_cast<std::uint64_t>(conf->journal), ngx_pid);
+        if (err.empty()) {
+            q->journal = std::move(j);
+            q->journal_timer.handler = journal_timer_handler;
+            q->journal_timer.data = q.get();
+            q->journal_timer.log = cycle->log;
+            q->journal_timer.cancelable = 1;
+            // A journal an exited worker left is looked for soon after the start.
+            q->adopted_at = ngx_current_msec - adopt_interval + journal_idle;
+            journal_arm(q.get(), journal_idle);
+        } else {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                          "aigw: usage record journal: %s; records a full queue cannot hold "
+                          "will be lost",
+                          err.c_str());
+        }
+    }
     queue = q.release();
 }
 
@@ -429,12 +535,49 @@ void ngx_http_aigw_records_stop(ngx_cycle_t* cycle) {
         return;
     }
     size_t left = queue->records.size();
-    ngx_http_aigw_metrics_records(-static_cast<std::int64_t>(left), 0, left);
-    if (left || queue->dropped) {
-        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
-                      "aigw: worker exits with %uz usage records redis did not take; "
-                      "%ui lost to a full queue since the last report",
-                      left, queue->dropped);
+    if (queue->journal) {
+        // What Redis did not take stays in the journal, for the next worker to send.
+        std::vector<std::string_view> tail;
+        for (const record& rec : queue->records) {
+            if (rec.where.segment == 0) {
+                tail.push_back(rec.command);
+            }
+        }
+        const auto before = queue->journal->stats();
+        std::string err = queue->journal->close(tail);
+        const auto& after = queue->journal->stats();
+        ngx_uint_t lost = (after.lost_full - before.lost_full) + (after.lost_io - before.lost_io);
+        ngx_http_aigw_metrics_records(-static_cast<std::int64_t>(left), 0, lost);
+        if (!err.empty() || lost) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                          "aigw: worker exits with %uz usage records redis did not take; "
+                          "%ui of them lost to the journal \"%s\": %s",
+                          left, lost, queue->journal->path().c_str(),
+                          err.empty() ? "full" : err.c_str());
+        } else if (left || queue->journal->holds()) {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                          "aigw: worker exits with usage records redis did not take (%uz in "
+                          "its queue); they are kept in the journal \"%s\" for the next worker",
+                          left, queue->journal->path().c_str());
+        }
+        if (queue->journal_lost) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                          "aigw: usage record journal \"%s\" full: %ui records lost since the "
+                          "last report, %ui in total",
+                          queue->journal->path().c_str(), queue->journal_lost,
+                          queue->journal_lost_total);
+        }
+        if (queue->journal_timer.timer_set) {
+            ngx_del_timer(&queue->journal_timer);
+        }
+    } else {
+        ngx_http_aigw_metrics_records(-static_cast<std::int64_t>(left), 0, left);
+        if (left || queue->dropped) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                          "aigw: worker exits with %uz usage records redis did not take; "
+                          "%ui lost to a full queue since the last report",
+                          left, queue->dropped);
+        }
     }
     if (queue->timer.timer_set) {
         ngx_del_timer(&queue->timer);

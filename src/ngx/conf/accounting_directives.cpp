@@ -132,6 +132,10 @@ char* set_reserve_tokens(ngx_conf_t* cf, ngx_http_aigw_billing_conf_t* conf) {
     return NGX_CONF_OK;
 }
 
+// A journal smaller than this could not hold one record of the largest kind.
+constexpr off_t journal_min = 64 * 1024;
+constexpr off_t journal_default = 256 * 1024 * 1024;
+
 char* set_usage_log(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf) {
     if (conf->enabled != NGX_CONF_UNSET) {
         return const_cast<char*>("is duplicate");
@@ -165,6 +169,28 @@ char* set_usage_log(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_t* conf) {
         {
             {"maxlen", [&](ngx_str_t v) { return count(v, &conf->maxlen); }},
             {"queue", [&](ngx_str_t v) { return count(v, &conf->queue); }},
+            {"journal",
+             [&](ngx_str_t v) {
+                 if (v.len == 3 && ngx_strncmp(v.data, "off", 3) == 0) {
+                     conf->journal = 0;
+                     return conf_read::ok;
+                 }
+                 off_t size = ngx_parse_offset(&v);
+                 if (size < journal_min) {
+                     return conf_read::bad;
+                 }
+                 conf->journal = size;
+                 return conf_read::ok;
+             },
+             "journal size (at least 64k, or off)"},
+            {"journal_path",
+             [&](ngx_str_t v) {
+                 conf->journal_path = v;
+                 return ngx_conf_full_name(cf->cycle, &conf->journal_path, 0) == NGX_OK
+                            ? conf_read::ok
+                            : conf_read::reported;
+             },
+             "path"},
         });
 }
 
@@ -312,6 +338,46 @@ char* ngx_http_aigw_usage_log_init(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_
     }
     if (conf->queue == NGX_CONF_UNSET_UINT) {
         conf->queue = 10000;
+    }
+    if (conf->journal == NGX_CONF_UNSET) {
+        conf->journal = journal_default;
+    }
+    if (!conf->enabled || conf->journal == 0) {
+        return NGX_CONF_OK;
+    }
+    // NGINX's temp path: the journals sit beside the http level's client_body_temp_path
+    // (Debian's: /var/lib/nginx/aigw_usage), unless journal_path= says otherwise.
+    if (conf->journal_path.len == 0) {
+        auto* clcf = static_cast<ngx_http_core_loc_conf_t*>(
+            ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+        ngx_str_t body;
+        if (clcf->client_body_temp_path != nullptr) {
+            body = clcf->client_body_temp_path->name;
+        } else {
+            ngx_str_set(&body, NGX_HTTP_CLIENT_TEMP_PATH);
+            if (ngx_conf_full_name(cf->cycle, &body, 0) != NGX_OK) {
+                return static_cast<char*>(NGX_CONF_ERROR);
+            }
+        }
+        std::string dir(reinterpret_cast<const char*>(body.data), body.len);
+        while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+        size_t slash = dir.rfind('/');
+        dir = (slash == std::string::npos || slash == 0 ? std::string("/") : dir.substr(0, slash + 1)) +
+              "aigw_usage";
+        if (!aigw::ngx::pool_copy(cf->pool, dir, &conf->journal_path)) {
+            return static_cast<char*>(NGX_CONF_ERROR);
+        }
+    }
+    // NGINX creates it (as root, for the workers' user) before the workers start.
+    auto* path = static_cast<ngx_path_t*>(ngx_pcalloc(cf->pool, sizeof(ngx_path_t)));
+    if (path == nullptr) {
+        return static_cast<char*>(NGX_CONF_ERROR);
+    }
+    path->name = conf->journal_path;
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return static_cast<char*>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
 }

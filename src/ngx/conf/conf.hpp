@@ -72,11 +72,13 @@ inline ngx_http_aigw_channel_t* ngx_http_aigw_channel_at(const ngx_http_aigw_cha
     return static_cast<ngx_http_aigw_channel_t*>(cc->channels.elts) + i;
 }
 
-// aigw_usage_log redis [maxlen=] [queue=] | off
+// aigw_usage_log redis [maxlen=] [queue=] [journal=] [journal_path=] | off
 struct ngx_http_aigw_usage_log_conf_t {
     ngx_flag_t enabled;       // NGX_CONF_UNSET until set; on by default with aigw_redis
     ngx_uint_t maxlen;        // XADD MAXLEN ~ N
     ngx_uint_t queue;         // records a worker holds while Redis is slow or away
+    off_t journal;            // the most bytes of a worker's journal file; 0: no journal
+    ngx_str_t journal_path;   // the journals' directory (full name)
 };
 
 // aigw_price, aigw_price_refresh

@@ -26,7 +26,7 @@ use Test::AIGW::Runner::Nginx qw(setup_servroot http_preamble start_nginx stop_n
 use Test::AIGW::Runner::Settings qw(expand_env);
 
 our @EXPORT_OK = qw(aigw_load_modules aigw_nginx_start aigw_nginx_stop aigw_nginx_stop_clean
-                    aigw_nginx_reload aigw_worker_pids);
+                    aigw_nginx_quit aigw_nginx_reload aigw_worker_pids);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 my $Owner = $$;     # forked children must not stop what this process started
@@ -154,6 +154,25 @@ sub aigw_nginx_stop_clean {
     Test::More::unlike($log, $bad, "$what: no [alert], [crit], [emerg] or crash in error.log")
         or Test::More::diag(join '', grep { /$bad/ } split /^/m, $log);
     return $log;
+}
+
+# A graceful stop (QUIT to the master of the gateway in $servroot), waited for up to 15 s,
+# however long its workers take to finish (a worker keeps trying to deliver usage records for
+# a few seconds); returns the seconds it took. aigw_nginx_stop or aigw_nginx_stop_clean then
+# collects the error.log.
+sub aigw_nginx_quit {
+    my ($servroot) = @_;
+    my $pid = slurp(_root($servroot) . '/logs/nginx.pid');
+    $pid =~ s/\s+//g;
+    kill 'QUIT', $pid;
+    my $t0 = time;
+    my $deadline = $t0 + 15;
+    while (time < $deadline) {
+        my $stat = slurp("/proc/$pid/stat");
+        last if !length $stat || $stat =~ /^\d+ \(.*\) Z /;
+        sleep 0.05;
+    }
+    return time - $t0;
 }
 
 # `nginx -s reload` of the gateway in $servroot (default TEST_NGINX_SERVROOT, else

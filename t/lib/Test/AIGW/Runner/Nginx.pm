@@ -48,8 +48,11 @@ sub setup_servroot {
     my ($root) = @_;
     my $p = servroot_paths($root);
     # Only the directories we create are removed, never the whole root, in
-    # case TEST_NGINX_SERVROOT points somewhere that holds other files.
-    remove_tree($p->{conf}, $p->{logs}, $p->{html}, glob("$root/*_temp"), glob("$root/*_cache"));
+    # case TEST_NGINX_SERVROOT points somewhere that holds other files. aigw_usage is where
+    # the module's usage-record journals go by default (beside client_body_temp): a test's
+    # records never reach the next test's Redis.
+    remove_tree($p->{conf}, $p->{logs}, $p->{html}, glob("$root/*_temp"), glob("$root/*_cache"),
+                "$root/aigw_usage");
     make_path($p->{conf}, $p->{logs}, $p->{html});
     spew("$p->{html}/index.html",
          '<html><head><title>It works!</title></head><body>It works!</body></html>');
