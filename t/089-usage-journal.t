@@ -194,7 +194,7 @@ sub distinct { my %s; return scalar grep { !$s{$_}++ } @_ }
     is(scalar(grep { /usage\.$worker\.journal$/ } journal_files($JournalDir)), 0,
        "$what: the dead worker's journal is removed once delivered");
     my $log = aigw_nginx_stop();
-    like($log, qr/adopted the journal "[^"]+\/usage\.$worker\.journal" of an exited worker/,
+    like($log, qr/\[warn\] [^\n]*aigw: usage records: adopted the journal "[^"]+\/usage\.$worker\.journal" of an exited worker/,
          "$what: the adoption is logged");
     my @bad = grep { /\[(?:alert|crit|emerg)\]/ && !/exited on signal 9/ } split /^/m, $log;
     is(scalar @bad, 0, "$what: no [alert] but the kill") or diag(@bad);

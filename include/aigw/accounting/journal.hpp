@@ -104,8 +104,13 @@ public:
     std::string close(const std::vector<std::string_view>& tail);
 
     const counters& stats() const noexcept { return counters_; }
-    // What went wrong on the thread since the last call (path and reason), to be logged.
-    std::vector<std::string> take_messages();
+    // What happened on the thread since the last call, to be logged: an adopted file
+    // (`error` false), or what went wrong (path and reason).
+    struct message {
+        bool error;
+        std::string text;
+    };
+    std::vector<message> take_messages();
     const std::string& path() const noexcept;
 
     struct impl;

@@ -306,7 +306,9 @@ struct usage_journal::impl {
     bool append_inflight = false;
     bool adopt_inflight = false;
     std::size_t inflight = 0;
-    std::vector<std::string> messages;
+    std::vector<message> messages;
+
+    void say(bool error, std::string text) { messages.push_back({error, std::move(text)}); }
 
     std::mutex m;
     std::condition_variable cv;
@@ -381,7 +383,7 @@ struct usage_journal::impl {
         if ((r.torn || past_end || short_file) && s.read_off < s.end_durable) {
             std::uint64_t skipped = s.end_durable - s.read_off;
             c.lost_torn += skipped;
-            messages.push_back("journal \"" + s.path + "\" has a torn or unreadable record at " +
+            say(true, "journal \"" + s.path + "\" has a torn or unreadable record at " +
                                std::to_string(s.read_off) + ": " + std::to_string(skipped) +
                                " bytes skipped");
             s.read_off = s.end_durable;
@@ -406,7 +408,7 @@ struct usage_journal::impl {
                 } else {
                     c.lost_io += o.records;
                     own.end_posted = o.off;
-                    messages.push_back("write to journal \"" + own.path + "\" failed: " +
+                    say(true, "write to journal \"" + own.path + "\" failed: " +
                                        o.error + "; " + std::to_string(o.records) +
                                        " usage records lost");
                 }
@@ -415,7 +417,7 @@ struct usage_journal::impl {
                 if (s == nullptr) break;
                 s->read_inflight = false;
                 if (!o.error.empty()) {
-                    messages.push_back("read of journal \"" + s->path + "\" failed: " + o.error);
+                    say(true, "read of journal \"" + s->path + "\" failed: " + o.error);
                     break;  // tried again at the next pump
                 }
                 parse_read(*s, o, c);
@@ -423,19 +425,20 @@ struct usage_journal::impl {
             case op::kind::commit:
                 if (s != nullptr) s->commit_inflight = false;
                 if (!o.error.empty()) {
-                    messages.push_back("header write of journal failed: " + o.error);
+                    say(true, "header write of journal \"" + (s ? s->path : own.path) +
+                                  "\" failed: " + o.error);
                 }
                 break;
             case op::kind::truncate:
                 if (!o.error.empty()) {
-                    messages.push_back("truncation of journal \"" + own.path +
+                    say(true, "truncation of journal \"" + own.path +
                                        "\" failed: " + o.error);
                 }
                 break;
             case op::kind::adopt:
                 adopt_inflight = false;
                 if (!o.error.empty()) {
-                    messages.push_back(o.error);
+                    say(true, o.error);
                 } else if (o.new_fd >= 0) {
                     auto a = std::make_unique<segment>();
                     a->id = next_id++;
@@ -445,7 +448,7 @@ struct usage_journal::impl {
                     a->read_off = a->committed_written = o.committed;
                     adopted = std::move(a);
                     c.adopted++;
-                    messages.push_back("adopted the journal \"" + o.path + "\" of an exited "
+                    say(false, "adopted the journal \"" + o.path + "\" of an exited "
                                        "worker: " + std::to_string(o.size - o.committed) +
                                        " bytes of usage records to send");
                 }
@@ -688,8 +691,8 @@ std::string usage_journal::close(const std::vector<std::string_view>& tail) {
     return err;
 }
 
-std::vector<std::string> usage_journal::take_messages() {
-    std::vector<std::string> m;
+std::vector<usage_journal::message> usage_journal::take_messages() {
+    std::vector<message> m;
     m.swap(impl_->messages);
     return m;
 }

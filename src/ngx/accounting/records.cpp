@@ -140,7 +140,7 @@ void settle_batch(usage_queue* q) {
     auto end = q->records.begin() + static_cast<std::ptrdiff_t>(n);
     ngx_uint_t lost = 0;
     ngx_uint_t delivered = 0;
-    auto kept = std::remove_if(q->records.begin(), end, [q, &lost, &delivered](const record& rec) {
+    auto leaving = [q, &lost, &delivered](const record& rec) {
         if (rec.unanswered >= unanswered_max && !rec.done) {
             lost++;
         } else if (rec.done && !rec.rejected) {
@@ -151,7 +151,8 @@ void settle_batch(usage_queue* q) {
             q->journal->done(rec.where);  // its frame may go
         }
         return leaves;
-    });
+    };
+    auto kept = std::remove_if(q->records.begin(), end, leaving);
     size_t left = static_cast<size_t>(end - kept);
     q->records.erase(kept, end);
     // Refused records (rejected) were counted lost when Redis refused them.
@@ -275,8 +276,9 @@ void journal_pump(usage_queue* q) {
             arm(q, q->records.size() >= batch_max ? 1 : flush_delay);
         }
     }
-    for (const std::string& m : q->journal->take_messages()) {
-        ngx_log_error(NGX_LOG_ERR, q->log, 0, "aigw: usage records: %s", m.c_str());
+    for (const auto& m : q->journal->take_messages()) {
+        ngx_uint_t level = m.error ? NGX_LOG_ERR : NGX_LOG_WARN;
+        ngx_log_error(level, q->log, 0, "aigw: usage records: %s", m.text.c_str());
     }
     journal_arm(q, q->journal->busy() || q->journal->holds() ? journal_busy : journal_idle);
 }

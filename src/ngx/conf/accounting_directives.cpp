@@ -362,8 +362,9 @@ char* ngx_http_aigw_usage_log_init(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_
         std::string dir(reinterpret_cast<const char*>(body.data), body.len);
         while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
         size_t slash = dir.rfind('/');
-        dir = (slash == std::string::npos || slash == 0 ? std::string("/") : dir.substr(0, slash + 1)) +
-              "aigw_usage";
+        dir = slash == std::string::npos || slash == 0 ? std::string("/")
+                                                       : dir.substr(0, slash + 1);
+        dir += "aigw_usage";
         if (!aigw::ngx::pool_copy(cf->pool, dir, &conf->journal_path)) {
             return static_cast<char*>(NGX_CONF_ERROR);
         }
