@@ -2,8 +2,10 @@
 # a 9 MiB model name (refused with a small 400 before any check, price or log sees it; its
 # record, access-log line and error.log lines stay small); a duplicated "model" that would slip
 # past the key's model allow-list, and every other member the gateway reads or rewrites given
-# twice (400, the upstream never called); and a usage record whose XADD Redis keeps taking too
-# long to answer (sent a bounded number of times, then dropped and counted, not resent forever).
+# twice (400, the upstream never called); conditional request headers (If-None-Match,
+# If-Match, If-Unmodified-Since) that NGINX's not-modified filter must not act on; and a usage
+# record whose XADD Redis keeps taking too long to answer (sent a bounded number of times, then
+# dropped and counted, not resent forever).
 #
 #     prove -I t/lib t/085-hostile-input.t
 #
@@ -50,6 +52,7 @@ sub gateway_conf {
     aigw_billing off;   # spend is another file's topic; here it would outlive a quick stop
     aigw_price gpt-4o-mini input=0.15 output=0.6;
     aigw_price gpt-4o input=2.5 output=10;
+    aigw_channel oai location=/_aigw/openai;
     log_format hostile 'rid=\$aigw_request_id model=\$aigw_model status=\$status';
     log_format mock '\$request_uri';
 
@@ -60,6 +63,10 @@ sub gateway_conf {
         location /v1/ {
             aigw on;
             aigw_pass /_aigw/openai;
+        }
+        location /tr/v1/ {
+            aigw on;
+            aigw_model gpt-4o-mini oai;
         }
         location /_aigw/openai/ {
             internal;
@@ -242,6 +249,36 @@ sub error_json {
     is(scalar(() = $calls =~ /\n/g), 1, "$what: ... and the upstream called once");
     is(usage_wait_xlen(10, 5), 10, "$what: a record for each of the 10 requests");
     redis_q('DEL', 'aigw:usage');
+    stop_clean($what);
+}
+
+# ---- c2. conditional request headers: an answer is made for its request, so NGINX's
+#          not-modified filter must not touch it (it made a billed 304 of If-None-Match: *, and
+#          a 412 from inside the filter chain that left the request hanging, unrecorded) ----
+{
+    my $what = 'conditional headers';
+    start_gateway();
+    new_in('mock.log');
+    redis_q('DEL', 'aigw:usage');
+    my @headers = (['If-None-Match', '*'], ['If-Match', '"x"'],
+                   ['If-Unmodified-Since', 'Thu, 01 Jan 1970 00:00:01 GMT']);
+    my @paths = (['/v1/chat/completions', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
+                  qr/"object":"chat\.completion"/],
+                 ['/tr/v1/messages', '{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}',
+                  qr/"type":"message"/]);
+    my $n = 0;
+    for my $p (@paths) {
+        for my $h (@headers) {
+            my ($status, $body) = http_post(path => $p->[0], headers => { $h->[0] => $h->[1] }, body => $p->[1]);
+            is($status, 200, "$what: $p->[0] with $h->[0]: $h->[1]: 200");
+            like($body // '', $p->[2], "$what: ... and the answer") or diag($body);
+            $n++;
+        }
+    }
+    is(usage_wait_xlen($n, 5), $n, "$what: a record for each of the $n requests");
+    my @recs = usage_take();
+    is(scalar(grep { $_->{status} eq 'ok' && $_->{http_status} == 200 && $_->{cost} == 2 } @recs), $n,
+       "$what: each recorded as served, at its cost");
     stop_clean($what);
 }
 

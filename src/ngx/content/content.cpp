@@ -47,6 +47,11 @@ ngx_int_t content(ngx_http_request_t* r) {
     }
 
     ctx->content.in_content = 1;
+    // The answer is made for this request (a completion, billed): a client's If-None-Match,
+    // If-Match or If-Unmodified-Since has nothing to compare with, and NGINX's not-modified
+    // filter would turn it into a 304 that is still billed, or a 412 from inside the filter
+    // chain that leaves the request hanging.
+    r->disable_not_modified = 1;
     // Settles the token counts when the request ends, however it ends (NGINX runs these
     // cleanups just before the log phase, so $aigw_* variables see final values).
     if (ngx_http_aigw_finish_at_end(r, ctx) != NGX_OK) {

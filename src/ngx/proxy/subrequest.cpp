@@ -14,10 +14,13 @@
 namespace {
 
 // Request headers the upstream must never see: the client's gateway credentials (each
-// channel location sets its own), compression (we read the response), and the request id
-// (replaced by ours).
+// channel location sets its own), compression (we read the response), the request id
+// (replaced by ours), and conditions on an earlier answer (a completion is made anew, billed,
+// and must come back whole: an upstream that honours If-None-Match: * answers a bodiless 304).
 const std::string_view dropped_headers[] = {
-    "authorization", "x-api-key", "x-goog-api-key", "accept-encoding", "x-request-id",
+    "authorization", "x-api-key",           "x-goog-api-key",      "accept-encoding",
+    "x-request-id",  "if-match",            "if-none-match",       "if-modified-since",
+    "if-unmodified-since", "if-range",
 };
 
 // Called as the subrequest finalizes (possibly more than once if its output was still
