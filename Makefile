@@ -43,7 +43,7 @@ TOKENS_CLI      := $(BUILD)/aigw-tokens
 TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
-.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-metrics bench-tokenizer install clean
+.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-metrics bench-tokenizer chaos chaos-memory install clean
 
 all: module cli
 
@@ -180,6 +180,16 @@ bench: deps module
 bench-metrics: deps module
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BENCH_ROWS=chat-json,full scripts/bench
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BENCH_ROWS=chat-json,full AIGW_BENCH_STATUS_ZONE=off scripts/bench
+
+# The gateway under faults and hostile input (scripts/chaos; about 6 minutes, not part of
+# `make test`): Redis killed, the upstream killed, reloads, slow clients, a malformed-input
+# corpus, each checked for non-JSON answers, crashes, lost usage records and billing drift;
+# then the memory check, which chaos-memory runs alone.
+chaos: deps module
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BUILD="$(BUILD)" scripts/chaos
+
+chaos-memory: deps module
+	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BUILD="$(BUILD)" scripts/chaos memory
 
 # The token counter against tiktoken (npm), one thread each, the same few MB of mixed text.
 bench-tokenizer: deps $(TOKENS_CLI)
