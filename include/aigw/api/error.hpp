@@ -1,6 +1,10 @@
 // The canonical error: every failure a client can meet is built here, so the wording and the
 // type/code pairs live in one place. The words are OpenAI's (type, code, param, message); each
 // dialect writes them in its own error shape (dialect::error_body).
+//
+// A value of the client's that a message quotes (a path, a method, a model name, a parameter's
+// value) is quoted as a bounded prefix: at most 256 bytes of a path, a model name or an id,
+// 64 of a shorter value, never half a UTF-8 character, and "..." after it when it was cut.
 #pragma once
 
 #include <cstddef>
