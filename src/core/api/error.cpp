@@ -352,6 +352,14 @@ api_error error_for_status(int status) {
     case 429:
         return make(429, "rate_limit_error", "rate_limit_exceeded",
                     "Too many requests. Slow down and retry later.");
+    case 494:
+        return make(400, "invalid_request_error", "request_header_too_large",
+                    "The request's headers are larger than the gateway accepts: a header line "
+                    "is too long, or there are too many headers.");
+    case 501:
+        return make(501, "invalid_request_error", "not_implemented",
+                    "The request's Transfer-Encoding is not supported: send the body with "
+                    "Content-Length, or with Transfer-Encoding: chunked alone.");
     case 502:
         return upstream_unreachable_error();
     case 503:

@@ -480,14 +480,18 @@ void for_status_table(void**) {
         {413, 413, "invalid_request_error", "request_too_large"},
         {414, 414, "invalid_request_error", "uri_too_long"},
         {429, 429, "rate_limit_error", "rate_limit_exceeded"},
+        // NGINX's own code for a request head too large, which it answers as 400.
+        {494, 400, "invalid_request_error", "request_header_too_large"},
         {500, 500, "api_error", "internal_error"},
+        // NGINX's answer to a Transfer-Encoding other than chunked.
+        {501, 501, "invalid_request_error", "not_implemented"},
         {502, 502, "api_error", "upstream_unreachable"},
         {503, 503, "api_error", "service_unavailable"},
         {504, 504, "api_error", "upstream_timeout"},
         // Statuses without an entry of their own.
         {418, 418, "invalid_request_error", "bad_request"},
         {499, 499, "invalid_request_error", "bad_request"},
-        {501, 501, "api_error", "internal_error"},
+        {505, 505, "api_error", "internal_error"},
         {599, 599, "api_error", "internal_error"},
         // Not an error status at all: still an error body, as a 500.
         {200, 500, "api_error", "internal_error"},
@@ -502,6 +506,8 @@ void for_status_table(void**) {
         check_error(e, c.out, c.type, c.code);
     }
     assert_true(contains(aigw::error_for_status(418).message, "418"));
+    assert_true(contains(aigw::error_for_status(494).message, "headers"));
+    assert_true(contains(aigw::error_for_status(501).message, "Transfer-Encoding"));
 }
 
 void every_status_gives_an_error_body(void**) {
