@@ -34,7 +34,7 @@ CORE_OBJS     := $(patsubst src/%.cpp,$(BUILD)/unit/obj/%.o,$(CORE_SRCS))
 CLI           := $(BUILD)/aigw-keys
 CLI_CXXFLAGS  := -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Isrc
 CLI_LIBS      := -lhiredis -lcrypto -lsimdjson
-CLI_CORE_SRCS := $(wildcard src/core/keys/*.cpp) src/core/text/strings.cpp src/core/schema.cpp src/core/api/error.cpp src/core/accounting/pricing.cpp \
+CLI_CORE_SRCS := $(wildcard src/core/keys/*.cpp) src/core/text/strings.cpp src/core/text/log_value.cpp src/core/schema.cpp src/core/api/error.cpp src/core/accounting/pricing.cpp \
                  src/core/dialects/endpoints.cpp src/core/request_id.cpp src/core/status/attempts.cpp
 CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/cli/aigw_keys.cpp)
 

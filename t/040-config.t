@@ -1,6 +1,6 @@
 # Configuration mistakes fail `nginx -t` with a message naming the directive. This file: the
-# gateway's location (aigw, aigw_pass); each feature's directives have the file after it:
-# 041 keys, 042 routing, 043 usage records and prices, 044 billing.
+# gateway's location (aigw, aigw_pass, aigw_error_pages); each feature's directives have the
+# file after it: 041 keys, 042 routing, 043 usage records and prices, 044 billing.
 
 use lib 't/lib';
 use Test::AIGW;
@@ -115,3 +115,18 @@ invalid value "yes" in "aigw" directive, it must be "on" or "off"
 ["GET /v1/models", "GET /v1/files"]
 --- response_body eval
 ['{"ok":true}', "not the gateway\n"]
+
+
+
+=== TEST 8: aigw_error_pages takes on or off only
+--- config
+    aigw_error_pages maybe;
+    location /v1/ {
+        aigw on;
+        aigw_pass /_aigw/openai;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+invalid value "maybe" in "aigw_error_pages" directive, it must be "on" or "off"

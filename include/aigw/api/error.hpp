@@ -1,6 +1,10 @@
 // The canonical error: every failure a client can meet is built here, so the wording and the
 // type/code pairs live in one place. The words are OpenAI's (type, code, param, message); each
 // dialect writes them in its own error shape (dialect::error_body).
+//
+// A value of the client's that a message quotes (a path, a method, a model name, a parameter's
+// value) is quoted as a bounded prefix: at most 256 bytes of a path, a model name or an id,
+// 64 of a shorter value, never half a UTF-8 character, and "..." after it when it was cut.
 #pragma once
 
 #include <cstddef>
@@ -102,7 +106,10 @@ api_error all_channels_failed_error(std::string_view model, unsigned tried, atte
                                     int last_status);
 
 // Generic mapping for statuses NGINX itself produced (413 from client_max_body_size,
-// 400 bad chunked body, 408, 500 ...), used to replace NGINX's HTML error pages.
+// 400 bad chunked body, 408, 500 ...), used to replace NGINX's HTML error pages. Also 494,
+// NGINX's own code for a request head too large (which it answers as 400, and so does this:
+// code request_header_too_large), and 501, which NGINX answers for a Transfer-Encoding other
+// than chunked (code not_implemented).
 api_error error_for_status(int status);
 
 // Client key checks in the access phase (see keys.hpp). Messages name the key only masked.

@@ -1,8 +1,24 @@
 #include "aigw/api/error.hpp"
 
+#include "aigw/text/log_value.hpp"
+
 namespace aigw {
 
 namespace {
+
+// The most bytes of a client value a message quotes: a path or a model name (a request line
+// can be as long as large_client_header_buffers allows, a model in the path too), and the
+// short values (a parameter's value, a method).
+constexpr std::size_t name_shown = 256;
+constexpr std::size_t value_shown = 64;
+
+// Appends a client value to a message: its first `max` bytes at most, never half a UTF-8
+// character, and "..." when it was cut.
+void append_clipped(std::string& msg, std::string_view value, std::size_t max) {
+    std::size_t n = utf8_prefix_length(value, max);
+    msg += value.substr(0, n);
+    if (n < value.size()) msg += "...";
+}
 
 api_error make(int status, std::string_view type, std::string_view code, std::string message,
                std::string param = {}) {
@@ -81,16 +97,8 @@ api_error missing_parameter_error(std::string_view param) {
 
 api_error invalid_value_error(std::string_view param, std::string_view value,
                               std::string_view supported) {
-    // The value is the client's: a bounded piece of it, never half a UTF-8 character.
-    constexpr std::size_t shown = 64;
-    std::size_t n = value.size();
-    if (n > shown) {
-        n = shown;
-        while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xc0) == 0x80) --n;
-    }
     std::string msg = "Invalid value: '";
-    msg += value.substr(0, n);
-    if (n < value.size()) msg += "...";
+    append_clipped(msg, value, value_shown);
     msg += "'. Supported values are: ";
     msg += supported;
     msg += ".";
@@ -110,13 +118,6 @@ namespace {
 api_error integer_range_error(std::string_view param, std::string_view code,
                               std::string_view which, std::string_view bound,
                               std::string_view got) {
-    // The value is the client's: a bounded piece of it, never half a UTF-8 character.
-    constexpr std::size_t shown = 64;
-    std::size_t n = got.size();
-    if (n > shown) {
-        n = shown;
-        while (n > 0 && (static_cast<unsigned char>(got[n]) & 0xc0) == 0x80) --n;
-    }
     std::string msg = "Invalid '";
     msg += param;
     msg += "': ";
@@ -124,8 +125,7 @@ api_error integer_range_error(std::string_view param, std::string_view code,
     msg += ". Expected a value ";
     msg += bound;
     msg += ", but got ";
-    msg += got.substr(0, n);
-    if (n < got.size()) msg += "...";
+    append_clipped(msg, got, value_shown);
     msg += " instead.";
     return make(400, "invalid_request_error", code, std::move(msg), std::string(param));
 }
@@ -163,9 +163,9 @@ api_error untranslatable_error(std::string_view param, std::string_view what) {
 
 api_error model_endpoint_error(std::string_view model, std::string_view path) {
     std::string msg = "The model `";
-    msg += model;
+    append_clipped(msg, model, name_shown);
     msg += "` is not served at ";
-    msg += path;
+    append_clipped(msg, path, name_shown);
     msg += " by this gateway: its upstreams speak another API, and only chat requests are "
            "translated.";
     return make(400, "invalid_request_error", "unsupported_endpoint", std::move(msg), "model");
@@ -173,7 +173,7 @@ api_error model_endpoint_error(std::string_view model, std::string_view path) {
 
 api_error endpoint_not_allowed_error(std::string_view family) {
     std::string msg = "This API key may not use the ";
-    msg += family.substr(0, 64);
+    append_clipped(msg, family, value_shown);
     msg += " endpoints.";
     return make(403, "permission_error", "endpoint_not_allowed", std::move(msg));
 }
@@ -186,7 +186,7 @@ api_error websocket_unsupported_error() {
 
 api_error stored_response_not_found_error(std::string_view path) {
     std::string msg = "No response is stored for ";
-    msg += path.substr(0, 256);
+    append_clipped(msg, path, name_shown);
     msg += ": this gateway keeps none, and no upstream that serves the Responses API is "
            "configured.";
     return make(404, "invalid_request_error", "not_found", std::move(msg));
@@ -194,7 +194,7 @@ api_error stored_response_not_found_error(std::string_view path) {
 
 api_error video_not_found_error(std::string_view id) {
     std::string msg = "Video with id '";
-    msg += id.substr(0, 128);
+    append_clipped(msg, id, name_shown);
     msg += "' not found.";
     return make(404, "invalid_request_error", "not_found", std::move(msg), "");
 }
@@ -217,14 +217,14 @@ api_error upstream_bad_answer_error() {
 
 api_error callback_refused_error(std::string_view why) {
     std::string msg = "Invalid callback URL: ";
-    msg += why.substr(0, 256);
+    append_clipped(msg, why, name_shown);
     return make(400, "invalid_request_error", "invalid_callback_url", std::move(msg),
                 "X-Aigw-Callback-Url");
 }
 
 api_error content_filter_error(std::string_view reason) {
     std::string msg = "The prompt was blocked by the upstream's content filter (";
-    msg += reason.substr(0, 64);
+    append_clipped(msg, reason, value_shown);
     msg += ").";
     api_error e = make(400, "invalid_request_error", "content_filter", std::move(msg));
     e.param = "prompt";
@@ -239,18 +239,18 @@ api_error stream_format_error() {
 
 api_error unknown_endpoint_error(std::string_view method, std::string_view path) {
     std::string msg = "Invalid URL (";
-    msg += method;
+    append_clipped(msg, method, value_shown);
     msg += " ";
-    msg += path;
+    append_clipped(msg, path, name_shown);
     msg += ")";
     return make(404, "invalid_request_error", "unknown_url", std::move(msg));
 }
 
 api_error method_not_allowed_error(std::string_view method, std::string_view path) {
     std::string msg = "Method ";
-    msg += method;
+    append_clipped(msg, method, value_shown);
     msg += " is not allowed for ";
-    msg += path;
+    append_clipped(msg, path, name_shown);
     msg += ".";
     return make(405, "invalid_request_error", "method_not_allowed", std::move(msg));
 }
@@ -281,14 +281,14 @@ api_error upstream_interrupted_error() {
 
 api_error model_not_found_error(std::string_view model) {
     std::string msg = "The model `";
-    msg += model;
+    append_clipped(msg, model, name_shown);
     msg += "` does not exist or you do not have access to it.";
     return make(404, "invalid_request_error", "model_not_found", std::move(msg));
 }
 
 api_error model_price_missing_error(std::string_view model) {
     std::string msg = "The gateway has no price for model `";
-    msg += model;
+    append_clipped(msg, model, name_shown);
     msg += "`, so it cannot serve it. Ask the gateway's operator to set one.";
     return make(500, "api_error", "model_price_missing", std::move(msg));
 }
@@ -300,7 +300,7 @@ api_error all_channels_failed_error(std::string_view model, unsigned tried, atte
     std::string msg = tried == 1 ? "The upstream channel tried"
                                  : "All " + std::to_string(tried) + " upstream channels tried";
     msg += " for model `";
-    msg += model;
+    append_clipped(msg, model, name_shown);
     msg += "` failed";
     switch (last) {
     case attempt_failure::unreachable:
@@ -352,6 +352,14 @@ api_error error_for_status(int status) {
     case 429:
         return make(429, "rate_limit_error", "rate_limit_exceeded",
                     "Too many requests. Slow down and retry later.");
+    case 494:
+        return make(400, "invalid_request_error", "request_header_too_large",
+                    "The request's headers are larger than the gateway accepts: a header line "
+                    "is too long, or there are too many headers.");
+    case 501:
+        return make(501, "invalid_request_error", "not_implemented",
+                    "The request's Transfer-Encoding is not supported: send the body with "
+                    "Content-Length, or with Transfer-Encoding: chunked alone.");
     case 502:
         return upstream_unreachable_error();
     case 503:
@@ -414,7 +422,7 @@ api_error ip_not_allowed_error() {
 
 api_error model_not_allowed_error(std::string_view model) {
     std::string msg = "The API key provided is not allowed to use the model '";
-    msg += model;
+    append_clipped(msg, model, name_shown);
     msg += "'.";
     return make(403, "permission_error", "model_not_allowed", std::move(msg), "model");
 }

@@ -141,6 +141,8 @@ struct ngx_http_aigw_main_conf_t {
 
 struct ngx_http_aigw_loc_conf_t {
     ngx_flag_t enable;   // aigw on|off
+    ngx_flag_t error_pages;  // aigw_error_pages on|off: NGINX's own error pages as JSON
+                             // outside gateway locations too (a gateway location always)
     ngx_str_t pass;      // aigw_pass: prefix of the channel's internal location
     ngx_flag_t keys;     // aigw_keys on|off: require a client key (default: on with aigw_redis)
     aigw::model_map* models;        // aigw_model table (replaces aigw_pass); inherited whole

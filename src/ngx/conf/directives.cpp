@@ -51,6 +51,11 @@ ngx_command_t ngx_http_aigw_commands[] = {
     {ngx_string("aigw"), NGX_HTTP_LOC_CONF | NGX_CONF_FLAG, ngx_conf_set_flag_slot,
      NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_aigw_loc_conf_t, enable), nullptr},
 
+    {ngx_string("aigw_error_pages"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_FLAG,
+     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_aigw_loc_conf_t, error_pages), nullptr},
+
     {ngx_string("aigw_pass"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_http_aigw_pass, NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_aigw_loc_conf_t, pass),
      nullptr},
@@ -216,6 +221,7 @@ void* create_loc_conf(ngx_conf_t* cf) {
     }
     // pass: zeroed by ngx_pcalloc (unset)
     conf->enable = NGX_CONF_UNSET;
+    conf->error_pages = NGX_CONF_UNSET;
     conf->keys = NGX_CONF_UNSET;
     conf->response_model = NGX_CONF_UNSET_UINT;
     conf->fallback_attempts = NGX_CONF_UNSET_UINT;
@@ -229,6 +235,7 @@ char* merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) {
     auto* conf = static_cast<ngx_http_aigw_loc_conf_t*>(child);
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->error_pages, prev->error_pages, 0);
     ngx_conf_merge_str_value(conf->pass, prev->pass, "");
     // A table is inherited whole, like proxy_set_header: a level with its own aigw_model
     // lines has only those.

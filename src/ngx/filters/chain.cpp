@@ -2,7 +2,8 @@
 // attempt's subrequest they move the upstream's head onto the main request (upstream_head)
 // and pass the body on as it arrives, through the transformation its head chose: a stream
 // (stream), a JSON body (json_body) or a model list (model_lists). On the main request of a
-// gateway location they add X-Request-Id and replace NGINX's own error pages (error_pages).
+// gateway location they add X-Request-Id and replace NGINX's own error pages (error_pages);
+// elsewhere, with aigw_error_pages on, they do the same to NGINX's own error pages only.
 // A transformation returns NGX_OK with the chain to pass on, NGX_DONE when nothing is to be
 // passed now, or NGX_ERROR.
 #include "ngx/filters/chain.hpp"
@@ -48,11 +49,21 @@ ngx_int_t header(ngx_http_request_t* r) {
         return next_header_filter(r);
     }
 
-    if (!ngx_http_aigw_loc_conf(r)->enable) {
+    const ngx_http_aigw_loc_conf_t* alcf = ngx_http_aigw_loc_conf(r);
+    if (!alcf->enable && !(alcf->error_pages && ngx_http_aigw_nginx_error_page(r))) {
         return next_header_filter(r);
     }
     ctx = ngx_http_aigw_get_ctx(r);
-    if (ctx == nullptr || add_request_id(r, ctx) != NGX_OK) {
+    if (ctx == nullptr) {
+        return NGX_ERROR;
+    }
+    if (!alcf->enable) {
+        // Our rewrite phase did not run here (nothing does for a request refused before a
+        // location applies): the path says the client's dialect. NGINX leaves r->uri empty
+        // when it could not parse one, which is OpenAI's.
+        ngx_http_aigw_classify(r, ctx);
+    }
+    if (add_request_id(r, ctx) != NGX_OK) {
         return NGX_ERROR;
     }
     if (!ctx->response.own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST &&

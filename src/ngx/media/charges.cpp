@@ -9,6 +9,7 @@
 #include "aigw/media/video_object.hpp"
 #include "ngx/accounting/response_usage.hpp"
 #include "ngx/respond.hpp"
+#include "ngx/util/log_value.hpp"
 #include "ngx/util/pool.hpp"
 
 namespace {
@@ -24,8 +25,10 @@ bool creates_video(const ngx_http_aigw_ctx_t* ctx) {
 }
 
 ngx_int_t refuse(ngx_http_request_t* r, const aigw::api_error& e) {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %s",
-                  e.message.c_str());
+    // The message may quote the client's value: escaped, as any client value in a log line.
+    aigw::ngx::log_value m(e.message);
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %*s", m.len,
+                  m.data);
     return ngx_http_aigw_send_error(r, e);
 }
 

@@ -12,6 +12,7 @@
 #include "ngx/content/body.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/guard.hpp"
+#include "ngx/util/log_value.hpp"
 #include "ngx/util/pool.hpp"
 
 namespace {
@@ -74,8 +75,10 @@ std::optional<int64_t> form_integer(std::string_view v) {
 }
 
 ngx_int_t refuse(ngx_http_request_t* r, const aigw::api_error& e) {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %s",
-                  e.message.c_str());
+    // The message may quote the client's value: escaped, as any client value in a log line.
+    aigw::ngx::log_value m(e.message);
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "aigw: rejected request: %*s", m.len,
+                  m.data);
     return ngx_http_aigw_send_error(r, e);
 }
 

@@ -723,8 +723,7 @@ ngx_int_t ngx_http_aigw_video_request(ngx_http_request_t* r, ngx_http_aigw_ctx_t
             if (rc != NGX_OK) {
                 return rc;
             }
-            std::string shown = t->id.substr(0, 128);
-            return ngx_http_aigw_send_error(r, aigw::video_not_found_error(shown));
+            return ngx_http_aigw_send_error(r, aigw::video_not_found_error(t->id));
         }
     }
     if (kind == ngx_http_aigw_task_kind::remix) {

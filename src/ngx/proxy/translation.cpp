@@ -11,6 +11,7 @@
 #include "ngx/conf/conf.hpp"
 #include "ngx/respond.hpp"
 #include "ngx/util/headers.hpp"
+#include "ngx/util/log_value.hpp"
 #include "ngx/util/pool.hpp"
 
 namespace {
@@ -82,8 +83,10 @@ ngx_int_t ngx_http_aigw_translation_prepare(ngx_http_request_t* r, ngx_http_aigw
     aigw::api_error err;
     if (!ngx_http_aigw_client_dialect(ctx).request_to_pivot(
             {reinterpret_cast<const char*>(c.client_body), c.client_body_len}, t->request, err)) {
+        // The message may quote the client's value: escaped, as any client value in a log line.
+        aigw::ngx::log_value m(err.message);
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "aigw: rejected request: cannot translate it: %s", err.message.c_str());
+                      "aigw: rejected request: cannot translate it: %*s", m.len, m.data);
         return ngx_http_aigw_send_error(r, err);
     }
     if (c.endpoint->model_in_path) {

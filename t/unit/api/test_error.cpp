@@ -296,6 +296,81 @@ void invalid_value_is_cut(void**) {
     parse_error_body(error_json(e));
 }
 
+// The quoted part of `message`: what comes between `before` and `after`.
+std::string_view quoted(std::string_view message, std::string_view before, std::string_view after) {
+    assert_true(message.substr(0, before.size()) == before);
+    assert_true(message.size() >= before.size() + after.size());
+    assert_true(message.substr(message.size() - after.size()) == after);
+    return message.substr(before.size(), message.size() - before.size() - after.size());
+}
+
+void client_values_are_clipped(void**) {
+    // A path as long as NGINX lets a request line be: 256 bytes of it, then "...".
+    const std::string path = "/v1/" + std::string(9996, 'p');
+    api_error e = aigw::unknown_endpoint_error("GET", path);
+    check_error(e, 404, "invalid_request_error", "unknown_url");
+    assert_true(e.message.size() < 400);
+    assert_sv_equal(quoted(e.message, "Invalid URL (GET ", ")"), path.substr(0, 256) + "...");
+    e = aigw::method_not_allowed_error("DELETE", path);
+    check_error(e, 405, "invalid_request_error", "method_not_allowed");
+    assert_true(e.message.size() < 400);
+    assert_sv_equal(quoted(e.message, "Method DELETE is not allowed for ", "."),
+                    path.substr(0, 256) + "...");
+    // A method is a short value.
+    e = aigw::unknown_endpoint_error(std::string(100, 'M'), "/v1/x");
+    assert_sv_equal(e.message, "Invalid URL (" + std::string(64, 'M') + "... /v1/x)");
+
+    // A value of exactly the bound is quoted whole.
+    const std::string exact = "/v1/" + std::string(252, 'e');
+    assert_sv_equal(aigw::unknown_endpoint_error("GET", exact).message,
+                    "Invalid URL (GET " + exact + ")");
+
+    // A character the bound falls in is left out whole: a 2-byte one at bytes 255-256, a
+    // 4-byte one at bytes 254-257.
+    std::string two = std::string(255, 'a') + "\xc3\xa9" + std::string(100, 'b');
+    e = aigw::unknown_endpoint_error("GET", two);
+    assert_sv_equal(quoted(e.message, "Invalid URL (GET ", ")"), std::string(255, 'a') + "...");
+    std::string four = std::string(254, 'a') + "\xf0\x9f\x98\x80" + std::string(100, 'b');
+    e = aigw::unknown_endpoint_error("GET", four);
+    assert_sv_equal(quoted(e.message, "Invalid URL (GET ", ")"), std::string(254, 'a') + "...");
+    // One that ends at the bound is kept.
+    std::string fits = std::string(252, 'a') + "\xf0\x9f\x98\x80" + std::string(100, 'b');
+    e = aigw::unknown_endpoint_error("GET", fits);
+    assert_sv_equal(quoted(e.message, "Invalid URL (GET ", ")"), fits.substr(0, 256) + "...");
+    parse_error_body(error_json(e));
+
+    // Every builder that quotes a model name: a 5,000-byte one (a path's, which nothing
+    // bounded before) gives 256 bytes of it.
+    const std::string model(5000, 'm');
+    const std::string shown = std::string(256, 'm') + "...";
+    const api_error quoting_model[] = {
+        aigw::model_not_found_error(model),
+        aigw::model_not_allowed_error(model),
+        aigw::model_price_missing_error(model),
+        aigw::model_endpoint_error(model, path),
+        aigw::all_channels_failed_error(model, 2, aigw::attempt_failure::status, 503),
+        aigw::all_channels_failed_error(model, 1, aigw::attempt_failure::timeout, 0),
+    };
+    for (const api_error& m : quoting_model) {
+        assert_true(m.message.size() < 900);
+        assert_true(contains(m.message, shown));
+        assert_false(contains(m.message, std::string(257, 'm')));
+        parse_error_body(error_json(m));
+    }
+    e = aigw::model_endpoint_error(model, path);
+    assert_true(contains(e.message, " is not served at " + path.substr(0, 256) + "... by"));
+
+    // The other quoted values: paths and ids at 256 bytes, an upstream's reason at 64.
+    e = aigw::stored_response_not_found_error(path);
+    assert_true(contains(e.message, "for " + path.substr(0, 256) + "...: "));
+    e = aigw::video_not_found_error(std::string(1000, 'v'));
+    assert_sv_equal(e.message, "Video with id '" + std::string(256, 'v') + "...' not found.");
+    e = aigw::content_filter_error(std::string(1000, 'R'));
+    assert_true(contains(e.message, "(" + std::string(64, 'R') + "...)"));
+    e = aigw::integer_above_max_error("n", 10, std::string(100, '9'));
+    assert_true(contains(e.message, "but got " + std::string(64, '9') + "... instead."));
+}
+
 void untranslatable(void**) {
     api_error e = aigw::untranslatable_error("n", "Several choices ('n' above 1)");
     check_error(e, 400, "invalid_request_error", "untranslatable_parameter", "n");
@@ -405,14 +480,18 @@ void for_status_table(void**) {
         {413, 413, "invalid_request_error", "request_too_large"},
         {414, 414, "invalid_request_error", "uri_too_long"},
         {429, 429, "rate_limit_error", "rate_limit_exceeded"},
+        // NGINX's own code for a request head too large, which it answers as 400.
+        {494, 400, "invalid_request_error", "request_header_too_large"},
         {500, 500, "api_error", "internal_error"},
+        // NGINX's answer to a Transfer-Encoding other than chunked.
+        {501, 501, "invalid_request_error", "not_implemented"},
         {502, 502, "api_error", "upstream_unreachable"},
         {503, 503, "api_error", "service_unavailable"},
         {504, 504, "api_error", "upstream_timeout"},
         // Statuses without an entry of their own.
         {418, 418, "invalid_request_error", "bad_request"},
         {499, 499, "invalid_request_error", "bad_request"},
-        {501, 501, "api_error", "internal_error"},
+        {505, 505, "api_error", "internal_error"},
         {599, 599, "api_error", "internal_error"},
         // Not an error status at all: still an error body, as a 500.
         {200, 500, "api_error", "internal_error"},
@@ -427,6 +506,8 @@ void for_status_table(void**) {
         check_error(e, c.out, c.type, c.code);
     }
     assert_true(contains(aigw::error_for_status(418).message, "418"));
+    assert_true(contains(aigw::error_for_status(494).message, "headers"));
+    assert_true(contains(aigw::error_for_status(501).message, "Transfer-Encoding"));
 }
 
 void every_status_gives_an_error_body(void**) {
@@ -506,6 +587,7 @@ int main() {
         cmocka_unit_test(duplicate_member),
         cmocka_unit_test(request_shape_errors),
         cmocka_unit_test(invalid_value_is_cut),
+        cmocka_unit_test(client_values_are_clipped),
         cmocka_unit_test(untranslatable),
         cmocka_unit_test(sse_event_for_every_factory),
     };

@@ -7,6 +7,7 @@
 
 #include "aigw/dialects/gemini/translate.hpp"
 #include "aigw/text/json_write.hpp"
+#include "aigw/text/log_value.hpp"
 #include "core/dialects/openai_chat/wire.hpp"
 
 namespace aigw::gemini {
@@ -340,7 +341,7 @@ bool request_reader::media(const member& m, const std::string& part_at, bool inl
     // A file's type may be left to the server: an image is assumed, and refused there if not.
     if (!(mime.empty() && !inline_data) && mime.compare(0, 6, "image/") != 0) {
         std::string what = "A media part other than an image ('";
-        what += mime.substr(0, 64);
+        what += mime.substr(0, utf8_prefix_length(mime, 64));
         what += "')";
         return untranslatable(at_member(at, mime_type->key), what);
     }
@@ -431,7 +432,7 @@ bool request_reader::tools(const member& m, std::vector<api::tool>& out) {
         for (dom::key_value_pair field : o) {
             if (field.value.is_null() || camel(field.key, buf) == "functionDeclarations") continue;
             std::string what = "A built-in tool ('";
-            what += field.key.substr(0, 64);
+            what += field.key.substr(0, utf8_prefix_length(field.key, 64));
             what += "')";
             return untranslatable(at_member(tool_at, field.key), what);
         }

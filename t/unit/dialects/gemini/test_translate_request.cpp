@@ -604,6 +604,23 @@ void refusals(void**) {
     assert_refused("{" + c + R"(,"generationConfig":{"thinkingConfig":[]}})", "invalid_type", "generationConfig.thinkingConfig");
 }
 
+void quoted_values_are_whole_characters(void**) {
+    // A media type or a tool's name is quoted cut to 64 bytes, never inside a character: here
+    // a 2-byte one at bytes 64-65.
+    const std::string cut = std::string(63, 'a') + "\xc3\xa9" + std::string(100, 'z');
+    api::request r;
+    aigw::api_error err;
+    assert_false(gemini::request_to_pivot(
+        R"({"contents":[{"parts":[{"inlineData":{"mimeType":")" + cut + R"(","data":"UklG"}}]}]})",
+        r, err));
+    assert_sv_equal(err.code, "untranslatable_parameter");
+    assert_true(err.message.find("('" + std::string(63, 'a') + "')") != std::string::npos);
+    assert_false(gemini::request_to_pivot(
+        R"({"contents":[{"parts":[{"text":"x"}]}],"tools":[{")" + cut + R"(":{}}]})", r, err));
+    assert_sv_equal(err.code, "untranslatable_parameter");
+    assert_true(err.message.find("('" + std::string(63, 'a') + "')") != std::string::npos);
+}
+
 void leniencies(void**) {
     // null is "not given"; the last of duplicates counts, whichever its spelling.
     api::request r = to_pivot(
@@ -669,6 +686,7 @@ int main() {
         cmocka_unit_test(system_and_turns_to_gemini),
         cmocka_unit_test(round_trip),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(quoted_values_are_whole_characters),
         cmocka_unit_test(leniencies),
         cmocka_unit_test(deep_and_huge),
     };
