@@ -109,6 +109,8 @@ sub distinct { my %s; return scalar grep { !$s{$_}++ } @_ }
     tail_new($ErrorLog);
     is(serve('spill', 200), 0, "$what: all 200 requests answered 200 while Redis is away");
     my @files = journal_files($JournalDir);
+    my @stray = grep { $_ ne $JournalDir } glob("$ServRoot/aigw_usage*");
+    is("@stray", '', "$what: NGINX made the journal directory by its exact name, nothing beside it");
     is(scalar @files, 1, "$what: the worker's journal is in NGINX's temp path (aigw_usage), "
        . "and only the worker has one (not the cache manager)");
     my $size = settled_sizes($JournalDir);

@@ -365,9 +365,14 @@ char* ngx_http_aigw_usage_log_init(ngx_conf_t* cf, ngx_http_aigw_usage_log_conf_
         dir = slash == std::string::npos || slash == 0 ? std::string("/")
                                                        : dir.substr(0, slash + 1);
         dir += "aigw_usage";
-        if (!aigw::ngx::pool_copy(cf->pool, dir, &conf->journal_path)) {
+        // NUL-terminated: NGINX creates the directory with mkdir(name.data).
+        auto* p = static_cast<u_char*>(ngx_pnalloc(cf->pool, dir.size() + 1));
+        if (p == nullptr) {
             return static_cast<char*>(NGX_CONF_ERROR);
         }
+        ngx_memcpy(p, dir.c_str(), dir.size() + 1);
+        conf->journal_path.data = p;
+        conf->journal_path.len = dir.size();
     }
     // NGINX creates it (as root, for the workers' user) before the workers start.
     auto* path = static_cast<ngx_path_t*>(ngx_pcalloc(cf->pool, sizeof(ngx_path_t)));

@@ -52,7 +52,7 @@ sub setup_servroot {
     # the module's usage-record journals go by default (beside client_body_temp): a test's
     # records never reach the next test's Redis.
     remove_tree($p->{conf}, $p->{logs}, $p->{html}, glob("$root/*_temp"), glob("$root/*_cache"),
-                "$root/aigw_usage");
+                glob("$root/aigw_usage*"));
     make_path($p->{conf}, $p->{logs}, $p->{html});
     spew("$p->{html}/index.html",
          '<html><head><title>It works!</title></head><body>It works!</body></html>');
