@@ -176,6 +176,8 @@ openai_error(ask($OnPort, raw(headers => ['Transfer-Encoding: identity'], body =
              'not_implemented', $NotTe, 'Transfer-Encoding: identity');
 openai_error(ask($OnPort, raw(headers => ['Transfer-Encoding: gzip, chunked'], body => '{}')), 501,
              'not_implemented', $NotTe, 'Transfer-Encoding: gzip, chunked');
+openai_error(ask($OnPort, "GET /v1/models HTTP/2.0\r\nHost: localhost\r\nConnection: close\r\n\r\n"), 505,
+             'http_version_not_supported', qr/HTTP version is not supported/, 'an HTTP/2.0 request line');
 
 {
     my $what = 'Anthropic path, a 100 KB header';

@@ -27,7 +27,12 @@ api_error make(int status, std::string_view type, std::string_view code, std::st
     e.type = type;
     e.code = code;
     e.message = std::move(message);
-    e.param = std::move(param);
+    // A parameter's path can name the client's own member keys (a translator's param).
+    if (param.size() > name_shown) {
+        append_clipped(e.param, param, name_shown);
+    } else {
+        e.param = std::move(param);
+    }
     return e;
 }
 
@@ -362,6 +367,10 @@ api_error error_for_status(int status) {
                     "Content-Length, or with Transfer-Encoding: chunked alone.");
     case 502:
         return upstream_unreachable_error();
+    case 505:
+        return make(505, "invalid_request_error", "http_version_not_supported",
+                    "The request's HTTP version is not supported: use HTTP/1.0, HTTP/1.1 or "
+                    "HTTP/2.");
     case 503:
         return make(503, "api_error", "service_unavailable",
                     "The service is temporarily unavailable.");

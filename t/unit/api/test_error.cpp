@@ -375,6 +375,12 @@ void untranslatable(void**) {
     api_error e = aigw::untranslatable_error("n", "Several choices ('n' above 1)");
     check_error(e, 400, "invalid_request_error", "untranslatable_parameter", "n");
     assert_true(e.message.rfind("Several choices ('n' above 1) cannot be translated", 0) == 0);
+    // A param that names the client's own member keys is clipped like any client value.
+    std::string deep = "tools[0]." + std::string(10000, 'k');
+    e = aigw::untranslatable_error(deep, "A tool");
+    assert_int_equal(e.param.size(), 256 + 3);
+    assert_true(e.param.compare(0, 9, "tools[0].") == 0);
+    assert_true(e.param.compare(256, 3, "...") == 0);
 }
 
 void invalid_type(void**) {
@@ -491,7 +497,8 @@ void for_status_table(void**) {
         // Statuses without an entry of their own.
         {418, 418, "invalid_request_error", "bad_request"},
         {499, 499, "invalid_request_error", "bad_request"},
-        {505, 505, "api_error", "internal_error"},
+        // NGINX's answer to an HTTP version it does not speak.
+        {505, 505, "invalid_request_error", "http_version_not_supported"},
         {599, 599, "api_error", "internal_error"},
         // Not an error status at all: still an error body, as a 500.
         {200, 500, "api_error", "internal_error"},
