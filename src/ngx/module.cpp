@@ -88,6 +88,7 @@ static ngx_int_t ngx_http_aigw_init_module(ngx_cycle_t* cycle) noexcept {
             return static_cast<ngx_int_t>(NGX_OK);  // no http block
         }
         ngx_http_aigw_metrics_use(cycle);
+        ngx_http_aigw_records_open_dir(cycle, &ngx_http_aigw_main_conf(cycle)->usage_log);
         if (!aigw::tokenizer::preload()) {
             ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                           "aigw: the tokenizer's indexes could not be built (out of memory?): "

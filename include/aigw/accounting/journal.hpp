@@ -81,7 +81,10 @@ public:
     usage_journal& operator=(const usage_journal&) = delete;
 
     // Creates and locks dir/usage.<pid>.journal and starts the thread: "" or what failed.
-    std::string open(const std::string& dir, std::uint64_t max_bytes, long pid);
+    // `dir_fd`: the directory already open (NGINX's master opens it, so a worker whose user
+    // may not pass through the directories above it still reaches it); -1: made and opened
+    // here. The journal keeps its own copy of the descriptor.
+    std::string open(const std::string& dir, std::uint64_t max_bytes, long pid, int dir_fd = -1);
 
     // Whether this worker's file holds records not yet handed out: a new record must then
     // go behind them, into the file, to keep the order.

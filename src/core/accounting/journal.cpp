@@ -175,8 +175,9 @@ struct op {
     std::uint64_t off = 0;
     std::size_t len = 0;
     std::size_t records = 0;
-    std::string data;  // append: the frames; read: what was read; adopt: the directory
-    std::string path;  // remove: the file; adopt: this worker's file, then the adopted one
+    int dir_fd = -1;   // adopt, remove: the journals' directory
+    std::string data;  // append: the frames; read: what was read
+    std::string path;  // remove: the file's name; adopt: this worker's, then the adopted one's
     // Results.
     std::string error;
     int new_fd = -1;
@@ -219,24 +220,26 @@ void run(op& o) {
         break;
     }
     case op::kind::remove:
-        ::unlink(o.path.c_str());
+        ::unlinkat(o.dir_fd, o.path.c_str(), 0);
         ::close(o.fd);
         break;
     case op::kind::adopt: {
-        DIR* d = ::opendir(o.data.c_str());
+        int scan = ::dup(o.dir_fd);
+        DIR* d = scan < 0 ? nullptr : ::fdopendir(scan);
         if (d == nullptr) {
-            o.error = why("opendir", o.data, errno);
+            o.error = std::string("reading the journals' directory failed: ") +
+                      std::strerror(errno);
+            if (scan >= 0) ::close(scan);
             break;
         }
         std::string own = o.path;
         o.path.clear();
         while (dirent* e = ::readdir(d)) {
-            std::string_view name(e->d_name);
-            if (!is_journal_name(name) || o.data + "/" + std::string(name) == own) {
+            std::string name(e->d_name);
+            if (!is_journal_name(name) || name == own) {
                 continue;
             }
-            std::string path = o.data + "/" + std::string(name);
-            int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+            int fd = ::openat(o.dir_fd, name.c_str(), O_RDWR | O_CLOEXEC);
             if (fd < 0) {
                 continue;
             }
@@ -252,14 +255,14 @@ void run(op& o) {
             auto size = static_cast<std::uint64_t>(st.st_size);
             if (committed < jf::header_size || committed >= size) {
                 if (committed >= size) {  // all delivered
-                    ::unlink(path.c_str());
+                    ::unlinkat(o.dir_fd, name.c_str(), 0);
                     ::close(fd);
                     continue;
                 }
                 committed = jf::header_size;
             }
             o.new_fd = fd;
-            o.path = path;
+            o.path = name;
             o.size = size;
             o.committed = committed;
             break;
@@ -276,7 +279,8 @@ struct usage_journal::impl {
     struct segment {
         std::uint64_t id = 0;
         int fd = -1;
-        std::string path;
+        std::string name;  // in the directory
+        std::string path;  // for messages
         std::uint64_t end_posted = 0;   // after every append posted (adopted: the file's size)
         std::uint64_t end_durable = 0;  // after every append done
         std::uint64_t read_off = 0;     // the next frame to read
@@ -297,6 +301,7 @@ struct usage_journal::impl {
     };
 
     std::string dir;
+    int dir_fd = -1;
     std::uint64_t max_bytes = 0;
     segment own;
     std::unique_ptr<segment> adopted;
@@ -443,14 +448,15 @@ struct usage_journal::impl {
                     auto a = std::make_unique<segment>();
                     a->id = next_id++;
                     a->fd = o.new_fd;
-                    a->path = o.path;
+                    a->name = o.path;
+                    a->path = dir + "/" + o.path;
                     a->end_posted = a->end_durable = o.size;
                     a->read_off = a->committed_written = o.committed;
-                    adopted = std::move(a);
                     c.adopted++;
-                    say(false, "adopted the journal \"" + o.path + "\" of an exited "
+                    say(false, "adopted the journal \"" + a->path + "\" of an exited "
                                        "worker: " + std::to_string(o.size - o.committed) +
                                        " bytes of usage records to send");
+                    adopted = std::move(a);
                 }
                 break;
             case op::kind::remove:
@@ -506,21 +512,34 @@ usage_journal::~usage_journal() {
     impl_->stop(true);
     if (impl_->own.fd >= 0) ::close(impl_->own.fd);
     if (impl_->adopted && impl_->adopted->fd >= 0) ::close(impl_->adopted->fd);
+    if (impl_->dir_fd >= 0) ::close(impl_->dir_fd);
 }
 
 const std::string& usage_journal::path() const noexcept { return impl_->own.path; }
 
-std::string usage_journal::open(const std::string& dir, std::uint64_t max_bytes, long pid) {
+std::string usage_journal::open(const std::string& dir, std::uint64_t max_bytes, long pid,
+                                int dir_fd) {
     impl& j = *impl_;
     j.dir = dir;
     j.max_bytes = max_bytes;
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        return why("mkdir()", dir, errno);
+    if (dir_fd >= 0) {
+        j.dir_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+        if (j.dir_fd < 0) {
+            return why("dup()", dir, errno);
+        }
+    } else {
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            return why("mkdir()", dir, errno);
+        }
+        j.dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (j.dir_fd < 0) {
+            return why("open()", dir, errno);
+        }
     }
     j.own.id = 1;
-    j.own.path = dir + "/" + std::string(file_prefix) + std::to_string(pid) +
-                 std::string(file_suffix);
-    int fd = ::open(j.own.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    j.own.name = std::string(file_prefix) + std::to_string(pid) + std::string(file_suffix);
+    j.own.path = dir + "/" + j.own.name;
+    int fd = ::openat(j.dir_fd, j.own.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         return why("open()", j.own.path, errno);
     }
@@ -622,7 +641,8 @@ void usage_journal::pump(std::size_t room, std::vector<record>& out, bool adopt)
         if (j.adopted->drained()) {
             op o(op::kind::remove);
             o.fd = j.adopted->fd;
-            o.path = j.adopted->path;
+            o.dir_fd = j.dir_fd;
+            o.path = j.adopted->name;
             j.adopted.reset();
             j.post(std::move(o));
         } else {
@@ -631,8 +651,8 @@ void usage_journal::pump(std::size_t room, std::vector<record>& out, bool adopt)
     }
     if (adopt && !j.adopted && !j.adopt_inflight && !holds()) {
         op o(op::kind::adopt);
-        o.data = j.dir;
-        o.path = j.own.path;
+        o.dir_fd = j.dir_fd;
+        o.path = j.own.name;
         j.adopt_inflight = true;
         j.post(std::move(o));
     }
@@ -672,10 +692,10 @@ std::string usage_journal::close(const std::vector<std::string_view>& tail) {
         j.pending.clear();
         j.pending_records = 0;
     }
-    auto finish = [](impl::segment& s) {
+    auto finish = [&j](impl::segment& s) {
         std::uint64_t c = s.committed();
         if (c >= s.end_posted) {
-            ::unlink(s.path.c_str());  // nothing left to send
+            ::unlinkat(j.dir_fd, s.name.c_str(), 0);  // nothing left to send
         } else {
             std::string h = jf::header(c);
             (void)write_all(s.fd, h.data(), h.size(), 0);

@@ -512,7 +512,8 @@ void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_l
     if (conf->journal > 0) {
         auto j = std::make_unique<aigw::usage_journal>();
         std::string err = j->open(std::string(aigw::ngx::view(conf->journal_path)),
-                                  static_cast<std::uint64_t>(conf->journal), ngx_pid);
+                                  static_cast<std::uint64_t>(conf->journal), ngx_pid,
+                                  conf->journal_dir);
         if (err.empty()) {
             q->journal = std::move(j);
             q->journal_timer.handler = journal_timer_handler;
@@ -530,6 +531,32 @@ void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_l
         }
     }
     queue = q.release();
+}
+
+void ngx_http_aigw_records_open_dir(ngx_cycle_t* cycle, ngx_http_aigw_usage_log_conf_t* conf) {
+    if (!conf->enabled || conf->journal == 0 || conf->journal_dir >= 0) {
+        return;
+    }
+    std::string dir(aigw::ngx::view(conf->journal_path));
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        // The workers try by the path, and say what fails.
+        ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                      "aigw: usage record journal directory \"%s\" not opened", dir.c_str());
+        return;
+    }
+    ngx_pool_cleanup_t* cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == nullptr) {
+        ::close(fd);
+        return;
+    }
+    conf->journal_dir = fd;
+    cln->data = conf;
+    cln->handler = [](void* data) {
+        auto* c = static_cast<ngx_http_aigw_usage_log_conf_t*>(data);
+        ::close(c->journal_dir);
+        c->journal_dir = -1;
+    };
 }
 
 void ngx_http_aigw_records_stop(ngx_cycle_t* cycle) {

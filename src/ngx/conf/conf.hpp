@@ -79,6 +79,7 @@ struct ngx_http_aigw_usage_log_conf_t {
     ngx_uint_t queue;         // records a worker holds while Redis is slow or away
     off_t journal;            // the most bytes of a worker's journal file; 0: no journal
     ngx_str_t journal_path;   // the journals' directory (full name)
+    int journal_dir;          // that directory, opened by the master; -1: not open
 };
 
 // aigw_price, aigw_price_refresh

@@ -170,6 +170,7 @@ void* create_main_conf(ngx_conf_t* cf) {
     conf->usage_log.maxlen = NGX_CONF_UNSET_UINT;
     conf->usage_log.queue = NGX_CONF_UNSET_UINT;
     conf->usage_log.journal = NGX_CONF_UNSET;
+    conf->usage_log.journal_dir = -1;
     ngx_http_aigw_billing_create(&conf->billing);
     conf->prices.refresh = NGX_CONF_UNSET_MSEC;
     conf->status.enabled = NGX_CONF_UNSET;

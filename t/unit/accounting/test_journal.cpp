@@ -356,6 +356,27 @@ void own_name_reused(void**) {
     remove_dir(dir);
 }
 
+// The directory given open (as NGINX's master opens it): every file is made in it, whatever
+// the name given for messages, and the journal keeps its own descriptor.
+void directory_given_open(void**) {
+    std::string dir = temp_dir();
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    {
+        usage_journal j;
+        assert_string_equal(j.open("/nonexistent/for-messages", 1 << 20, 31, fd).c_str(), "");
+        close(fd);  // the journal's copy stays open
+        assert_string_equal(j.path().c_str(), "/nonexistent/for-messages/usage.31.journal");
+        assert_true(j.put("through the descriptor"));
+        std::vector<usage_journal::record> none;
+        settle(j, 0, none);
+        assert_true(exists(dir + "/usage.31.journal"));
+        assert_string_equal(j.close({}).c_str(), "");
+    }
+    assert_true(exists(dir + "/usage.31.journal"));  // its record was not delivered: kept
+    remove_dir(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -369,6 +390,7 @@ int main() {
         cmocka_unit_test(live_file_left_alone),
         cmocka_unit_test(torn_tail_skipped),
         cmocka_unit_test(own_name_reused),
+        cmocka_unit_test(directory_given_open),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
