@@ -314,7 +314,9 @@ sub multipart {
     $Log .= aigw_nginx_stop(servroot => $Root);
     aigw_nginx_start($Conf, servroot => $Root, port => $GW, workers => 2, log_level => 'info',
                      wait_redis => 1);
-    my $rec = wait_for(sub { my $x = task($id); ($x->{callback} // '') eq 'delivered' ? $x : undef }, 20);
+    # A poll the stopped node had claimed and not finished keeps the task to that node until
+    # its claim lapses (1 minute): allow for it.
+    my $rec = wait_for(sub { my $x = task($id); ($x->{callback} // '') eq 'delivered' ? $x : undef }, 70);
     ok($rec, 'after a restart the poller finished the task and delivered its callback') or diag explain task($id);
     is($rec && $rec->{billing}, 'charged', '... its money kept once');
     my @got = deliveries($HookLog, $id, 1);

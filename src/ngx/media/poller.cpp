@@ -86,11 +86,16 @@ void call_end(poll_call* c, bool ok) {
         send_command({"ZREM", std::string(aigw::pending_tasks_key()), c->id}, nullptr,
                      nullptr);
     } else if (status != 200) {
+        // Not polled: due again at the next tick rather than when this node's claim lapses
+        // (XX: unless the task has left the pending set meanwhile).
+        ngx_msec_t again = state != nullptr ? state->conf->poll_interval : claim_ms;
+        send_command({"ZADD", std::string(aigw::pending_tasks_key()), "XX",
+                      std::to_string(aigw::ngx::unix_ms() + static_cast<int64_t>(again)), c->id},
+                     nullptr, nullptr);
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "aigw: task poller: the poll of \"%s\" ended with %s %d; it is tried "
-                      "again in %L ms",
-                      c->id.c_str(), ok ? "HTTP" : "no answer, status", status,
-                      static_cast<int64_t>(claim_ms));
+                      "again in %M ms",
+                      c->id.c_str(), ok ? "HTTP" : "no answer, status", status, again);
     }
     if (state != nullptr && state->inflight) {
         state->inflight--;
