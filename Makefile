@@ -77,9 +77,17 @@ $(BUILD)/unit/obj/core/accounting/tokenizer/tables.o: src/core/accounting/tokeni
 	@mkdir -p $(dir $@)
 	$(CXX) $(UNIT_CXXFLAGS) $(TOKENIZER_DEFINE) -c $< -o $@
 
-$(BUILD)/unit/%: t/unit/%.cpp $(CORE_OBJS) $(wildcard t/unit/*.hpp)
+# The core objects as one archive: each test binary links only the objects it uses (under a
+# megabyte, where all of them made 60 MB binaries and most of the unit build's link time).
+CORE_LIB := $(BUILD)/unit/libaigw_core.a
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $(CORE_OBJS)
+
+$(BUILD)/unit/%: t/unit/%.cpp $(CORE_LIB) $(wildcard t/unit/*.hpp)
 	@mkdir -p $(dir $@)
-	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_OBJS) $(UNIT_LIBS) -o $@
+	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_LIB) $(UNIT_LIBS) -o $@
 
 # Keep the core objects between runs (they are intermediate files to make).
 .SECONDARY: $(CORE_OBJS)
