@@ -14,6 +14,10 @@ namespace {
 
 // How long a claimed task is left to this node before another may poll it.
 constexpr int64_t claim_ms = 60000;
+// How soon a task whose poll failed is due again: sooner than its claim lapses, but not at
+// every tick, so a poll location that keeps failing is not asked (and logged) many times a
+// second.
+constexpr ngx_msec_t failed_retry_ms = 5000;
 // A loopback poll's deadline: the upstream's answer and a callback delivery fit in it.
 constexpr ngx_msec_t poll_timeout = 120000;
 constexpr size_t answer_max = 4096;
@@ -86,9 +90,11 @@ void call_end(poll_call* c, bool ok) {
         send_command({"ZREM", std::string(aigw::pending_tasks_key()), c->id}, nullptr,
                      nullptr);
     } else if (status != 200) {
-        // Not polled: due again at the next tick rather than when this node's claim lapses
-        // (XX: unless the task has left the pending set meanwhile).
-        ngx_msec_t again = state != nullptr ? state->conf->poll_interval : claim_ms;
+        // Not polled: due again soon rather than when this node's claim lapses (XX: unless
+        // the task has left the pending set meanwhile).
+        ngx_msec_t again = state != nullptr && state->conf->poll_interval > failed_retry_ms
+                               ? state->conf->poll_interval
+                               : failed_retry_ms;
         send_command({"ZADD", std::string(aigw::pending_tasks_key()), "XX",
                       std::to_string(aigw::ngx::unix_ms() + static_cast<int64_t>(again)), c->id},
                      nullptr, nullptr);
