@@ -402,9 +402,14 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
                    ctx->attempt.upstream_model.len +
                    (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
                    ctx->reply.error_code.len;
-    record rec;
-    rec.command.resize(bound);
-    aigw::ngx::resp_writer w(rec.command.data());
+    // Written into a buffer the worker keeps (grown, never shrunk, never cleared: it is
+    // written before it is read), then copied out at its exact length: no zero-filled
+    // string of the bound per record.
+    static std::string scratch;
+    if (scratch.size() < bound) {
+        scratch.resize(bound);
+    }
+    aigw::ngx::resp_writer w(scratch.data());
     w.header(6 + 2 * record_fields);
     w.bulk("XADD");
     w.bulk(aigw::usage_stream());
@@ -424,9 +429,8 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     field("key_id", key_id);
     field("owner", owner);
     field("group", group);
-    std::string endpoint = ctx->content.endpoint ? aigw::endpoint_label(*ctx->content.endpoint)
-                                                 : std::string(none);
-    field("endpoint", std::string_view(endpoint));
+    field("endpoint", ctx->content.endpoint ? aigw::endpoint_label_view(*ctx->content.endpoint)
+                                            : none);
     field("model", aigw::ngx::view(ctx->content.model));
     field("upstream_model", aigw::ngx::view(ctx->attempt.upstream_model));
     field("channel", ctx->attempt.channel ? aigw::ngx::view(ctx->attempt.channel->name) : none);
@@ -467,7 +471,8 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     if (written != record_fields) {  // the array header would not match: Redis would choke
         throw std::logic_error("usage record field count");
     }
-    rec.command.resize(static_cast<size_t>(w.pos() - rec.command.data()));
+    record rec;
+    rec.command.assign(scratch.data(), static_cast<size_t>(w.pos() - scratch.data()));
     return rec;
 }
 
