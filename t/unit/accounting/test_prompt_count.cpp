@@ -100,6 +100,35 @@ void what_the_pivot_cannot_hold(void**) {
     assert_int_equal(count_request_prompt(nullptr, dialect_id::anthropic, "[]"), 0);
 }
 
+
+// Long texts' counts are kept by a keyed hash of the text: the same text counts the same from
+// the table, and a text one byte apart, or the same text under another encoding, is counted.
+void long_texts_counted_once(void**) {
+    const tk::encoder* o200k = tk::encoder::get(tk::encoding_id::o200k_base);
+    const tk::encoder* cl100k = tk::encoder::get(tk::encoding_id::cl100k_base);
+    assert_non_null(o200k);
+    assert_non_null(cl100k);
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += "def f" + std::to_string(i) + "(x): return x * " + std::to_string(i) + "\n";
+    std::int64_t want = static_cast<std::int64_t>(o200k->count(text));
+    assert_int_equal(aigw::count_tokens(o200k, text), want);
+    assert_int_equal(aigw::count_tokens(o200k, text), want);  // from the table
+    assert_int_equal(aigw::count_tokens(cl100k, text),
+                     static_cast<std::int64_t>(cl100k->count(text)));
+    std::string other = text;
+    other[other.size() / 2] = ' ';
+    assert_int_equal(aigw::count_tokens(o200k, other), static_cast<std::int64_t>(o200k->count(other)));
+    assert_int_equal(aigw::count_tokens(o200k, text + "x"),
+                     static_cast<std::int64_t>(o200k->count(text + "x")));
+    // A whole request body: the second count is the first.
+    std::string body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"";
+    for (int i = 0; i < 100; ++i) body += "line " + std::to_string(i) + " of a long history. ";
+    body += "\"}]}";
+    std::int64_t first = count_prompt_tokens(o200k, body);
+    assert_true(first > 500);
+    assert_int_equal(count_prompt_tokens(o200k, body), first);
+}
+
 }  // namespace
 
 int main() {
@@ -109,6 +138,7 @@ int main() {
         cmocka_unit_test(gemini_and_responses),
         cmocka_unit_test(a_pivot_read_already_is_not_read_again),
         cmocka_unit_test(what_the_pivot_cannot_hold),
+        cmocka_unit_test(long_texts_counted_once),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
