@@ -66,6 +66,24 @@ public:
     // When `completion_text` is not null the generated text is appended to it, for an estimate.
     virtual usage read_response(std::string_view body, std::string* completion_text) const noexcept = 0;
 
+    // Where a body's top-level "model" is, found by the same parse as its usage: the offsets
+    // in the body of its string token, quotes included. Set only when the member is there
+    // once, is a string written without escapes, and the body read as an object; {0, 0}
+    // otherwise, and always from a dialect whose reader does not say (the default).
+    struct model_token {
+        std::size_t begin = 0;
+        std::size_t end = 0;
+        bool found() const noexcept { return end > begin; }
+    };
+
+    // read_response, and the body's model token: a model renamed in a JSON answer needs no
+    // second parse of it.
+    virtual usage read_response_model(std::string_view body, std::string* completion_text,
+                                      model_token* model) const noexcept {
+        *model = model_token{};
+        return read_response(body, completion_text);
+    }
+
     // Everything the stream path needs from one chunk, in one parse. When `text` is not null
     // the text this chunk generated (content, reasoning, tool-call names and arguments,
     // refusal) is appended to it.

@@ -178,6 +178,24 @@ std::string apply(std::string_view body, std::vector<edit>& edits) {
 }  // namespace
 
 std::string json_quote(std::string_view s) {
+    // A model name is printable ASCII without quotes or backslashes almost always: it is its
+    // own JSON text between quotes, and the writer (with its validation) is not needed.
+    bool plain = true;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+            plain = false;
+            break;
+        }
+    }
+    if (plain) {
+        std::string out;
+        out.reserve(s.size() + 2);
+        out += '"';
+        out.append(s);
+        out += '"';
+        return out;
+    }
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
                       rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>

@@ -8,6 +8,7 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
+#include "aigw/dialects/openai_chat/usage.hpp"
 #include "aigw/dialects/openai_responses/usage.hpp"
 #include "aigw/media/video_object.hpp"
 #include "aigw/routing/model_map.hpp"
@@ -60,6 +61,9 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
     }
     ngx_http_aigw_body_t* st = ctx->usage.body;
     st->stream_usage = ngx_http_aigw_usage_reader(ctx).stream_reader();
+    st->defer_ok = !ctx->attempt.translate &&
+                   ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat &&
+                   &ngx_http_aigw_usage_reader(ctx) == &aigw::openai_usage_parser();
     return st;
 }
 
@@ -69,6 +73,34 @@ static void ngx_http_aigw_take_usage(ngx_http_aigw_body_t* st, const aigw::usage
     }
 }
 
+// A chunk's text into st->generated, up to the bound; past it, estimated as it passes.
+static void ngx_http_aigw_keep_text(ngx_http_aigw_body_t* st, size_t kept) {
+    if (st->generated.size() > ngx_http_aigw_json_keep_max) {
+        // Past the bound this chunk's text (whole characters) is estimated, not kept.
+        st->generated_overflow.add(std::string_view(st->generated).substr(kept));
+        st->generated.resize(kept);
+    }
+}
+
+// The deferred chunks' text, read now in their order, as each would have been read as it came.
+static void ngx_http_aigw_read_deferred(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
+    const aigw::usage_parser& reader = ngx_http_aigw_usage_reader(ctx);
+    size_t at = 0;
+    for (uint32_t n : st->deferred_sizes) {
+        size_t kept = st->generated.size();
+        aigw::chunk_info ci = reader.read_chunk(std::string_view(st->deferred).substr(at, n),
+                                                &st->generated);
+        if (!ci.json_object) {
+            st->generated.resize(kept);
+        } else {
+            ngx_http_aigw_keep_text(st, kept);
+        }
+        at += n;
+    }
+    std::string().swap(st->deferred);
+    std::vector<uint32_t>().swap(st->deferred_sizes);
+}
+
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,
@@ -76,17 +108,36 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     if (!e.has_data || e.is_done) {
         return ngx_http_aigw_event_action::pass;
     }
-    // The chunk's text is appended where it is kept: no copy, nothing counted here.
-    size_t kept = st->generated.size();
-    aigw::chunk_info ci = st->stream_usage->read_chunk(e.data, &st->generated);
-    if (!ci.json_object) {
-        st->generated.resize(kept);
-        return ngx_http_aigw_event_action::pass;
+    aigw::chunk_info ci;
+    if (st->defer_ok && ctx->usage.t_first_token != 0 &&
+        st->deferred.size() + e.data.size() <= ngx_http_aigw_json_keep_max) {
+        // Past the first output: what the client gets does not depend on this chunk's text,
+        // and its usage is read only when it may have some.
+        if (aigw::chunk_may_report_usage(e.data)) {
+            ci = st->stream_usage->read_chunk(e.data, nullptr);
+        } else {
+            ci.json_object = true;
+        }
+        if (ci.json_object) {
+            st->deferred.append(e.data);
+            st->deferred_sizes.push_back(static_cast<uint32_t>(e.data.size()));
+        }
+    } else {
+        if (!st->deferred.empty()) {
+            ngx_http_aigw_read_deferred(ctx, st);  // the bound is near: in order, from here on
+            st->defer_ok = false;
+        }
+        // The chunk's text is appended where it is kept: no copy, nothing counted here.
+        size_t kept = st->generated.size();
+        ci = st->stream_usage->read_chunk(e.data, &st->generated);
+        if (!ci.json_object) {
+            st->generated.resize(kept);
+        } else {
+            ngx_http_aigw_keep_text(st, kept);
+        }
     }
-    if (st->generated.size() > ngx_http_aigw_json_keep_max) {
-        // Past the bound this chunk's text (whole characters) is estimated, not kept.
-        st->generated_overflow.add(std::string_view(st->generated).substr(kept));
-        st->generated.resize(kept);
+    if (!ci.json_object) {
+        return ngx_http_aigw_event_action::pass;
     }
     if (aigw::is_image_endpoint(ctx->content.endpoint->id)) {
         // image_generation.completed / image_edit.completed: one per image made; a partial
@@ -117,12 +168,11 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         // OpenAI chat streams only (the one passthrough change besides the model): with
         // include_usage OpenAI adds "usage":null to every chunk; without it, which is
         // what this client asked for, chunks have no usage member at all.
-        // The chunk read as an object above, which the parse-free form needs.
-        std::optional<std::string> s = aigw::strip_event_trailing_null_usage(raw, e.data);
-        if (!s) {
-            s = aigw::strip_event_null_usage(raw);
-        }
-        if (s) {
+        // The chunk read as an object above, or began with '{' and may report no usage
+        // (a chunk whose text waits is not read): the parse-free form needs an object.
+        if (aigw::strip_event_trailing_null_usage(raw, e.data, st->out)) {
+            changed = true;
+        } else if (std::optional<std::string> s = aigw::strip_event_null_usage(raw)) {
             st->out = std::move(*s);
             changed = true;
         }
@@ -163,7 +213,9 @@ void ngx_http_aigw_account_json(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* 
         return;
     }
     st->generated.clear();
-    aigw::usage u = ngx_http_aigw_usage_reader(ctx).read_response(st->json, &st->generated);
+    // A model to rename is found by this parse too (json_body.cpp).
+    aigw::usage u = ngx_http_aigw_usage_reader(ctx).read_response_model(st->json, &st->generated,
+                                                                         &st->json_model);
     ngx_http_aigw_take_usage(st, u);
     ngx_http_aigw_count_images(ctx, st);
     if (!st->generated.empty()) {
@@ -230,6 +282,11 @@ void ngx_http_aigw_count_tokens(ngx_http_aigw_ctx_t* ctx) {
     ngx_http_aigw_body_t* st = ctx->usage.body;
     if (st == nullptr || !ngx_http_aigw_billable(ctx)) {
         return;  // nothing produced: zero tokens
+    }
+    if (!st->deferred_sizes.empty() &&
+        (!st->reported.present || (ctx->response.sse && !ctx->response.upstream_complete))) {
+        // The text counts: no usage, or a stream cut short.
+        ngx_http_aigw_read_deferred(ctx, st);
     }
     if (st->reported.present) {
         // The common path: the upstream's counts, and no tokenizer.

@@ -43,6 +43,14 @@ struct ngx_http_aigw_body_t {
     // passes (a bound on the memory one request holds, far above any model's output).
     aigw::token_counter generated_overflow;
     bool framing_failed = false;
+    // An OpenAI chat stream passed through reads only the chunks that may report usage once
+    // its first output was seen: the others' text is needed only when the stream ends without
+    // usage, or cut short. Their data waits here in order (sizes in deferred_sizes), up to
+    // ngx_http_aigw_json_keep_max bytes, and is read when needed (or when the bound is near,
+    // and then every chunk is read as it comes again).
+    bool defer_ok = false;
+    std::string deferred;
+    std::vector<uint32_t> deferred_sizes;
     // The upstream dialect's reader of this stream's usage, which may come in pieces.
     std::unique_ptr<aigw::stream_usage> stream_usage;
 
@@ -55,6 +63,9 @@ struct ngx_http_aigw_body_t {
     // JSON responses: kept whole up to the bound, then scanned.
     std::string json;
     bool json_overflow = false;
+    // Where the kept answer's top-level model is, when its usage read found it (the model
+    // renamed from there, without parsing the answer again).
+    aigw::usage_parser::model_token json_model;
     aigw::usage_scanner json_scan;
 
     aigw::usage reported;    // the upstream's own counts, when it gave them

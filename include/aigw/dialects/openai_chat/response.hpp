@@ -56,5 +56,9 @@ std::optional<std::string> strip_event_null_usage(std::string_view event) noexce
 // Garbage in, garbage out: `data` that is not a JSON object is not checked.
 std::optional<std::string> strip_event_trailing_null_usage(std::string_view event,
                                                            std::string_view data) noexcept;
+// The same, written into `out` (its buffer reused across a stream's events); false for
+// nullopt, `out` then unchanged.
+bool strip_event_trailing_null_usage(std::string_view event, std::string_view data,
+                                     std::string& out) noexcept;
 
 }  // namespace aigw

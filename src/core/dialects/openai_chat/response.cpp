@@ -208,27 +208,34 @@ std::optional<std::string> strip_event_null_usage(std::string_view event) noexce
     }
 }
 
-std::optional<std::string> strip_event_trailing_null_usage(std::string_view event,
-                                                           std::string_view data) noexcept {
+bool strip_event_trailing_null_usage(std::string_view event, std::string_view data,
+                                     std::string& out) noexcept {
     static constexpr std::string_view tail = ",\"usage\":null}";
     while (!data.empty() && (data.back() == ' ' || data.back() == '\t')) {
         data.remove_suffix(1);
     }
     if (data.size() < tail.size() || data.substr(data.size() - tail.size()) != tail ||
         data.find('\n') != std::string_view::npos) {
-        return std::nullopt;
+        return false;
     }
     std::size_t at = event.rfind(tail);
     if (at == std::string_view::npos) {
-        return std::nullopt;
+        return false;
     }
     try {
-        std::string out(event.substr(0, at));
-        out += event.substr(at + tail.size() - 1);  // from the closing brace on
-        return out;
+        out.assign(event.data(), at);
+        out.append(event.substr(at + tail.size() - 1));  // from the closing brace on
+        return true;
     } catch (...) {
-        return std::nullopt;
+        return false;
     }
+}
+
+std::optional<std::string> strip_event_trailing_null_usage(std::string_view event,
+                                                           std::string_view data) noexcept {
+    std::string out;
+    if (!strip_event_trailing_null_usage(event, data, out)) return std::nullopt;
+    return out;
 }
 
 }  // namespace aigw

@@ -1,5 +1,6 @@
 #include "aigw/dialects/openai_chat/usage.hpp"
 
+#include <cstring>
 #include <optional>
 
 #include <simdjson.h>
@@ -108,12 +109,17 @@ error_code read_choice(od::value v, output_reader& reader) {
 
 struct body_facts {
     usage tokens;
+    // The top-level "model" string's token, as offsets from the document's first byte;
+    // model_count counts the members named "model" (a second one voids the token).
+    std::size_t model_begin = 0;
+    std::size_t model_end = 0;
+    int model_count = 0;
     bool choices_seen = false;  // "choices" was an array
     bool choices_empty = false;
     bool produced = false;
 };
 
-error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
+error_code read_body(od::document& doc, const char* base, std::string* text, body_facts& facts) {
     output_reader reader{text, facts.produced};
     od::object top;
     if (auto err = doc.get_object().get(top)) return err;
@@ -122,7 +128,19 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
         if (auto err = field.unescaped_key().get(key)) return err;
         od::value v;
         if (auto err = field.value().get(v)) return err;
-        if (key == "usage") {
+        if (key == "model") {
+            facts.model_count++;
+            od::json_type t;
+            if (auto err = v.type().get(t)) return err;
+            if (t == od::json_type::string) {
+                std::string_view token = v.raw_json_token();
+                std::size_t end = json_walk::token_end(token);
+                if (token.substr(0, end).find('\\') == std::string_view::npos) {
+                    facts.model_begin = static_cast<std::size_t>(token.data() - base);
+                    facts.model_end = facts.model_begin + end;
+                }
+            }
+        } else if (key == "usage") {
             // Duplicate keys: the last one wins, as in the client's own parser.
             if (auto err = read_usage(v, facts.tokens)) return err;
         } else if (key == "choices") {
@@ -153,7 +171,7 @@ bool read_json(std::string_view json, std::string* text, body_facts& facts) {
     od::json_type t;
     if (doc.type().get(t) || t != od::json_type::object) return false;
     std::string scratch;
-    if (read_body(doc, text != nullptr ? &scratch : nullptr, facts)) return false;
+    if (read_body(doc, padded.data(), text != nullptr ? &scratch : nullptr, facts)) return false;
     if (text != nullptr) text->append(scratch);
     return true;
 }
@@ -167,6 +185,21 @@ public:
             return facts.tokens;
         } catch (...) {
             // Only allocation can throw here; an unreadable body has no usage.
+            return usage{};
+        }
+    }
+
+    usage read_response_model(std::string_view body, std::string* completion_text,
+                              model_token* model) const noexcept override {
+        *model = model_token{};
+        try {
+            body_facts facts;
+            if (!read_json(body, completion_text, facts)) return usage{};
+            if (facts.model_count == 1 && facts.model_end > facts.model_begin) {
+                *model = model_token{facts.model_begin, facts.model_end};
+            }
+            return facts.tokens;
+        } catch (...) {
             return usage{};
         }
     }
@@ -188,6 +221,39 @@ public:
 };
 
 }  // namespace
+
+bool chunk_may_report_usage(std::string_view data) noexcept {
+    auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    std::size_t i = 0;
+    while (i < data.size() && ws(data[i])) ++i;
+    if (i == data.size() || data[i] != '{') return true;
+    // memchr for the rare bytes, then the bytes around them: find() would stop at every
+    // quote (its first character), and a chunk is mostly quoted strings.
+    const char* p = data.data();
+    std::size_t n = data.size();
+    for (std::size_t k = i; k < n;) {
+        const void* hit = std::memchr(p + k, '\\', n - k);
+        if (hit == nullptr) break;
+        k = static_cast<std::size_t>(static_cast<const char*>(hit) - p);
+        if (k + 1 < n && p[k + 1] == 'u') return true;
+        k += 2;  // the escaped character, which may be a backslash
+    }
+    constexpr std::string_view key = "\"usage\"";  // its 'g' at 4
+    for (std::size_t k = i; k < n;) {
+        const void* hit = std::memchr(p + k, 'g', n - k);
+        if (hit == nullptr) break;
+        k = static_cast<std::size_t>(static_cast<const char*>(hit) - p) + 1;
+        std::size_t at = k - 1;
+        if (at < 4 || data.substr(at - 4, key.size()) != key) continue;
+        std::size_t j = at - 4 + key.size();
+        while (j < data.size() && ws(data[j])) ++j;
+        if (j == data.size() || data[j] != ':') continue;  // a string "usage", no member
+        ++j;
+        while (j < data.size() && ws(data[j])) ++j;
+        if (data.substr(j, 4) != "null") return true;
+    }
+    return false;
+}
 
 const usage_parser& openai_usage_parser() {
     static const openai_parser parser;

@@ -314,6 +314,65 @@ void estimate_record(void**) {
     assert_int_equal(neg.total_tokens, 2);
 }
 
+
+// The stream path's test before reading a chunk: false only when no usage can be in it.
+void may_report_usage(void**) {
+    using aigw::chunk_may_report_usage;
+    // OpenAI's chunks with include_usage: "usage":null until the last.
+    assert_false(chunk_may_report_usage(
+        R"({"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null})"));
+    assert_false(chunk_may_report_usage(R"({"choices":[],"usage" :  null})"));
+    assert_false(chunk_may_report_usage(R"({"choices":[{"delta":{"content":"no usage at all"}}]})"));
+    // The word in text, or a string "usage" that is no member.
+    assert_false(chunk_may_report_usage(R"({"choices":[{"delta":{"content":"the \"usage\": 5"}}]})"));
+    assert_false(chunk_may_report_usage(R"({"a":["usage"],"b":"usage"})"));
+    // Usage present, however written.
+    assert_true(chunk_may_report_usage(
+        R"({"choices":[],"usage":{"prompt_tokens":19,"completion_tokens":64,"total_tokens":83}})"));
+    assert_true(chunk_may_report_usage("{\"usage\"\n:\t{\"total_tokens\":1}}"));
+    assert_true(chunk_may_report_usage(R"({"usage":0})"));
+    assert_true(chunk_may_report_usage(R"({"usage":"nul"})"));
+    // A key could spell "usage" with \u escapes: read it.
+    assert_true(chunk_may_report_usage(R"({"\u0075sage":{"total_tokens":1}})"));
+    assert_true(chunk_may_report_usage(R"({"choices":[{"delta":{"content":"caf\u00e9"}}]})"));
+    // An escaped backslash before a u is no \u escape.
+    assert_false(chunk_may_report_usage(R"({"choices":[{"delta":{"content":"C:\\users"}}]})"));
+    // Not an object: the parse decides.
+    assert_true(chunk_may_report_usage("[DONE]"));
+    assert_true(chunk_may_report_usage(""));
+    assert_true(chunk_may_report_usage("  [1]"));
+    // Whatever the test says, a chunk it lets pass really has no usage.
+    for (const char* c : {R"({"choices":[],"usage":null})",
+                          R"({"choices":[{"delta":{"content":"x"}}],"usage":null})"}) {
+        assert_false(chunk_may_report_usage(c));
+        assert_false(openai().read_chunk(c, nullptr).tokens.present);
+    }
+}
+
+// A JSON answer's model found by the usage read, for the rename without a second parse.
+void model_token_of_response(void**) {
+    const std::string body =
+        R"({"id":"x","object":"chat.completion","model":"gpt-4o-2024-08-06","choices":[],)"
+        R"("usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})";
+    aigw::usage_parser::model_token at;
+    usage u = openai().read_response_model(body, nullptr, &at);
+    assert_usage(u, 1, 2, 3, 0, 0);
+    assert_true(at.found());
+    assert_true(body.substr(at.begin, at.end - at.begin) == "\"gpt-4o-2024-08-06\"");
+    // None, twice, not a string, escaped, or a body that does not read: not found.
+    for (const char* b : {R"({"id":"x","usage":null})", R"({"model":"a","model":"b"})",
+                          R"({"model":7})", R"({"model":"g\u0070t"})", R"({"model":"a")",
+                          R"(["model"])"}) {
+        openai().read_response_model(b, nullptr, &at);
+        assert_false(at.found());
+    }
+    // White space after the token is not part of it.
+    const std::string spaced = R"({ "model" : "m1" , "usage":null})";
+    openai().read_response_model(spaced, nullptr, &at);
+    assert_true(at.found());
+    assert_true(spaced.substr(at.begin, at.end - at.begin) == "\"m1\"");
+}
+
 }  // namespace
 
 int main() {
@@ -331,6 +390,8 @@ int main() {
         cmocka_unit_test(wrong_types_and_nulls),
         cmocka_unit_test(malformed_input),
         cmocka_unit_test(estimate_record),
+        cmocka_unit_test(may_report_usage),
+        cmocka_unit_test(model_token_of_response),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
