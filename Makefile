@@ -164,8 +164,16 @@ fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)
 	cd $(BUILD)/fuzz && ./fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 $(FUZZ_CORPUS)
 
-integration: module
-	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" prove -I t/lib -r t/
+# The .t files in parallel lanes (scripts/test-lanes: each lane one `prove` with its own servroot
+# and gateway port; files that share a fixed port or a named servroot are in one lane, so never
+# run at once). Most of a file's time is waiting, so TEST_LANES lanes finish in a fraction of
+# the time on two CPUs; TEST_LANES=1 runs them one after another as before. Each lane's output
+# is printed when it finishes, then which file failed, if any. The CLIs are built first: many
+# files run scripts/aigw-keys or scripts/aigw-tokens, which would otherwise build them from
+# several lanes at once. One file alone: TEST_NGINX_AIGW_MODULE=$(MODULE) prove -I t/lib t/NNN-x.t
+TEST_LANES ?= 3
+integration: module cli
+	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" scripts/test-lanes --lanes $(TEST_LANES) --logs $(BUILD)/integration
 
 # The README's test command: installs what it needs, then unit + integration tests.
 test: deps
