@@ -5,8 +5,8 @@ NGINX      ?= /usr/sbin/nginx
 BUILD      ?= build
 MODULES_DIR ?= /usr/lib/nginx/modules
 CXX        ?= g++
-# Parallel compiles in `make test` (the module's and the unit tests' objects); the tests
-# themselves run one at a time.
+# Parallel compiles in `make test` (the module's, the CLIs', the unit tests' and the fuzzers'
+# objects); the unit tests run one at a time, the integration tests in TEST_LANES lanes.
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian's own compile flags for its nginx binary (nginx -V), so the module matches it.
 NGX_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
@@ -43,7 +43,7 @@ TOKENS_CLI      := $(BUILD)/aigw-tokens
 TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp src/core/text/siphash.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
-.PHONY: all module cli deps unit tokenizer-identity fuzz integration test demo bench bench-metrics bench-tokenizer chaos chaos-memory install clean
+.PHONY: all module cli deps unit tokenizer-identity fuzz fuzz-objs integration test demo bench bench-metrics bench-tokenizer chaos chaos-memory install clean
 
 all: module cli
 
@@ -164,15 +164,31 @@ fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p $(BUILD)/fuzz/$(FUZZ_CORPUS)
 	cd $(BUILD)/fuzz && ./fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 $(FUZZ_CORPUS)
 
-integration: module
-	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" prove -I t/lib -r t/
+# The .t files in parallel lanes (scripts/test-lanes: each lane one `prove` with its own servroot
+# and gateway port; files that share a fixed port or a named servroot are in one lane, so never
+# run at once). Most of a file's time is waiting, so TEST_LANES lanes finish in a fraction of
+# the time on two CPUs; TEST_LANES=1 runs them one after another as before. Each lane's output
+# is printed when it finishes, then which file failed, if any. The CLIs are built first: many
+# files run scripts/aigw-keys or scripts/aigw-tokens, which would otherwise build them from
+# several lanes at once. One file alone: TEST_NGINX_AIGW_MODULE=$(MODULE) prove -I t/lib t/NNN-x.t
+TEST_LANES ?= 3
+integration: module cli
+	TEST_NGINX_AIGW_MODULE="$(CURDIR)/$(MODULE)" TEST_NGINX_BINARY="$(NGINX)" scripts/test-lanes --lanes $(TEST_LANES) --logs $(BUILD)/integration
 
-# The README's test command: installs what it needs, then unit + integration tests.
+# The fuzz targets' core objects (those of sse_framer, the default target, which hold the other
+# targets' too), without building or running a fuzzer.
+fuzz-objs: $(FUZZ_OBJS)
+
+# The README's test command: installs what it needs, then unit + integration tests. The steps
+# overlap where one of them leaves a CPU idle, each step's output kept together (-Otarget):
+# the CLIs (which tokenizer-identity and the integration tests run) compile with the module;
+# the fuzzers' objects compile while the unit tests run one after another; the tokenizer's
+# identity check (one node process) runs while the first fuzzer runs. Each fuzzer still runs
+# its full FUZZ_TIME, one after another, the first beside that one node process.
 test: deps
-	$(MAKE) -j$(JOBS) module
-	$(MAKE) -j$(JOBS) unit
-	$(MAKE) tokenizer-identity
-	$(MAKE) -j$(JOBS) fuzz FUZZ_TIME=15
+	$(MAKE) -j$(JOBS) module cli
+	$(MAKE) --no-print-directory -j$(JOBS) -Otarget unit fuzz-objs
+	$(MAKE) --no-print-directory -j$(JOBS) -Otarget tokenizer-identity fuzz FUZZ_TIME=15
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=multipart FUZZ_TIME=10
 	$(MAKE) integration
