@@ -54,6 +54,11 @@ struct ngx_http_aigw_task_t {
 
 namespace {
 
+// How long a task whose callback a poll is delivering stays claimed by that poll: the
+// delivery records what comes next when it ends; a node that stops meanwhile leaves it to
+// another node after this, as a poll's claim (poller.cpp).
+constexpr int64_t delivery_claim_ms = 60000;
+
 // How long a task waits between two polls of the node's poller.
 int64_t poll_interval_ms(ngx_http_request_t* r) {
     return static_cast<int64_t>(ngx_http_aigw_main_conf(r)->tasks.poll_interval);
@@ -413,7 +418,15 @@ void refreshed(ngx_http_request_t* r, ngx_http_aigw_task_t* t, const std::string
                        ? -1
                        : aigw::ngx::unix_ms() + poll_interval_ms(r);
     if (finished && rec.callback == aigw::callback_state::pending) {
-        next = std::max<int64_t>(rec.callback_next_ms, aigw::ngx::unix_ms());
+        int64_t now = aigw::ngx::unix_ms();
+        next = std::max<int64_t>(rec.callback_next_ms, now);
+        if (t->kind == ngx_http_aigw_task_kind::poll && rec.callback_next_ms <= now) {
+            // This poll delivers the callback now (ngx_http_aigw_task_polled): the task stays
+            // claimed while it does, and the delivery's end records when it is due again. Due
+            // at once, the next tick would poll it and deliver again from this same record,
+            // before this delivery is recorded (seen under load).
+            next = now + delivery_claim_ms;
+        }
     }
     std::string key_hash = aigw::key_hash_key(rec.account);
     std::vector<std::string> argv =
