@@ -497,21 +497,24 @@ namespace {
 // sends its whole history again with every turn, and an application its system prompt with
 // every request; each would be counted again (the encoder costs some 80 instructions a byte,
 // the hash about 2: a 64 KB history is about a millisecond of the one, microseconds of the
-// other).
-// One slot per hash value modulo the table: a newer text takes an older one's slot. A hit
-// needs the same encoder, length and 64-bit hash under this thread's secret key.
+// other). Four ways a set: a text takes the slot used longest ago among the four its hash
+// picks (one way a set lost a few of a long history's messages to each other every turn). A
+// hit needs the same encoder, length and 64-bit hash under this thread's secret key.
 struct count_slot {
     std::uint64_t hash = 0;
     const tokenizer::encoder* enc = nullptr;
     std::size_t len = 0;
     std::int64_t count = 0;
+    std::uint64_t used = 0;  // the cache's clock when last found or filled; 0: empty
 };
-constexpr std::size_t count_cache_slots = 4096;  // 128 KiB per thread, allocated on first use
-constexpr std::size_t count_cache_min = 8;       // shorter texts are counted faster than found
+constexpr std::size_t count_cache_ways = 4;
+constexpr std::size_t count_cache_sets = 1024;  // 4,096 slots, 160 KiB a thread, made on first use
+constexpr std::size_t count_cache_min = 8;      // shorter texts are counted faster than found
 
 struct count_cache {
     siphash_key key = random_siphash_key();
-    std::unique_ptr<count_slot[]> slots{new count_slot[count_cache_slots]};
+    std::unique_ptr<count_slot[]> slots{new count_slot[count_cache_sets * count_cache_ways]};
+    std::uint64_t clock = 0;
 };
 
 std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
@@ -520,12 +523,18 @@ std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
     }
     thread_local count_cache cache;
     std::uint64_t h = siphash13(cache.key, text);
-    count_slot& slot = cache.slots[h % count_cache_slots];
-    if (slot.enc == enc && slot.len == text.size() && slot.hash == h) {
-        return slot.count;
+    count_slot* set = &cache.slots[(h % count_cache_sets) * count_cache_ways];
+    count_slot* oldest = set;
+    for (std::size_t i = 0; i < count_cache_ways; ++i) {
+        count_slot& slot = set[i];
+        if (slot.used != 0 && slot.enc == enc && slot.len == text.size() && slot.hash == h) {
+            slot.used = ++cache.clock;
+            return slot.count;
+        }
+        if (slot.used < oldest->used) oldest = &slot;
     }
     std::int64_t n = static_cast<std::int64_t>(enc->count(text));
-    slot = count_slot{h, enc, text.size(), n};
+    *oldest = count_slot{h, enc, text.size(), n, ++cache.clock};
     return n;
 }
 
