@@ -91,7 +91,7 @@ std::string with_path_model(const endpoint_info& ep, std::string_view model);
 // for one whose path names the model, "/v1/videos/{id}/content" for one that names a task.
 std::string endpoint_label(const endpoint_info& ep);
 // The same, made once per endpoint of the table and kept: what a usage record writes for
-// every request. `ep` must be an entry of the table (find_endpoint's).
+// every request. For an endpoint outside the table (find_endpoint returns none), its path.
 std::string_view endpoint_label_view(const endpoint_info& ep);
 
 }  // namespace aigw

@@ -1,7 +1,6 @@
 #include "aigw/dialects/endpoints.hpp"
 
 #include <cstdint>
-#include <memory>
 
 namespace aigw {
 
@@ -231,22 +230,6 @@ std::string endpoint_label(const endpoint_info& ep) {
     return ep.model_in_path ? with_path_model(ep, "{model}") : std::string(ep.path);
 }
 
-namespace {
-
-// An endpoint outside the table (none today): its label kept for the worker's life, so the
-// view stays valid; one per distinct label.
-std::string_view endpoint_label_copy(const endpoint_info& ep) {
-    static std::vector<std::unique_ptr<std::string>> extra;
-    std::string label = endpoint_label(ep);
-    for (const auto& s : extra) {
-        if (*s == label) return *s;
-    }
-    extra.push_back(std::make_unique<std::string>(std::move(label)));
-    return *extra.back();
-}
-
-}  // namespace
-
 std::string_view endpoint_label_view(const endpoint_info& ep) {
     static const std::vector<std::string> labels = [] {
         std::vector<std::string> v;
@@ -255,9 +238,11 @@ std::string_view endpoint_label_view(const endpoint_info& ep) {
     }();
     auto at = reinterpret_cast<std::uintptr_t>(&ep);
     auto first = reinterpret_cast<std::uintptr_t>(endpoints);
-    if (at < first || (at - first) % sizeof(endpoint_info) != 0) return endpoint_label_copy(ep);
     std::size_t i = (at - first) / sizeof(endpoint_info);
-    return i < labels.size() ? std::string_view(labels[i]) : endpoint_label_copy(ep);
+    if (at < first || (at - first) % sizeof(endpoint_info) != 0 || i >= labels.size()) {
+        return ep.path;  // not the table's (none is): its path, which outlives it
+    }
+    return labels[i];
 }
 
 }  // namespace aigw

@@ -246,6 +246,15 @@ void media_endpoints(void**) {
                 "/v1/videos/{id}/content");
     assert_true(aigw::endpoint_label(*find_endpoint("/v1/videos/v1")) == "/v1/videos/{id}");
     assert_true(aigw::endpoint_label(*create) == "/v1/videos");
+    // The kept labels are the same words; an endpoint outside the table gets its path.
+    for (const char* path : {"/v1/chat/completions", "/v1/videos/v1/content",
+                             "/v1beta/models/g:streamGenerateContent"}) {
+        const aigw::endpoint_info* ep = find_endpoint(path);
+        assert_non_null(ep);
+        assert_true(aigw::endpoint_label_view(*ep) == aigw::endpoint_label(*ep));
+    }
+    aigw::endpoint_info outside = *find_endpoint("/v1/embeddings");
+    assert_true(aigw::endpoint_label_view(outside) == "/v1/embeddings");
     assert_true(aigw::is_video_endpoint(endpoint_id::video_remix));
     assert_false(aigw::is_video_endpoint(endpoint_id::images_edits));
     assert_true(aigw::is_image_endpoint(endpoint_id::images_variations));
