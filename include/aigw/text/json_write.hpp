@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 // A JSON string of `s`. RapidJSON's Writer copies bytes as they are and JSON must be UTF-8:
 // each byte that is not part of a well-formed sequence becomes U+FFFD.
 void write_text(json_writer& w, std::string_view s);
+
+// What write_text writes, appended to `out` without a Writer: the same bytes (RapidJSON's
+// escapes, U+FFFD for each ill-formed byte). For output made per stream event, where a
+// Writer and its buffer per event cost more than the text.
+void append_json_text(std::string& out, std::string_view s);
+
+// `v` in decimal, appended.
+void append_json_uint(std::string& out, std::uint64_t v);
 
 // write_text, or null for an empty `s`.
 void write_text_or_null(json_writer& w, std::string_view s);

@@ -120,13 +120,32 @@ bool chat_decoder::decode(std::string_view type, std::string_view data,
     if (openai_wire::parse(d, spare, root)) return false;
     dom::object top;
     if (root.get_object().get(top)) return false;
+    // The members this reads, in one pass over the chunk: each the first of its name, as
+    // operator[] would find it.
+    enum { error_m, choices_m, usage_m, id_m, model_m, created_m, members };
+    static constexpr std::string_view names[members] = {"error", "choices", "usage",
+                                                        "id",    "model",   "created"};
+    dom::element found[members];
+    bool has[members] = {};
+    for (dom::key_value_pair field : top) {
+        for (int m = 0; m < members; ++m) {
+            if (!has[m] && field.key == names[m]) {
+                has[m] = true;
+                found[m] = field.value;
+                break;
+            }
+        }
+    }
+    auto string_of = [&](int m) {
+        std::string_view s;
+        if (!has[m] || found[m].get_string().get(s)) return std::string_view();
+        return s;
+    };
 
-    std::vector<api::event> events;
-    member error = top["error"];
-    if (!error.error() && !error.is_null()) {
+    if (has[error_m] && !found[error_m].is_null()) {
         api::event e;
         e.kind = api::event_kind::error;
-        e.error = upstream_error(error.value_unsafe());
+        e.error = upstream_error(found[error_m]);
         out.push_back(std::move(e));
         return true;
     }
@@ -138,12 +157,12 @@ bool chat_decoder::decode(std::string_view type, std::string_view data,
         return true;
     }
     dom::array choices;
-    if (top["choices"].get_array().get(choices)) return false;
+    if (!has[choices_m] || found[choices_m].get_array().get(choices)) return false;
 
     usage tokens;
-    if (top["usage"].is_object()) tokens = openai_usage_parser().from_chunk(d);
+    if (has[usage_m] && found[usage_m].is_object()) tokens = openai_usage_parser().from_chunk(d);
 
-    std::string_view id = string_or_empty(top["id"]);
+    std::string_view id = string_of(id_m);
     // Azure's first chunk carries only prompt_filter_results: no id, no choices. The answer
     // starts with the first chunk that has something of it.
     if (!started_ && (!id.empty() || choices.size() > 0 || tokens.present)) {
@@ -151,16 +170,18 @@ bool chat_decoder::decode(std::string_view type, std::string_view data,
         api::event e;
         e.kind = api::event_kind::start;
         e.id = std::string(id);
-        e.model = std::string(string_or_empty(top["model"]));
+        e.model = std::string(string_of(model_m));
         std::int64_t created = 0;
-        if (top["created"].get_int64().get(created) == simdjson::SUCCESS) e.created = created;
-        events.push_back(std::move(e));
+        if (has[created_m] && found[created_m].get_int64().get(created) == simdjson::SUCCESS) {
+            e.created = created;
+        }
+        out.push_back(std::move(e));
     }
 
     dom::element choice;
     if (openai_wire::first_choice(choices, choice)) {
         dom::object delta;
-        if (choice["delta"].get_object().get(delta) == simdjson::SUCCESS) read_delta(delta, events);
+        if (choice["delta"].get_object().get(delta) == simdjson::SUCCESS) read_delta(delta, out);
         std::string_view finish;
         if (choice["finish_reason"].get_string().get(finish) == simdjson::SUCCESS && !finished_) {
             // Once: a server that repeats the reason would otherwise end the answer twice.
@@ -168,16 +189,15 @@ bool chat_decoder::decode(std::string_view type, std::string_view data,
             api::event e;
             e.kind = api::event_kind::finish;
             e.finish = openai_wire::finish_from_wire(finish);
-            events.push_back(std::move(e));
+            out.push_back(std::move(e));
         }
     }
     if (tokens.present) {
         api::event e;
         e.kind = api::event_kind::usage;
         e.tokens = tokens;
-        events.push_back(std::move(e));
+        out.push_back(std::move(e));
     }
-    for (api::event& e : events) out.push_back(std::move(e));
     return true;
 }
 
@@ -258,18 +278,16 @@ void chat_decoder::read_tool_call(dom::element item, bool legacy, std::vector<ap
     }
 }
 
-// Pieces of a chat.completion.chunk's delta, written into an open object.
+// Pieces of a chat.completion.chunk's delta, appended inside its open object.
 struct role_delta {
-    void operator()(json_writer& w) const {
-        w.Key("role");
-        w.String("assistant");
-        w.Key("content");
-        w.String("");
-        w.Key("refusal");
-        w.Null();
+    void operator()(std::string& out) const {
+        out += "\"role\":\"assistant\",\"content\":\"\",\"refusal\":null";
     }
 };
 
+// The chunks are written as text, not through a Writer: every chunk of a stream starts with
+// the same id, object, created and model, made once, and a Writer with its buffer per chunk
+// cost more than the chunk's text (append_json_text writes the Writer's bytes).
 class chat_encoder final : public api::stream_encoder {
 public:
     explicit chat_encoder(const api::request& req)
@@ -281,11 +299,10 @@ private:
     // The answer's first chunk, once: from the start event, or made up for an event that came
     // before any (another dialect's decoder that starts late).
     void begin(const api::event* start, std::string& out);
-    // One chunk with one choice: `delta` writes the delta's members; `finish` null for none.
+    // One chunk with one choice: `delta` appends the delta's members; `finish` null for none.
     template <class Delta>
     void chunk(std::string& out, Delta&& delta, const std::string_view* finish);
     void usage_chunk(std::string& out);
-    void head(json_writer& w);
 
     bool include_usage_;
     std::string request_model_;
@@ -293,83 +310,46 @@ private:
     bool finished_ = false;
     bool done_ = false;
     bool called_tools_ = false;
-    std::string id_;
-    std::string model_;
-    std::int64_t created_ = 0;
+    // "data: {" and the members every chunk starts with: id, object, created, model.
+    std::string head_;
     usage tokens_;
     bool has_tokens_ = false;
 };
 
-void chat_encoder::head(json_writer& w) {
-    w.Key("id");
-    write_text(w, id_);
-    w.Key("object");
-    w.String("chat.completion.chunk");
-    w.Key("created");
-    w.Int64(created_);
-    w.Key("model");
-    write_text(w, model_);
-}
-
 template <class Delta>
 void chat_encoder::chunk(std::string& out, Delta&& delta, const std::string_view* finish) {
-    rapidjson::StringBuffer buf;
-    json_writer w(buf);
-    w.StartObject();
-    head(w);
-    w.Key("choices");
-    w.StartArray();
-    w.StartObject();
-    w.Key("index");
-    w.Int(0);
-    w.Key("delta");
-    w.StartObject();
-    delta(w);
-    w.EndObject();
-    w.Key("logprobs");
-    w.Null();
-    w.Key("finish_reason");
+    out += head_;
+    out += "\"choices\":[{\"index\":0,\"delta\":{";
+    delta(out);
+    out += "},\"logprobs\":null,\"finish_reason\":";
     if (finish != nullptr) {
-        w.String(finish->data(), static_cast<rapidjson::SizeType>(finish->size()));
+        append_json_text(out, *finish);
     } else {
-        w.Null();
+        out += "null";
     }
-    w.EndObject();
-    w.EndArray();
     // With include_usage OpenAI writes "usage":null in every chunk but the last.
-    if (include_usage_) {
-        w.Key("usage");
-        w.Null();
-    }
-    w.EndObject();
-    out += "data: ";
-    out.append(buf.GetString(), buf.GetSize());
-    out += "\n\n";
+    out += include_usage_ ? "}],\"usage\":null}\n\n" : "}]}\n\n";
 }
 
 void chat_encoder::usage_chunk(std::string& out) {
-    rapidjson::StringBuffer buf;
-    json_writer w(buf);
-    w.StartObject();
-    head(w);
-    w.Key("choices");
-    w.StartArray();
-    w.EndArray();
-    w.Key("usage");
-    openai_wire::write_usage(w, tokens_);
-    w.EndObject();
-    out += "data: ";
-    out.append(buf.GetString(), buf.GetSize());
-    out += "\n\n";
+    out += head_;
+    out += "\"choices\":[],\"usage\":";
+    out += json_text([&](json_writer& w) { openai_wire::write_usage(w, tokens_); });
+    out += "}\n\n";
 }
 
 void chat_encoder::begin(const api::event* start, std::string& out) {
     if (started_) return;
     started_ = true;
     bool given_id = start != nullptr && !start->id.empty();
-    id_ = given_id ? start->id : openai_wire::new_id("chatcmpl-");
-    model_ = start != nullptr && !start->model.empty() ? start->model : request_model_;
-    created_ = openai_wire::created_or_now(start != nullptr ? start->created : 0);
+    head_ = "data: {\"id\":";
+    append_json_text(head_, given_id ? start->id : openai_wire::new_id("chatcmpl-"));
+    head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+    head_ += std::to_string(openai_wire::created_or_now(start != nullptr ? start->created : 0));
+    head_ += ",\"model\":";
+    append_json_text(head_, start != nullptr && !start->model.empty() ? start->model
+                                                                       : request_model_);
+    head_ += ',';
     chunk(out, role_delta{}, nullptr);
 }
 
@@ -387,52 +367,36 @@ void chat_encoder::encode(const api::event& e, std::string& out) {
         const char* key = e.kind == api::event_kind::text_delta        ? "content"
                           : e.kind == api::event_kind::reasoning_delta ? "reasoning_content"
                                                                        : "refusal";
-        chunk(out, [&](json_writer& w) {
-            w.Key(key);
-            write_text(w, e.text);
+        chunk(out, [&](std::string& o) {
+            o += '"';
+            o += key;
+            o += "\":";
+            append_json_text(o, e.text);
         }, nullptr);
         return;
     }
     case api::event_kind::tool_call_start:
         begin(nullptr, out);
         called_tools_ = true;
-        chunk(out, [&](json_writer& w) {
-            w.Key("tool_calls");
-            w.StartArray();
-            w.StartObject();
-            w.Key("index");
-            w.Uint64(e.index);
-            w.Key("id");
-            write_text(w, e.id.empty() ? openai_wire::new_id("call_") : e.id);
-            w.Key("type");
-            w.String("function");
-            w.Key("function");
-            w.StartObject();
-            w.Key("name");
-            write_text(w, e.name);
-            w.Key("arguments");
-            w.String("");
-            w.EndObject();
-            w.EndObject();
-            w.EndArray();
+        chunk(out, [&](std::string& o) {
+            o += "\"tool_calls\":[{\"index\":";
+            append_json_uint(o, e.index);
+            o += ",\"id\":";
+            append_json_text(o, e.id.empty() ? openai_wire::new_id("call_") : e.id);
+            o += ",\"type\":\"function\",\"function\":{\"name\":";
+            append_json_text(o, e.name);
+            o += ",\"arguments\":\"\"}}]";
         }, nullptr);
         return;
     case api::event_kind::tool_call_delta:
         if (e.text.empty()) return;
         begin(nullptr, out);
-        chunk(out, [&](json_writer& w) {
-            w.Key("tool_calls");
-            w.StartArray();
-            w.StartObject();
-            w.Key("index");
-            w.Uint64(e.index);
-            w.Key("function");
-            w.StartObject();
-            w.Key("arguments");
-            write_text(w, e.text);
-            w.EndObject();
-            w.EndObject();
-            w.EndArray();
+        chunk(out, [&](std::string& o) {
+            o += "\"tool_calls\":[{\"index\":";
+            append_json_uint(o, e.index);
+            o += ",\"function\":{\"arguments\":";
+            append_json_text(o, e.text);
+            o += "}}]";
         }, nullptr);
         return;
     case api::event_kind::finish: {
@@ -440,7 +404,7 @@ void chat_encoder::encode(const api::event& e, std::string& out) {
         finished_ = true;
         begin(nullptr, out);
         std::string_view finish = openai_wire::finish_to_wire(e.finish, called_tools_);
-        chunk(out, [](json_writer&) {}, &finish);
+        chunk(out, [](std::string&) {}, &finish);
         return;
     }
     case api::event_kind::usage:

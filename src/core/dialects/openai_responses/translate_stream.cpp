@@ -325,6 +325,24 @@ private:
         w.Key("output_index");
         w.Uint64(index);
     }
+    // A delta event, the most frequent, written as text (a Writer per event costs more than
+    // its bytes; append_json_text writes the Writer's): {"type","sequence_number","item_id",
+    // "output_index", then `tail` (members, then the closing brace).
+    template <class Tail>
+    void delta_event(std::string_view type, std::size_t index, std::string& out, Tail&& tail) {
+        out += "event: ";
+        out += type;
+        out += "\ndata: {\"type\":";
+        append_json_text(out, type);
+        out += ",\"sequence_number\":";
+        append_json_uint(out, seq_++);
+        out += ",\"item_id\":";
+        append_json_text(out, items_[index].id);
+        out += ",\"output_index\":";
+        append_json_uint(out, index);
+        tail(out);
+        out += "\n\n";
+    }
     void whole_item(std::string_view type, std::size_t index, std::string& out) {
         emit(type, out, [&](json_writer& w) {
             w.Key("output_index");
@@ -526,19 +544,14 @@ void responses_encoder::message_delta(bool refusal, std::string_view delta, std:
         });
     }
     item.parts.back().text += delta;
-    emit(refusal ? "response.refusal.delta" : "response.output_text.delta", out,
-         [&](json_writer& w) {
-             item_ref(w, index);
-             w.Key("content_index");
-             w.Uint64(item.parts.size() - 1);
-             w.Key("delta");
-             write_text(w, delta);
-             if (!refusal) {
-                 w.Key("logprobs");
-                 w.StartArray();
-                 w.EndArray();
-             }
-         });
+    delta_event(refusal ? "response.refusal.delta" : "response.output_text.delta", index, out,
+                [&](std::string& o) {
+                    o += ",\"content_index\":";
+                    append_json_uint(o, item.parts.size() - 1);
+                    o += ",\"delta\":";
+                    append_json_text(o, delta);
+                    o += refusal ? "}" : ",\"logprobs\":[]}";
+                });
 }
 
 void responses_encoder::reasoning_delta(std::string_view delta, std::string& out) {
@@ -556,12 +569,10 @@ void responses_encoder::reasoning_delta(std::string_view delta, std::string& out
     }
     std::size_t index = open_;
     items_[index].text += delta;
-    emit("response.reasoning_summary_text.delta", out, [&](json_writer& w) {
-        item_ref(w, index);
-        w.Key("summary_index");
-        w.Uint(0);
-        w.Key("delta");
-        write_text(w, delta);
+    delta_event("response.reasoning_summary_text.delta", index, out, [&](std::string& o) {
+        o += ",\"summary_index\":0,\"delta\":";
+        append_json_text(o, delta);
+        o += '}';
     });
 }
 
@@ -585,11 +596,12 @@ void responses_encoder::call_delta(const api::event& e, std::string& out) {
         std::size_t index = it->second;
         items_[index].text += e.text;
         if (items_[index].type == kind::function_call) {
-            emit("response.function_call_arguments.delta", out, [&](json_writer& w) {
-                item_ref(w, index);
-                w.Key("delta");
-                write_text(w, e.text);
-            });
+            delta_event("response.function_call_arguments.delta", index, out,
+                        [&](std::string& o) {
+                            o += ",\"delta\":";
+                            append_json_text(o, e.text);
+                            o += '}';
+                        });
         }
         return;
     }
