@@ -51,6 +51,12 @@ public:
     virtual usage total() const noexcept = 0;
 };
 
+// Whether a chunk's data may report usage, without parsing it: false only when it is an
+// object ("{" first) whose every "usage" member is null ("usage":null, white space allowed)
+// and it holds no \u escape (the one way a key can spell "usage" without those bytes). A
+// word "usage" in text is no member; anything else says true, and the chunk is parsed.
+bool chunk_may_report_usage(std::string_view data) noexcept;
+
 // One dialect's usage reading (dialect::usage_reader()). The glue holds a `const usage_parser&`
 // and never looks inside a body itself.
 // Inputs need no padding: they are copied into a padded buffer first (one memcpy, which is
@@ -94,6 +100,12 @@ public:
     // May throw std::bad_alloc.
     virtual std::unique_ptr<stream_usage> stream_reader() const;
 
+    // Whether the glue may leave a stream chunk that chunk_may_report_usage() says reports no
+    // usage unread, and read its text later (in order, and only when the text is counted:
+    // the stream ended without usage, or was cut). True for a reader whose chunks report
+    // usage only in members named "usage", null when there is none. The default: every chunk
+    // is read as it comes.
+    virtual bool defers_unreported_chunks() const noexcept { return false; }
     // Single-question forms of the two above.
     usage from_response(std::string_view body) const noexcept { return read_response(body, nullptr); }
     usage from_chunk(std::string_view data) const noexcept { return read_chunk(data, nullptr).tokens; }

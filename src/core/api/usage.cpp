@@ -1,5 +1,6 @@
 #include "aigw/api/usage.hpp"
 
+#include <cstring>
 #include <limits>
 
 namespace aigw {
@@ -39,6 +40,39 @@ private:
 };
 
 }  // namespace
+
+bool chunk_may_report_usage(std::string_view data) noexcept {
+    auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    std::size_t i = 0;
+    while (i < data.size() && ws(data[i])) ++i;
+    if (i == data.size() || data[i] != '{') return true;
+    // memchr for the rare bytes, then the bytes around them: find() would stop at every
+    // quote (its first character), and a chunk is mostly quoted strings.
+    const char* p = data.data();
+    std::size_t n = data.size();
+    for (std::size_t k = i; k < n;) {
+        const void* hit = std::memchr(p + k, '\\', n - k);
+        if (hit == nullptr) break;
+        k = static_cast<std::size_t>(static_cast<const char*>(hit) - p);
+        if (k + 1 < n && p[k + 1] == 'u') return true;
+        k += 2;  // the escaped character, which may be a backslash
+    }
+    constexpr std::string_view key = "\"usage\"";  // its 'g' at 4
+    for (std::size_t k = i; k < n;) {
+        const void* hit = std::memchr(p + k, 'g', n - k);
+        if (hit == nullptr) break;
+        k = static_cast<std::size_t>(static_cast<const char*>(hit) - p) + 1;
+        std::size_t at = k - 1;
+        if (at < 4 || data.substr(at - 4, key.size()) != key) continue;
+        std::size_t j = at - 4 + key.size();
+        while (j < data.size() && ws(data[j])) ++j;
+        if (j == data.size() || data[j] != ':') continue;  // a string "usage", no member
+        ++j;
+        while (j < data.size() && ws(data[j])) ++j;
+        if (data.substr(j, 4) != "null") return true;
+    }
+    return false;
+}
 
 std::unique_ptr<stream_usage> usage_parser::stream_reader() const {
     return std::make_unique<last_usage>(*this);

@@ -61,9 +61,10 @@ ngx_http_aigw_body_t* ngx_http_aigw_body_create(ngx_http_request_t* r, ngx_http_
     }
     ngx_http_aigw_body_t* st = ctx->usage.body;
     st->stream_usage = ngx_http_aigw_usage_reader(ctx).stream_reader();
-    st->defer_ok = !ctx->attempt.translate &&
-                   ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat &&
-                   &ngx_http_aigw_usage_reader(ctx) == &aigw::openai_usage_parser();
+    // An images stream is not deferred: its events carry whole images, and are few.
+    st->defer_ok = ngx_http_aigw_usage_reader(ctx).defers_unreported_chunks() &&
+                   (ctx->content.endpoint == nullptr ||
+                    !aigw::is_image_endpoint(ctx->content.endpoint->id));
     return st;
 }
 

@@ -43,9 +43,10 @@ struct ngx_http_aigw_body_t {
     // passes (a bound on the memory one request holds, far above any model's output).
     aigw::token_counter generated_overflow;
     bool framing_failed = false;
-    // An OpenAI chat stream passed through reads only the chunks that may report usage once
-    // its first output was seen: the others' text is needed only when the stream ends without
-    // usage, or cut short. Their data waits here in order (sizes in deferred_sizes), up to
+    // A stream whose reader allows it (usage_parser::defers_unreported_chunks: OpenAI chat,
+    // Anthropic, Responses; not an images stream) reads only the chunks that may report usage
+    // once its first output was seen, translated or not: the others' text is needed only when
+    // the stream ends without usage, or cut short. Their data waits here in order (sizes in deferred_sizes), up to
     // ngx_http_aigw_json_keep_max bytes, and is read when needed (or when the bound is near,
     // and then every chunk is read as it comes again).
     bool defer_ok = false;

@@ -120,6 +120,9 @@ bool read_json(std::string_view json, body_facts& facts) {
 
 class responses_usage final : public usage_parser {
 public:
+    // Usage only in "usage" members (usage.hpp): chunks without one can wait unread.
+    bool defers_unreported_chunks() const noexcept override { return true; }
+
     usage read_response(std::string_view body, std::string* completion_text) const noexcept override {
         try {
             body_facts facts;

@@ -2,6 +2,7 @@
 // from a stream's message_start and message_delta events combined.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aigw/dialects/anthropic/usage.hpp"
 #include "aigw/text/usage_scanner.hpp"
@@ -195,6 +196,20 @@ void stream_chunks(void**) {
     assert_usage(stream->total(), 1502, 2, 1000, 30);
 }
 
+// The glue leaves an event unread while chunk_may_report_usage says it reports none: only
+// events whose usage this reader would not find.
+void events_that_may_wait(void**) {
+    assert_true(reader().defers_unreported_chunks());
+    std::vector<std::size_t> waiting;
+    for (std::size_t i = 0; i < sizeof stream_events / sizeof stream_events[0]; ++i) {
+        bool may = aigw::chunk_may_report_usage(stream_events[i]);
+        assert_int_equal(may, reader().read_chunk(stream_events[i], nullptr).tokens.present);
+        if (!may) waiting.push_back(i);
+    }
+    // message_start and both message_delta events are read as they come; the rest may wait.
+    assert_int_equal(waiting.size(), sizeof stream_events / sizeof stream_events[0] - 3);
+}
+
 void content_bearing(void**) {
     auto bears = [](std::string_view data) { return reader().is_content_bearing(data); };
     assert_true(bears(R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}})"));
@@ -246,6 +261,7 @@ int main() {
         cmocka_unit_test(message_response),
         cmocka_unit_test(large_response_scanner_agrees),
         cmocka_unit_test(stream_chunks),
+        cmocka_unit_test(events_that_may_wait),
         cmocka_unit_test(content_bearing),
         cmocka_unit_test(malformed_input),
     };

@@ -112,6 +112,23 @@ void stream_events(void**) {
     assert_false(info("[1]").json_object);
 }
 
+// The glue leaves an event unread while chunk_may_report_usage says it reports none: the
+// deltas and the lifecycle events whose response has "usage":null, never the completed one.
+void events_that_may_wait(void**) {
+    assert_true(reader().defers_unreported_chunks());
+    const std::string_view events[] = {
+        R"({"type":"response.created","sequence_number":0,"response":{"id":"r","status":"in_progress","usage":null}})",
+        R"({"type":"response.output_text.delta","sequence_number":4,"item_id":"m","output_index":0,"content_index":0,"delta":"usage: high","logprobs":[]})",
+        R"({"type":"response.output_text.done","sequence_number":5,"item_id":"m","output_index":0,"content_index":0,"text":"usage: high","logprobs":[]})",
+        R"({"type":"response.completed","sequence_number":9,"response":{"id":"r","status":"completed","usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}}})",
+    };
+    const bool may[] = {false, false, false, true};
+    for (std::size_t i = 0; i < 4; ++i) {
+        assert_int_equal(aigw::chunk_may_report_usage(events[i]), may[i]);
+        assert_int_equal(reader().read_chunk(events[i], nullptr).tokens.present, may[i]);
+    }
+}
+
 // A stream's usage is the last event's, whole (the default stream reader).
 void stream_reader(void**) {
     auto stream = reader().stream_reader();
@@ -129,6 +146,7 @@ int main() {
         cmocka_unit_test(response_object),
         cmocka_unit_test(usage_scanner_agrees),
         cmocka_unit_test(stream_events),
+        cmocka_unit_test(events_that_may_wait),
         cmocka_unit_test(stream_reader),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
