@@ -40,7 +40,7 @@ CLI_OBJS      := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(CLI_CORE_SRCS) src/
 
 # The token counter (scripts/aigw-tokens runs it).
 TOKENS_CLI      := $(BUILD)/aigw-tokens
-TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp src/core/text/siphash.cpp
+TOKENS_SRCS     := $(wildcard src/core/accounting/tokenizer/*.cpp) src/core/accounting/token_estimate.cpp src/core/text/json_walk.cpp src/core/text/text_hash.cpp
 TOKENS_OBJS     := $(patsubst src/%.cpp,$(BUILD)/cli/obj/%.o,$(TOKENS_SRCS) src/cli/aigw_tokens.cpp)
 
 .PHONY: all module cli deps unit tokenizer-identity fuzz fuzz-objs integration test demo bench bench-metrics bench-tokenizer chaos chaos-memory install clean

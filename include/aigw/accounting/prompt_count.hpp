@@ -21,9 +21,10 @@ namespace aigw {
 // dialect, at the price of one parse and one write, only when a count is needed. A body the
 // pivot cannot hold (a built-in tool, a PDF) is counted as it is, for the OpenAI members it
 // may have. Exact for the texts with an encoder, the estimate without one. Nothing throws
-// (out of memory counts 0).
+// (out of memory counts 0). `body_padded`: json_padding readable bytes follow the body (as
+// the gateway keeps a client's body), so an OpenAI body is read where it is, not copied.
 std::int64_t count_request_prompt(const tokenizer::encoder* enc, dialect_id client,
-                                  std::string_view body,
-                                  const api::request* pivot = nullptr) noexcept;
+                                  std::string_view body, const api::request* pivot = nullptr,
+                                  bool body_padded = false) noexcept;
 
 }  // namespace aigw

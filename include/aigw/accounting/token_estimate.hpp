@@ -74,4 +74,9 @@ std::int64_t count_tokens(const tokenizer::encoder* enc, std::string_view text) 
 // tool constants of enc's encoding (those of o200k_base when it is null).
 std::int64_t count_prompt_tokens(const tokenizer::encoder* enc, std::string_view request_body) noexcept;
 
+// count_prompt_tokens of a body that has json_padding (api/request.hpp) readable bytes after
+// it, read where it is instead of copied into a padded buffer.
+std::int64_t count_padded_prompt_tokens(const tokenizer::encoder* enc,
+                                        std::string_view request_body) noexcept;
+
 }  // namespace aigw

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aigw/dialects/openai_chat/request.hpp"
 
@@ -36,6 +37,23 @@ struct rewritten_request {
 // (status ok); std::invalid_argument otherwise.
 rewritten_request inject_stream_options_include_usage(std::string_view body,
                                                       const request_fields& f);
+
+// One change of a body: [begin, end) replaced by `text` (begin == end inserts).
+struct json_edit {
+    std::size_t begin;
+    std::size_t end;
+    std::string text;
+};
+
+// rewrite_request's changes without the body built: in order, not overlapping, none that
+// writes what is there already. A caller can send the body's bytes between them as they are.
+struct request_edits {
+    std::vector<json_edit> edits;
+    bool client_asked_usage = false;  // as in rewritten_request
+};
+request_edits rewrite_request_edits(std::string_view body, const request_fields& f,
+                                    std::optional<std::string_view> new_model,
+                                    bool include_usage);
 
 // Both rewrites in one pass, from the offsets parse_request reported for `body`: the model
 // replaced when `new_model` is given (f.has_model must be true), include_usage added when

@@ -19,9 +19,11 @@ std::int64_t pivot_prompt(const tokenizer::encoder* enc, const api::request& piv
 }  // namespace
 
 std::int64_t count_request_prompt(const tokenizer::encoder* enc, dialect_id client,
-                                  std::string_view body, const api::request* pivot) noexcept {
+                                  std::string_view body, const api::request* pivot,
+                                  bool body_padded) noexcept {
     if (client == dialect_id::openai_chat) {
-        return count_prompt_tokens(enc, body);  // already OpenAI's: no second read
+        // Already OpenAI's: no second read.
+        return body_padded ? count_padded_prompt_tokens(enc, body) : count_prompt_tokens(enc, body);
     }
     try {
         if (pivot != nullptr) {

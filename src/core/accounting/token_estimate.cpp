@@ -6,7 +6,8 @@
 
 #include <simdjson.h>
 
-#include "aigw/text/siphash.hpp"
+#include "aigw/api/request.hpp"
+#include "aigw/text/text_hash.hpp"
 #include "core/text/json_walk.hpp"
 
 #include "core/dialects/openai_chat/shapes.hpp"
@@ -493,27 +494,31 @@ std::int64_t token_counter::tokens() const noexcept {
 
 namespace {
 
-// Counts of texts this thread counted lately, by a keyed hash of the text: a coding agent
-// sends its whole history again with every turn, and an application its system prompt with
-// every request; each would be counted again (the encoder costs some 80 instructions a byte,
-// the hash about 2: a 64 KB history is about a millisecond of the one, microseconds of the
-// other). Four ways a set: a text takes the slot used longest ago among the four its hash
-// picks (one way a set lost a few of a long history's messages to each other every turn). A
-// hit needs the same encoder, length and 64-bit hash under this thread's secret key.
+// Counts of texts this thread counted lately: a coding agent sends its whole history again
+// with every turn, and an application its system prompt with every request; each would be
+// counted again (the encoder costs some 80 instructions a byte; finding a text, a hash and a
+// compare, well under one). A text is found by its hash (text_hash, under this thread's random
+// seed) and then compared whole with the copy kept, so texts that share a hash, by chance or
+// made to, are told apart and each counted. Four ways a set: a text takes the slot used
+// longest ago among the four its hash picks (one way a set lost a few of a long history's
+// messages to each other every turn). The texts kept are bounded: past count_cache_bytes a
+// new text is counted but not kept.
 struct count_slot {
-    std::uint64_t hash = 0;
+    std::string text;  // the text counted
     const tokenizer::encoder* enc = nullptr;
-    std::size_t len = 0;
+    std::uint64_t hash = 0;
     std::int64_t count = 0;
     std::uint64_t used = 0;  // the cache's clock when last found or filled; 0: empty
 };
 constexpr std::size_t count_cache_ways = 4;
-constexpr std::size_t count_cache_sets = 1024;  // 4,096 slots, 160 KiB a thread, made on first use
+constexpr std::size_t count_cache_sets = 1024;  // 4,096 slots, made on first use
 constexpr std::size_t count_cache_min = 8;      // shorter texts are counted faster than found
+constexpr std::size_t count_cache_bytes = std::size_t{8} << 20;  // text kept, a thread
 
 struct count_cache {
-    siphash_key key = random_siphash_key();
+    std::uint64_t seed = random_hash_seed();
     std::unique_ptr<count_slot[]> slots{new count_slot[count_cache_sets * count_cache_ways]};
+    std::size_t kept = 0;  // bytes of text in the slots
     std::uint64_t clock = 0;
 };
 
@@ -522,19 +527,28 @@ std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
         return static_cast<std::int64_t>(enc->count(text));
     }
     thread_local count_cache cache;
-    std::uint64_t h = siphash13(cache.key, text);
+    std::uint64_t h = text_hash(cache.seed, text);
     count_slot* set = &cache.slots[(h % count_cache_sets) * count_cache_ways];
     count_slot* oldest = set;
     for (std::size_t i = 0; i < count_cache_ways; ++i) {
         count_slot& slot = set[i];
-        if (slot.used != 0 && slot.enc == enc && slot.len == text.size() && slot.hash == h) {
+        if (slot.used != 0 && slot.hash == h && slot.enc == enc && slot.text == text) {
             slot.used = ++cache.clock;
             return slot.count;
         }
         if (slot.used < oldest->used) oldest = &slot;
     }
     std::int64_t n = static_cast<std::int64_t>(enc->count(text));
-    *oldest = count_slot{h, enc, text.size(), n, ++cache.clock};
+    std::size_t kept = cache.kept - oldest->text.size();
+    if (text.size() <= count_cache_bytes - kept) {
+        oldest->text.assign(text.data(), text.size());
+        if (oldest->text.capacity() > 2 * text.size() + 64) oldest->text.shrink_to_fit();
+        oldest->enc = enc;
+        oldest->hash = h;
+        oldest->count = n;
+        oldest->used = ++cache.clock;
+        cache.kept = kept + text.size();
+    }
     return n;
 }
 
@@ -555,20 +569,39 @@ std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept {
     return count_prompt_tokens(nullptr, request_body);
 }
 
+namespace {
+
+std::int64_t count_prompt_in(const tokenizer::encoder* enc, simdjson::padded_string_view json) {
+    // One parser per worker process: it keeps its buffers between calls.
+    static od::parser parser;
+    od::document doc;
+    if (parser.iterate(json).get(doc)) return 0;
+    od::json_type t;
+    if (doc.type().get(t) || t != od::json_type::object) return 0;
+    std::int64_t total = 0;
+    if (request_tokens(enc, doc, total)) return 0;
+    return total;
+}
+
+}  // namespace
+
 std::int64_t count_prompt_tokens(const tokenizer::encoder* enc, std::string_view request_body) noexcept {
     try {
-        // One parser per worker process: it keeps its buffers between calls.
-        static od::parser parser;
         simdjson::padded_string padded(request_body.data(), request_body.size());
-        od::document doc;
-        if (parser.iterate(padded).get(doc)) return 0;
-        od::json_type t;
-        if (doc.type().get(t) || t != od::json_type::object) return 0;
-        std::int64_t total = 0;
-        if (request_tokens(enc, doc, total)) return 0;
-        return total;
+        return count_prompt_in(enc, padded);
     } catch (...) {
         // Only allocation can throw here.
+        return 0;
+    }
+}
+
+std::int64_t count_padded_prompt_tokens(const tokenizer::encoder* enc,
+                                        std::string_view request_body) noexcept {
+    try {
+        return count_prompt_in(enc, simdjson::padded_string_view(
+                                        request_body.data(), request_body.size(),
+                                        request_body.size() + json_padding));
+    } catch (...) {
         return 0;
     }
 }

@@ -14,11 +14,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-struct edit {
-    std::size_t begin;  // replaces body[begin, end) with text; begin == end inserts
-    std::size_t end;
-    std::string text;
-};
+using edit = json_edit;
 
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -217,21 +213,37 @@ rewritten_request inject_stream_options_include_usage(std::string_view body,
     return rewrite_request(body, f, std::nullopt, true);
 }
 
-rewritten_request rewrite_request(std::string_view body, const request_fields& f,
-                                  std::optional<std::string_view> new_model, bool include_usage) {
+request_edits rewrite_request_edits(std::string_view body, const request_fields& f,
+                                    std::optional<std::string_view> new_model,
+                                    bool include_usage) {
     check_parsed(f);
-    rewritten_request r;
-    std::vector<edit> edits;
+    request_edits r;
     if (new_model) {
         if (!f.has_model) {
             throw std::invalid_argument("json_splice: no model in the body to replace");
         }
-        edits.push_back(model_edit(body, f.model_token_begin, f.model_token_end, *new_model));
+        r.edits.push_back(model_edit(body, f.model_token_begin, f.model_token_end, *new_model));
     }
     if (include_usage) {
-        add_include_usage(body, f, edits, &r.client_asked_usage);
+        add_include_usage(body, f, r.edits, &r.client_asked_usage);
     }
-    r.body = apply(body, edits);
+    std::sort(r.edits.begin(), r.edits.end(),
+              [](const edit& a, const edit& b) { return a.begin < b.begin; });
+    // An edit that writes what is there already changes nothing.
+    r.edits.erase(std::remove_if(r.edits.begin(), r.edits.end(),
+                                 [&](const edit& e) {
+                                     return body.substr(e.begin, e.end - e.begin) == e.text;
+                                 }),
+                  r.edits.end());
+    return r;
+}
+
+rewritten_request rewrite_request(std::string_view body, const request_fields& f,
+                                  std::optional<std::string_view> new_model, bool include_usage) {
+    request_edits e = rewrite_request_edits(body, f, new_model, include_usage);
+    rewritten_request r;
+    r.client_asked_usage = e.client_asked_usage;
+    r.body = apply(body, e.edits);
     r.changed = r.body != body;
     return r;
 }

@@ -246,7 +246,8 @@ int64_t ngx_http_aigw_prompt_tokens(ngx_http_aigw_ctx_t* ctx) {
                 ? 0
                 : aigw::count_request_prompt(
                       enc, c.dialect,
-                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len}, c.pivot);
+                      {reinterpret_cast<const char*>(c.client_body), c.client_body_len}, c.pivot,
+                      true);
         c.prompt_exact = enc != nullptr;
         c.prompt_counted = 1;
     }

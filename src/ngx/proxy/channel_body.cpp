@@ -32,6 +32,55 @@ ngx_int_t set_upstream_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, u_c
     return NGX_OK;
 }
 
+// The body the next subrequest sends: the client's `data` with `edits` made, as the client's
+// bytes between the edits (not copied: an agent's body is tens of KB) and each edit's text.
+ngx_int_t set_upstream_pieces(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, u_char* data,
+                              size_t len, const std::vector<aigw::json_edit>& edits) {
+    ngx_chain_t* head = nullptr;
+    ngx_chain_t** tail = &head;
+    size_t total = 0;
+    auto add = [&](u_char* from, size_t n) {
+        if (n == 0) {
+            return true;
+        }
+        auto* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+        ngx_chain_t* cl = ngx_alloc_chain_link(r->pool);
+        if (b == nullptr || cl == nullptr) {
+            return false;
+        }
+        b->memory = 1;
+        b->pos = b->start = from;
+        b->last = b->end = from + n;
+        cl->buf = b;
+        cl->next = nullptr;
+        *tail = cl;
+        tail = &cl->next;
+        total += n;
+        return true;
+    };
+    size_t at = 0;
+    for (const aigw::json_edit& e : edits) {
+        ngx_str_t text;
+        if (!add(data + at, e.begin - at) || !aigw::ngx::pool_copy(r->pool, e.text, &text) ||
+            !add(text.data, text.len)) {
+            return NGX_ERROR;
+        }
+        at = e.end;
+    }
+    if (!add(data + at, len - at)) {
+        return NGX_ERROR;
+    }
+    if (head == nullptr) {
+        return set_upstream_body(r, ctx, data, 0);
+    }
+    for (ngx_chain_t* cl = head; cl; cl = cl->next) {
+        cl->buf->last_buf = cl->next == nullptr;
+    }
+    ctx->attempt.upstream_body = head;
+    ctx->attempt.upstream_body_len = static_cast<off_t>(total);
+    return NGX_OK;
+}
+
 }  // namespace
 
 // The body of the next attempt: the client's bytes, with the model spliced to `upstream_model`
@@ -78,18 +127,11 @@ ngx_int_t ngx_http_aigw_channel_body(ngx_http_request_t* r, ngx_http_aigw_ctx_t*
     f.model_token_end = ctx->content.model_token_end;
     f.has_stream_options = ctx->content.has_stream_options;
     f.stream_options_begin = ctx->content.stream_options_begin;
-    aigw::rewritten_request rw = aigw::rewrite_request(
+    aigw::request_edits rw = aigw::rewrite_request_edits(
         {reinterpret_cast<const char*>(ctx->content.client_body), ctx->content.client_body_len}, f,
         upstream_model, usage);
     ctx->attempt.client_asked_usage = rw.client_asked_usage;
     ctx->attempt.inject_usage = usage && !rw.client_asked_usage;
-    if (!rw.changed) {
-        return set_upstream_body(r, ctx, ctx->content.client_body, ctx->content.client_body_len);
-    }
-    ngx_str_t body;
-    if (!aigw::ngx::pool_copy(r->pool, rw.body, &body)) {
-        return NGX_ERROR;
-    }
-    return set_upstream_body(r, ctx, body.data, body.len);
+    return set_upstream_pieces(r, ctx, ctx->content.client_body, ctx->content.client_body_len,
+                               rw.edits);
 }
-

@@ -315,6 +315,53 @@ void model_and_usage_together(void**) {
     assert_false(r.changed);
 }
 
+// The edits the gateway sends a body as (the client's bytes between them, as they are): in
+// order, not overlapping, none that changes nothing, and making the same body rewrite_request
+// makes.
+std::string applied(std::string_view body, const aigw::request_edits& e) {
+    std::string out;
+    std::size_t at = 0;
+    for (const aigw::json_edit& x : e.edits) {
+        assert_true(x.begin >= at && x.end >= x.begin && x.end <= body.size());
+        out.append(body.substr(at, x.begin - at));
+        out += x.text;
+        at = x.end;
+    }
+    out.append(body.substr(at));
+    return out;
+}
+
+void edits_as_pieces(void**) {
+    const std::string_view body =
+        R"({"stream_options":{"include_usage":false},"model":"gpt-4o","stream":true})";
+    request_fields f = parse(body);
+    aigw::request_edits e = aigw::rewrite_request_edits(body, f, std::string_view("azure-4o"), true);
+    assert_int_equal(e.edits.size(), 2);
+    assert_true(e.edits[0].begin < e.edits[1].begin);  // in the body's order
+    assert_sv_equal(applied(body, e),
+                    aigw::rewrite_request(body, f, std::string_view("azure-4o"), true).body);
+    assert_false(e.client_asked_usage);
+
+    const std::string_view body2 = R"({"model":"gpt-4o","stream":true})";
+    f = parse(body2);
+    e = aigw::rewrite_request_edits(body2, f, std::string_view("a\"b"), true);
+    assert_sv_equal(applied(body2, e),
+                    R"({"model":"a\"b","stream":true,"stream_options":{"include_usage":true}})");
+    // The same name, and usage the client asked for: no edit at all.
+    const std::string_view asked =
+        R"({"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true}})";
+    f = parse(asked);
+    e = aigw::rewrite_request_edits(asked, f, std::string_view("gpt-4o"), true);
+    assert_int_equal(e.edits.size(), 0);
+    assert_true(e.client_asked_usage);
+    // Only the model: one edit, the token's bytes.
+    e = aigw::rewrite_request_edits(asked, f, std::string_view("m"), false);
+    assert_int_equal(e.edits.size(), 1);
+    assert_int_equal(e.edits[0].begin, f.model_token_begin);
+    assert_int_equal(e.edits[0].end, f.model_token_end);
+    assert_sv_equal(e.edits[0].text, "\"m\"");
+}
+
 void misuse_refused(void**) {
     const std::string_view body = R"({"model":"m"})";
     request_fields bad = parse(R"({"model":"m")");
@@ -351,6 +398,7 @@ int main() {
         cmocka_unit_test(stream_options_not_an_object_replaced),
         cmocka_unit_test(usage_in_megabyte_body),
         cmocka_unit_test(model_and_usage_together),
+        cmocka_unit_test(edits_as_pieces),
         cmocka_unit_test(misuse_refused),
     };
     return cmocka_run_group_tests_name("json_splice", tests, nullptr, nullptr);
