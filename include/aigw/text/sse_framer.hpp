@@ -49,7 +49,8 @@ enum class sse_end {
 // feeds; a leading UTF-8 BOM is skipped; comments, retry: and unknown fields are ignored.
 // Blocks without a data: line (a ": keep-alive" comment, a lone event:) are reported with
 // has_data = false so their byte ranges are known too. Memory held is at most the event in
-// progress (max_event) plus a few bytes of a field name: bytes of a line are never kept whole.
+// progress (max_event) plus a few bytes of a field name: bytes of a line are never kept whole;
+// and the small buffers recycle() keeps (recycle_max of at most recycle_capacity bytes).
 class sse_framer {
 public:
     explicit sse_framer(sse_limits limits = sse_limits{});
@@ -62,6 +63,12 @@ public:
     // partial = true (an SSE client would discard it; usage accounting may still read it).
     // Call once; the framer is spent afterwards.
     sse_end finish(std::vector<sse_event>& out);
+
+    // Empties `events`, keeping the buffers of their data for the events to come: a stream
+    // read event by event then needs no allocation for each.
+    void recycle(std::vector<sse_event>& events);
+    static constexpr std::size_t recycle_max = 16;
+    static constexpr std::size_t recycle_capacity = 4096;
 
     sse_status status() const { return status_; }
     // Offset of the start of the line that broke a limit (valid when status() is not ok).
@@ -103,6 +110,7 @@ private:
     std::string type_;
     std::string id_;
     std::string pending_id_;      // an id: line's value until its line ends
+    std::vector<std::string> spare_;  // empty buffers for data_ (recycle())
 };
 
 }  // namespace aigw

@@ -244,6 +244,11 @@ void sse_framer::dispatch(std::vector<sse_event>& out, bool partial) {
         ev.type = std::move(type_);
     }
     ev.data = std::move(data_);
+    data_.clear();
+    if (!spare_.empty()) {
+        data_.swap(spare_.back());
+        spare_.pop_back();
+    }
     ev.id = id_;
     ev.has_data = has_data_;
     ev.is_done = has_data_ && ev.data == "[DONE]";
@@ -255,6 +260,17 @@ void sse_framer::dispatch(std::vector<sse_event>& out, bool partial) {
     data_.clear();
     has_data_ = false;
     in_event_ = false;
+}
+
+void sse_framer::recycle(std::vector<sse_event>& events) {
+    for (sse_event& e : events) {
+        std::size_t c = e.data.capacity();
+        if (spare_.size() < recycle_max && c > sizeof(std::string) && c <= recycle_capacity) {
+            e.data.clear();
+            spare_.push_back(std::move(e.data));
+        }
+    }
+    events.clear();
 }
 
 void sse_framer::fail(sse_status s) {

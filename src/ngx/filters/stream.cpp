@@ -73,7 +73,7 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
             // its dialect's end if the upstream's never came.
             std::string tail;
             if (st != nullptr && !st->framing_failed) {
-                st->events.clear();
+                st->framer.recycle(st->events);
                 if (size) {
                     st->framer.feed({reinterpret_cast<const char*>(b->pos), size}, st->events);
                 }
@@ -129,7 +129,7 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         std::string_view bytes{reinterpret_cast<const char*>(b->pos), size};
         uint64_t base = st->pos;
         st->pos += size;
-        st->events.clear();
+        st->framer.recycle(st->events);
         if (st->framer.feed(bytes, st->events) != aigw::sse_status::ok) {
             aigw::ngx::log_value uri(sr->uri);
             ngx_log_error(NGX_LOG_WARN, sr->connection->log, 0,

@@ -152,6 +152,30 @@ void reference_stream_events(void**) {
     assert_int_equal(ev.back().end, reference_stream.size());
 }
 
+// A caller that hands each feed's events back (recycle) gets the same events: the buffers it
+// gets again are emptied first, whatever they held; large ones are not kept.
+void recycled_buffers_give_the_same_events(void**) {
+    std::string s = reference_stream + "data: " + std::string(5000, 'x') + "\n\n" +
+                    reference_stream;
+    framed whole = frame(s);
+    for (size_t step : {1, 7, 64, 300}) {
+        sse_framer f;
+        std::vector<sse_event> got;
+        std::vector<sse_event> events;
+        for (size_t pos = 0; pos < s.size(); pos += step) {
+            f.recycle(events);
+            assert_true(events.empty());
+            f.feed(std::string_view(s).substr(pos, step), events);
+            got.insert(got.end(), events.begin(), events.end());
+        }
+        f.recycle(events);
+        f.finish(events);
+        got.insert(got.end(), events.begin(), events.end());
+        assert_int_equal(got.size(), whole.events.size());
+        for (size_t i = 0; i < got.size(); i++) assert_same_event(got[i], whole.events[i]);
+    }
+}
+
 void every_split_gives_the_same_events(void**) {
     assert_split_invariant(reference_stream);
     assert_split_invariant(replace_all(reference_stream, "\n", "\r\n"));
@@ -426,6 +450,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reference_stream_events),
         cmocka_unit_test(every_split_gives_the_same_events),
+        cmocka_unit_test(recycled_buffers_give_the_same_events),
         cmocka_unit_test(line_endings_give_the_same_data),
         cmocka_unit_test(multi_line_data),
         cmocka_unit_test(comments_retry_and_unknown_fields),

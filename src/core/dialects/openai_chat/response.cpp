@@ -1,5 +1,6 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 
+#include <cstring>
 #include <memory>
 
 #include <simdjson.h>
@@ -34,8 +35,14 @@ bool may_have_null_usage(std::string_view s) {
     std::size_t open = skip_ws(s, 0);
     if (open == s.size() || s[open] != '{') return false;
     constexpr std::string_view key = "\"usage\"";
-    for (std::size_t at = s.find(key, open); at != std::string_view::npos;
-         at = s.find(key, at + 1)) {
+    // memmem: string_view::find stops at every quote, and a chunk is mostly quoted text.
+    auto find = [&](std::size_t from) {
+        if (from >= s.size()) return std::string_view::npos;
+        const void* hit = memmem(s.data() + from, s.size() - from, key.data(), key.size());
+        return hit == nullptr ? std::string_view::npos
+                              : static_cast<std::size_t>(static_cast<const char*>(hit) - s.data());
+    };
+    for (std::size_t at = find(open); at != std::string_view::npos; at = find(at + 1)) {
         std::size_t i = skip_ws(s, at + key.size());
         if (i == s.size() || s[i] != ':') continue;
         i = skip_ws(s, i + 1);
