@@ -8,6 +8,7 @@
 
 #include "aigw/accounting/prompt_count.hpp"
 #include "aigw/accounting/token_estimate.hpp"
+#include "aigw/api/request.hpp"
 #include "aigw/dialects/dialect.hpp"
 
 // cmocka.h has no extern "C" of its own and defines fail()/skip(): include it last.
@@ -127,6 +128,13 @@ void long_texts_counted_once(void**) {
     std::int64_t first = count_prompt_tokens(o200k, body);
     assert_true(first > 500);
     assert_int_equal(count_prompt_tokens(o200k, body), first);
+    // Read in place from a buffer with json_padding bytes after the body: the same count.
+    std::string padded = body + std::string(aigw::json_padding, ' ');
+    std::string_view in_place(padded.data(), body.size());
+    assert_int_equal(aigw::count_padded_prompt_tokens(o200k, in_place), first);
+    assert_int_equal(aigw::count_request_prompt(o200k, aigw::dialect_id::openai_chat, in_place,
+                                                nullptr, true),
+                     first);
 }
 
 }  // namespace
