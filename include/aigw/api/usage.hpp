@@ -106,7 +106,8 @@ public:
     // usage only in members named "usage", null when there is none. The default: every chunk
     // is read as it comes.
     virtual bool defers_unreported_chunks() const noexcept { return false; }
-    // Single-question forms of the two above.
+
+    // Single-question forms of read_response and read_chunk.
     usage from_response(std::string_view body) const noexcept { return read_response(body, nullptr); }
     usage from_chunk(std::string_view data) const noexcept { return read_chunk(data, nullptr).tokens; }
     bool is_usage_only_chunk(std::string_view data) const noexcept { return read_chunk(data, nullptr).usage_only; }

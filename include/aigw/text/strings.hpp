@@ -1,6 +1,7 @@
 // Small string helpers shared by the parsers of configuration, Redis records and CLI input.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,11 @@
 namespace aigw {
 
 bool starts_with(std::string_view s, std::string_view prefix) noexcept;
+
+// The first `needle` in `s` at or after `from`; npos when there is none. For byte checks that
+// spare most payloads a parse: string_view::find stops at every byte that equals the needle's
+// first, a quote in JSON text, and memmem does not.
+std::size_t find_bytes(std::string_view s, std::string_view needle, std::size_t from = 0) noexcept;
 
 // HTTP optional whitespace (spaces and tabs) off both ends: the only blanks NGINX leaves in a
 // header value.

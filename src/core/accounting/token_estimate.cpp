@@ -559,7 +559,7 @@ std::int64_t count_tokens(const tokenizer::encoder* enc, std::string_view text) 
         try {
             return count_exact(enc, text);
         } catch (...) {
-            // std::bad_alloc (or no randomness for the key) only: the estimate needs neither.
+            // std::bad_alloc (or no randomness for the seed) only: the estimate needs neither.
         }
     }
     return estimate_tokens(text);

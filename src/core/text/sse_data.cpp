@@ -6,6 +6,7 @@
 
 #include "aigw/api/request.hpp"
 #include "aigw/text/json_splice.hpp"
+#include "aigw/text/strings.hpp"
 #include "core/text/json_walk.hpp"
 
 namespace aigw {
@@ -56,16 +57,11 @@ error_code read_holder(od::value v, const char* base, held_model& found) {
 std::optional<std::string> rename_payload(std::string_view payload, std::string_view holder,
                                           bool (*names_model)(std::string_view),
                                           std::string_view model) {
-    // Only events with the holder name the model: a bytes check spares the others the parse
-    // (memmem: string_view::find stops at every quote, and a payload is mostly quoted text).
+    // Only events with the holder name the model: a bytes check spares the others the parse.
     std::string quoted_holder = "\"";
     quoted_holder += holder;
     quoted_holder += '"';
-    if (payload.size() < quoted_holder.size() ||
-        memmem(payload.data(), payload.size(), quoted_holder.data(), quoted_holder.size()) ==
-            nullptr) {
-        return std::nullopt;
-    }
+    if (find_bytes(payload, quoted_holder) == std::string_view::npos) return std::nullopt;
     // One parser and one padded copy per worker process: both keep their buffers.
     static od::parser parser;
     static std::string padded;

@@ -1,9 +1,19 @@
 #include "aigw/text/strings.hpp"
 
+#include <cstring>
+
 namespace aigw {
 
 bool starts_with(std::string_view s, std::string_view prefix) noexcept {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::size_t find_bytes(std::string_view s, std::string_view needle, std::size_t from) noexcept {
+    if (from > s.size() || needle.size() > s.size() - from) return std::string_view::npos;
+    if (needle.empty()) return from;
+    const void* hit = memmem(s.data() + from, s.size() - from, needle.data(), needle.size());
+    return hit == nullptr ? std::string_view::npos
+                          : static_cast<std::size_t>(static_cast<const char*>(hit) - s.data());
 }
 
 // HTTP optional whitespace: the only blanks NGINX leaves in a header value.

@@ -8,7 +8,6 @@
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/openai_chat/response.hpp"
-#include "aigw/dialects/openai_chat/usage.hpp"
 #include "aigw/dialects/openai_responses/usage.hpp"
 #include "aigw/media/video_object.hpp"
 #include "aigw/routing/model_map.hpp"

@@ -8,6 +8,7 @@
 #include "aigw/api/request.hpp"
 #include "aigw/text/json_splice.hpp"
 #include "aigw/text/sse_data.hpp"
+#include "aigw/text/strings.hpp"
 #include "core/text/json_walk.hpp"
 
 namespace aigw::gemini {
@@ -22,7 +23,7 @@ constexpr std::string_view model_key = "modelVersion";
 // by `model`, after the whole document is validated; std::nullopt when nothing changes.
 std::optional<std::string> rename_object(std::string_view json, std::string_view model) {
     // Only a body that holds the key can name the model: a bytes check spares the others the parse.
-    if (json.find(model_key) == std::string_view::npos) return std::nullopt;
+    if (find_bytes(json, model_key) == std::string_view::npos) return std::nullopt;
     // One parser and one padded copy per worker process: both keep their buffers.
     static od::parser parser;
     static std::string padded;

@@ -1,6 +1,5 @@
 #include "aigw/dialects/openai_chat/response.hpp"
 
-#include <cstring>
 #include <memory>
 
 #include <simdjson.h>
@@ -8,6 +7,7 @@
 #include "aigw/dialects/openai_chat/request.hpp"
 #include "aigw/text/json_splice.hpp"
 #include "aigw/text/sse_data.hpp"
+#include "aigw/text/strings.hpp"
 #include "core/text/json_walk.hpp"
 
 namespace aigw {
@@ -35,14 +35,8 @@ bool may_have_null_usage(std::string_view s) {
     std::size_t open = skip_ws(s, 0);
     if (open == s.size() || s[open] != '{') return false;
     constexpr std::string_view key = "\"usage\"";
-    // memmem: string_view::find stops at every quote, and a chunk is mostly quoted text.
-    auto find = [&](std::size_t from) {
-        if (from >= s.size()) return std::string_view::npos;
-        const void* hit = memmem(s.data() + from, s.size() - from, key.data(), key.size());
-        return hit == nullptr ? std::string_view::npos
-                              : static_cast<std::size_t>(static_cast<const char*>(hit) - s.data());
-    };
-    for (std::size_t at = find(open); at != std::string_view::npos; at = find(at + 1)) {
+    for (std::size_t at = find_bytes(s, key, open); at != std::string_view::npos;
+         at = find_bytes(s, key, at + 1)) {
         std::size_t i = skip_ws(s, at + key.size());
         if (i == s.size() || s[i] != ':') continue;
         i = skip_ws(s, i + 1);
