@@ -56,7 +56,9 @@ struct record {
 struct usage_queue {
     const ngx_http_aigw_usage_log_conf_t* conf = nullptr;
     std::deque<record> records;
-    std::string maxlen;
+    // Every record's XADD up to its first field (the array's length, the stream, MAXLEN ~ n
+    // and the id "*"), framed once.
+    std::string head;
     size_t inflight = 0;            // XADDs sent, not answered
     size_t batch = 0;               // records[0, batch) are the batch in flight
     size_t replies = 0;             // replies of that batch so far, in the order sent
@@ -372,7 +374,23 @@ size_t tries_size(const ngx_http_aigw_main_conf_t* amcf, const ngx_http_aigw_ctx
     return n;
 }
 
-record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string& maxlen) {
+// The XADD's elements before its first field, in RESP form.
+std::string xadd_head(const std::string& maxlen) {
+    std::string_view stream = aigw::usage_stream();
+    std::string head(64 + stream.size() + maxlen.size(), '\0');
+    aigw::ngx::resp_writer w(head.data());
+    w.header(6 + 2 * record_fields);
+    w.bulk_literal("XADD");
+    w.bulk(stream);
+    w.bulk_literal("MAXLEN");
+    w.bulk_literal("~");
+    w.bulk(maxlen);
+    w.bulk_literal("*");
+    head.resize(static_cast<size_t>(w.pos() - head.data()));
+    return head;
+}
+
+record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, std::string_view head) {
     ngx_http_aigw_usage_final(ctx);
     const ngx_http_aigw_main_conf_t* amcf = ngx_http_aigw_main_conf(r);
     const ngx_time_t* tp = ngx_timeofday();
@@ -393,11 +411,11 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
         }
         record_id = {made_id, sizeof(made_id)};
     }
-    // Framing (62 elements, at most 8 bytes each), the field names and the fixed-size values
+    // Framing (56 elements, at most 8 bytes each), the field names and the fixed-size values
     // (numbers of at most 20 digits, short words) take under 1 KiB; 2 KiB plus the variable
     // strings is a safe bound.
     size_t tries_len = tries_size(amcf, ctx);
-    size_t bound = 2048 + maxlen.size() + ctx->request_id.len + record_id.size() + tries_len +
+    size_t bound = 2048 + head.size() + ctx->request_id.len + record_id.size() + tries_len +
                    key_id.size() + owner.size() + group.size() + ctx->content.model.len +
                    ctx->attempt.upstream_model.len +
                    (ctx->attempt.channel ? ctx->attempt.channel->name.len : 0) +
@@ -410,16 +428,11 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
         scratch.resize(bound);
     }
     aigw::ngx::resp_writer w(scratch.data());
-    w.header(6 + 2 * record_fields);
-    w.bulk("XADD");
-    w.bulk(aigw::usage_stream());
-    w.bulk("MAXLEN");
-    w.bulk("~");
-    w.bulk(maxlen);
-    w.bulk("*");
+    w.raw(head);
     size_t written = 0;
-    auto field = [&w, &written](std::string_view name, auto value) {
-        w.bulk(name);
+    // `name`: a string literal (bulk_literal takes nothing else).
+    auto field = [&w, &written](const auto& name, auto value) {
+        w.bulk_literal(name);
         w.bulk(value);
         written++;
     };
@@ -456,7 +469,7 @@ record build(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx, const std::string&
     field("latency_ms", static_cast<int64_t>(ctx->usage.t_end - ctx->t0));
     field("attempts", static_cast<int64_t>(ctx->attempt.attempts));
     // Written in place: no string per attempt.
-    w.bulk("tries");
+    w.bulk_literal("tries");
     char* tries = w.bulk_reserve(tries_len);
     char* p = tries;
     for (ngx_uint_t i = 0; i < ctx->attempt.ntries; i++) {
@@ -499,7 +512,7 @@ ngx_int_t ngx_http_aigw_log_handler(ngx_http_request_t* r) noexcept {
         return NGX_OK;  // aigw_usage_log off
     }
     aigw::ngx::guard(r->connection->log, "usage record",
-                     [&] { enqueue(q, build(r, ctx, q->maxlen), r->connection->log); });
+                     [&] { enqueue(q, build(r, ctx, q->head), r->connection->log); });
     return NGX_OK;
 }
 
@@ -509,7 +522,7 @@ void ngx_http_aigw_records_start(ngx_cycle_t* cycle, const ngx_http_aigw_usage_l
     }
     auto q = std::make_unique<usage_queue>();
     q->conf = conf;
-    q->maxlen = std::to_string(conf->maxlen);
+    q->head = xadd_head(std::to_string(conf->maxlen));
     q->log = cycle->log;
     q->timer.handler = timer_handler;
     q->timer.data = q.get();

@@ -27,6 +27,13 @@ public:
         p_ += s.size();
         crlf();
     }
+    // A string literal (a field's name): its length is known where this is compiled, so the
+    // framing folds into constants and the copy into a few moves.
+    template <size_t N>
+    void bulk_literal(const char (&s)[N]) {
+        static_assert(N >= 1 && N - 1 < 100, "a short literal, its NUL included");
+        bulk(std::string_view(s, N - 1));
+    }
     void bulk(int64_t n) {
         char buf[24];
         char* q = buf;
@@ -35,6 +42,11 @@ public:
         }
         q = decimal(n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n), q);
         bulk(std::string_view(buf, static_cast<size_t>(q - buf)));
+    }
+    // Bytes already in RESP form (a prefix framed once), copied as they are.
+    void raw(std::string_view s) {
+        std::memcpy(p_, s.data(), s.size());
+        p_ += s.size();
     }
     // A bulk string of `len` bytes the caller writes at the pointer returned, exactly `len`.
     char* bulk_reserve(size_t len) {
@@ -48,9 +60,18 @@ public:
     }
     char* pos() const { return p_; }
 
-private:
-    // Writes n's digits at p; returns the end.
+    // Writes n's digits at p; returns the end. Most numbers a record holds (lengths, token
+    // counts, milliseconds) have one or two digits: those skip the loop.
     static char* decimal(uint64_t n, char* p) {
+        if (n < 10) {
+            *p = static_cast<char>('0' + n);
+            return p + 1;
+        }
+        if (n < 100) {
+            p[0] = static_cast<char>('0' + n / 10);
+            p[1] = static_cast<char>('0' + n % 10);
+            return p + 2;
+        }
         char buf[20];
         char* q = buf + sizeof(buf);
         do {
@@ -61,9 +82,11 @@ private:
         std::memcpy(p, q, len);
         return p + len;
     }
+
+private:
     void crlf() {
-        *p_++ = '\r';
-        *p_++ = '\n';
+        std::memcpy(p_, "\r\n", 2);
+        p_ += 2;
     }
     char* p_;
 };
