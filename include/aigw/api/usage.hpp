@@ -2,6 +2,7 @@
 // interface a dialect implements to read them from its whole responses and streamed chunks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,19 @@ struct chunk_info {
     bool content_bearing = false;  // the model produced output here: for time to first token
 };
 
+// Where a body's or a chunk's model member is, found by the same parse as its usage: the
+// offsets in the JSON of its string token, quotes included. The member is the one the
+// dialect's own rename_response_model / rename_event_model changes (OpenAI's top-level
+// "model", Gemini's top-level "modelVersion"), so that a passthrough answer is renamed without
+// a second parse. Set only when the member is there once, is a string written without
+// escapes, and the JSON read as an object; {0, 0} otherwise, and always from a dialect whose
+// reader does not say (the default).
+struct model_token {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool found() const noexcept { return end > begin; }
+};
+
 // The usage of one stream, read chunk by chunk in order (usage_parser::stream_reader()). A
 // dialect that reports a stream's usage in pieces (Anthropic: the input counts in its first
 // event, the output counts in its last) combines them here; the glue keeps one per stream.
@@ -47,6 +61,12 @@ public:
     // As usage_parser::read_chunk, whose `tokens` stay what this chunk alone reported; the
     // chunk's counts are folded into total() as the dialect defines.
     virtual chunk_info read_chunk(std::string_view data, std::string* text) noexcept = 0;
+    // read_chunk, and the chunk's model token (usage_parser::read_chunk_model).
+    virtual chunk_info read_chunk_model(std::string_view data, std::string* text,
+                                        model_token* model) noexcept {
+        *model = model_token{};
+        return read_chunk(data, text);
+    }
     // The stream's usage so far: present once a chunk reported usage.
     virtual usage total() const noexcept = 0;
 };
@@ -72,15 +92,7 @@ public:
     // When `completion_text` is not null the generated text is appended to it, for an estimate.
     virtual usage read_response(std::string_view body, std::string* completion_text) const noexcept = 0;
 
-    // Where a body's top-level "model" is, found by the same parse as its usage: the offsets
-    // in the body of its string token, quotes included. Set only when the member is there
-    // once, is a string written without escapes, and the body read as an object; {0, 0}
-    // otherwise, and always from a dialect whose reader does not say (the default).
-    struct model_token {
-        std::size_t begin = 0;
-        std::size_t end = 0;
-        bool found() const noexcept { return end > begin; }
-    };
+    using model_token = aigw::model_token;
 
     // read_response, and the body's model token: a model renamed in a JSON answer needs no
     // second parse of it.
@@ -94,6 +106,16 @@ public:
     // the text this chunk generated (content, reasoning, tool-call names and arguments,
     // refusal) is appended to it.
     virtual chunk_info read_chunk(std::string_view data, std::string* text) const noexcept = 0;
+
+    // read_chunk, and the chunk's model token, as read_response_model for a whole body.
+    virtual chunk_info read_chunk_model(std::string_view data, std::string* text,
+                                        model_token* model) const noexcept {
+        *model = model_token{};
+        return read_chunk(data, text);
+    }
+    // Whether read_response_model and read_chunk_model find model tokens (the defaults do
+    // not): when they do not, reading a chunk for its token alone is wasted.
+    virtual bool reads_model_token() const noexcept { return false; }
 
     // A reader for one stream. The default keeps the last chunk's usage that was present:
     // right for a dialect that reports a stream's usage whole in one chunk (OpenAI's last).

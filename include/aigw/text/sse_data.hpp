@@ -31,14 +31,19 @@ std::optional<std::string> rename_held_model(std::string_view event, std::string
                                              bool (*names_model)(std::string_view type),
                                              std::string_view model);
 
+// The payload of the one "data:" line of `event` (a whole event, as for rewrite_data_lines),
+// as a view into it; std::nullopt when the event has no data line or more than one. A
+// chunk's token offsets in its data are offsets in this payload then.
+std::optional<std::string_view> single_data_payload(std::string_view event) noexcept;
+
 // Where the line starting at `at` ends: its first CR or LF, or the end of `s`.
 std::size_t sse_line_end(std::string_view s, std::size_t at) noexcept;
 
-template <class Rewrite>
-std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite) {
+// Calls f(payload, eol) for each "data:" line of `event` in order: the text after "data:" and
+// one optional space (a view into `event`), and where the line ends.
+template <class F>
+void for_each_data_payload(std::string_view event, F&& f) {
     constexpr std::string_view field = "data:";
-    std::optional<std::string> out;
-    std::size_t copied = 0;  // event[0, copied) is in out already
     std::size_t at = 0;
     while (at < event.size()) {
         std::size_t eol = sse_line_end(event, at);
@@ -46,20 +51,30 @@ std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& 
         if (line.substr(0, field.size()) == field) {
             std::size_t payload = field.size();
             if (payload < line.size() && line[payload] == ' ') ++payload;  // one space is syntax
-            if (std::optional<std::string> r = rewrite(line.substr(payload))) {
-                if (!out) {
-                    out.emplace();
-                    out->reserve(event.size() + r->size());
-                }
-                out->append(event.substr(copied, at + payload - copied));
-                *out += *r;
-                copied = eol;
-            }
+            f(line.substr(payload), eol);
         }
         at = eol;
         if (at < event.size() && event[at] == '\r') ++at;
         if (at < event.size() && event[at] == '\n') ++at;
     }
+}
+
+template <class Rewrite>
+std::optional<std::string> rewrite_data_lines(std::string_view event, Rewrite&& rewrite) {
+    std::optional<std::string> out;
+    std::size_t copied = 0;  // event[0, copied) is in out already
+    for_each_data_payload(event, [&](std::string_view payload, std::size_t eol) {
+        if (std::optional<std::string> r = rewrite(payload)) {
+            if (!out) {
+                out.emplace();
+                out->reserve(event.size() + r->size());
+            }
+            std::size_t begin = static_cast<std::size_t>(payload.data() - event.data());
+            out->append(event.substr(copied, begin - copied));
+            *out += *r;
+            copied = eol;
+        }
+    });
     if (out) out->append(event.substr(copied));
     return out;
 }

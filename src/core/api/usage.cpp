@@ -32,6 +32,13 @@ public:
         return info;
     }
 
+    chunk_info read_chunk_model(std::string_view data, std::string* text,
+                                model_token* model) noexcept override {
+        chunk_info info = parser_.read_chunk_model(data, text, model);
+        if (info.tokens.present) total_ = info.tokens;
+        return info;
+    }
+
     usage total() const noexcept override { return total_; }
 
 private:

@@ -109,9 +109,10 @@ simdjson::error_code for_each_top_field(simdjson::ondemand::document& doc, F&& f
 }
 
 // Parses `json` (copied into a padded buffer) with a parser each caller keeps for the process
-// (its buffers stay between calls), and calls f(document) when the top level is an object.
-// True when f returns SUCCESS; false for any JSON error or another top level. Nothing throws
-// but std::bad_alloc.
+// (its buffers stay between calls), and calls f(document, base) when the top level is an
+// object; `base` is the copy's first byte, for offsets of tokens into `json`. True when f
+// returns SUCCESS; false for any JSON error or another top level. Nothing throws but
+// std::bad_alloc.
 template <class F>
 bool read_object(std::string_view json, F&& f) {
     static simdjson::ondemand::parser parser;
@@ -120,7 +121,7 @@ bool read_object(std::string_view json, F&& f) {
     if (parser.iterate(padded).get(doc)) return false;
     simdjson::ondemand::json_type t;
     if (doc.type().get(t) || t != simdjson::ondemand::json_type::object) return false;
-    return f(doc) == simdjson::SUCCESS;
+    return f(doc, static_cast<const char*>(padded.data())) == simdjson::SUCCESS;
 }
 
 // Calls f(string) when v is a string; any other type is skipped.

@@ -114,6 +114,16 @@ std::optional<std::string> rename_held_model(std::string_view event, std::string
     });
 }
 
+std::optional<std::string_view> single_data_payload(std::string_view event) noexcept {
+    std::optional<std::string_view> found;
+    int lines = 0;
+    for_each_data_payload(event, [&](std::string_view payload, std::size_t) {
+        if (++lines == 1) found = payload;
+    });
+    if (lines != 1) return std::nullopt;
+    return found;
+}
+
 // memchr, as string_view::find_first_of tests the bytes one by one (that alone cost more than
 // the parse).
 std::size_t sse_line_end(std::string_view s, std::size_t at) noexcept {

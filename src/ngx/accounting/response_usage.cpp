@@ -2,6 +2,7 @@
 #include "ngx/accounting/response_usage.hpp"
 
 #include <optional>
+#include <stdexcept>
 
 #include "aigw/accounting/prompt_count.hpp"
 #include "aigw/accounting/token_estimate.hpp"
@@ -11,6 +12,8 @@
 #include "aigw/dialects/openai_responses/usage.hpp"
 #include "aigw/media/video_object.hpp"
 #include "aigw/routing/model_map.hpp"
+#include "aigw/text/json_splice.hpp"
+#include "aigw/text/sse_data.hpp"
 #include "aigw/accounting/encoding_table.hpp"
 #include "ngx/conf/conf.hpp"
 #include "ngx/request/ctx.hpp"
@@ -101,6 +104,46 @@ static void ngx_http_aigw_read_deferred(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_
     std::vector<uint32_t>().swap(st->deferred_sizes);
 }
 
+// The chunk's model renamed at the token its read found (usage_parser::read_chunk_model) in
+// `cur`, the event as it goes on so far (`raw`, or st->out when only its end was cut): into
+// st->out, and `changed` set when that renamed it. False when it cannot be done here (not one
+// data line, not the same bytes there, a model name that is not UTF-8): the client's dialect
+// renames the event then, parsing it.
+static bool ngx_http_aigw_rename_at_token(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st,
+                                          std::string_view data, std::string_view cur,
+                                          aigw::model_token token, bool* changed) {
+    std::optional<std::string_view> payload = aigw::single_data_payload(cur);
+    size_t n = token.end - token.begin;
+    if (!payload || token.end > payload->size() || token.end > data.size() ||
+        payload->substr(token.begin, n) != data.substr(token.begin, n)) {
+        return false;
+    }
+    if (st->quoted_model_state == 0) {
+        try {
+            st->quoted_model = aigw::json_quote(aigw::ngx::view(ctx->content.model));
+            st->quoted_model_state = 1;
+        } catch (const std::invalid_argument&) {
+            st->quoted_model_state = 2;
+        }
+    }
+    if (st->quoted_model_state != 1) {
+        return false;
+    }
+    if (data.substr(token.begin, n) == st->quoted_model) {
+        return true;  // already the public name
+    }
+    size_t at = static_cast<size_t>(payload->data() - cur.data()) + token.begin;
+    if (*changed) {
+        st->out.replace(at, n, st->quoted_model);  // cur is st->out
+    } else {
+        st->out.assign(cur.data(), at);
+        st->out += st->quoted_model;
+        st->out.append(cur.substr(at + n));
+    }
+    *changed = true;
+    return true;
+}
+
 ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
                                                        ngx_http_aigw_body_t* st,
                                                        const aigw::sse_event& e,
@@ -108,12 +151,19 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     if (!e.has_data || e.is_done) {
         return ngx_http_aigw_event_action::pass;
     }
+    // A passthrough stream whose model is renamed, read by a reader that finds the model: each
+    // chunk is read whole, and renamed where that read found its model (no second parse).
+    bool rename_by_token = ctx->attempt.rename_model && !ctx->attempt.translate &&
+                           ngx_http_aigw_usage_reader(ctx).reads_model_token();
+    aigw::model_token token;
     aigw::chunk_info ci;
     if (st->defer_ok && ctx->usage.t_first_token != 0 &&
         st->deferred.size() + e.data.size() <= ngx_http_aigw_json_keep_max) {
         // Past the first output: what the client gets does not depend on this chunk's text,
-        // and its usage is read only when it may have some.
-        if (aigw::chunk_may_report_usage(e.data)) {
+        // and its usage is read only when it may have some (or its model is renamed).
+        if (rename_by_token) {
+            ci = st->stream_usage->read_chunk_model(e.data, nullptr, &token);
+        } else if (aigw::chunk_may_report_usage(e.data)) {
             ci = st->stream_usage->read_chunk(e.data, nullptr);
         } else {
             ci.json_object = true;
@@ -129,7 +179,7 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         }
         // The chunk's text is appended where it is kept: no copy, nothing counted here.
         size_t kept = st->generated.size();
-        ci = st->stream_usage->read_chunk(e.data, &st->generated);
+        ci = st->stream_usage->read_chunk_model(e.data, &st->generated, &token);
         if (!ci.json_object) {
             st->generated.resize(kept);
         } else {
@@ -164,6 +214,7 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         return ngx_http_aigw_event_action::drop;
     }
     bool changed = false;
+    bool tail_only = true;  // what changed so far is the chunk's end: token offsets still hold
     if (ctx->attempt.inject_usage && !ctx->attempt.client_asked_usage) {
         // OpenAI chat streams only (the one passthrough change besides the model): with
         // include_usage OpenAI adds "usage":null to every chunk; without it, which is
@@ -175,7 +226,13 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
         } else if (std::optional<std::string> s = aigw::strip_event_null_usage(raw)) {
             st->out = std::move(*s);
             changed = true;
+            tail_only = false;
         }
+    }
+    if (ctx->attempt.rename_model && token.found() && tail_only &&
+        ngx_http_aigw_rename_at_token(ctx, st, e.data, changed ? std::string_view(st->out) : raw,
+                                      token, &changed)) {
+        return changed ? ngx_http_aigw_event_action::replace : ngx_http_aigw_event_action::pass;
     }
     if (ctx->attempt.rename_model) {
         std::string_view cur = changed ? std::string_view(st->out) : raw;

@@ -54,6 +54,10 @@ struct ngx_http_aigw_body_t {
     std::vector<uint32_t> deferred_sizes;
     // The upstream dialect's reader of this stream's usage, which may come in pieces.
     std::unique_ptr<aigw::stream_usage> stream_usage;
+    // The public model as a JSON string, made once for the chunks renamed where their read
+    // found the model (quoted_model_state: 0 not made yet, 1 made, 2 not UTF-8: not renamed).
+    std::string quoted_model;
+    int quoted_model_state = 0;
 
     // Translation (attempt.translate): the upstream's events -> the pivot -> the client's.
     std::unique_ptr<aigw::api::stream_decoder> decoder;

@@ -1,6 +1,8 @@
 // The body filter of a JSON response; see json_body.hpp.
 #include "ngx/filters/json_body.hpp"
 
+#include <stdexcept>
+
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/text/json_splice.hpp"
 #include "ngx/accounting/response_usage.hpp"
@@ -27,21 +29,24 @@ ngx_int_t translated(ngx_http_request_t* sr, ngx_http_aigw_ctx_t* ctx, ngx_http_
     return ngx_http_aigw_whole_body(sr, body, last, pass);
 }
 
-// The answer with the public model name. When the usage read found the top-level model (an
-// OpenAI answer to an OpenAI client: the member both dialects rename), it is replaced there;
-// otherwise the client's dialect parses the answer for it.
+// The answer with the public model name. When the usage read found the model (an answer in
+// the client's own dialect, read by that dialect's reader: the member its rename changes), it
+// is replaced there; otherwise the client's dialect parses the answer for it.
 std::string renamed(ngx_http_aigw_ctx_t* ctx, ngx_http_aigw_body_t* st) {
     std::string_view model = aigw::ngx::view(ctx->content.model);
     const aigw::dialect& client = ngx_http_aigw_client_dialect(ctx);
     const aigw::usage_parser::model_token& at = st->json_model;
     if (at.found() && at.end <= st->json.size() &&
-        client.id() == aigw::dialect_id::openai_chat &&
-        ngx_http_aigw_upstream_dialect(ctx).id() == aigw::dialect_id::openai_chat) {
+        client.id() == ngx_http_aigw_upstream_dialect(ctx).id()) {
         std::string_view token = std::string_view(st->json).substr(at.begin, at.end - at.begin);
         if (token.size() == model.size() + 2 && token.substr(1, model.size()) == model) {
             return st->json;  // already the public name
         }
-        return aigw::splice_model(st->json, at.begin, at.end, model);
+        try {
+            return aigw::splice_model(st->json, at.begin, at.end, model);
+        } catch (const std::invalid_argument&) {
+            return st->json;  // a name that is not UTF-8 (a Gemini path's): the answer's own
+        }
     }
     return client.rename_response_model(st->json, model);
 }

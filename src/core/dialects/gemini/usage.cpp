@@ -68,6 +68,15 @@ error_code read_counts(od::value v, usage_metadata& m) {
 struct body_facts {
     usage_metadata counts;
     bool produced = false;  // a part with non-empty text, or a functionCall
+    // The top-level "modelVersion" string token (response.cpp renames it), as offsets from
+    // the document's first byte; a second member of that name voids it.
+    std::size_t model_begin = 0;
+    std::size_t model_end = 0;
+    int model_count = 0;
+
+    model_token model() const {
+        return model_count == 1 ? model_token{model_begin, model_end} : model_token{};
+    }
 };
 
 // Collects the generated text of candidates: every part's text (thoughts included), and each
@@ -124,12 +133,29 @@ struct text_reader {
     }
 };
 
+// The model's string token: its offsets from `base` when written without escapes.
+error_code read_model(od::value v, const char* base, body_facts& facts) {
+    facts.model_count++;
+    facts.model_begin = facts.model_end = 0;
+    od::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != od::json_type::string) return simdjson::SUCCESS;
+    std::string_view token = v.raw_json_token();
+    std::size_t end = json_walk::token_end(token);
+    if (token.substr(0, end).find('\\') == std::string_view::npos) {
+        facts.model_begin = static_cast<std::size_t>(token.data() - base);
+        facts.model_end = facts.model_begin + end;
+    }
+    return simdjson::SUCCESS;  // skipped as before: the usage reads the same
+}
+
 // A GenerateContentResponse, whole or one streamed chunk: the same object.
-error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
+error_code read_body(od::document& doc, const char* base, std::string* text, body_facts& facts) {
     text_reader reader{text, facts};
     return json_walk::for_each_top_field(doc, [&](std::string_view key, od::value v) -> error_code {
         if (key == "usageMetadata") return read_counts(v, facts.counts);
         if (key == "candidates") return for_each_item(v, [&](od::value c) { return reader.candidate(c); });
+        if (key == "modelVersion") return read_model(v, base, facts);
         return simdjson::SUCCESS;
     });
 }
@@ -138,8 +164,8 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
 // on success.
 bool read_json(std::string_view json, std::string* text, body_facts& facts) {
     std::string scratch;
-    bool ok = json_walk::read_object(json, [&](od::document& doc) {
-        return read_body(doc, text != nullptr ? &scratch : nullptr, facts);
+    bool ok = json_walk::read_object(json, [&](od::document& doc, const char* base) {
+        return read_body(doc, base, text != nullptr ? &scratch : nullptr, facts);
     });
     if (ok && text != nullptr) text->append(scratch);
     return ok;
@@ -157,7 +183,27 @@ public:
         }
     }
 
+    usage read_response_model(std::string_view body, std::string* completion_text,
+                              model_token* model) const noexcept override {
+        *model = model_token{};
+        try {
+            body_facts facts;
+            if (!read_json(body, completion_text, facts)) return usage{};
+            *model = facts.model();
+            return facts.counts.canonical();
+        } catch (...) {
+            return usage{};
+        }
+    }
+
     chunk_info read_chunk(std::string_view data, std::string* text) const noexcept override {
+        model_token unused;
+        return read_chunk_model(data, text, &unused);
+    }
+
+    chunk_info read_chunk_model(std::string_view data, std::string* text,
+                                model_token* model) const noexcept override {
+        *model = model_token{};
         try {
             body_facts facts;
             if (!read_json(data, text, facts)) return chunk_info{};
@@ -165,11 +211,14 @@ public:
             info.json_object = true;
             info.tokens = facts.counts.canonical();
             info.content_bearing = facts.produced;
+            *model = facts.model();
             return info;
         } catch (...) {
             return chunk_info{};
         }
     }
+
+    bool reads_model_token() const noexcept override { return true; }
 };
 
 }  // namespace

@@ -117,6 +117,10 @@ struct body_facts {
     bool choices_seen = false;  // "choices" was an array
     bool choices_empty = false;
     bool produced = false;
+
+    model_token model() const {
+        return model_count == 1 ? model_token{model_begin, model_end} : model_token{};
+    }
 };
 
 error_code read_body(od::document& doc, const char* base, std::string* text, body_facts& facts) {
@@ -198,9 +202,7 @@ public:
         try {
             body_facts facts;
             if (!read_json(body, completion_text, facts)) return usage{};
-            if (facts.model_count == 1 && facts.model_end > facts.model_begin) {
-                *model = model_token{facts.model_begin, facts.model_end};
-            }
+            *model = facts.model();
             return facts.tokens;
         } catch (...) {
             return usage{};
@@ -208,6 +210,13 @@ public:
     }
 
     chunk_info read_chunk(std::string_view data, std::string* text) const noexcept override {
+        model_token unused;
+        return read_chunk_model(data, text, &unused);
+    }
+
+    chunk_info read_chunk_model(std::string_view data, std::string* text,
+                                model_token* model) const noexcept override {
+        *model = model_token{};
         chunk_info info;
         try {
             body_facts facts;
@@ -216,11 +225,14 @@ public:
             info.tokens = facts.tokens;
             info.usage_only = facts.choices_seen && facts.choices_empty && facts.tokens.present;
             info.content_bearing = facts.produced;
+            *model = facts.model();
         } catch (...) {
             return chunk_info{};
         }
         return info;
     }
+
+    bool reads_model_token() const noexcept override { return true; }
 };
 
 }  // namespace

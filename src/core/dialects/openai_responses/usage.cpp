@@ -113,7 +113,7 @@ bool read_json(std::string_view json, body_facts& facts) {
         }
         return simdjson::SUCCESS;
     };
-    return json_walk::read_object(json, [&](od::document& doc) {
+    return json_walk::read_object(json, [&](od::document& doc, const char*) {
         return json_walk::for_each_top_field(doc, member);
     });
 }

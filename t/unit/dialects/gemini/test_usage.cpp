@@ -164,6 +164,42 @@ void stream_keeps_the_last(void**) {
     assert_usage(s->total(), 12, 23, 0, 20);
 }
 
+// The modelVersion token the rename splices at, found by the usage read itself: in a whole
+// answer, in a chunk, and through the stream reader; never when it is not exactly one
+// string written without escapes in a body that reads.
+void model_token_of_answers_and_chunks(void**) {
+    aigw::model_token at;
+    usage u = reader().read_response_model(full_response, nullptr, &at);
+    assert_usage(u, 15, 28, 4, 23);
+    assert_true(at.found());
+    assert_sv_equal(full_response.substr(at.begin, at.end - at.begin), "\"gemini-2.5-flash\"");
+    assert_true(reader().reads_model_token());
+
+    const std::string chunk =
+        R"({"candidates":[{"content":{"parts":[{"text":"Hel"}]}}],"modelVersion" : "gemini-2.5-pro" ,"usageMetadata":{"promptTokenCount":12}})";
+    std::string text;
+    aigw::chunk_info info = reader().read_chunk_model(chunk, &text, &at);
+    assert_true(info.json_object);
+    assert_usage(info.tokens, 12, 0, 0, 0);
+    assert_sv_equal(text, "Hel");
+    assert_true(at.found());
+    assert_sv_equal(std::string_view(chunk).substr(at.begin, at.end - at.begin), "\"gemini-2.5-pro\"");
+
+    std::unique_ptr<aigw::stream_usage> s = reader().stream_reader();
+    s->read_chunk_model(chunk, nullptr, &at);
+    assert_true(at.found());
+    assert_usage(s->total(), 12, 0, 0, 0);
+
+    for (const char* b : {R"({"modelVersion":"a","modelVersion":"b"})", R"({"modelVersion":7})",
+                          R"({"modelVersion":"gemini\u002d2"})", R"({"modelVersion":"a")",
+                          R"({"candidates":[{"modelVersion":"inner"}]})", R"(["modelVersion"])"}) {
+        reader().read_chunk_model(b, nullptr, &at);
+        assert_false(at.found());
+        reader().read_response_model(b, nullptr, &at);
+        assert_false(at.found());
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -173,6 +209,7 @@ int main() {
         cmocka_unit_test(wrong_types_and_malformed),
         cmocka_unit_test(chunks),
         cmocka_unit_test(stream_keeps_the_last),
+        cmocka_unit_test(model_token_of_answers_and_chunks),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -373,6 +373,27 @@ void model_token_of_response(void**) {
     assert_true(spaced.substr(at.begin, at.end - at.begin) == "\"m1\"");
 }
 
+// A chunk's model token, from the read that takes its usage and text, as for a whole answer.
+void model_token_of_chunk(void**) {
+    const std::string chunk =
+        R"({"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-2024-08-06",)"
+        R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null})";
+    aigw::usage_parser::model_token at;
+    std::string text;
+    aigw::chunk_info info = openai().read_chunk_model(chunk, &text, &at);
+    assert_true(info.json_object);
+    assert_true(info.content_bearing);
+    assert_true(text == "Hi");
+    assert_true(at.found());
+    assert_true(chunk.substr(at.begin, at.end - at.begin) == "\"gpt-4o-2024-08-06\"");
+    assert_true(openai().reads_model_token());
+    for (const char* b : {R"({"model":"a","model":"b","choices":[]})", R"({"model":null})",
+                          R"({"model":"g\u0070t"})", R"({"model":"a")", "[DONE]"}) {
+        openai().read_chunk_model(b, nullptr, &at);
+        assert_false(at.found());
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -392,6 +413,7 @@ int main() {
         cmocka_unit_test(estimate_record),
         cmocka_unit_test(may_report_usage),
         cmocka_unit_test(model_token_of_response),
+        cmocka_unit_test(model_token_of_chunk),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
