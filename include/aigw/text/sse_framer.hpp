@@ -64,8 +64,8 @@ public:
     // Call once; the framer is spent afterwards.
     sse_end finish(std::vector<sse_event>& out);
 
-    // Empties `events`, keeping the buffers of their data for the events to come: a stream
-    // read event by event then needs no allocation for each.
+    // Empties `events`, keeping the buffers of their data and types for the events to come: a
+    // stream read event by event then needs no allocation for each.
     void recycle(std::vector<sse_event>& events);
     static constexpr std::size_t recycle_max = 16;
     static constexpr std::size_t recycle_capacity = 4096;

@@ -1,5 +1,6 @@
 #include "aigw/text/sse_framer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace aigw {
@@ -115,6 +116,19 @@ void sse_framer::run(const char* p, const char* end, std::vector<sse_event>& out
             break;
         }
         case state::name: {
+            // The name's bytes this buffer holds, up to its colon or the line's end, at once.
+            const char* q = p;
+            while (q < end && *q != ':' && *q != '\r' && *q != '\n') ++q;
+            if (q > p) {
+                std::size_t n = static_cast<std::size_t>(q - p);
+                if (!grow_line(n)) break;
+                std::size_t keep = std::min(n, sizeof(name_) - name_len_);
+                std::memcpy(name_ + name_len_, p, keep);
+                name_len_ += keep;
+                p = q;
+                offset_ += n;
+                if (p == end) break;
+            }
             char c = *p;
             if (c == ':' || c == '\r' || c == '\n') {
                 begin_field();
@@ -130,13 +144,7 @@ void sse_framer::run(const char* p, const char* end, std::vector<sse_event>& out
                 }
                 break;
             }
-            if (!grow_line(1)) break;
-            if (name_len_ < sizeof(name_)) {
-                name_[name_len_++] = c;
-            }
-            ++p;
-            ++offset_;
-            break;
+            break;  // not reached: the scan above stops only at those bytes or the end
         }
         case state::value_start:
             // One space after the colon is part of the syntax, not of the value.
@@ -249,6 +257,11 @@ void sse_framer::dispatch(std::vector<sse_event>& out, bool partial) {
         data_.swap(spare_.back());
         spare_.pop_back();
     }
+    if (!ev.type.empty() && !spare_.empty()) {
+        // A type longer than a string holds inline ("content_block_delta") went with the event.
+        type_.swap(spare_.back());
+        spare_.pop_back();
+    }
     ev.id = id_;
     ev.has_data = has_data_;
     ev.is_done = has_data_ && ev.data == "[DONE]";
@@ -263,12 +276,16 @@ void sse_framer::dispatch(std::vector<sse_event>& out, bool partial) {
 }
 
 void sse_framer::recycle(std::vector<sse_event>& events) {
-    for (sse_event& e : events) {
-        std::size_t c = e.data.capacity();
+    auto keep = [this](std::string& buf) {
+        std::size_t c = buf.capacity();
         if (spare_.size() < recycle_max && c > sizeof(std::string) && c <= recycle_capacity) {
-            e.data.clear();
-            spare_.push_back(std::move(e.data));
+            buf.clear();
+            spare_.push_back(std::move(buf));
         }
+    };
+    for (sse_event& e : events) {
+        keep(e.data);
+        keep(e.type);
     }
     events.clear();
 }

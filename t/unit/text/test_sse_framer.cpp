@@ -234,6 +234,23 @@ void comments_retry_and_unknown_fields(void**) {
     // The comment before the data line is part of the event's bytes.
     assert_int_equal(s.compare(r.events[2].begin, 7, ": ping\n"), 0);
     assert_split_invariant(s);
+
+    // Names longer than the framer keeps, beginning like known ones, are other fields; a
+    // name alone on its line is a field with an empty value.
+    std::string long_names = "dataxxxxxxxxxxxxxxxxxxxxxxxxx: no\neventeventevent: no\ndata\n\n";
+    framed l = frame(long_names);
+    assert_int_equal(l.events.size(), 1);
+    assert_true(l.events[0].has_data);
+    assert_string_equal(l.events[0].data.c_str(), "");
+    assert_string_equal(l.events[0].type.c_str(), "message");  // the default: no event: line counted
+    assert_split_invariant(long_names);
+    // A name is part of its line's length.
+    sse_limits small;
+    small.max_line = 64;
+    framed too_long = frame(std::string(100, 'n') + ": v\n\n", 0, small);
+    assert_int_equal(too_long.status, sse_status::line_too_long);
+    too_long = frame(std::string(100, 'n') + ": v\n\n", 3, small);
+    assert_int_equal(too_long.status, sse_status::line_too_long);
 }
 
 void event_types(void**) {
