@@ -72,9 +72,10 @@ public:
     // A whole body with its top-level model named `model`; unchanged when it has none.
     virtual std::string rename_response_model(std::string_view body,
                                               std::string_view model) const = 0;
-    // One whole SSE event, its data's model named `model`; unchanged when it has none.
-    virtual std::string rename_event_model(std::string_view event,
-                                           std::string_view model) const = 0;
+    // One whole SSE event, its data's model named `model`; std::nullopt when it stays as it
+    // came (it names no model, or `model` already): most events, and then nothing is copied.
+    virtual std::optional<std::string> rename_event_model(std::string_view event,
+                                                          std::string_view model) const = 0;
 
     // --- response, translation ---
     virtual bool response_to_pivot(std::string_view body, api::response& out) const = 0;

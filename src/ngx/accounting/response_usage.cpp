@@ -236,10 +236,10 @@ ngx_http_aigw_event_action ngx_http_aigw_account_event(ngx_http_aigw_ctx_t* ctx,
     }
     if (ctx->attempt.rename_model) {
         std::string_view cur = changed ? std::string_view(st->out) : raw;
-        std::string renamed = ngx_http_aigw_client_dialect(ctx).rename_event_model(
+        std::optional<std::string> renamed = ngx_http_aigw_client_dialect(ctx).rename_event_model(
             cur, aigw::ngx::view(ctx->content.model));
-        if (renamed != cur) {
-            st->out = std::move(renamed);
+        if (renamed) {
+            st->out = std::move(*renamed);
             changed = true;
         }
     }

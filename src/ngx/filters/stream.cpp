@@ -197,16 +197,29 @@ ngx_int_t ngx_http_aigw_stream_body(ngx_http_request_t* sr, ngx_http_aigw_ctx_t*
         std::string event_raw;
         uint64_t unit_begin = st->decided;
         for (const aigw::sse_event& e : st->events) {
-            event_raw.clear();
+            // The event's bytes: a view of this buffer or of the held bytes when it lies in
+            // one of them (nearly always), else gathered from both.
+            std::string_view event_bytes;
             if (rewrites) {
-                raw(e.begin, e.end, &event_raw);
+                if (e.begin >= base) {
+                    event_bytes = bytes.substr(static_cast<size_t>(e.begin - base),
+                                               static_cast<size_t>(e.end - e.begin));
+                } else if (e.end <= base) {
+                    event_bytes = hold_bytes.substr(static_cast<size_t>(e.begin - st->decided),
+                                                    static_cast<size_t>(e.end - e.begin));
+                } else {
+                    event_raw.clear();
+                    raw(e.begin, e.end, &event_raw);
+                    event_bytes = event_raw;
+                }
             }
-            ngx_http_aigw_event_action act = ngx_http_aigw_account_event(ctx, st, e, event_raw);
+            ngx_http_aigw_event_action act = ngx_http_aigw_account_event(ctx, st, e, event_bytes);
             if (translate) {
                 act = ngx_http_aigw_translate_event(ctx, st, e);
             }
             if (act != ngx_http_aigw_event_action::pass && !modified) {
                 modified = true;
+                rebuilt.reserve(hold_bytes.size() + bytes.size() + st->out.size());
                 raw(st->decided, unit_begin, &rebuilt);  // the events before, unchanged
             }
             if (modified) {

@@ -140,8 +140,13 @@ void usage_and_rename(void**) {
     assert_true(renamed.find(R"("model":"gpt-4o")") != std::string::npos);
 
     const std::string event = "data: {\"model\":\"up-1\",\"choices\":[]}\n\n";
-    assert_sv_equal(chat().rename_event_model(event, "gpt-4o"),
+    assert_sv_equal(chat().rename_event_model(event, "gpt-4o").value(),
                     "data: {\"model\":\"gpt-4o\",\"choices\":[]}\n\n");
+    // Nothing to change: no copy of the event, std::nullopt.
+    assert_false(chat().rename_event_model(event, "up-1").has_value());
+    assert_false(chat().rename_event_model("data: [DONE]\n\n", "gpt-4o").has_value());
+    assert_false(messages().rename_event_model(
+                     "event: ping\ndata: {\"type\":\"ping\"}\n\n", "pub").has_value());
 }
 
 void errors(void**) {
@@ -239,7 +244,7 @@ void anthropic_through_the_interface(void**) {
     assert_sv_equal(messages().rename_response_model(answer, "pub"),
                     R"({"type":"message","model":"pub","content":[],"usage":{"input_tokens":3,"output_tokens":4}})");
     assert_sv_equal(messages().rename_event_model(
-                        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"up-1\"}}\n\n", "pub"),
+                        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"up-1\"}}\n\n", "pub").value(),
                     "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"pub\"}}\n\n");
 
     aigw::api_error e = aigw::model_not_found_error("nope");
@@ -297,7 +302,7 @@ void responses_through_the_interface(void**) {
     assert_sv_equal(responses().rename_response_model(answer, "pub"),
                     R"({"id":"resp_1","object":"response","model":"pub","output":[],"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}})");
     assert_sv_equal(responses().rename_event_model(
-                        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"up-1\"}}\n\n", "pub"),
+                        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"up-1\"}}\n\n", "pub").value(),
                     "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":\"pub\"}}\n\n");
 
     aigw::api_error e = aigw::model_not_found_error("nope");

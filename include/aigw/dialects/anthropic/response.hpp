@@ -2,6 +2,7 @@
 // only the model's string token changes; every other byte stays.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,7 @@ std::string rename_response_model(std::string_view body, std::string_view model)
 // rewritten (text/sse_data.hpp); a message_start whose data is not a valid JSON object with
 // one string message.model is left as it came.
 std::string rename_event_model(std::string_view event, std::string_view model);
+// The same, std::nullopt when the event stays as it came.
+std::optional<std::string> renamed_event(std::string_view event, std::string_view model);
 
 }  // namespace aigw::anthropic

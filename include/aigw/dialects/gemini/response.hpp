@@ -3,6 +3,7 @@
 // string token changes, every other byte stays.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,7 @@ std::string rename_response_model(std::string_view body, std::string_view model)
 // top-level modelVersion set to `model`; only the data: line's payload is rewritten
 // (text/sse_data.hpp), and an event without one is left as it came.
 std::string rename_event_model(std::string_view event, std::string_view model);
+// The same, std::nullopt when the event stays as it came.
+std::optional<std::string> renamed_event(std::string_view event, std::string_view model);
 
 }  // namespace aigw::gemini

@@ -23,6 +23,8 @@ std::string rename_chunk_model(std::string_view data, std::string_view public_mo
 // renamed as by rename_chunk_model; field names, other lines and line ends unchanged. A JSON
 // object split over several data lines is not rewritten (providers send one line per chunk).
 std::string rename_event_model(std::string_view event, std::string_view public_model);
+// The same, std::nullopt when the event stays as it came.
+std::optional<std::string> renamed_event(std::string_view event, std::string_view public_model);
 
 // With include_usage set OpenAI adds "usage":null to every chunk but the last; a client that
 // did not ask for usage must get the chunk as it would have come without it. Returns `json`

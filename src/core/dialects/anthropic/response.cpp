@@ -27,8 +27,12 @@ std::string rename_response_model(std::string_view body, std::string_view model)
     return splice_model(body, f.model_token_begin, f.model_token_end, model);
 }
 
+std::optional<std::string> renamed_event(std::string_view event, std::string_view model) {
+    return rename_held_model(event, "message", is_message_start, model);
+}
+
 std::string rename_event_model(std::string_view event, std::string_view model) {
-    std::optional<std::string> out = rename_held_model(event, "message", is_message_start, model);
+    std::optional<std::string> out = renamed_event(event, model);
     return out ? std::move(*out) : std::string(event);
 }
 

@@ -47,8 +47,9 @@ public:
                                       std::string_view model) const override {
         return gemini::rename_response_model(body, model);
     }
-    std::string rename_event_model(std::string_view event, std::string_view model) const override {
-        return gemini::rename_event_model(event, model);
+    std::optional<std::string> rename_event_model(std::string_view event,
+                                                  std::string_view model) const override {
+        return gemini::renamed_event(event, model);
     }
 
     bool response_to_pivot(std::string_view body, api::response& out) const override {

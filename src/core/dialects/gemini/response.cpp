@@ -77,10 +77,14 @@ std::string rename_response_model(std::string_view body, std::string_view model)
     return out ? std::move(*out) : std::string(body);
 }
 
-std::string rename_event_model(std::string_view event, std::string_view model) {
-    std::optional<std::string> out = rewrite_data_lines(event, [&](std::string_view payload) {
+std::optional<std::string> renamed_event(std::string_view event, std::string_view model) {
+    return rewrite_data_lines(event, [&](std::string_view payload) {
         return rename_object(payload, model);
     });
+}
+
+std::string rename_event_model(std::string_view event, std::string_view model) {
+    std::optional<std::string> out = renamed_event(event, model);
     return out ? std::move(*out) : std::string(event);
 }
 

@@ -182,13 +182,16 @@ std::string rename_chunk_model(std::string_view data, std::string_view public_mo
     return rename_response_model(data, public_model);
 }
 
+std::optional<std::string> renamed_event(std::string_view event, std::string_view public_model) {
+    return rewrite_data_lines(event, [&](std::string_view payload) -> std::optional<std::string> {
+        std::string renamed = rename_chunk_model(payload, public_model);
+        if (renamed == payload) return std::nullopt;
+        return renamed;
+    });
+}
+
 std::string rename_event_model(std::string_view event, std::string_view public_model) {
-    std::optional<std::string> out =
-        rewrite_data_lines(event, [&](std::string_view payload) -> std::optional<std::string> {
-            std::string renamed = rename_chunk_model(payload, public_model);
-            if (renamed == payload) return std::nullopt;
-            return renamed;
-        });
+    std::optional<std::string> out = renamed_event(event, public_model);
     return out ? std::move(*out) : std::string(event);
 }
 

@@ -37,8 +37,9 @@ public:
                                       std::string_view model) const override {
         return responses::rename_response_model(body, model);
     }
-    std::string rename_event_model(std::string_view event, std::string_view model) const override {
-        return responses::rename_event_model(event, model);
+    std::optional<std::string> rename_event_model(std::string_view event,
+                                                  std::string_view model) const override {
+        return responses::renamed_event(event, model);
     }
 
     bool response_to_pivot(std::string_view body, api::response& out) const override {

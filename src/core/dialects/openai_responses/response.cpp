@@ -23,8 +23,12 @@ std::string rename_response_model(std::string_view body, std::string_view model)
     return aigw::rename_response_model(body, model);
 }
 
+std::optional<std::string> renamed_event(std::string_view event, std::string_view model) {
+    return rename_held_model(event, "response", names_model, model);
+}
+
 std::string rename_event_model(std::string_view event, std::string_view model) {
-    std::optional<std::string> out = rename_held_model(event, "response", names_model, model);
+    std::optional<std::string> out = renamed_event(event, model);
     return out ? std::move(*out) : std::string(event);
 }
 
