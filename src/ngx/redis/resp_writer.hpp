@@ -23,8 +23,10 @@ public:
         *p_++ = '$';
         p_ = decimal(s.size(), p_);
         crlf();
-        std::memcpy(p_, s.data(), s.size());
-        p_ += s.size();
+        if (!s.empty()) {  // an empty view may hold a null pointer, which memcpy must not get
+            std::memcpy(p_, s.data(), s.size());
+            p_ += s.size();
+        }
         crlf();
     }
     // A string literal (a field's name): its length is known where this is compiled, so the
@@ -45,8 +47,10 @@ public:
     }
     // Bytes already in RESP form (a prefix framed once), copied as they are.
     void raw(std::string_view s) {
-        std::memcpy(p_, s.data(), s.size());
-        p_ += s.size();
+        if (!s.empty()) {
+            std::memcpy(p_, s.data(), s.size());
+            p_ += s.size();
+        }
     }
     // A bulk string of `len` bytes the caller writes at the pointer returned, exactly `len`.
     char* bulk_reserve(size_t len) {
