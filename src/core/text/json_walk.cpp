@@ -46,6 +46,17 @@ std::string_view string_member(simdjson::dom::object o, std::string_view key) no
     return o[key].get_string().get(s) == simdjson::SUCCESS ? s : std::string_view();
 }
 
+simdjson::padded_string_view padded_in(std::string& buf, std::string_view json) {
+    constexpr std::size_t keep_max = 256 * 1024;
+    std::size_t need = json.size() + simdjson::SIMDJSON_PADDING;
+    if (buf.capacity() > keep_max && need <= keep_max) {
+        std::string().swap(buf);
+    }
+    buf.assign(json.data(), json.size());
+    buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    return simdjson::padded_string_view(buf.data(), json.size(), buf.size());
+}
+
 // Every value is read with the getter of its type, which is what validates it.
 simdjson::error_code consume(od::value v, int depth) {
     if (depth > max_depth) {

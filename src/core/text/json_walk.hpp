@@ -34,6 +34,12 @@ std::optional<std::int64_t> count_of(simdjson::dom::element v) noexcept;
 // A DOM object's string member, "" when missing or another type.
 std::string_view string_member(simdjson::dom::object o, std::string_view key) noexcept;
 
+// `json` copied into `buf` with the padding simdjson reads past a document's end, as the view
+// to iterate. `buf` is a buffer its caller keeps for the thread (a static), so that a reader
+// run for every chunk of a stream allocates nothing; one that grew past 256 KiB for a large
+// answer is given back on the next small one.
+simdjson::padded_string_view padded_in(std::string& buf, std::string_view json);
+
 // Walks `v`, found at nesting level `depth`, to its end, validating it.
 simdjson::error_code consume(simdjson::ondemand::value v, int depth);
 
@@ -116,12 +122,13 @@ simdjson::error_code for_each_top_field(simdjson::ondemand::document& doc, F&& f
 template <class F>
 bool read_object(std::string_view json, F&& f) {
     static simdjson::ondemand::parser parser;
-    simdjson::padded_string padded(json.data(), json.size());
+    static std::string buf;
+    simdjson::padded_string_view padded = padded_in(buf, json);
     simdjson::ondemand::document doc;
     if (parser.iterate(padded).get(doc)) return false;
     simdjson::ondemand::json_type t;
     if (doc.type().get(t) || t != simdjson::ondemand::json_type::object) return false;
-    return f(doc, static_cast<const char*>(padded.data())) == simdjson::SUCCESS;
+    return f(doc, padded.data()) == simdjson::SUCCESS;
 }
 
 // Calls f(string) when v is a string; any other type is skipped.

@@ -55,12 +55,10 @@ error_code read_holder(od::value v, const char* base, held_model& found) {
 }
 
 std::optional<std::string> rename_payload(std::string_view payload, std::string_view holder,
+                                          std::string_view quoted_holder,
                                           bool (*names_model)(std::string_view),
                                           std::string_view model) {
-    // Only events with the holder name the model: a bytes check spares the others the parse.
-    std::string quoted_holder = "\"";
-    quoted_holder += holder;
-    quoted_holder += '"';
+    // Only a payload with the holder names the model: a bytes check spares the others the parse.
     if (find_bytes(payload, quoted_holder) == std::string_view::npos) return std::nullopt;
     // One parser and one padded copy per worker process: both keep their buffers.
     static od::parser parser;
@@ -109,8 +107,14 @@ std::optional<std::string> rename_payload(std::string_view payload, std::string_
 std::optional<std::string> rename_held_model(std::string_view event, std::string_view holder,
                                              bool (*names_model)(std::string_view type),
                                              std::string_view model) {
+    std::string quoted_holder = "\"";
+    quoted_holder += holder;
+    quoted_holder += '"';
+    // Most events hold no such key anywhere: one search over the whole event spares them the
+    // walk over its lines.
+    if (find_bytes(event, quoted_holder) == std::string_view::npos) return std::nullopt;
     return rewrite_data_lines(event, [&](std::string_view payload) {
-        return rename_payload(payload, holder, names_model, model);
+        return rename_payload(payload, holder, quoted_holder, names_model, model);
     });
 }
 

@@ -169,7 +169,8 @@ error_code read_body(od::document& doc, const char* base, std::string* text, bod
 bool read_json(std::string_view json, std::string* text, body_facts& facts) {
     // One parser per worker process: it keeps its buffers between calls.
     static od::parser parser;
-    simdjson::padded_string padded(json.data(), json.size());
+    static std::string buf;
+    simdjson::padded_string_view padded = json_walk::padded_in(buf, json);
     od::document doc;
     if (parser.iterate(padded).get(doc)) return false;
     od::json_type t;
