@@ -174,13 +174,8 @@ bool read_json(std::string_view json, std::string* text, body_facts& facts) {
 class gemini_usage final : public usage_parser {
 public:
     usage read_response(std::string_view body, std::string* completion_text) const noexcept override {
-        try {
-            body_facts facts;
-            if (!read_json(body, completion_text, facts)) return usage{};
-            return facts.counts.canonical();
-        } catch (...) {
-            return usage{};  // only allocation can throw
-        }
+        model_token unused;
+        return read_response_model(body, completion_text, &unused);
     }
 
     usage read_response_model(std::string_view body, std::string* completion_text,
@@ -192,7 +187,7 @@ public:
             *model = facts.model();
             return facts.counts.canonical();
         } catch (...) {
-            return usage{};
+            return usage{};  // only allocation can throw
         }
     }
 
