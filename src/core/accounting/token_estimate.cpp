@@ -1,5 +1,6 @@
 #include "aigw/accounting/token_estimate.hpp"
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -82,8 +83,30 @@ std::int64_t tokens_from(std::int64_t quarters, std::int64_t wholes, bool any) n
     return t < 1 ? 1 : t;
 }
 
-// Adds the tokens of a string value; other types add nothing.
+// The tokens of a string with escapes whose bytes between the quotes are `raw`, the string
+// value `v`: found by those bytes, unescaped only when not found (defined with the cache).
+error_code escaped_tokens(const tokenizer::encoder* enc, std::string_view raw, od::value v,
+                          std::int64_t& n);
+
+// Adds the tokens of a string value; other types add nothing. With an encoder a string is
+// counted from its bytes as the document has them: without a backslash they are its text, and
+// with one the count is looked up by them, so a text counted before is not unescaped again
+// (a coding agent's history is mostly escaped code).
 error_code string_tokens(const tokenizer::encoder* enc, od::value v, std::int64_t& total) {
+    od::json_type t;
+    if (auto err = v.type().get(t)) return err;
+    if (t != od::json_type::string) return simdjson::SUCCESS;
+    if (enc != nullptr) {
+        std::string_view raw = json_walk::string_raw(v.raw_json_token());
+        std::int64_t n = 0;
+        if (std::memchr(raw.data(), '\\', raw.size()) == nullptr) {
+            n = count_tokens(enc, raw);
+        } else if (auto err = escaped_tokens(enc, raw, v, n)) {
+            return err;
+        }
+        total += n;
+        return simdjson::SUCCESS;
+    }
     return if_string(v, [&](std::string_view s) { total += count_tokens(enc, s); });
 }
 
@@ -120,7 +143,7 @@ struct message_counter {
     std::int64_t body = 0;
 
     // walk_text's visitor, for the content.
-    void on_text(std::string_view, std::string_view s) { body += count_tokens(enc, s); }
+    error_code on_text_value(std::string_view, od::value v) { return string_tokens(enc, v, body); }
     void on_image() { body += tokens_per_image; }
 
     error_code field(std::string_view key, od::value v) {
@@ -504,7 +527,8 @@ namespace {
 // messages to each other every turn). The texts kept are bounded: past count_cache_bytes a
 // new text is counted but not kept.
 struct count_slot {
-    std::string text;  // the text counted
+    std::string text;      // the text counted, or a JSON string's bytes between its quotes
+    bool escaped = false;  // text is such bytes, with escapes
     const tokenizer::encoder* enc = nullptr;
     std::uint64_t hash = 0;
     std::int64_t count = 0;
@@ -522,34 +546,72 @@ struct count_cache {
     std::uint64_t clock = 0;
 };
 
-std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
-    if (text.size() < count_cache_min) {
-        return static_cast<std::int64_t>(enc->count(text));
-    }
+// The count kept for `key` (escaped: a JSON string's raw bytes), else count()'s, which is kept
+// unless negative (a string that does not unescape).
+count_cache& thread_cache() {
     thread_local count_cache cache;
-    std::uint64_t h = text_hash(cache.seed, text);
+    return cache;
+}
+
+template <class Count>
+std::int64_t cached_count(const tokenizer::encoder* enc, std::string_view key, bool escaped,
+                          Count&& count) {
+    count_cache& cache = thread_cache();  // one for both kinds of key
+    std::uint64_t h = text_hash(cache.seed, key);
     count_slot* set = &cache.slots[(h % count_cache_sets) * count_cache_ways];
     count_slot* oldest = set;
     for (std::size_t i = 0; i < count_cache_ways; ++i) {
         count_slot& slot = set[i];
-        if (slot.used != 0 && slot.hash == h && slot.enc == enc && slot.text == text) {
+        if (slot.used != 0 && slot.hash == h && slot.enc == enc && slot.escaped == escaped &&
+            slot.text == key) {
             slot.used = ++cache.clock;
             return slot.count;
         }
         if (slot.used < oldest->used) oldest = &slot;
     }
-    std::int64_t n = static_cast<std::int64_t>(enc->count(text));
+    std::int64_t n = count();
+    if (n < 0) return n;
     std::size_t kept = cache.kept - oldest->text.size();
-    if (text.size() <= count_cache_bytes - kept) {
-        oldest->text.assign(text.data(), text.size());
-        if (oldest->text.capacity() > 2 * text.size() + 64) oldest->text.shrink_to_fit();
+    if (key.size() <= count_cache_bytes - kept) {
+        oldest->text.assign(key.data(), key.size());
+        if (oldest->text.capacity() > 2 * key.size() + 64) oldest->text.shrink_to_fit();
+        oldest->escaped = escaped;
         oldest->enc = enc;
         oldest->hash = h;
         oldest->count = n;
         oldest->used = ++cache.clock;
-        cache.kept = kept + text.size();
+        cache.kept = kept + key.size();
     }
     return n;
+}
+
+std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
+    if (text.size() < count_cache_min) {
+        return static_cast<std::int64_t>(enc->count(text));
+    }
+    return cached_count(enc, text, false, [&] { return static_cast<std::int64_t>(enc->count(text)); });
+}
+
+error_code escaped_tokens(const tokenizer::encoder* enc, std::string_view raw, od::value v,
+                          std::int64_t& n) {
+    error_code err = simdjson::SUCCESS;
+    std::string_view text;
+    bool read = false;
+    if (raw.size() >= count_cache_min) {
+        try {
+            n = cached_count(enc, raw, true, [&]() -> std::int64_t {
+                if ((err = v.get_string().get(text))) return -1;
+                read = true;
+                return static_cast<std::int64_t>(enc->count(text));
+            });
+            return err;
+        } catch (...) {
+            // std::bad_alloc only: counted below, without the cache.
+        }
+    }
+    if (!read && (err = v.get_string().get(text))) return err;
+    n = count_tokens(enc, text);
+    return simdjson::SUCCESS;
 }
 
 }  // namespace

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace aigw::json_walk {
 
@@ -57,7 +62,104 @@ simdjson::padded_string_view padded_in(std::string& buf, std::string_view json) 
     return simdjson::padded_string_view(buf.data(), json.size(), buf.size());
 }
 
-// Every value is read with the getter of its type, which is what validates it.
+namespace {
+
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// The four hex digits at p (at least four bytes), as a code unit; false when one is not hex.
+bool hex4(const char* p, std::uint32_t& out) noexcept {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+        int d = hex_digit(p[i]);
+        if (d < 0) return false;
+        v = (v << 4) | static_cast<std::uint32_t>(d);
+    }
+    out = v;
+    return true;
+}
+
+// The byte after the escape that starts at p (a backslash before end), or nullptr for one
+// simdjson refuses: another letter than "\/bfnrtu, a \u without four hex digits, a high
+// surrogate without a \u low one after it, a low surrogate alone.
+const char* unicode_escape_end(const char* p, const char* end) noexcept {
+    std::uint32_t unit = 0;
+    if (end - p < 6 || !hex4(p + 2, unit)) return nullptr;
+    p += 6;
+    if (unit >= 0xDC00 && unit <= 0xDFFF) return nullptr;
+    if (unit < 0xD800 || unit > 0xDBFF) return p;
+    std::uint32_t low = 0;
+    if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, low) || low < 0xDC00 || low > 0xDFFF) {
+        return nullptr;
+    }
+    return p + 6;
+}
+
+inline const char* escape_end(const char* p, const char* end) noexcept {
+    if (end - p < 2) return nullptr;
+    switch (p[1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        return p + 2;
+    case 'u':
+        return unicode_escape_end(p, end);
+    default:
+        return nullptr;
+    }
+}
+
+#if defined(__SSE2__)
+// The backslashes among the 64 bytes at p, a bit each.
+inline std::uint64_t backslashes(const char* p) noexcept {
+    const __m128i backslash = _mm_set1_epi8('\\');
+    std::uint64_t mask = 0;
+    for (int i = 0; i < 4; ++i) {
+        __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+        auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, backslash)));
+        mask |= static_cast<std::uint64_t>(bits) << (16 * i);
+    }
+    return mask;
+}
+#endif
+
+}  // namespace
+
+simdjson::error_code check_escapes(std::string_view raw) noexcept {
+    const char* p = raw.data();
+    const char* end = p + raw.size();
+    const char* next = p;  // the first byte after the escapes checked
+#if defined(__SSE2__)
+    // 64 bytes a step: most text has no backslash, and code one or two a line. A backslash
+    // inside an escape checked already (the second of "\\", a pair's second "\u") is passed.
+    for (; end - p >= 64; p += 64) {
+        for (std::uint64_t mask = backslashes(p); mask != 0; mask &= mask - 1) {
+            const char* at = p + __builtin_ctzll(mask);
+            if (at < next) continue;
+            next = escape_end(at, end);
+            if (next == nullptr) return simdjson::STRING_ERROR;
+        }
+    }
+#endif
+    if (p < next) p = next;
+    while (p < end) {
+        const void* found = std::memchr(p, '\\', static_cast<std::size_t>(end - p));
+        if (found == nullptr) break;
+        p = escape_end(static_cast<const char*>(found), end);
+        if (p == nullptr) return simdjson::STRING_ERROR;
+    }
+    return simdjson::SUCCESS;
+}
+
+std::string_view string_raw(std::string_view token) noexcept {
+    std::size_t n = token_end(token);
+    return n >= 2 ? token.substr(1, n - 2) : std::string_view();
+}
+
+// Every value is read with the getter of its type, which is what validates it; a string's
+// escapes are checked where they are, not written out.
 simdjson::error_code consume(od::value v, int depth) {
     if (depth > max_depth) {
         return simdjson::DEPTH_ERROR;
@@ -89,10 +191,9 @@ simdjson::error_code consume(od::value v, int depth) {
         }
         return simdjson::SUCCESS;
     }
-    case od::json_type::string: {
-        std::string_view s;
-        return v.get_string().get(s);
-    }
+    case od::json_type::string:
+        // Stage 1 checked its UTF-8 and that no control character is bare.
+        return check_escapes(string_raw(v.raw_json_token()));
     case od::json_type::number: {
         od::number n;
         return v.get_number().get(n);

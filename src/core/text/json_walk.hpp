@@ -59,6 +59,15 @@ std::string_view type_phrase(simdjson::ondemand::json_type t);
 // character) without the white space after it.
 std::size_t token_end(std::string_view token);
 
+// A string's bytes between its quotes as the document has them, from its raw token.
+std::string_view string_raw(std::string_view token) noexcept;
+
+// What simdjson's unescaping says of a string whose bytes between the quotes are `raw`, without
+// writing its text out: SUCCESS, or STRING_ERROR for an escape it refuses (a letter not one of
+// "\/bfnrtu, a \u without four hex digits, a surrogate not in a pair). A string without a
+// backslash is its own text.
+simdjson::error_code check_escapes(std::string_view raw) noexcept;
+
 // A token count: a non-negative integer, or a float with an integer value (12.0, as some
 // compatible servers print it) up to 2^53. `out` is set to it; any other type or value is
 // "not a count" and leaves `out` alone, which is no error: only malformed JSON is one.

@@ -137,6 +137,40 @@ void long_texts_counted_once(void**) {
                      first);
 }
 
+// A string with escapes is looked up by its bytes as the body has them: the text those bytes
+// stand for is what counts, however it was escaped, and a text counted earlier whose own
+// characters are those bytes (a backslash, then 'n') is another text.
+void escaped_strings_count_their_text(void**) {
+    const tk::encoder* enc = o200k();
+    std::string lines;  // "if (x) {\n    return \"a\";\n}\n" a few times, as JSON
+    std::string text;   // the same, unescaped
+    for (int i = 0; i < 12; ++i) {
+        lines += "if (x" + std::to_string(i) + ") {\\n    return \\\"a\\\";\\n}\\n";
+        text += "if (x" + std::to_string(i) + ") {\n    return \"a\";\n}\n";
+    }
+    // The raw bytes, counted first as a text of their own: a backslash and 'n' are not a line end.
+    std::int64_t as_bytes = aigw::count_tokens(enc, lines);
+    auto body = [](const std::string& content) {
+        return "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content +
+               "\"}]}";
+    };
+    std::int64_t framing = count_prompt_tokens(enc, body(""));
+    std::int64_t want = framing + static_cast<std::int64_t>(enc->count(text));
+    assert_true(as_bytes != static_cast<std::int64_t>(enc->count(text)));
+    assert_int_equal(count_prompt_tokens(enc, body(lines)), want);
+    assert_int_equal(count_prompt_tokens(enc, body(lines)), want);  // found by its bytes
+    // The same text with its line ends as \u000a: other bytes, the same count.
+    std::string unicode = lines;
+    for (std::size_t at; (at = unicode.find("\\n")) != std::string::npos;) unicode.replace(at, 2, "\\u000a");
+    assert_int_equal(count_prompt_tokens(enc, body(unicode)), want);
+    // A tool call's arguments and a completion prompt go the same way.
+    std::string args = "{\"model\":\"m\",\"prompt\":\"" + lines + "\"}";
+    assert_int_equal(count_prompt_tokens(enc, args), static_cast<std::int64_t>(enc->count(text)));
+    // An escape that does not unescape counts nothing, found or not.
+    assert_int_equal(count_prompt_tokens(enc, body(lines + "\\x")), 0);
+    assert_int_equal(count_prompt_tokens(enc, body(lines + "\\x")), 0);
+}
+
 }  // namespace
 
 int main() {
@@ -147,6 +181,7 @@ int main() {
         cmocka_unit_test(a_pivot_read_already_is_not_read_again),
         cmocka_unit_test(what_the_pivot_cannot_hold),
         cmocka_unit_test(long_texts_counted_once),
+        cmocka_unit_test(escaped_strings_count_their_text),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <simdjson.h>
 
@@ -28,23 +30,39 @@ enum class shape {
                     // "image_url" parts (a request message's content)
 };
 
-// Reports the text of a value read as `s` to visitor.on_text(key, text), and each image part
-// to visitor.on_image(). `key` is the message field the value came from.
+// A visitor with on_text_value(key, value) reads each value that may be a string itself (the
+// prompt count looks a string up by its bytes as they are); others hear its text.
+template <class Visitor, class = void>
+struct reads_text_values : std::false_type {};
+template <class Visitor>
+struct reads_text_values<Visitor, std::void_t<decltype(std::declval<Visitor&>().on_text_value(
+                                      std::string_view(), std::declval<od::value>()))>>
+    : std::true_type {};
+
+// Reports the text of a value read as `s` to visitor.on_text(key, text) (or each value that
+// may be a string to visitor.on_text_value(key, value), which skips other types), and each
+// image part to visitor.on_image(). `key` is the message field the value came from.
 template <class Visitor>
 error_code walk_text(od::value v, shape s, std::string_view key, Visitor& visitor) {
     if (s == shape::skip) return simdjson::SUCCESS;
     od::json_type t;
     if (auto err = v.type().get(t)) return err;
-    auto report = [&](std::string_view text) { visitor.on_text(key, text); };
-    if (t == od::json_type::string) return if_string(v, report);
+    auto report = [&](od::value text) -> error_code {
+        if constexpr (reads_text_values<Visitor>::value) {
+            return visitor.on_text_value(key, text);
+        } else {
+            return if_string(text, [&](std::string_view str) { visitor.on_text(key, str); });
+        }
+    };
+    if (t == od::json_type::string) return report(v);
     if (s == shape::string) return simdjson::SUCCESS;
     bool content = s == shape::content_parts;
     return for_each_item(v, [&](od::value part) {
         if (content) {
-            if (auto err = if_string(part, report)) return err;
+            if (auto err = report(part)) return err;
         }
         return for_each_field(part, [&](std::string_view part_key, od::value inner) {
-            if (part_key == "text" || (content && part_key == "refusal")) return if_string(inner, report);
+            if (part_key == "text" || (content && part_key == "refusal")) return report(inner);
             if (content && part_key == "image_url") visitor.on_image();
             return simdjson::SUCCESS;
         });
