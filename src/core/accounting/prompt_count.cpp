@@ -5,6 +5,7 @@
 
 #include "aigw/accounting/token_estimate.hpp"
 #include "aigw/dialects/dialect.hpp"
+#include "core/text/json_walk.hpp"
 
 namespace aigw {
 
@@ -38,5 +39,9 @@ std::int64_t count_request_prompt(const tokenizer::encoder* enc, dialect_id clie
     }
     return count_prompt_tokens(enc, body);
 }
+
+body_read_scope::body_read_scope() noexcept { json_walk::body_parser::hold(); }
+
+body_read_scope::~body_read_scope() { json_walk::body_parser::release(); }
 
 }  // namespace aigw

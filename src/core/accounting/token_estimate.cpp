@@ -634,10 +634,10 @@ std::int64_t estimate_prompt_tokens(std::string_view request_body) noexcept {
 namespace {
 
 std::int64_t count_prompt_in(const tokenizer::encoder* enc, simdjson::padded_string_view json) {
-    // One parser per worker process: it keeps its buffers between calls.
-    static od::parser parser;
-    od::document doc;
-    if (parser.iterate(json).get(doc)) return 0;
+    // The body parser: a body the request read just read is walked again from its index.
+    od::document* read = nullptr;
+    if (json_walk::body_parser::again(json, read)) return 0;
+    od::document& doc = *read;
     od::json_type t;
     if (doc.type().get(t) || t != od::json_type::object) return 0;
     std::int64_t total = 0;

@@ -153,6 +153,64 @@ simdjson::error_code check_escapes(std::string_view raw) noexcept {
     return simdjson::SUCCESS;
 }
 
+namespace body_parser {
+
+namespace {
+
+struct shared {
+    od::parser parser;
+    od::document doc;
+    const char* data = nullptr;  // the body remembered, when `remembered`
+    std::size_t len = 0;
+    bool remembered = false;
+    int holds = 0;
+    std::uint64_t reuses = 0;
+};
+
+shared& state() {
+    static shared s;  // a worker's: NGINX runs a worker's requests on one thread
+    return s;
+}
+
+}  // namespace
+
+simdjson::error_code iterate(simdjson::padded_string_view json, od::document*& doc) {
+    shared& s = state();
+    s.remembered = false;
+    doc = &s.doc;
+    return s.parser.iterate(json).get(s.doc);
+}
+
+void remember(simdjson::padded_string_view json) noexcept {
+    shared& s = state();
+    if (s.holds == 0) return;
+    s.data = json.data();
+    s.len = json.length();
+    s.remembered = true;
+}
+
+simdjson::error_code again(simdjson::padded_string_view json, od::document*& doc) {
+    shared& s = state();
+    if (s.remembered && s.holds > 0 && json.data() == s.data && json.length() == s.len) {
+        s.doc.rewind();
+        ++s.reuses;
+        doc = &s.doc;
+        return simdjson::SUCCESS;
+    }
+    return iterate(json, doc);
+}
+
+void hold() noexcept { ++state().holds; }
+
+std::uint64_t reuses() noexcept { return state().reuses; }
+
+void release() noexcept {
+    shared& s = state();
+    if (s.holds > 0 && --s.holds == 0) s.remembered = false;
+}
+
+}  // namespace body_parser
+
 std::string_view string_raw(std::string_view token) noexcept {
     std::size_t n = token_end(token);
     return n >= 2 ? token.substr(1, n - 2) : std::string_view();

@@ -140,6 +140,29 @@ bool read_object(std::string_view json, F&& f) {
     return f(doc, padded.data()) == simdjson::SUCCESS;
 }
 
+// The On-Demand parser a client's request body is read with, shared by the request read
+// (openai_chat's parse_request) and the prompt count, so that a body indexed once (stage 1, a
+// cycle or so a byte) is not indexed again. The read iterates the body here and, when it read
+// it whole and valid, remembers it; the count asks for the same body again and, while a hold
+// lasts, walks the read's document rewound. The glue holds across its synchronous handling of
+// a body just read, when nothing changes the body's bytes and the body stays where it is; out
+// of a hold nothing is remembered and every call indexes its input.
+namespace body_parser {
+
+// Indexes `json`, forgetting what was remembered: `doc` is valid until the next call here.
+simdjson::error_code iterate(simdjson::padded_string_view json, simdjson::ondemand::document*& doc);
+// The body last iterated, `json`, was read whole and valid (remembered only in a hold).
+void remember(simdjson::padded_string_view json) noexcept;
+// `json` again: the remembered document rewound when it is the same bytes in the same place
+// and a hold lasts, else as iterate.
+simdjson::error_code again(simdjson::padded_string_view json, simdjson::ondemand::document*& doc);
+void hold() noexcept;
+void release() noexcept;
+// How many times again() rewound the read's document (for tests).
+std::uint64_t reuses() noexcept;
+
+}  // namespace body_parser
+
 // Calls f(string) when v is a string; any other type is skipped.
 template <class F>
 simdjson::error_code if_string(simdjson::ondemand::value v, F&& f) {

@@ -1,6 +1,7 @@
 // Reading and parsing the request body; see body.hpp.
 #include "ngx/content/body.hpp"
 
+#include "aigw/accounting/prompt_count.hpp"
 #include "aigw/dialects/endpoints.hpp"
 #include "aigw/dialects/dialect.hpp"
 #include "aigw/text/log_value.hpp"
@@ -116,6 +117,9 @@ void body_read(ngx_http_request_t* r) {
     }
 
     const aigw::endpoint_info& ep = *ctx->content.endpoint;
+    // The body stays as it is and where it is until the request ends: a prompt count made
+    // before this returns (a reservation's) walks the read's index of it.
+    aigw::body_read_scope read_scope;
     aigw::request_fields f = ngx_http_aigw_client_dialect(ctx).read_request(
         reinterpret_cast<const char*>(data), len, len + aigw::json_padding,
         ep.model_required && !ep.model_in_path);

@@ -10,6 +10,8 @@
 #include "aigw/accounting/token_estimate.hpp"
 #include "aigw/api/request.hpp"
 #include "aigw/dialects/dialect.hpp"
+#include "aigw/dialects/openai_chat/request.hpp"
+#include "core/text/json_walk.hpp"
 
 // cmocka.h has no extern "C" of its own and defines fail()/skip(): include it last.
 extern "C" {
@@ -171,6 +173,54 @@ void escaped_strings_count_their_text(void**) {
     assert_int_equal(count_prompt_tokens(enc, body(lines + "\\x")), 0);
 }
 
+// In a body_read_scope, the count of the body the request read just read walks the read's
+// index; out of one, for other bytes, or after another body was read, it indexes its input.
+// The count is the same either way.
+void a_body_read_is_counted_from_its_index(void**) {
+    const tk::encoder* enc = o200k();
+    using aigw::json_walk::body_parser::reuses;
+    std::string body = std::string(system_and_user) + std::string(aigw::json_padding, ' ');
+    std::size_t len = std::string_view(system_and_user).size();
+    std::string_view in_place(body.data(), len);
+    std::int64_t want = count_prompt_tokens(enc, system_and_user);
+    assert_true(want > 10);
+    auto read = [&](std::string_view b) {
+        assert_int_equal(aigw::parse_request(b.data(), b.size(), b.size() + aigw::json_padding, true).status,
+                         aigw::request_parse_status::ok);
+    };
+    auto count = [&](std::string_view b) {
+        return count_request_prompt(enc, dialect_id::openai_chat, b, nullptr, true);
+    };
+    std::uint64_t before = reuses();
+    read(in_place);  // out of a scope: nothing remembered
+    assert_int_equal(count(in_place), want);
+    assert_int_equal(reuses(), before);
+    {
+        aigw::body_read_scope scope;
+        read(in_place);
+        assert_int_equal(count(in_place), want);
+        assert_int_equal(reuses(), before + 1);
+        assert_int_equal(count(in_place), want);  // and again
+        assert_int_equal(reuses(), before + 2);
+        // The same bytes elsewhere are indexed, and that forgets the read.
+        std::string copy = body;
+        assert_int_equal(count(std::string_view(copy.data(), len)), want);
+        assert_int_equal(count(in_place), want);
+        assert_int_equal(reuses(), before + 2);
+        // A read that fails is not remembered.
+        std::string bad = std::string(R"({"model":"m","model":"n","messages":[]})") + std::string(aigw::json_padding, ' ');
+        std::string_view bad_view(bad.data(), bad.size() - aigw::json_padding);
+        assert_int_equal(aigw::parse_request(bad_view.data(), bad_view.size(), bad.size(), true).status,
+                         aigw::request_parse_status::duplicate_member);
+        std::int64_t bad_count = count(bad_view);
+        assert_int_equal(bad_count, count_prompt_tokens(enc, std::string(bad_view)));
+        assert_int_equal(reuses(), before + 2);
+    }
+    read(in_place);  // the scope is over: nothing remembered
+    assert_int_equal(count(in_place), want);
+    assert_int_equal(reuses(), before + 2);
+}
+
 }  // namespace
 
 int main() {
@@ -182,6 +232,7 @@ int main() {
         cmocka_unit_test(what_the_pivot_cannot_hold),
         cmocka_unit_test(long_texts_counted_once),
         cmocka_unit_test(escaped_strings_count_their_text),
+        cmocka_unit_test(a_body_read_is_counted_from_its_index),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -32,19 +32,20 @@ request_fields invalid(simdjson::error_code err) {
 
 request_fields parse_request(const char* data, std::size_t len, std::size_t capacity,
                              bool model_required) {
-    // One parser per worker process: it keeps its buffers between requests.
-    static od::parser parser;
-
     request_fields f;
     if (capacity < len + simdjson::SIMDJSON_PADDING) {
         f.error_detail = "internal: input buffer not padded";
         return f;
     }
 
-    od::document doc;
-    if (auto err = parser.iterate(simdjson::padded_string_view(data, len, capacity)).get(doc)) {
+    // The worker's body parser (it keeps its buffers between requests), so that the prompt
+    // count walks this read's index of the body rather than building its own.
+    simdjson::padded_string_view json(data, len, capacity);
+    od::document* read = nullptr;
+    if (auto err = json_walk::body_parser::iterate(json, read)) {
         return invalid(err);
     }
+    od::document& doc = *read;
 
     od::json_type top;
     if (auto err = doc.type().get(top)) {
@@ -164,6 +165,7 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
         f.error_detail = "unexpected content after the JSON object";
         return f;
     }
+    json_walk::body_parser::remember(json);
 
     if (model_too_long) {
         f.status = request_parse_status::model_too_long;
