@@ -83,6 +83,15 @@ std::int64_t tokens_from(std::int64_t quarters, std::int64_t wholes, bool any) n
     return t < 1 ? 1 : t;
 }
 
+// What a kept count's key is: a text, a JSON string's bytes between its quotes (with escapes),
+// or a tools array's JSON.
+enum class key_kind : std::uint8_t { text, escaped, tools };
+
+// The count kept for a key of its kind, else count()'s (defined with the cache).
+template <class Count>
+std::int64_t cached_count(const tokenizer::encoder* enc, std::string_view key, key_kind kind,
+                          Count&& count);
+
 // The tokens of a string with escapes whose bytes between the quotes are `raw`, the string
 // value `v`: found by those bytes, unescaped only when not found (defined with the cache).
 error_code escaped_tokens(const tokenizer::encoder* enc, std::string_view raw, od::value v,
@@ -453,6 +462,43 @@ struct tools_counter {
         });
     }
 
+    // tools, as tools_tokens, kept by the array's JSON bytes when there is an encoder: an agent
+    // sends the same tools, often tens of kilobytes of schemas, with every request, and an
+    // array found is skipped, not walked. One not found is walked from an index of its own
+    // (the body's walk has passed it); `padded_end` is where the readable bytes after it end.
+    error_code kept_tools_tokens(od::value v, const char* padded_end) {
+        od::json_type t;
+        if (auto err = v.type().get(t)) return err;
+        if (enc == nullptr || t != od::json_type::array) return tools_tokens(v);
+        od::array items;
+        std::string_view raw;
+        if (auto err = v.get_array().get(items)) return err;
+        if (auto err = items.raw_json().get(raw)) return err;
+        error_code err = simdjson::SUCCESS;
+        std::int64_t kept = cached_count(enc, raw, key_kind::tools, [&]() -> std::int64_t {
+            static od::parser parser;  // not the body's, whose document is being walked
+            od::document doc;
+            od::value array;
+            std::int64_t sum = 0;
+            tools_counter fresh{enc, costs, sum};
+            auto padded = simdjson::padded_string_view(raw.data(), raw.size(),
+                                                       static_cast<std::size_t>(padded_end - raw.data()));
+            if ((err = parser.iterate(padded).get(doc)) || (err = doc.get_value().get(array)) ||
+                (err = fresh.tools_tokens(array))) {
+                return -1;
+            }
+            if (!json_walk::at_end(doc)) {
+                err = simdjson::TRAILING_CONTENT;
+                return -1;
+            }
+            return sum * 2 + (fresh.any_function ? 1 : 0);
+        });
+        if (err) return err;
+        total += kept / 2;
+        any_function = any_function || (kept & 1) != 0;
+        return simdjson::SUCCESS;
+    }
+
     // functions (legacy): [{"name":...,"description":...,"parameters":{...}}].
     error_code functions_tokens(od::value v) {
         return for_each_item(v, [&](od::value fn) { return function_tokens(fn); });
@@ -463,7 +509,8 @@ struct tools_counter {
     }
 };
 
-error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std::int64_t& total) {
+error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, const char* padded_end,
+                          std::int64_t& total) {
     const tool_costs& costs =
         enc != nullptr && enc->id() == tokenizer::encoding_id::cl100k_base ? cl100k_tool_costs : o200k_tool_costs;
     tools_counter tools{enc, costs, total};
@@ -483,7 +530,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, std:
             chat = chat || t == od::json_type::array;
             err = for_each_item(v, [&](od::value message) { return message_tokens(enc, calls, message, total); });
         } else if (key == "tools") {
-            err = tools.tools_tokens(v);
+            err = tools.kept_tools_tokens(v, padded_end);
         } else if (key == "functions") {
             err = tools.functions_tokens(v);
         } else if (key == "prompt" || key == "input") {
@@ -527,8 +574,8 @@ namespace {
 // messages to each other every turn). The texts kept are bounded: past count_cache_bytes a
 // new text is counted but not kept.
 struct count_slot {
-    std::string text;      // the text counted, or a JSON string's bytes between its quotes
-    bool escaped = false;  // text is such bytes, with escapes
+    std::string text;  // the text counted, or JSON bytes (as key_kind says)
+    key_kind kind = key_kind::text;
     const tokenizer::encoder* enc = nullptr;
     std::uint64_t hash = 0;
     std::int64_t count = 0;
@@ -546,23 +593,23 @@ struct count_cache {
     std::uint64_t clock = 0;
 };
 
-// The count kept for `key` (escaped: a JSON string's raw bytes), else count()'s, which is kept
-// unless negative (a string that does not unescape).
 count_cache& thread_cache() {
     thread_local count_cache cache;
     return cache;
 }
 
+// The count kept for `key` of its kind, else count()'s, which is kept unless negative (a
+// string that does not unescape, tools that do not read).
 template <class Count>
-std::int64_t cached_count(const tokenizer::encoder* enc, std::string_view key, bool escaped,
+std::int64_t cached_count(const tokenizer::encoder* enc, std::string_view key, key_kind kind,
                           Count&& count) {
-    count_cache& cache = thread_cache();  // one for both kinds of key
+    count_cache& cache = thread_cache();  // one for every kind of key
     std::uint64_t h = text_hash(cache.seed, key);
     count_slot* set = &cache.slots[(h % count_cache_sets) * count_cache_ways];
     count_slot* oldest = set;
     for (std::size_t i = 0; i < count_cache_ways; ++i) {
         count_slot& slot = set[i];
-        if (slot.used != 0 && slot.hash == h && slot.enc == enc && slot.escaped == escaped &&
+        if (slot.used != 0 && slot.hash == h && slot.enc == enc && slot.kind == kind &&
             slot.text == key) {
             slot.used = ++cache.clock;
             return slot.count;
@@ -575,7 +622,7 @@ std::int64_t cached_count(const tokenizer::encoder* enc, std::string_view key, b
     if (key.size() <= count_cache_bytes - kept) {
         oldest->text.assign(key.data(), key.size());
         if (oldest->text.capacity() > 2 * key.size() + 64) oldest->text.shrink_to_fit();
-        oldest->escaped = escaped;
+        oldest->kind = kind;
         oldest->enc = enc;
         oldest->hash = h;
         oldest->count = n;
@@ -589,7 +636,8 @@ std::int64_t count_exact(const tokenizer::encoder* enc, std::string_view text) {
     if (text.size() < count_cache_min) {
         return static_cast<std::int64_t>(enc->count(text));
     }
-    return cached_count(enc, text, false, [&] { return static_cast<std::int64_t>(enc->count(text)); });
+    return cached_count(enc, text, key_kind::text,
+                        [&] { return static_cast<std::int64_t>(enc->count(text)); });
 }
 
 error_code escaped_tokens(const tokenizer::encoder* enc, std::string_view raw, od::value v,
@@ -599,7 +647,7 @@ error_code escaped_tokens(const tokenizer::encoder* enc, std::string_view raw, o
     bool read = false;
     if (raw.size() >= count_cache_min) {
         try {
-            n = cached_count(enc, raw, true, [&]() -> std::int64_t {
+            n = cached_count(enc, raw, key_kind::escaped, [&]() -> std::int64_t {
                 if ((err = v.get_string().get(text))) return -1;
                 read = true;
                 return static_cast<std::int64_t>(enc->count(text));
@@ -641,7 +689,7 @@ std::int64_t count_prompt_in(const tokenizer::encoder* enc, simdjson::padded_str
     od::json_type t;
     if (doc.type().get(t) || t != od::json_type::object) return 0;
     std::int64_t total = 0;
-    if (request_tokens(enc, doc, total)) return 0;
+    if (request_tokens(enc, doc, json.data() + json.capacity(), total)) return 0;
     return total;
 }
 

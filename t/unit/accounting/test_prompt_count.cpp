@@ -221,6 +221,54 @@ void a_body_read_is_counted_from_its_index(void**) {
     assert_int_equal(reuses(), before + 2);
 }
 
+// A tools array's count is kept by its JSON bytes: found, it counts what it counted when
+// walked (the functions' closing tokens included), under the same encoder only, and never as
+// the count of a text that happens to be those bytes.
+void tools_arrays_counted_once(void**) {
+    const tk::encoder* o200k = tk::encoder::get(tk::encoding_id::o200k_base);
+    const tk::encoder* cl100k = tk::encoder::get(tk::encoding_id::cl100k_base);
+    assert_non_null(o200k);
+    assert_non_null(cl100k);
+    std::string tools =
+        R"([{"type":"function","function":{"name":"read_file","description":"Read a file.",)"
+        R"("parameters":{"type":"object","properties":{"path":{"type":"string","description":"Path."},)"
+        R"("mode":{"type":"string","enum":["text","bytes"]}},"required":["path"]}}},)"
+        R"({"type":"function","function":{"name":"run","parameters":{"type":"object",)"
+        R"("properties":{"command":{"type":"string"}}}}}])";
+    auto body = [&](const std::string& t, const char* user) {
+        return std::string(R"({"model":"m","messages":[{"role":"user","content":")") + user +
+               R"("}],"tools":)" + t + "}";
+    };
+    // The same tools with other spacing: other bytes, walked afresh, the same count.
+    std::string spaced = tools;
+    for (std::size_t at; (at = spaced.find("\":{")) != std::string::npos;) spaced.replace(at, 3, "\" : {");
+    // The text of the tools' bytes, counted first, is not what the tools count.
+    std::int64_t as_text = aigw::count_tokens(o200k, tools);
+    std::int64_t first = count_prompt_tokens(o200k, body(tools, "hi"));
+    std::int64_t messages_only = count_prompt_tokens(o200k, R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+    assert_true(first - messages_only > 20);
+    assert_true(first - messages_only != as_text);
+    assert_int_equal(count_prompt_tokens(o200k, body(tools, "hi")), first);    // found
+    assert_int_equal(count_prompt_tokens(o200k, body(spaced, "hi")), first);   // walked
+    // Found for another request with other messages: only the messages' part moves.
+    std::int64_t other = count_prompt_tokens(o200k, body(tools, "hello there, how are you"));
+    std::int64_t other_messages =
+        count_prompt_tokens(o200k, R"({"model":"m","messages":[{"role":"user","content":"hello there, how are you"}]})");
+    assert_int_equal(other - other_messages, first - messages_only);
+    // Another encoder counts them under its own rules (cl100k's larger func_init).
+    std::int64_t cl_first = count_prompt_tokens(cl100k, body(spaced, "hi"));
+    assert_int_equal(count_prompt_tokens(cl100k, body(tools, "hi")), cl_first);
+    assert_true(cl_first != first);
+    // Legacy functions beside tools: the closing tokens once, found or not.
+    std::string both = std::string(R"({"model":"m","messages":[],"functions":[{"name":"f"}],"tools":)") + tools + "}";
+    std::int64_t both_first = count_prompt_tokens(o200k, both);
+    assert_int_equal(count_prompt_tokens(o200k, both), both_first);
+    // A tools array that does not read counts nothing, and is not kept.
+    std::string bad = body(R"([{"type":"function","function":{"name":"a\x"}}])", "hi");
+    assert_int_equal(count_prompt_tokens(o200k, bad), 0);
+    assert_int_equal(count_prompt_tokens(o200k, bad), 0);
+}
+
 }  // namespace
 
 int main() {
@@ -233,6 +281,7 @@ int main() {
         cmocka_unit_test(long_texts_counted_once),
         cmocka_unit_test(escaped_strings_count_their_text),
         cmocka_unit_test(a_body_read_is_counted_from_its_index),
+        cmocka_unit_test(tools_arrays_counted_once),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
