@@ -27,7 +27,8 @@ u_char* body_bytes(ngx_http_request_t* r, size_t* len) {
             total += static_cast<size_t>(ngx_buf_size(cl->buf));
         }
     }
-    auto* data = static_cast<u_char*>(ngx_pnalloc(r->pool, total + aigw::json_padding));
+    auto* data = static_cast<u_char*>(
+        aigw::ngx::pool_large_buffer(r->pool, total + aigw::json_padding));
     if (data == nullptr) {
         return nullptr;
     }
