@@ -185,13 +185,22 @@ fuzz-objs: $(FUZZ_OBJS)
 # the fuzzers' objects compile while the unit tests run one after another; the tokenizer's
 # identity check (one node process) runs while the first fuzzer runs. Each fuzzer still runs
 # its full FUZZ_TIME, one after another, the first beside that one node process.
+# Each step is announced with the time it starts, so that a slow run shows which step grew.
+test_step = @echo "make test: $$(date -u +%H:%M:%S) $(1)"
+
 test: deps
+	$(call test_step,the module and the CLIs)
 	$(MAKE) -j$(JOBS) module cli
+	$(call test_step,unit tests beside the fuzzers' objects)
 	$(MAKE) --no-print-directory -j$(JOBS) -Otarget unit fuzz-objs
+	$(call test_step,tokenizer identity beside the first fuzzer)
 	$(MAKE) --no-print-directory -j$(JOBS) -Otarget tokenizer-identity fuzz FUZZ_TIME=15
+	$(call test_step,the tokenizer and multipart fuzzers)
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=tokenizer FUZZ_TIME=10
 	$(MAKE) -j$(JOBS) fuzz FUZZ_TARGET=multipart FUZZ_TIME=10
+	$(call test_step,integration)
 	$(MAKE) integration
+	$(call test_step,done)
 
 demo: deps module cli
 	AIGW_MODULE="$(CURDIR)/$(MODULE)" AIGW_BUILD="$(BUILD)" scripts/demo
