@@ -43,6 +43,12 @@ _EOC_
     }
 });
 
+# A chat body of about $n bytes, its content the character $c repeated.
+sub big_body {
+    my ($n, $c) = @_;
+    return '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ($c x $n) . '"}]}';
+}
+
 run_tests();
 
 __DATA__
@@ -310,3 +316,14 @@ HEAD /v1/models
 --- response_body
 --- response_headers_like
 X-Request-Id: req_[0-9a-f]{32}
+
+
+
+=== TEST 15: bodies of 16 KB and more one after another reach the upstream as sent (their padded copies take buffers the worker keeps and gives back)
+--- request eval
+[map { "POST /v1/chat/completions\n" . ::big_body(@$_) }
+     ([20000, 'a'], [70000, 'b'], [30000, 'c'], [300000, 'd'], [70000, 'e'], [17000, 'f'], [20000, 'g'])]
+--- response_body_like eval
+[map { my $b = ::big_body(@$_); qr{\r\n\r\n\n\Q$b\E\Z} }
+     ([20000, 'a'], [70000, 'b'], [30000, 'c'], [300000, 'd'], [70000, 'e'], [17000, 'f'], [20000, 'g'])]
+--- timeout: 10
