@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "aigw/text/hex.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -64,18 +66,11 @@ simdjson::padded_string_view padded_in(std::string& buf, std::string_view json) 
 
 namespace {
 
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The four hex digits at p (at least four bytes), as a code unit; false when one is not hex.
 bool hex4(const char* p, std::uint32_t& out) noexcept {
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
-        int d = hex_digit(p[i]);
+        int d = hex_digit_value(p[i]);
         if (d < 0) return false;
         v = (v << 4) | static_cast<std::uint32_t>(d);
     }
@@ -83,9 +78,7 @@ bool hex4(const char* p, std::uint32_t& out) noexcept {
     return true;
 }
 
-// The byte after the escape that starts at p (a backslash before end), or nullptr for one
-// simdjson refuses: another letter than "\/bfnrtu, a \u without four hex digits, a high
-// surrogate without a \u low one after it, a low surrogate alone.
+// escape_end's \u: the byte after it (after both halves of a surrogate pair), or nullptr.
 const char* unicode_escape_end(const char* p, const char* end) noexcept {
     std::uint32_t unit = 0;
     if (end - p < 6 || !hex4(p + 2, unit)) return nullptr;
@@ -99,6 +92,9 @@ const char* unicode_escape_end(const char* p, const char* end) noexcept {
     return p + 6;
 }
 
+// The byte after the escape that starts at p (a backslash before end), or nullptr for one
+// simdjson refuses: another letter than "\/bfnrtu, a \u without four hex digits, a high
+// surrogate without a \u low one after it, a low surrogate alone.
 inline const char* escape_end(const char* p, const char* end) noexcept {
     if (end - p < 2) return nullptr;
     switch (p[1]) {
