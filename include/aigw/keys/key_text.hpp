@@ -60,7 +60,9 @@ std::string sha256_hex(std::string_view data);
 // The raw 32-byte SHA-256 of `data`; false only if OpenSSL failed.
 bool sha256(std::string_view data, unsigned char out[32]);
 
-// 64 lowercase hex digits of a 32-byte digest.
+// 64 lowercase hex digits of a 32-byte digest; the first writes them at `out` (no NUL), for
+// the paths that look a key up on every request.
+void hex_digest(const unsigned char digest[32], char out[sha256_hex_len]);
 std::string hex_digest(const unsigned char digest[32]);
 
 // "sk-aigw-…abcd": the prefix (only if the key has it), U+2026, and the last 4 characters when

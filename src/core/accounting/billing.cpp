@@ -1,6 +1,7 @@
 #include "aigw/accounting/billing.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace aigw::billing {
 
@@ -224,35 +225,48 @@ std::int64_t remaining(const account& a, counter c) {
 }
 
 std::string format_reset(std::int64_t ms) {
+    // Written into one buffer (the result fits std::string's own storage): every admitted
+    // request with limits sends two of these.
+    char buf[64];
+    char* p = buf;
+    auto number = [&p](std::int64_t v) { p = std::to_chars(p, p + 24, v).ptr; };
     if (ms <= 0) {
         return "0s";
     }
     if (ms < 1000) {
-        return std::to_string(ms) + "ms";
+        number(ms);
+        *p++ = 'm';
+        *p++ = 's';
+        return std::string(buf, p);
     }
     std::int64_t h = ms / 3600000;
     std::int64_t m = ms / 60000 % 60;
     std::int64_t s = ms / 1000 % 60;
     std::int64_t frac = ms % 1000;
-    std::string out;
     if (h) {
-        out += std::to_string(h) + "h";
+        number(h);
+        *p++ = 'h';
     }
     if (h || m) {
-        out += std::to_string(m) + "m";
+        number(m);
+        *p++ = 'm';
     }
-    out += std::to_string(s);
+    number(s);
     if (frac) {
-        char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                          static_cast<char>('0' + frac % 10), 0};
-        std::string f(digits);
-        while (!f.empty() && f.back() == '0') {
-            f.pop_back();
+        // Milliseconds as a decimal fraction without its trailing zeros: .5, .25, .125.
+        char digits[3] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                          static_cast<char>('0' + frac % 10)};
+        int n = 3;
+        while (digits[n - 1] == '0') {
+            --n;
         }
-        out += "." + f;
+        *p++ = '.';
+        for (int i = 0; i < n; ++i) {
+            *p++ = digits[i];
+        }
     }
-    out += "s";
-    return out;
+    *p++ = 's';
+    return std::string(buf, p);
 }
 
 std::string_view settlement_script() {

@@ -116,17 +116,17 @@ const endpoint_info* find_endpoint(std::string_view path) {
 }
 
 std::string_view api_path(std::string_view uri) {
-    std::size_t at = std::string_view::npos;
-    for (std::string_view root : api_roots) {
-        std::size_t found = uri.find(root);
-        if (found < at) {
-            at = found;
+    // The first root found, at whichever '/' it starts: one pass over the path, which the
+    // glue asks for a few times a request.
+    for (std::size_t at = uri.find('/'); at != std::string_view::npos; at = uri.find('/', at + 1)) {
+        std::string_view rest = uri.substr(at);
+        for (std::string_view root : api_roots) {
+            if (rest.substr(0, root.size()) == root) {
+                return rest;
+            }
         }
     }
-    if (at == std::string_view::npos) {
-        return {};
-    }
-    return uri.substr(at);
+    return {};
 }
 
 std::string_view method_name(http_method m) {

@@ -16,8 +16,19 @@ constexpr char base62_alphabet[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view ellipsis = "\xE2\x80\xA6";  // U+2026, UTF-8
 
+// One load per character: every request's key goes through key_format_ok.
+struct base62_table {
+    bool in[256] = {};
+    constexpr base62_table() {
+        for (char c : std::string_view(base62_alphabet)) {
+            in[static_cast<unsigned char>(c)] = true;
+        }
+    }
+};
+constexpr base62_table base62_chars;
+
 bool is_base62(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    return base62_chars.in[static_cast<unsigned char>(c)];
 }
 
 // What mask_key may echo: nothing that could break a header, a log line or JSON.
@@ -148,13 +159,17 @@ bool sha256(std::string_view data, unsigned char out[32]) {
            EVP_DigestFinal_ex(holder.ctx, out, &len) == 1 && len == 32;
 }
 
-std::string hex_digest(const unsigned char digest[32]) {
+void hex_digest(const unsigned char digest[32], char out[sha256_hex_len]) {
     static constexpr char hex[] = "0123456789abcdef";
-    std::string out(sha256_hex_len, '0');
     for (std::size_t i = 0; i < 32; ++i) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 0x0f];
     }
+}
+
+std::string hex_digest(const unsigned char digest[32]) {
+    std::string out(sha256_hex_len, '0');
+    hex_digest(digest, out.data());
     return out;
 }
 

@@ -122,7 +122,10 @@ std::string sha1_hex(std::string_view text) {
 }
 
 account_entry* get_entry(bool group, std::string_view name) {
-    std::string id(group ? "g:" : "k:");
+    // Every billed request looks its accounts up: the id is built in a string the worker keeps,
+    // so finding an entry allocates nothing.
+    static std::string id;
+    id.assign(group ? "g:" : "k:");
     id += name;
     auto it = state->accounts.find(id);
     if (it != state->accounts.end()) {
@@ -135,7 +138,7 @@ account_entry* get_entry(bool group, std::string_view name) {
     e->lease_key = group ? aigw::group_lease_key(name) : aigw::key_lease_key(name);
     ngx_queue_init(&e->waiters);
     account_entry* out = e.get();
-    state->accounts.emplace(std::move(id), std::move(e));
+    state->accounts.emplace(id, std::move(e));
     return out;
 }
 
@@ -640,7 +643,9 @@ void ngx_http_aigw_billing_admit(ngx_http_request_t* r, ngx_http_aigw_ctx_t* ctx
     bl->need[b::requests] = 1;
     bl->need[b::tokens] = output;
 
-    bl->acct[key_slot] = get_entry(false, aigw::hex_digest(ctx->access.key_digest));
+    char key_hex[aigw::sha256_hex_len];
+    aigw::hex_digest(ctx->access.key_digest, key_hex);
+    bl->acct[key_slot] = get_entry(false, std::string_view(key_hex, sizeof key_hex));
     if (!ctx->access.key->group.empty()) {
         bl->acct[group_slot] = get_entry(true, ctx->access.key->group);
     }

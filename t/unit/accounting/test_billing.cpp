@@ -301,6 +301,13 @@ void formats_resets_as_openai_does(void**) {
     assert_string_equal(b::format_reset(360000).c_str(), "6m0s");
     assert_string_equal(b::format_reset(3723000).c_str(), "1h2m3s");
     assert_string_equal(b::format_reset(3600000).c_str(), "1h0m0s");
+    assert_string_equal(b::format_reset(999).c_str(), "999ms");
+    assert_string_equal(b::format_reset(100).c_str(), "100ms");
+    assert_string_equal(b::format_reset(1250).c_str(), "1.25s");
+    assert_string_equal(b::format_reset(1010).c_str(), "1.01s");
+    assert_string_equal(b::format_reset(1001).c_str(), "1.001s");
+    assert_string_equal(b::format_reset(90061001).c_str(), "25h1m1.001s");
+    assert_string_equal(b::format_reset(INT64_MAX).c_str(), "2562047788015h12m55.807s");
 }
 
 void script_names_its_arguments(void**) {

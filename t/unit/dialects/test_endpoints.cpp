@@ -191,6 +191,12 @@ void api_path_strips_mount_prefix(void**) {
     assert_true(api_path("/openai/v1/chat/completions") == "/v1/chat/completions");
     assert_true(api_path("/a/b/v1/models/gpt-4o") == "/v1/models/gpt-4o");
     assert_true(api_path("/v1/") == "/v1/");
+    assert_true(api_path("/g/v1beta/models/m:generateContent") == "/v1beta/models/m:generateContent");
+    // The first root in the path, whichever it is.
+    assert_true(api_path("/v1beta/x/v1/y") == "/v1beta/x/v1/y");
+    assert_true(api_path("/p/v1/x/v1beta/y") == "/v1/x/v1beta/y");
+    assert_true(api_path("/v1x/v1beta/y") == "/v1beta/y");
+    assert_true(api_path("//v1/") == "/v1/");
     // No "/v1/" segment: nothing.
     assert_true(api_path("").empty());
     assert_true(api_path("/").empty());

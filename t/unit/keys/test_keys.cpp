@@ -181,6 +181,13 @@ void format_refused(void**) {
     std::string utf8 = k;
     utf8.replace(20, 2, "\xc3\xa9");
     assert_false(aigw::key_format_ok(utf8));
+    // Every byte value in the random part: only [0-9A-Za-z] is accepted.
+    for (int c = 0; c < 256; ++c) {
+        std::string b = k;
+        b[20] = static_cast<char>(c);
+        bool base62 = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        assert_int_equal(aigw::key_format_ok(b), base62);
+    }
 }
 
 // ---- generation ----
