@@ -520,7 +520,7 @@ error_code request_tokens(const tokenizer::encoder* enc, od::document& doc, cons
     bool chat = false;
     for (auto field : top) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = json_walk::key_of(field, key)) return err;
         od::value v;
         if (auto err = field.value().get(v)) return err;
         error_code err = simdjson::SUCCESS;

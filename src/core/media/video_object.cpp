@@ -77,7 +77,7 @@ simdjson::error_code read_error_object(od::value v, video_fields& f) {
     f.has_error = true;
     for (auto field : o) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = json_walk::key_of(field, key)) return err;
         od::value inner;
         if (auto err = field.value().get(inner)) return err;
         od::json_type t;

@@ -8,6 +8,8 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include "core/text/json_walk.hpp"
+
 namespace aigw {
 
 namespace {
@@ -92,7 +94,7 @@ include_usage_field find_include_usage(std::string_view object) {
     for (auto field : obj) {
         std::string_view key;
         od::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) throw broken();
+        if (json_walk::key_of(field, key) || field.value().get(v)) throw broken();
         if (key != "include_usage") continue;
         r.found = true;
         r.value_begin = static_cast<std::size_t>(v.raw_json_token().data() - copy.data());

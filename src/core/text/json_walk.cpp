@@ -212,9 +212,10 @@ std::string_view string_raw(std::string_view token) noexcept {
     return n >= 2 ? token.substr(1, n - 2) : std::string_view();
 }
 
-// Every value is read with the getter of its type, which is what validates it; a string's
-// escapes are checked where they are, not written out.
-simdjson::error_code consume(od::value v, int depth) {
+namespace {
+
+// consume's walk; the value by reference, as each level passes its own to the next.
+simdjson::error_code walk(od::value& v, int depth) {
     if (depth > max_depth) {
         return simdjson::DEPTH_ERROR;
     }
@@ -227,11 +228,9 @@ simdjson::error_code consume(od::value v, int depth) {
         od::object o;
         if (auto err = v.get_object().get(o)) return err;
         for (auto field : o) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) return err;
-            od::value inner;
-            if (auto err = field.value().get(inner)) return err;
-            if (auto err = consume(inner, depth + 1)) return err;
+            std::string_view key;  // read as the readers read it: a key without escapes as it is
+            if (auto err = key_of(field, key)) return err;
+            if (auto err = walk(field.value_unsafe().value(), depth + 1)) return err;
         }
         return simdjson::SUCCESS;
     }
@@ -241,7 +240,7 @@ simdjson::error_code consume(od::value v, int depth) {
         for (auto item : a) {
             od::value inner;
             if (auto err = item.get(inner)) return err;
-            if (auto err = consume(inner, depth + 1)) return err;
+            if (auto err = walk(inner, depth + 1)) return err;
         }
         return simdjson::SUCCESS;
     }
@@ -263,6 +262,14 @@ simdjson::error_code consume(od::value v, int depth) {
     }
     }
     return simdjson::INCORRECT_TYPE;
+}
+
+}  // namespace
+
+// Every value is read with the getter of its type, which is what validates it; a string's
+// escapes are checked where they are, not written out.
+simdjson::error_code consume(od::value v, int depth) {
+    return walk(v, depth);
 }
 
 bool at_end(od::document& doc) {

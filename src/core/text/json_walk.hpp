@@ -12,6 +12,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace aigw::json_walk {
 
 // Nesting deeper than this is refused (DEPTH_ERROR) rather than recursed into.
@@ -73,6 +77,41 @@ simdjson::error_code check_escapes(std::string_view raw) noexcept;
 // "not a count" and leaves `out` alone, which is no error: only malformed JSON is one.
 simdjson::error_code read_count(simdjson::ondemand::value v, std::optional<std::int64_t>& out);
 
+// A field's key as text: the bytes between its quotes when it has no escape (nearly every key;
+// nothing is copied), else simdjson's unescaping of it, which refuses a bad escape. The error
+// of a field that did not read, else SUCCESS.
+inline simdjson::error_code key_of(simdjson::simdjson_result<simdjson::ondemand::field>& field,
+                                   std::string_view& key) noexcept {
+    if (auto err = field.error()) return err;
+    simdjson::ondemand::field& f = field.value_unsafe();
+    const char* p = f.key().raw();
+#if defined(__SSE2__)
+    // 16 bytes a step (one for most keys) to the closing quote, which stage 1 found: no
+    // backslash before it, and the key is its bytes. The bytes read past the quote are the
+    // document's or its padding.
+    for (std::size_t at = 0;; at += 16) {
+        __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+        auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8('"'))));
+        auto slashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))));
+        if (quotes != 0) {
+            unsigned end = static_cast<unsigned>(__builtin_ctz(quotes));
+            if ((slashes & ((1u << end) - 1)) != 0) break;
+            key = std::string_view(p, at + end);
+            return simdjson::SUCCESS;
+        }
+        if (slashes != 0) break;
+    }
+#else
+    const char* q = p;
+    while (*q != '"' && *q != '\\') ++q;
+    if (*q == '"') {
+        key = std::string_view(p, static_cast<std::size_t>(q - p));
+        return simdjson::SUCCESS;
+    }
+#endif
+    return f.unescaped_key().get(key);
+}
+
 // Calls f(key, value) for each field of an object; any other type is skipped.
 template <class F>
 simdjson::error_code for_each_field(simdjson::ondemand::value v, F&& f) {
@@ -83,7 +122,7 @@ simdjson::error_code for_each_field(simdjson::ondemand::value v, F&& f) {
     if (auto err = v.get_object().get(o)) return err;
     for (auto field : o) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = key_of(field, key)) return err;
         simdjson::ondemand::value inner;
         if (auto err = field.value().get(inner)) return err;
         if (auto err = f(key, inner)) return err;
@@ -115,7 +154,7 @@ simdjson::error_code for_each_top_field(simdjson::ondemand::document& doc, F&& f
     if (auto err = doc.get_object().get(top)) return err;
     for (auto field : top) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = key_of(field, key)) return err;
         simdjson::ondemand::value inner;
         if (auto err = field.value().get(inner)) return err;
         if (auto err = f(key, inner)) return err;

@@ -35,7 +35,7 @@ error_code read_holder(od::value v, const char* base, held_model& found) {
     for (auto field : o) {
         std::string_view key;
         od::value inner;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = json_walk::key_of(field, key)) return err;
         if (auto err = field.value().get(inner)) return err;
         if (key == "model") {
             ++found.models;
@@ -77,7 +77,7 @@ std::optional<std::string> rename_payload(std::string_view payload, std::string_
     for (auto field : obj) {
         std::string_view key;
         od::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
+        if (json_walk::key_of(field, key) || field.value().get(v)) return std::nullopt;
         if (key == "type") {
             od::json_type t;
             if (v.type().get(t)) return std::nullopt;

@@ -1,5 +1,6 @@
 // The validating walk's string check: every escape simdjson's unescaping refuses is refused,
-// every one it takes is taken, wherever in a string it falls, without the text written out.
+// every one it takes is taken, wherever in a string (or a key) it falls, without the text
+// written out; and a key read without unescaping is the text unescaping gives.
 #include <cstddef>
 #include <cstdint>
 #include <random>
@@ -55,7 +56,68 @@ verdicts judge(std::string_view raw) {
     return v;
 }
 
+// The same bytes as a key, {"o":{"<raw>":1}}: unescaped by unescaped_key, read by key_of (the
+// same text when valid), and walked by consume.
+struct key_verdicts {
+    bool parsed;
+    bool unescapes;
+    bool key_of_passes;
+    bool same_text;  // key_of's text is unescaped_key's
+    bool walk_passes;
+};
+
+key_verdicts judge_key(std::string_view raw) {
+    std::string json = "{\"o\":{\"" + std::string(raw) + "\":1}}";
+    simdjson::padded_string padded(json);
+    key_verdicts v{false, false, false, false, false};
+    std::string unescaped;
+    {
+        od::parser parser;
+        od::document doc;
+        od::object o;
+        if (parser.iterate(padded).get(doc) || doc["o"].get_object().get(o)) return v;
+        for (auto field : o) {
+            std::string_view k;
+            v.parsed = field.error() == simdjson::SUCCESS;
+            v.unescapes = v.parsed && field.unescaped_key().get(k) == simdjson::SUCCESS;
+            if (v.unescapes) unescaped = std::string(k);
+            break;
+        }
+    }
+    {
+        od::parser parser;
+        od::document doc;
+        od::object o;
+        if (parser.iterate(padded).get(doc) || doc["o"].get_object().get(o)) return v;
+        for (auto field : o) {
+            std::string_view k;
+            v.key_of_passes = aigw::json_walk::key_of(field, k) == simdjson::SUCCESS;
+            v.same_text = v.key_of_passes && k == unescaped;
+            break;
+        }
+    }
+    od::parser parser;
+    od::document doc;
+    od::value value;
+    if (parser.iterate(padded).get(doc) || doc["o"].get(value)) return v;
+    v.walk_passes = aigw::json_walk::consume(value, 1) == simdjson::SUCCESS;
+    return v;
+}
+
+void expect_key(std::string_view raw, bool valid) {
+    key_verdicts v = judge_key(raw);
+    if (!v.parsed || v.unescapes != valid || v.key_of_passes != valid || v.walk_passes != valid ||
+        (valid && !v.same_text)) {
+        print_error("raw key [%.*s]: parsed %d, unescaped_key %d, key_of %d (same text %d), "
+                    "walk %d, want %d\n",
+                    static_cast<int>(raw.size()), raw.data(), v.parsed, v.unescapes,
+                    v.key_of_passes, v.same_text, v.walk_passes, valid);
+        fail();
+    }
+}
+
 void expect(std::string_view raw, bool valid) {
+    expect_key(raw, valid);
     verdicts v = judge(raw);
     if (!v.parsed || v.unescapes != valid || v.walk_passes != valid ||
         (check_escapes(raw) == simdjson::SUCCESS) != valid) {
@@ -138,6 +200,26 @@ void random_strings_agree_with_simdjson(void**) {
     assert_true(judged > 15000);
 }
 
+// A key without escapes is the document's own bytes, not a copy.
+void plain_key_is_not_copied(void**) {
+    simdjson::padded_string padded(std::string(R"({"role":1,"r\u006fle":2})"));
+    od::parser parser;
+    od::document doc;
+    od::object o;
+    assert_int_equal(parser.iterate(padded).get(doc), simdjson::SUCCESS);
+    assert_int_equal(doc.get_object().get(o), simdjson::SUCCESS);
+    int n = 0;
+    for (auto field : o) {
+        std::string_view k;
+        assert_int_equal(aigw::json_walk::key_of(field, k), simdjson::SUCCESS);
+        assert_true(k == "role");
+        bool inside = k.data() >= padded.data() && k.data() < padded.data() + padded.size();
+        assert_int_equal(inside, n == 0);  // the escaped one is unescaped into the parser
+        ++n;
+    }
+    assert_int_equal(n, 2);
+}
+
 }  // namespace
 
 int main() {
@@ -145,6 +227,7 @@ int main() {
         cmocka_unit_test(each_escape_where_it_falls),
         cmocka_unit_test(dense_escapes),
         cmocka_unit_test(random_strings_agree_with_simdjson),
+        cmocka_unit_test(plain_key_is_not_copied),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

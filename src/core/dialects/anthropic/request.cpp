@@ -64,7 +64,7 @@ request_fields read_request(const char* data, std::size_t len, std::size_t capac
 
     for (auto field : obj) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return invalid(err);
+        if (auto err = json_walk::key_of(field, key)) return invalid(err);
         od::value v;
         if (auto err = field.value().get(v)) return invalid(err);
 

@@ -131,7 +131,7 @@ error_code read_body(od::document& doc, std::string* text, body_facts& facts) {
     if (auto err = doc.get_object().get(top)) return err;
     for (auto field : top) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = json_walk::key_of(field, key)) return err;
         od::value v;
         if (auto err = field.value().get(v)) return err;
         error_code err = simdjson::SUCCESS;

@@ -63,7 +63,7 @@ request_fields read_request(const char* data, std::size_t len, std::size_t capac
 
     for (auto field : obj) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return invalid(err);
+        if (auto err = json_walk::key_of(field, key)) return invalid(err);
         od::value v;
         if (auto err = field.value().get(v)) return invalid(err);
         if (!named(key, "generationConfig", "generation_config")) {
@@ -83,7 +83,7 @@ request_fields read_request(const char* data, std::size_t len, std::size_t capac
         if (auto err = v.get_object().get(config)) return invalid(err);
         for (auto inner : config) {
             std::string_view inner_key;
-            if (auto err = inner.unescaped_key().get(inner_key)) return invalid(err);
+            if (auto err = json_walk::key_of(inner, inner_key)) return invalid(err);
             od::value iv;
             if (auto err = inner.value().get(iv)) return invalid(err);
             bool max = named(inner_key, "maxOutputTokens", "max_output_tokens");

@@ -44,7 +44,7 @@ std::optional<std::string> rename_object(std::string_view json, std::string_view
     for (auto field : obj) {
         std::string_view key;
         od::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
+        if (json_walk::key_of(field, key) || field.value().get(v)) return std::nullopt;
         if (key == model_key) {
             ++models;
             od::json_type t;

@@ -82,7 +82,7 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
 
     for (auto field : obj) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return invalid(err);
+        if (auto err = json_walk::key_of(field, key)) return invalid(err);
         od::value v;
         if (auto err = field.value().get(v)) return invalid(err);
 
@@ -124,7 +124,7 @@ request_fields parse_request(const char* data, std::size_t len, std::size_t capa
                 bool include_usage = false;
                 for (auto inner : so) {
                     std::string_view inner_key;
-                    if (auto err = inner.unescaped_key().get(inner_key)) return invalid(err);
+                    if (auto err = json_walk::key_of(inner, inner_key)) return invalid(err);
                     od::value iv;
                     if (auto err = inner.value().get(iv)) return invalid(err);
                     if (inner_key == "include_usage") {

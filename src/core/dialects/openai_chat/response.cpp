@@ -140,7 +140,7 @@ std::optional<std::string> cut_null_usage(std::string_view json) {
         od::raw_json_string raw;  // points just past the key's opening quote
         std::string_view key;
         od::value v;
-        if (field.key().get(raw) || field.unescaped_key().get(key) || field.value().get(v)) {
+        if (field.key().get(raw) || json_walk::key_of(field, key) || field.value().get(v)) {
             return std::nullopt;
         }
         // The key equals "usage" unescaped; its closing quote right after it means no escapes.

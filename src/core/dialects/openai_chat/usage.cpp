@@ -129,7 +129,7 @@ error_code read_body(od::document& doc, const char* base, std::string* text, bod
     if (auto err = doc.get_object().get(top)) return err;
     for (auto field : top) {
         std::string_view key;
-        if (auto err = field.unescaped_key().get(key)) return err;
+        if (auto err = json_walk::key_of(field, key)) return err;
         od::value v;
         if (auto err = field.value().get(v)) return err;
         if (key == "model") {
