@@ -66,36 +66,35 @@ struct key_verdicts {
     bool walk_passes;
 };
 
+// Calls f(field) with the first field of the document's "o" object, parsed afresh.
+template <class F>
+void first_field_of_o(const simdjson::padded_string& padded, F&& f) {
+    od::parser parser;
+    od::document doc;
+    od::object o;
+    if (parser.iterate(padded).get(doc) || doc["o"].get_object().get(o)) return;
+    for (auto field : o) {
+        f(field);
+        break;
+    }
+}
+
 key_verdicts judge_key(std::string_view raw) {
     std::string json = "{\"o\":{\"" + std::string(raw) + "\":1}}";
     simdjson::padded_string padded(json);
     key_verdicts v{false, false, false, false, false};
     std::string unescaped;
-    {
-        od::parser parser;
-        od::document doc;
-        od::object o;
-        if (parser.iterate(padded).get(doc) || doc["o"].get_object().get(o)) return v;
-        for (auto field : o) {
-            std::string_view k;
-            v.parsed = field.error() == simdjson::SUCCESS;
-            v.unescapes = v.parsed && field.unescaped_key().get(k) == simdjson::SUCCESS;
-            if (v.unescapes) unescaped = std::string(k);
-            break;
-        }
-    }
-    {
-        od::parser parser;
-        od::document doc;
-        od::object o;
-        if (parser.iterate(padded).get(doc) || doc["o"].get_object().get(o)) return v;
-        for (auto field : o) {
-            std::string_view k;
-            v.key_of_passes = aigw::json_walk::key_of(field, k) == simdjson::SUCCESS;
-            v.same_text = v.key_of_passes && k == unescaped;
-            break;
-        }
-    }
+    first_field_of_o(padded, [&](auto& field) {
+        std::string_view k;
+        v.parsed = field.error() == simdjson::SUCCESS;
+        v.unescapes = v.parsed && field.unescaped_key().get(k) == simdjson::SUCCESS;
+        if (v.unescapes) unescaped = std::string(k);
+    });
+    first_field_of_o(padded, [&](auto& field) {
+        std::string_view k;
+        v.key_of_passes = aigw::json_walk::key_of(field, k) == simdjson::SUCCESS;
+        v.same_text = v.key_of_passes && k == unescaped;
+    });
     od::parser parser;
     od::document doc;
     od::value value;
