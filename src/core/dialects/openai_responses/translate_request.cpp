@@ -543,9 +543,7 @@ bool request_reader::reasoning(dom::element v, std::string& effort) {
 
 // ---- writing ----
 
-void write_sv(json_writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using wire::write_sv;
 
 // A message's content as input parts: one text as a plain string, else input_text and
 // input_image parts.

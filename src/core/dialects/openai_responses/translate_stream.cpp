@@ -262,9 +262,7 @@ std::unique_ptr<api::stream_decoder> make_stream_decoder() {
 
 namespace {
 
-void write_sv(json_writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using wire::write_sv;
 
 // What the response object echoes of the request: all of it but the conversation.
 api::request echo_of(const api::request& req) {

@@ -11,10 +11,6 @@ namespace {
 
 constexpr std::string_view response_prefix = "resp_";
 
-void write_sv(json_writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // JSON text the pivot holds (a JSON Schema), written as it is: every dialect fills it from a
 // parsed value.
 void write_raw_object(json_writer& w, const std::string& json) {

@@ -60,6 +60,12 @@ struct output_item {
 // {"id","type":"reasoning","summary":[{"type":"summary_text","text"}]} ([] while in progress).
 void write_item(json_writer& w, const output_item& item);
 
+// `s` as a JSON string, its bytes as they are: the format's own words (types, statuses, roles),
+// not client text, which write_text makes valid UTF-8.
+inline void write_sv(json_writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
 // A content part: {"type":"output_text","annotations":[],"logprobs":[],"text"} or
 // {"type":"refusal","refusal"}.
 void write_part(json_writer& w, const output_item::part& p);
