@@ -85,9 +85,12 @@ $(BUILD)/nginx/objs/Makefile: config $(NGX_SRC)/conf_flags scripts/tokenizer-dat
 	  ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
 	  --add-dynamic-module="$(CURDIR)" > configure.log 2>&1 || { tail -40 configure.log; exit 1; }
 
-# NGINX's own objs/Makefile recompiles only the objects whose source or headers changed.
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS) src/ngx/status_page.html
-	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+# NGINX's own objs/Makefile recompiles only the objects whose source or headers changed. The
+# sources that include <simdjson.h> (scripts/includers) read it precompiled: see
+# scripts/module-pch.mk, which adds that to objs/Makefile.
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(NGX_SRCS) $(HEADERS) src/ngx/status_page.html scripts/module-pch.mk
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile -f $(CURDIR)/scripts/module-pch.mk \
+	  AIGW_PCH_SRCS="$$(scripts/includers simdjson.h $(CORE_SRCS) $(NGX_SRCS) | tr '\n' ' ')" modules
 
 .SECONDEXPANSION:
 
