@@ -115,9 +115,13 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $(CORE_OBJS)
 
+# The test binaries link with gold where binutils has it: each link reads the debug information
+# of the core objects it takes, and the 66 links took 41 CPU-seconds with ld.bfd, 27 with gold.
+UNIT_LDFLAGS := $(if $(shell command -v ld.gold),-fuse-ld=gold)
+
 $(BUILD)/unit/%: t/unit/%.cpp $(CORE_LIB) $(wildcard t/unit/*.hpp)
 	@mkdir -p $(dir $@)
-	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_LIB) $(UNIT_LIBS) -o $@
+	$(CXX) $(UNIT_CXXFLAGS) -It/unit $< $(CORE_LIB) $(UNIT_LIBS) $(UNIT_LDFLAGS) -o $@
 
 # Keep the core objects between runs (they are intermediate files to make).
 .SECONDARY: $(CORE_OBJS)
