@@ -33,7 +33,8 @@ UNIT_TESTS    := $(patsubst t/unit/%.cpp,$(BUILD)/unit/%,$(shell find t/unit -na
 # the folder's first source and -include's the others, one translation unit. A folder's sources
 # share most of what they include (simdjson's 127,000 lines, RapidJSON, the pivot's types) and
 # the template code that instantiates, which one object per source parsed and compiled again
-# each time: the unit objects took 221 CPU-seconds so, 73 one per folder; the fuzzers' 81, 41.
+# each time: the unit objects took about 180 CPU-seconds so, 75 one per folder; the fuzzers'
+# about 60, 40.
 # The module and the CLIs still compile one object per source, so a source that leans on what
 # another one of its folder includes or declares still fails to build there. (When this was
 # written, each function of the unit objects called the same functions as when compiled one

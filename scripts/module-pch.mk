@@ -1,8 +1,9 @@
 # Read after NGINX's objs/Makefile (the Makefile's module rule runs `make -f objs/Makefile -f
 # scripts/module-pch.mk` in the NGINX tree): the module's objects whose source includes
 # <simdjson.h> (AIGW_PCH_SRCS, which scripts/includers finds) read it precompiled. It is 127,000
-# lines once preprocessed, parsed again for each of those 38 objects: they took 190 CPU-seconds,
-# 129 with it precompiled (and 8 to precompile it), of the module's 330. The precompiled header
+# lines once preprocessed, parsed again for each of those 38 objects: they took 165 to 220
+# CPU-seconds of the module's 275 to 360, and take 112 to 128 with it precompiled (6 more to
+# precompile it; three clean builds each, the machine loaded differently). The precompiled header
 # is compiled by objs/Makefile's own command for the module's sources (its compiler, CFLAGS and
 # include paths); what changes is the order in which the compiler meets the declarations, as
 # when a source's includes are reordered: 31 of the 38 objects had the same instructions as
