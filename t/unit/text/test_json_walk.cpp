@@ -33,6 +33,15 @@ struct verdicts {
     bool walk_passes;  // consume took it
 };
 
+// Whether json_walk::consume takes the value of the document's member `name`, parsed afresh.
+bool walk_passes(const simdjson::padded_string& padded, const char* name) {
+    od::parser parser;
+    od::document doc;
+    od::value value;
+    if (parser.iterate(padded).get(doc) || doc[name].get(value)) return false;
+    return aigw::json_walk::consume(value, 1) == simdjson::SUCCESS;
+}
+
 verdicts judge(std::string_view raw) {
     std::string json = "{\"k\":\"" + std::string(raw) + "\"}";
     simdjson::padded_string padded(json);
@@ -48,11 +57,7 @@ verdicts judge(std::string_view raw) {
         v.parsed = true;
         v.unescapes = value.get_string().get(s) == simdjson::SUCCESS;
     }
-    od::parser parser;
-    od::document doc;
-    od::value value;
-    if (parser.iterate(padded).get(doc) || doc["k"].get(value)) return v;
-    v.walk_passes = aigw::json_walk::consume(value, 1) == simdjson::SUCCESS;
+    v.walk_passes = walk_passes(padded, "k");
     return v;
 }
 
@@ -95,11 +100,7 @@ key_verdicts judge_key(std::string_view raw) {
         v.key_of_passes = aigw::json_walk::key_of(field, k) == simdjson::SUCCESS;
         v.same_text = v.key_of_passes && k == unescaped;
     });
-    od::parser parser;
-    od::document doc;
-    od::value value;
-    if (parser.iterate(padded).get(doc) || doc["o"].get(value)) return v;
-    v.walk_passes = aigw::json_walk::consume(value, 1) == simdjson::SUCCESS;
+    v.walk_passes = walk_passes(padded, "o");
     return v;
 }
 
